@@ -1,0 +1,346 @@
+/* CPython binding of the tinyml C core: the host simulator's `_tinyml` module.
+ *
+ * It mirrors native_modules/micropython/tinyml_mp.c method for method, so the Python device
+ * layer (device/tinyml.py) runs unchanged on CPython and on MicroPython. Error texts come from
+ * the core (tml_format_error and the TML_MSG_* macros), so both bindings raise the same words.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+#include "tinyml.h"
+
+typedef struct {
+    PyObject_HEAD
+    tml_model_t m;
+    Py_buffer blob;
+    Py_buffer arena;
+    PyObject *arena_obj;
+    int have_blob, have_arena;
+} ModelObject;
+
+static PyObject *raise_status(tml_status_t st, const tml_model_t *m) {
+    char msg[160];
+    tml_format_error(msg, sizeof(msg), st, m);
+    PyErr_SetString(PyExc_ValueError, msg);
+    return NULL;
+}
+
+static void Model_dealloc(ModelObject *self) {
+    if (self->have_blob) {
+        PyBuffer_Release(&self->blob);
+    }
+    if (self->have_arena) {
+        PyBuffer_Release(&self->arena);
+    }
+    Py_XDECREF(self->arena_obj);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int Model_init(ModelObject *self, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"blob", "arena", NULL};
+    PyObject *blob_obj, *arena_obj = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|O", kwlist, &blob_obj, &arena_obj)) {
+        return -1;
+    }
+    if (self->have_blob || self->have_arena) {
+        PyErr_SetString(PyExc_RuntimeError, "Model already initialised");
+        return -1;
+    }
+    if (PyObject_GetBuffer(blob_obj, &self->blob, PyBUF_C_CONTIGUOUS) != 0) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError, TML_MSG_BLOB_TYPE);
+        return -1;
+    }
+    self->have_blob = 1;
+    tml_status_t st = tml_model_init(&self->m, self->blob.buf, (size_t)self->blob.len);
+    if (st != TML_OK) {
+        raise_status(st, &self->m);
+        return -1;
+    }
+    if (arena_obj == Py_None) {
+        arena_obj = PyByteArray_FromStringAndSize(NULL, tml_model_arena_size(&self->m));
+        if (!arena_obj) {
+            return -1;
+        }
+    } else {
+        Py_INCREF(arena_obj);
+    }
+    self->arena_obj = arena_obj;
+    if (PyObject_GetBuffer(arena_obj, &self->arena, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) != 0) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError, TML_MSG_ARENA_TYPE);
+        return -1;
+    }
+    self->have_arena = 1;
+    st = tml_model_set_arena(&self->m, self->arena.buf, (size_t)self->arena.len);
+    if (st != TML_OK) {
+        raise_status(st, &self->m);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *tensor_info(const tml_tensor_t *t) {
+    PyObject *shape = PyTuple_New(t->rank);
+    if (!shape) {
+        return NULL;
+    }
+    for (int d = 0; d < t->rank; d++) {
+        PyTuple_SET_ITEM(shape, d, PyLong_FromLong(t->dims[d]));
+    }
+    return Py_BuildValue("(Ndi)", shape, (double)tml_scale_f32(t->scale_bits), t->zero_point);
+}
+
+static PyObject *Model_input_info(ModelObject *self, PyObject *arg) {
+    tml_tensor_t t;
+    long i = PyLong_AsLong(arg);
+    if (i == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (i < 0 || tml_model_input(&self->m, (uint32_t)i, &t) != TML_OK) {
+        PyErr_SetString(PyExc_IndexError, "input index out of range");
+        return NULL;
+    }
+    return tensor_info(&t);
+}
+
+static PyObject *Model_output_info(ModelObject *self, PyObject *arg) {
+    tml_tensor_t t;
+    long i = PyLong_AsLong(arg);
+    if (i == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (i < 0 || tml_model_output(&self->m, (uint32_t)i, &t) != TML_OK) {
+        PyErr_SetString(PyExc_IndexError, "output index out of range");
+        return NULL;
+    }
+    return tensor_info(&t);
+}
+
+/* Is this buffer's format one int8/uint8/char item? */
+static int is_byte_format(const Py_buffer *b) {
+    return b->itemsize == 1 && (b->format == NULL || strcmp(b->format, "b") == 0 ||
+                                strcmp(b->format, "B") == 0 || strcmp(b->format, "c") == 0);
+}
+
+static int is_float_format(const Py_buffer *b) {
+    return b->itemsize == 4 && b->format != NULL &&
+           (strcmp(b->format, "f") == 0 || strcmp(b->format, "<f") == 0 ||
+            strcmp(b->format, "=f") == 0);
+}
+
+static PyObject *Model_set_input(ModelObject *self, PyObject *args) {
+    PyObject *x;
+    unsigned int index = 0;
+    tml_tensor_t t;
+    tml_status_t st;
+    if (!PyArg_ParseTuple(args, "O|I", &x, &index)) {
+        return NULL;
+    }
+    if (tml_model_input(&self->m, index, &t) != TML_OK) {
+        PyErr_SetString(PyExc_IndexError, "input index out of range");
+        return NULL;
+    }
+    const float scale = tml_scale_f32(t.scale_bits);
+    if (PyObject_CheckBuffer(x)) {
+        Py_buffer b;
+        if (PyObject_GetBuffer(x, &b, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_TypeError, TML_MSG_INPUT_TYPE);
+            return NULL;
+        }
+        if (is_byte_format(&b)) {
+            st = tml_check_length(&self->m, TML_E_INPUT_LEN, (uint32_t)b.len, t.size);
+            if (st == TML_OK) {
+                memcpy(t.data, b.buf, t.size);
+            }
+            PyBuffer_Release(&b);
+            return st == TML_OK ? Py_NewRef(Py_None) : raise_status(st, &self->m);
+        }
+        if (is_float_format(&b)) {
+            st = tml_check_length(&self->m, TML_E_INPUT_LEN, (uint32_t)(b.len / 4), t.size);
+            if (st == TML_OK) {
+                st = tml_quantize_f32((const float *)b.buf, t.size, scale, t.zero_point,
+                                      (int8_t *)t.data);
+            }
+            PyBuffer_Release(&b);
+            return st == TML_OK ? Py_NewRef(Py_None) : raise_status(st, &self->m);
+        }
+        PyBuffer_Release(&b);
+        /* Other buffers (array('h'), ...) are read as sequences of numbers below. */
+    }
+    PyObject *seq = PySequence_Fast(x, TML_MSG_INPUT_TYPE);
+    if (!seq) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError, TML_MSG_INPUT_TYPE);
+        return NULL;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    st = tml_check_length(&self->m, TML_E_INPUT_LEN, (uint32_t)n, t.size);
+    for (Py_ssize_t i = 0; st == TML_OK && i < n; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyFloat_Check(item) && !PyLong_Check(item)) {
+            Py_DECREF(seq);
+            PyErr_SetString(PyExc_TypeError, TML_MSG_INPUT_TYPE);
+            return NULL;
+        }
+        float v = (float)PyFloat_AsDouble(item);
+        if (v == -1.0f && PyErr_Occurred()) {
+            Py_DECREF(seq);
+            return NULL;
+        }
+        st = tml_quantize_f32(&v, 1, scale, t.zero_point, (int8_t *)t.data + i);
+    }
+    Py_DECREF(seq);
+    return st == TML_OK ? Py_NewRef(Py_None) : raise_status(st, &self->m);
+}
+
+static PyObject *Model_invoke(ModelObject *self, PyObject *unused) {
+    (void)unused;
+    tml_status_t st = tml_model_invoke(&self->m);
+    return st == TML_OK ? Py_NewRef(Py_None) : raise_status(st, &self->m);
+}
+
+static PyObject *Model_get_output(ModelObject *self, PyObject *args) {
+    PyObject *out;
+    unsigned int index = 0;
+    tml_tensor_t t;
+    tml_status_t st;
+    Py_buffer b;
+    if (!PyArg_ParseTuple(args, "O|I", &out, &index)) {
+        return NULL;
+    }
+    if (tml_model_output(&self->m, index, &t) != TML_OK) {
+        PyErr_SetString(PyExc_IndexError, "output index out of range");
+        return NULL;
+    }
+    if (PyObject_GetBuffer(out, &b, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError, TML_MSG_OUTPUT_TYPE);
+        return NULL;
+    }
+    if (is_byte_format(&b)) {
+        st = tml_check_length(&self->m, TML_E_OUTPUT_LEN, (uint32_t)b.len, t.size);
+        if (st == TML_OK) {
+            memcpy(b.buf, t.data, t.size);
+        }
+    } else if (is_float_format(&b)) {
+        st = tml_check_length(&self->m, TML_E_OUTPUT_LEN, (uint32_t)(b.len / 4), t.size);
+        if (st == TML_OK) {
+            tml_dequantize_f32((const int8_t *)t.data, t.size, tml_scale_f32(t.scale_bits),
+                               t.zero_point, (float *)b.buf);
+        }
+    } else {
+        PyBuffer_Release(&b);
+        PyErr_SetString(PyExc_TypeError, TML_MSG_OUTPUT_TYPE);
+        return NULL;
+    }
+    PyBuffer_Release(&b);
+    return st == TML_OK ? Py_NewRef(Py_None) : raise_status(st, &self->m);
+}
+
+static PyObject *Model_get_name(ModelObject *self, void *closure) {
+    (void)closure;
+    const char *s;
+    uint32_t len;
+    tml_model_name(&self->m, &s, &len);
+    return PyUnicode_DecodeUTF8(s, len, "replace");
+}
+
+static PyObject *Model_get_labels(ModelObject *self, void *closure) {
+    (void)closure;
+    PyObject *tup = PyTuple_New(self->m.n_labels);
+    if (!tup) {
+        return NULL;
+    }
+    for (uint32_t i = 0; i < self->m.n_labels; i++) {
+        const char *s;
+        uint32_t len;
+        tml_model_label(&self->m, i, &s, &len);
+        PyObject *str = PyUnicode_DecodeUTF8(s, len, "replace");
+        if (!str) {
+            Py_DECREF(tup);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(tup, i, str);
+    }
+    return tup;
+}
+
+static PyObject *Model_get_arena_size(ModelObject *self, void *c) {
+    (void)c;
+    return PyLong_FromUnsignedLong(tml_model_arena_size(&self->m));
+}
+static PyObject *Model_get_n_ops(ModelObject *self, void *c) {
+    (void)c;
+    return PyLong_FromLong(self->m.n_ops);
+}
+static PyObject *Model_get_n_inputs(ModelObject *self, void *c) {
+    (void)c;
+    return PyLong_FromLong(self->m.n_inputs);
+}
+static PyObject *Model_get_n_outputs(ModelObject *self, void *c) {
+    (void)c;
+    return PyLong_FromLong(self->m.n_outputs);
+}
+static PyObject *Model_get_arena(ModelObject *self, void *c) {
+    (void)c;
+    return Py_NewRef(self->arena_obj ? self->arena_obj : Py_None);
+}
+
+static PyMethodDef Model_methods[] = {
+    {"input_info", (PyCFunction)Model_input_info, METH_O, "(shape, scale, zero_point)"},
+    {"output_info", (PyCFunction)Model_output_info, METH_O, "(shape, scale, zero_point)"},
+    {"set_input", (PyCFunction)Model_set_input, METH_VARARGS, "set_input(x, index=0)"},
+    {"invoke", (PyCFunction)Model_invoke, METH_NOARGS, "run the model"},
+    {"get_output", (PyCFunction)Model_get_output, METH_VARARGS, "get_output(out, index=0)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef Model_getset[] = {
+    {"name", (getter)Model_get_name, NULL, NULL, NULL},
+    {"labels", (getter)Model_get_labels, NULL, NULL, NULL},
+    {"arena_size", (getter)Model_get_arena_size, NULL, NULL, NULL},
+    {"n_ops", (getter)Model_get_n_ops, NULL, NULL, NULL},
+    {"n_inputs", (getter)Model_get_n_inputs, NULL, NULL, NULL},
+    {"n_outputs", (getter)Model_get_n_outputs, NULL, NULL, NULL},
+    {"arena", (getter)Model_get_arena, NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject ModelType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "_tinyml.Model",
+    .tp_basicsize = sizeof(ModelObject),
+    .tp_dealloc = (destructor)Model_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Model(blob, arena=None): a validated tinyml blob bound to an arena",
+    .tp_methods = Model_methods,
+    .tp_getset = Model_getset,
+    .tp_init = (initproc)Model_init,
+    .tp_new = PyType_GenericNew,
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_tinyml", "tinyml C core (host simulator)", -1, NULL,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__tinyml(void) {
+    if (PyType_Ready(&ModelType) < 0) {
+        return NULL;
+    }
+    PyObject *m = PyModule_Create(&module);
+    if (!m) {
+        return NULL;
+    }
+    Py_INCREF(&ModelType);
+    if (PyModule_AddObject(m, "Model", (PyObject *)&ModelType) < 0) {
+        Py_DECREF(&ModelType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    PyModule_AddIntConstant(m, "VERSION_MAJOR", TML_VERSION_MAJOR);
+    PyModule_AddIntConstant(m, "VERSION_MINOR", TML_VERSION_MINOR);
+    return m;
+}

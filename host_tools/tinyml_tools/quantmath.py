@@ -1,0 +1,90 @@
+"""Host-side requantization constants, computed exactly as TFLite's kernels prepare them.
+
+The device only ever sees the integers produced here, so these functions decide bit-exactness
+as much as the C kernels do. Scales are float32 in the model and are widened to double before
+any arithmetic, as TFLite does.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+SINGLE = "single"  # TFLite reference kernels (TFLITE_SINGLE_ROUNDING)
+DOUBLE = "double"  # gemmlowp-style doubling high multiply, as TensorFlow Lite Micro
+
+
+def quantize_multiplier(m: float, rounding: str = SINGLE) -> tuple[int, int]:
+    """A real multiplier as (q, shift) with m ~= q * 2**(shift - 31), q in [2**30, 2**31)."""
+    if m == 0.0:
+        return 0, 0
+    frac, shift = math.frexp(m)
+    q = _round_half_away(frac * (1 << 31))
+    if q == 1 << 31:
+        q //= 2
+        shift += 1
+    if shift < -31:
+        return 0, 0
+    if rounding == SINGLE and shift > 30:
+        return (1 << 31) - 1, 30
+    return q, shift
+
+
+def _round_half_away(x: float) -> int:
+    return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
+
+
+def effective_scale(input_scale: float, filter_scale: float, output_scale: float) -> float:
+    return float(input_scale) * float(filter_scale) / float(output_scale)
+
+
+def activation_range(activation: str, scale: float, zero_point: int) -> tuple[int, int]:
+    """TFLite's CalculateActivationRangeQuantized for int8 outputs."""
+
+    def q(f: float) -> int:
+        # float32 division, then std::round, as the reference does.
+        return int(zero_point) + _round_half_away(float(np.float32(f) / np.float32(scale)))
+
+    lo, hi = -128, 127
+    if activation == "NONE":
+        return lo, hi
+    if activation == "RELU":
+        return max(lo, q(0.0)), hi
+    if activation == "RELU6":
+        return max(lo, q(0.0)), min(hi, q(6.0))
+    if activation == "RELU_N1_TO_1":
+        return max(lo, q(-1.0)), min(hi, q(1.0))
+    raise ValueError(f"unsupported fused activation {activation}")
+
+
+SOFTMAX_DIFF_INTEGER_BITS = 5
+
+
+def softmax_params(beta: float, input_scale: float, rounding: str = SINGLE) -> tuple[int, int, int]:
+    """(input_multiplier, input_left_shift, diff_min) as TFLite's SoftmaxPrepare computes them."""
+    max_real = float((1 << 30) - 1) if rounding == SINGLE else float((1 << 31) - 1)
+    real = min(
+        float(beta) * float(input_scale) * float(1 << (31 - SOFTMAX_DIFF_INTEGER_BITS)), max_real
+    )
+    mult, shift = quantize_multiplier(real, rounding)
+    radius = math.floor(
+        1.0
+        * ((1 << SOFTMAX_DIFF_INTEGER_BITS) - 1)
+        * (1 << (31 - SOFTMAX_DIFF_INTEGER_BITS))
+        / (1 << shift)
+    )
+    return mult, shift, -radius
+
+
+def same_padding(in_size: int, filter_size: int, stride: int, dilation: int) -> tuple[int, int]:
+    """(output size, leading pad) for TFLite SAME padding."""
+    eff = (filter_size - 1) * dilation + 1
+    out = (in_size + stride - 1) // stride
+    total = max(0, (out - 1) * stride + eff - in_size)
+    return out, total // 2
+
+
+def valid_output(in_size: int, filter_size: int, stride: int, dilation: int) -> int:
+    eff = (filter_size - 1) * dilation + 1
+    return (in_size - eff + stride) // stride

@@ -1,0 +1,155 @@
+"""Read a .tflite flatbuffer into the graph IR, through the generated `tflite` schema package."""
+
+from __future__ import annotations
+
+import numpy as np
+import tflite
+from tflite.ActivationFunctionType import ActivationFunctionType
+from tflite.BuiltinOperator import BuiltinOperator
+from tflite.BuiltinOptions import BuiltinOptions
+from tflite.Padding import Padding
+from tflite.TensorType import TensorType
+
+from .graph import Graph, Op, Tensor
+
+
+class ModelFormatError(ValueError):
+    """The file is not a .tflite model this reader can read."""
+
+
+OP_NAMES = {v: k for k, v in vars(BuiltinOperator).items() if not k.startswith("_")}
+_DTYPES = {
+    TensorType.FLOAT32: "float32",
+    TensorType.INT8: "int8",
+    TensorType.UINT8: "uint8",
+    TensorType.INT16: "int16",
+    TensorType.INT32: "int32",
+    TensorType.INT64: "int64",
+    TensorType.BOOL: "bool",
+}
+_ACTIVATIONS = {
+    ActivationFunctionType.NONE: "NONE",
+    ActivationFunctionType.RELU: "RELU",
+    ActivationFunctionType.RELU_N1_TO_1: "RELU_N1_TO_1",
+    ActivationFunctionType.RELU6: "RELU6",
+}
+_PADDING = {Padding.SAME: "SAME", Padding.VALID: "VALID"}
+
+
+def _options(op: tflite.Operator) -> dict[str, object]:
+    kind = op.BuiltinOptionsType()
+    table = op.BuiltinOptions()
+    if table is None:
+        return {}
+
+    def load(cls: type) -> object:
+        o = cls()
+        o.Init(table.Bytes, table.Pos)
+        return o
+
+    if kind == BuiltinOptions.Conv2DOptions:
+        o = load(tflite.Conv2DOptions)
+        return {
+            "padding": _PADDING[o.Padding()],
+            "stride": (o.StrideH(), o.StrideW()),
+            "dilation": (o.DilationHFactor(), o.DilationWFactor()),
+            "activation": _ACTIVATIONS.get(o.FusedActivationFunction(), "UNSUPPORTED"),
+        }
+    if kind == BuiltinOptions.DepthwiseConv2DOptions:
+        o = load(tflite.DepthwiseConv2DOptions)
+        return {
+            "padding": _PADDING[o.Padding()],
+            "stride": (o.StrideH(), o.StrideW()),
+            "dilation": (o.DilationHFactor(), o.DilationWFactor()),
+            "depth_multiplier": o.DepthMultiplier(),
+            "activation": _ACTIVATIONS.get(o.FusedActivationFunction(), "UNSUPPORTED"),
+        }
+    if kind == BuiltinOptions.Pool2DOptions:
+        o = load(tflite.Pool2DOptions)
+        return {
+            "padding": _PADDING[o.Padding()],
+            "stride": (o.StrideH(), o.StrideW()),
+            "filter": (o.FilterHeight(), o.FilterWidth()),
+            "activation": _ACTIVATIONS.get(o.FusedActivationFunction(), "UNSUPPORTED"),
+        }
+    if kind == BuiltinOptions.FullyConnectedOptions:
+        o = load(tflite.FullyConnectedOptions)
+        return {
+            "activation": _ACTIVATIONS.get(o.FusedActivationFunction(), "UNSUPPORTED"),
+            "keep_num_dims": bool(o.KeepNumDims()),
+        }
+    if kind == BuiltinOptions.SoftmaxOptions:
+        o = load(tflite.SoftmaxOptions)
+        return {"beta": float(np.float32(o.Beta()))}
+    return {}
+
+
+def read_tflite(buf: bytes) -> Graph:
+    """Parse a .tflite model's first subgraph. Raises ModelFormatError on malformed input."""
+    if len(buf) < 8 or buf[4:8] != b"TFL3":
+        raise ModelFormatError("not a .tflite model (missing TFL3 identifier)")
+    try:
+        model = tflite.Model.GetRootAsModel(buf, 0)
+        if model.SubgraphsLength() != 1:
+            raise ModelFormatError(
+                f"models with {model.SubgraphsLength()} subgraphs are not supported (need 1)"
+            )
+        sg = model.Subgraphs(0)
+        tensors = [_read_tensor(model, sg.Tensors(i)) for i in range(sg.TensorsLength())]
+        ops = []
+        for k in range(sg.OperatorsLength()):
+            op = sg.Operators(k)
+            code = model.OperatorCodes(op.OpcodeIndex())
+            builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
+            name = OP_NAMES.get(builtin, f"BUILTIN_{builtin}")
+            if builtin == BuiltinOperator.CUSTOM:
+                name = f"CUSTOM({code.CustomCode().decode(errors='replace')})"
+            ops.append(
+                Op(
+                    kind=name,
+                    inputs=[int(i) for i in op.InputsAsNumpy()] if op.InputsLength() else [],
+                    outputs=[int(i) for i in op.OutputsAsNumpy()] if op.OutputsLength() else [],
+                    options=_options(op),
+                )
+            )
+        desc = model.Description().decode(errors="replace") if model.Description() else ""
+        return Graph(
+            tensors=tensors,
+            ops=ops,
+            inputs=[int(i) for i in sg.InputsAsNumpy()],
+            outputs=[int(i) for i in sg.OutputsAsNumpy()],
+            description=desc,
+        )
+    except ModelFormatError:
+        raise
+    except Exception as e:  # the flatbuffer library raises assorted errors on bad offsets
+        raise ModelFormatError(f"malformed .tflite file: {type(e).__name__}: {e}") from e
+
+
+def _read_tensor(model: tflite.Model, t: tflite.Tensor) -> Tensor:
+    dtype = _DTYPES.get(t.Type(), f"type{t.Type()}")
+    shape = tuple(int(d) for d in t.ShapeAsNumpy()) if t.ShapeLength() else ()
+    q = t.Quantization()
+    scale = np.zeros(0, np.float32)
+    zp = np.zeros(0, np.int64)
+    qdim = 0
+    if q is not None and q.ScaleLength():
+        scale = q.ScaleAsNumpy().astype(np.float32)
+        zp = q.ZeroPointAsNumpy().astype(np.int64) if q.ZeroPointLength() else np.zeros_like(
+            scale, dtype=np.int64
+        )
+        qdim = q.QuantizedDimension()
+    data = None
+    buf = model.Buffers(t.Buffer())
+    if buf is not None and buf.DataLength():
+        raw = buf.DataAsNumpy().tobytes()
+        data = np.frombuffer(raw, dtype=np.dtype(dtype)).reshape(shape).copy()
+    return Tensor(
+        name=t.Name().decode(errors="replace"),
+        shape=shape,
+        dtype=dtype,
+        scale=scale,
+        zero_point=zp,
+        quantized_dim=qdim,
+        data=data,
+    )

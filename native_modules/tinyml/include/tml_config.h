@@ -1,0 +1,32 @@
+/* tinyml feature switches. Override any of them with -DTML_CONFIG_FILE="my_config.h". */
+#ifndef TML_CONFIG_H
+#define TML_CONFIG_H
+
+#ifdef TML_CONFIG_FILE
+#include TML_CONFIG_FILE
+#endif
+
+/* Float helpers at the API edges (quantize inputs, dequantize outputs): about 0.3 KB of code.
+ * Ports without an FPU or float support (armv6m natmods) may set this to 0 and use raw int8. */
+#ifndef TML_HAS_FLOAT
+#define TML_HAS_FLOAT (1)
+#endif
+
+/* Operators. Each costs the flash of one kernel file (x86-64 -Os figures in docs/benchmarks.md). */
+#ifndef TML_HAS_CONV_2D
+#define TML_HAS_CONV_2D (1)
+#endif
+#ifndef TML_HAS_DEPTHWISE_CONV_2D
+#define TML_HAS_DEPTHWISE_CONV_2D (1)
+#endif
+#ifndef TML_HAS_FULLY_CONNECTED
+#define TML_HAS_FULLY_CONNECTED (1)
+#endif
+#ifndef TML_HAS_AVERAGE_POOL_2D
+#define TML_HAS_AVERAGE_POOL_2D (1)
+#endif
+#ifndef TML_HAS_SOFTMAX
+#define TML_HAS_SOFTMAX (1)
+#endif
+
+#endif /* TML_CONFIG_H */

@@ -1,0 +1,69 @@
+/* Byte layout of a tinyml blob, version 1 (internal). docs/blob-format.md is normative; this
+ * header mirrors it. All fields are little-endian and read with the helpers below, never by
+ * casting a struct over the bytes. */
+#ifndef TML_BLOB_LAYOUT_H
+#define TML_BLOB_LAYOUT_H
+
+#include <stdint.h>
+
+#define TML_MAGIC "TMLB"
+#define TML_HEADER_SIZE 64u
+#define TML_TENSOR_RECORD 32u
+#define TML_OP_RECORD 32u
+#define TML_NONE 0xFFFFu
+#define TML_OP_MAX_INPUTS 4
+#define TML_OP_MAX_OUTPUTS 2
+/* Operator flags (op record byte 3). */
+#define TML_OP_FLAG_DOUBLE_ROUNDING 1u
+#define TML_OP_KNOWN_FLAGS TML_OP_FLAG_DOUBLE_ROUNDING
+
+/* Header field offsets. */
+enum {
+    H_MAGIC = 0, H_MAJOR = 4, H_MINOR = 6, H_TOTAL_SIZE = 8, H_CRC = 12, H_FLAGS = 16,
+    H_ARENA_SIZE = 20, H_N_TENSORS = 24, H_N_OPS = 26, H_N_INPUTS = 28, H_N_OUTPUTS = 30,
+    H_TENSORS_OFF = 32, H_OPS_OFF = 36, H_IO_OFF = 40, H_META_OFF = 44, H_META_SIZE = 48,
+    H_DATA_OFF = 52, H_DATA_SIZE = 56, H_RESERVED = 60,
+};
+
+/* Tensor record field offsets. */
+enum {
+    T_DTYPE = 0, T_RANK = 1, T_LOCATION = 2, T_DIMS = 4, T_OFFSET = 12, T_SIZE = 16,
+    T_SCALE = 20, T_ZERO_POINT = 24,
+};
+enum { TML_LOC_ARENA = 0, TML_LOC_CONST = 1 };
+
+/* Operator record field offsets. */
+enum {
+    O_KIND = 0, O_N_IN = 1, O_N_OUT = 2, O_FLAGS = 3, O_INPUTS = 4, O_OUTPUTS = 12, O_PARAMS_OFF = 16,
+    O_PARAMS_SIZE = 20, O_SCRATCH_OFF = 24, O_SCRATCH_SIZE = 28,
+};
+
+/* Parameter words (int32) per operator kind. */
+enum {
+    P_CONV_STRIDE_H = 0, P_CONV_STRIDE_W, P_CONV_DIL_H, P_CONV_DIL_W, P_CONV_PAD_H, P_CONV_PAD_W,
+    P_CONV_IN_OFFSET, P_CONV_OUT_OFFSET, P_CONV_ACT_MIN, P_CONV_ACT_MAX, P_CONV_MULT_OFF,
+    P_CONV_SHIFT_OFF, P_CONV_WORDS, /* depthwise appends: */
+    P_DW_DEPTH_MULT = P_CONV_WORDS, P_DW_WORDS,
+};
+enum {
+    P_FC_IN_OFFSET = 0, P_FC_FILTER_OFFSET, P_FC_OUT_OFFSET, P_FC_ACT_MIN, P_FC_ACT_MAX,
+    P_FC_MULT_OFF, P_FC_SHIFT_OFF, P_FC_PER_CHANNEL, P_FC_WORDS,
+};
+enum {
+    P_POOL_STRIDE_H = 0, P_POOL_STRIDE_W, P_POOL_FILTER_H, P_POOL_FILTER_W, P_POOL_PAD_H,
+    P_POOL_PAD_W, P_POOL_ACT_MIN, P_POOL_ACT_MAX, P_POOL_WORDS,
+};
+enum { P_SM_MULT = 0, P_SM_LEFT_SHIFT, P_SM_DIFF_MIN, P_SM_WORDS };
+
+static inline uint16_t tml_rd16(const uint8_t *p) {
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+static inline uint32_t tml_rd32(const uint8_t *p) {
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+           ((uint32_t)p[3] << 24);
+}
+static inline int32_t tml_rdi32(const uint8_t *p) {
+    return (int32_t)tml_rd32(p);
+}
+
+#endif /* TML_BLOB_LAYOUT_H */

@@ -1,0 +1,84 @@
+/* Fixed-point arithmetic shared by the int8 kernels (internal).
+ *
+ * These reproduce, operation for operation, the integer arithmetic that TFLite's reference
+ * kernels use (gemmlowp's fixed-point primitives and TFLite's requantization), because the
+ * numerics rule is bit-exactness, not closeness: a "better" rounding would be a bug.
+ */
+#ifndef TML_FIXEDPOINT_H
+#define TML_FIXEDPOINT_H
+
+#include <stdint.h>
+#include "tml_kernels.h"
+
+#define TML_INT32_MAX ((int32_t)0x7fffffff)
+#define TML_INT32_MIN ((int32_t)(-0x7fffffff - 1))
+
+/* (a * b * 2) >> 32, rounded to nearest, saturating the single overflow case. */
+static inline int32_t tml_srdhm(int32_t a, int32_t b) {
+    if (a == b && a == TML_INT32_MIN) {
+        return TML_INT32_MAX;
+    }
+    int64_t ab = (int64_t)a * (int64_t)b;
+    int64_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+    /* C99 division truncates toward zero, as gemmlowp relies on. */
+    return (int32_t)((ab + nudge) / ((int64_t)1 << 31));
+}
+
+/* x / 2^exponent, rounded to nearest with ties away from zero. exponent in [0, 31]. */
+static inline int32_t tml_rdbpot(int32_t x, int exponent) {
+    const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
+    const int32_t remainder = x & mask;
+    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+/* x * 2^exponent saturated to int32, exponent in [0, 31). */
+static inline int32_t tml_sat_shl(int32_t x, int exponent) {
+    if (exponent == 0) {
+        return x;
+    }
+    const int32_t threshold = (int32_t)(((int64_t)1 << (31 - exponent)) - 1);
+    if (x > threshold) {
+        return TML_INT32_MAX;
+    }
+    if (x < -threshold) {
+        return TML_INT32_MIN;
+    }
+    return (int32_t)((uint32_t)x << exponent);
+}
+
+/* x * mult * 2^(shift - 31), TFLite's MultiplyByQuantizedMultiplier in either rounding. */
+static inline int32_t tml_requantize(int32_t x, int32_t mult, int32_t shift, int32_t rounding) {
+    if (rounding == TML_ROUND_SINGLE) {
+        /* |x| < 2^31 and mult < 2^31, so the product fits in 62 bits; total_shift >= 1. */
+        const int total_shift = 31 - shift;
+        const int64_t round = (int64_t)1 << (total_shift - 1);
+        int64_t result = ((int64_t)x * (int64_t)mult + round) >> total_shift;
+        if (result > TML_INT32_MAX) {
+            result = TML_INT32_MAX;
+        } else if (result < TML_INT32_MIN) {
+            result = TML_INT32_MIN;
+        }
+        return (int32_t)result;
+    }
+    const int left_shift = shift > 0 ? shift : 0;
+    const int right_shift = shift > 0 ? 0 : -shift;
+    /* The reference multiplies in int32 here (x * (1 << left_shift)); wrap like it does. */
+    const int32_t shifted = (int32_t)((uint32_t)x << left_shift);
+    return tml_rdbpot(tml_srdhm(shifted, mult), right_shift);
+}
+
+/* x * mult * 2^left_shift with left_shift >= 0 (softmax input scaling). */
+static inline int32_t tml_requantize_gt1(int32_t x, int32_t mult, int32_t left_shift,
+                                         int32_t rounding) {
+    if (rounding == TML_ROUND_SINGLE) {
+        return tml_requantize(x, mult, left_shift, rounding);
+    }
+    return tml_srdhm((int32_t)((uint32_t)x << left_shift), mult);
+}
+
+static inline int32_t tml_clamp(int32_t x, int32_t lo, int32_t hi) {
+    return x < lo ? lo : (x > hi ? hi : x);
+}
+
+#endif /* TML_FIXEDPOINT_H */

@@ -1,0 +1,649 @@
+/* Blob reader and validator: every count, offset, size, shape and parameter is checked here,
+ * once, so that tml_model_invoke can run the kernels without checks. */
+#include <string.h>
+#include "tinyml.h"
+#include "blob_layout.h"
+
+#define TML_INT32_MAX_ 0x7fffffff
+
+static const char *const status_text[TML_STATUS_COUNT] = {
+    [TML_OK] = "ok",
+    [TML_E_TOO_SMALL] = "truncated: shorter than a blob header",
+    [TML_E_MAGIC] = "bad magic: not a tinyml blob",
+    [TML_E_VERSION] = "unsupported blob version",
+    [TML_E_TRUNCATED] = "truncated: fewer bytes than the header's total size",
+    [TML_E_CRC] = "CRC mismatch: blob corrupted",
+    [TML_E_ALIGN] = "buffer not 4-byte aligned",
+    [TML_E_HEADER] = "invalid header field",
+    [TML_E_SECTION] = "section outside the blob or misaligned",
+    [TML_E_TENSOR] = "invalid tensor record",
+    [TML_E_OP] = "invalid operator record",
+    [TML_E_OP_UNSUPPORTED] = "unsupported operator",
+    [TML_E_PARAMS] = "invalid operator parameters",
+    [TML_E_PLAN] = "invalid memory plan",
+    [TML_E_META] = "invalid metadata",
+    [TML_E_ARENA] = "arena too small",
+    [TML_E_NO_ARENA] = "no arena set",
+    [TML_E_INDEX] = "index out of range",
+    [TML_E_KERNEL] = "kernel failed",
+    [TML_E_VALUE] = "input is NaN or infinite",
+    [TML_E_INPUT_LEN] = "input of the wrong length",
+    [TML_E_OUTPUT_LEN] = "output buffer of the wrong length",
+};
+
+const char *tml_status_str(tml_status_t status) {
+    if ((unsigned)status >= TML_STATUS_COUNT) {
+        return "unknown error";
+    }
+    return status_text[status];
+}
+
+uint32_t tml_crc32(uint32_t crc, const uint8_t *p, size_t len) {
+    /* Nibble table: 64 bytes of constants instead of 1 KB, about 2x slower than bytewise. */
+    static const uint32_t table[16] = {
+        0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4,
+        0x4db26158, 0x5005713c, 0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
+        0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
+    };
+    crc = ~crc;
+    for (size_t i = 0; i < len; i++) {
+        crc ^= p[i];
+        crc = (crc >> 4) ^ table[crc & 15];
+        crc = (crc >> 4) ^ table[crc & 15];
+    }
+    return ~crc;
+}
+
+/* [off, off + size) lies inside [0, limit) without overflow. */
+static int in_range(uint32_t off, uint32_t size, uint32_t limit) {
+    return off <= limit && size <= limit - off;
+}
+
+static const uint8_t *tensor_rec(const tml_model_t *m, uint32_t i) {
+    return m->tensors + (size_t)i * TML_TENSOR_RECORD;
+}
+
+tml_status_t tml_model_tensor(const tml_model_t *m, uint32_t index, tml_tensor_t *t) {
+    if (index >= m->n_tensors) {
+        return TML_E_INDEX;
+    }
+    const uint8_t *r = tensor_rec(m, index);
+    const uint32_t off = tml_rd32(r + T_OFFSET);
+    t->dtype = r[T_DTYPE];
+    t->rank = r[T_RANK];
+    for (int d = 0; d < 4; d++) {
+        t->dims[d] = d < t->rank ? tml_rd16(r + T_DIMS + 2 * d) : 1;
+    }
+    t->size = tml_rd32(r + T_SIZE);
+    t->scale_bits = tml_rd32(r + T_SCALE);
+    t->zero_point = tml_rdi32(r + T_ZERO_POINT);
+    if (r[T_LOCATION] == TML_LOC_CONST) {
+        t->data = (void *)(m->data + off);
+    } else {
+        t->data = m->arena ? (void *)(m->arena + off) : NULL;
+    }
+    return TML_OK;
+}
+
+static tml_status_t check_tensor(const tml_model_t *m, uint32_t i) {
+    const uint8_t *r = tensor_rec(m, i);
+    const uint32_t dtype = r[T_DTYPE], rank = r[T_RANK], loc = r[T_LOCATION];
+    const uint32_t off = tml_rd32(r + T_OFFSET), size = tml_rd32(r + T_SIZE);
+    uint32_t elem;
+    if (dtype == TML_DTYPE_INT8) {
+        elem = 1;
+    } else if (dtype == TML_DTYPE_INT32) {
+        elem = 4;
+    } else {
+        return TML_E_TENSOR;
+    }
+    if (rank < 1 || rank > 4 || r[3] != 0 || tml_rd32(r + 28) != 0) {
+        return TML_E_TENSOR;
+    }
+    uint64_t count = 1;
+    for (uint32_t d = 0; d < 4; d++) {
+        uint32_t dim = tml_rd16(r + T_DIMS + 2 * d);
+        if (d < rank) {
+            if (dim == 0) {
+                return TML_E_TENSOR;
+            }
+            count *= dim;
+        } else if (dim != 0) {
+            return TML_E_TENSOR;
+        }
+    }
+    /* 2^24 elements bounds every index product in the kernels well inside int32. */
+    if (count > (1u << 24) || count * elem != size) {
+        return TML_E_TENSOR;
+    }
+    if (off % elem != 0) {
+        return TML_E_TENSOR;
+    }
+    if (loc == TML_LOC_ARENA) {
+        if (!in_range(off, size, m->arena_size)) {
+            return TML_E_PLAN;
+        }
+    } else if (loc == TML_LOC_CONST) {
+        if (!in_range(off, size, m->data_size)) {
+            return TML_E_TENSOR;
+        }
+    } else {
+        return TML_E_TENSOR;
+    }
+    return TML_OK;
+}
+
+/* Reads tensor i's facts for the operator checks. */
+typedef struct {
+    uint32_t dtype, rank, loc, off, size;
+    int32_t d[4];
+} tinfo_t;
+
+static void tinfo(const tml_model_t *m, uint32_t i, tinfo_t *t) {
+    const uint8_t *r = tensor_rec(m, i);
+    t->dtype = r[T_DTYPE];
+    t->rank = r[T_RANK];
+    t->loc = r[T_LOCATION];
+    t->off = tml_rd32(r + T_OFFSET);
+    t->size = tml_rd32(r + T_SIZE);
+    for (uint32_t d = 0; d < 4; d++) {
+        t->d[d] = d < t->rank ? tml_rd16(r + T_DIMS + 2 * d) : 1;
+    }
+}
+
+static int is_act(const tinfo_t *t) {
+    return t->dtype == TML_DTYPE_INT8 && t->loc == TML_LOC_ARENA;
+}
+static int is_const(const tinfo_t *t, uint32_t dtype) {
+    return t->dtype == dtype && t->loc == TML_LOC_CONST;
+}
+static int overlaps(const tinfo_t *a, const tinfo_t *b) {
+    return a->off < b->off + b->size && b->off < a->off + a->size;
+}
+static int in_i8(int32_t v, int32_t lo, int32_t hi) {
+    return v >= lo && v <= hi;
+}
+
+/* Checks n per-channel requantization pairs (mult, shift) at data offsets. */
+static int check_requant(const tml_model_t *m, int32_t mult_off, int32_t shift_off, uint32_t n) {
+    if (mult_off < 0 || shift_off < 0 || (mult_off & 3) || (shift_off & 3) ||
+        !in_range((uint32_t)mult_off, 4 * n, m->data_size) ||
+        !in_range((uint32_t)shift_off, 4 * n, m->data_size)) {
+        return 0;
+    }
+    for (uint32_t c = 0; c < n; c++) {
+        int32_t mult = tml_rdi32(m->data + mult_off + 4 * c);
+        int32_t shift = tml_rdi32(m->data + shift_off + 4 * c);
+        if (mult < 0 || shift < -31 || shift > 30) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Bias values bounded so that accumulator + bias cannot overflow int32: the accumulator of
+ * `terms` products holds at most terms * max_term in magnitude (see the kernels). */
+static int check_bias(const tml_model_t *m, const tinfo_t *b, int32_t n, int64_t terms,
+                      int64_t max_term) {
+    const int64_t limit = (int64_t)TML_INT32_MAX_ - terms * max_term;
+    if (!is_const(b, TML_DTYPE_INT32) || b->rank != 1 || b->d[0] != n) {
+        return 0;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        int64_t v = tml_rdi32(m->data + b->off + 4 * (uint32_t)i);
+        if (v > limit || v < -limit) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int check_conv_common(const int32_t *w) {
+    return w[P_CONV_STRIDE_H] >= 1 && w[P_CONV_STRIDE_H] <= 255 && w[P_CONV_STRIDE_W] >= 1 &&
+           w[P_CONV_STRIDE_W] <= 255 && w[P_CONV_DIL_H] >= 1 && w[P_CONV_DIL_H] <= 255 &&
+           w[P_CONV_DIL_W] >= 1 && w[P_CONV_DIL_W] <= 255 && w[P_CONV_PAD_H] >= 0 &&
+           w[P_CONV_PAD_H] <= 65535 && w[P_CONV_PAD_W] >= 0 && w[P_CONV_PAD_W] <= 65535 &&
+           in_i8(w[P_CONV_IN_OFFSET], -127, 128) && in_i8(w[P_CONV_OUT_OFFSET], -128, 127) &&
+           in_i8(w[P_CONV_ACT_MIN], -128, 127) && in_i8(w[P_CONV_ACT_MAX], -128, 127) &&
+           w[P_CONV_ACT_MIN] <= w[P_CONV_ACT_MAX];
+}
+
+static tml_status_t check_op(const tml_model_t *m, uint32_t k) {
+    const uint8_t *r = m->ops + (size_t)k * TML_OP_RECORD;
+    const uint32_t kind = r[O_KIND], n_in = r[O_N_IN], n_out = r[O_N_OUT];
+    const uint32_t p_off = tml_rd32(r + O_PARAMS_OFF), p_size = tml_rd32(r + O_PARAMS_SIZE);
+    const uint32_t s_off = tml_rd32(r + O_SCRATCH_OFF), s_size = tml_rd32(r + O_SCRATCH_SIZE);
+    uint16_t idx[TML_OP_MAX_INPUTS + TML_OP_MAX_OUTPUTS];
+    tinfo_t t[TML_OP_MAX_INPUTS + TML_OP_MAX_OUTPUTS];
+    int32_t w[16];
+    uint32_t want_in, want_words;
+
+    if ((r[O_FLAGS] & ~TML_OP_KNOWN_FLAGS) || n_in > TML_OP_MAX_INPUTS || n_out != 1) {
+        return TML_E_OP;
+    }
+    switch (kind) {
+        case TML_OP_CONV_2D: want_in = 3; want_words = P_CONV_WORDS; break;
+        case TML_OP_DEPTHWISE_CONV_2D: want_in = 3; want_words = P_DW_WORDS; break;
+        case TML_OP_FULLY_CONNECTED: want_in = 3; want_words = P_FC_WORDS; break;
+        case TML_OP_AVERAGE_POOL_2D: want_in = 1; want_words = P_POOL_WORDS; break;
+        case TML_OP_RESHAPE: want_in = 1; want_words = 0; break;
+        case TML_OP_SOFTMAX: want_in = 1; want_words = P_SM_WORDS; break;
+        default: return TML_E_OP_UNSUPPORTED;
+    }
+    if (n_in != want_in) {
+        return TML_E_OP;
+    }
+    for (uint32_t i = 0; i < TML_OP_MAX_INPUTS + TML_OP_MAX_OUTPUTS; i++) {
+        const uint32_t in_list = i < TML_OP_MAX_INPUTS;
+        const uint32_t used = in_list ? i < n_in : i - TML_OP_MAX_INPUTS < n_out;
+        idx[i] = tml_rd16(r + (in_list ? O_INPUTS + 2 * i : O_OUTPUTS + 2 * (i - 4)));
+        if (!used) {
+            if (idx[i] != TML_NONE) {
+                return TML_E_OP;
+            }
+            continue;
+        }
+        /* Only the bias (input 2 of a convolution or fully connected op) is optional. */
+        if (idx[i] == TML_NONE && i == 2) {
+            continue;
+        }
+        if (idx[i] >= m->n_tensors) {
+            return TML_E_OP;
+        }
+        tinfo(m, idx[i], &t[i]);
+    }
+    if (p_size != 4 * want_words || (p_off & 3) || !in_range(p_off, p_size, m->data_size)) {
+        return TML_E_PARAMS;
+    }
+    for (uint32_t i = 0; i < want_words; i++) {
+        w[i] = tml_rdi32(m->data + p_off + 4 * i);
+    }
+    if (s_size != 0 || s_off != 0) {
+        return TML_E_PLAN; /* no kernel in v1 needs scratch */
+    }
+
+    const tinfo_t *in = &t[0], *out = &t[TML_OP_MAX_INPUTS];
+    if (!is_act(in) || !is_act(out)) {
+        return TML_E_OP;
+    }
+    /* An output never overwrites an input it is computed from, except a pure alias. */
+    if (overlaps(in, out) && !(kind == TML_OP_RESHAPE && in->off == out->off)) {
+        return TML_E_PLAN;
+    }
+
+    switch (kind) {
+        case TML_OP_CONV_2D:
+        case TML_OP_DEPTHWISE_CONV_2D: {
+            const tinfo_t *f = &t[1];
+            const int dw = kind == TML_OP_DEPTHWISE_CONV_2D;
+            if (!check_conv_common(w) || in->rank != 4 || out->rank != 4 ||
+                !is_const(f, TML_DTYPE_INT8) || f->rank != 4 || out->d[0] != in->d[0]) {
+                return TML_E_PARAMS;
+            }
+            const int32_t out_c = out->d[3];
+            if (dw) {
+                const int32_t mult = w[P_DW_DEPTH_MULT];
+                if (mult < 1 || f->d[0] != 1 || f->d[3] != out_c ||
+                    (int64_t)in->d[3] * mult != out_c || (int64_t)f->d[1] * f->d[2] > 32768) {
+                    return TML_E_PARAMS;
+                }
+            } else if (f->d[0] != out_c || f->d[3] != in->d[3] ||
+                       (int64_t)f->d[1] * f->d[2] * f->d[3] > 32768) {
+                return TML_E_PARAMS;
+            }
+            const int64_t terms = (int64_t)f->d[1] * f->d[2] * (dw ? 1 : f->d[3]);
+            if ((idx[2] != TML_NONE && !check_bias(m, &t[2], out_c, terms, 256 * 128)) ||
+                !check_requant(m, w[P_CONV_MULT_OFF], w[P_CONV_SHIFT_OFF], (uint32_t)out_c)) {
+                return TML_E_PARAMS;
+            }
+            break;
+        }
+        case TML_OP_FULLY_CONNECTED: {
+            const tinfo_t *f = &t[1];
+            if (!is_const(f, TML_DTYPE_INT8) || f->rank != 2) {
+                return TML_E_PARAMS;
+            }
+            const int32_t units = f->d[0], depth = f->d[1];
+            const int32_t per_channel = w[P_FC_PER_CHANNEL];
+            if (depth > 16384 || in->size % (uint32_t)depth != 0 ||
+                (uint64_t)(in->size / (uint32_t)depth) * (uint32_t)units != out->size ||
+                out->d[out->rank - 1] != units || (per_channel != 0 && per_channel != 1) ||
+                !in_i8(w[P_FC_IN_OFFSET], -127, 128) || !in_i8(w[P_FC_FILTER_OFFSET], -127, 128) ||
+                !in_i8(w[P_FC_OUT_OFFSET], -128, 127) || !in_i8(w[P_FC_ACT_MIN], -128, 127) ||
+                !in_i8(w[P_FC_ACT_MAX], -128, 127) || w[P_FC_ACT_MIN] > w[P_FC_ACT_MAX]) {
+                return TML_E_PARAMS;
+            }
+            if ((idx[2] != TML_NONE && !check_bias(m, &t[2], units, depth, 256 * 256)) ||
+                !check_requant(m, w[P_FC_MULT_OFF], w[P_FC_SHIFT_OFF],
+                               per_channel ? (uint32_t)units : 1)) {
+                return TML_E_PARAMS;
+            }
+            break;
+        }
+        case TML_OP_AVERAGE_POOL_2D: {
+            if (in->rank != 4 || out->rank != 4 || in->d[0] != out->d[0] ||
+                in->d[3] != out->d[3]) {
+                return TML_E_PARAMS;
+            }
+            for (int i = P_POOL_STRIDE_H; i <= P_POOL_PAD_W; i++) {
+                if (w[i] < (i < P_POOL_PAD_H ? 1 : 0) || w[i] > 255) {
+                    return TML_E_PARAMS;
+                }
+            }
+            if (!in_i8(w[P_POOL_ACT_MIN], -128, 127) || !in_i8(w[P_POOL_ACT_MAX], -128, 127) ||
+                w[P_POOL_ACT_MIN] > w[P_POOL_ACT_MAX]) {
+                return TML_E_PARAMS;
+            }
+            /* Every output window must cover at least one input cell. */
+            for (int axis = 0; axis < 2; axis++) {
+                const int32_t size_out = out->d[1 + axis], size_in = in->d[1 + axis];
+                const int32_t stride = w[P_POOL_STRIDE_H + axis];
+                const int32_t filter = w[P_POOL_FILTER_H + axis], pad = w[P_POOL_PAD_H + axis];
+                for (int32_t o = 0; o < size_out; o++) {
+                    const int64_t start = (int64_t)o * stride - pad;
+                    if (start + filter <= 0 || start >= size_in) {
+                        return TML_E_PARAMS;
+                    }
+                }
+            }
+            break;
+        }
+        case TML_OP_RESHAPE:
+            if (in->size != out->size) {
+                return TML_E_PARAMS;
+            }
+            break;
+        case TML_OP_SOFTMAX: {
+            const int32_t depth = in->d[in->rank - 1];
+            /* depth <= 2048 keeps the Q12.19 sum of exponentials below 2^31. */
+            if (in->size != out->size || depth > 2048 || out->d[out->rank - 1] != depth ||
+                w[P_SM_MULT] < 0 || w[P_SM_LEFT_SHIFT] < 0 || w[P_SM_LEFT_SHIFT] > 31 ||
+                w[P_SM_DIFF_MIN] > 0) {
+                return TML_E_PARAMS;
+            }
+            break;
+        }
+        default:
+            return TML_E_OP_UNSUPPORTED;
+    }
+#if !TML_HAS_CONV_2D
+    if (kind == TML_OP_CONV_2D) return TML_E_OP_UNSUPPORTED;
+#endif
+#if !TML_HAS_DEPTHWISE_CONV_2D
+    if (kind == TML_OP_DEPTHWISE_CONV_2D) return TML_E_OP_UNSUPPORTED;
+#endif
+#if !TML_HAS_FULLY_CONNECTED
+    if (kind == TML_OP_FULLY_CONNECTED) return TML_E_OP_UNSUPPORTED;
+#endif
+#if !TML_HAS_AVERAGE_POOL_2D
+    if (kind == TML_OP_AVERAGE_POOL_2D) return TML_E_OP_UNSUPPORTED;
+#endif
+#if !TML_HAS_SOFTMAX
+    if (kind == TML_OP_SOFTMAX) return TML_E_OP_UNSUPPORTED;
+#endif
+    return TML_OK;
+}
+
+static tml_status_t check_meta(tml_model_t *m) {
+    const uint8_t *p = m->meta;
+    uint32_t pos = 0;
+    if (m->meta_size < 4) {
+        return TML_E_META;
+    }
+    uint32_t name_len = tml_rd16(p);
+    pos = 2;
+    if (!in_range(pos, name_len, m->meta_size)) {
+        return TML_E_META;
+    }
+    pos += name_len;
+    if (!in_range(pos, 2, m->meta_size)) {
+        return TML_E_META;
+    }
+    m->n_labels = tml_rd16(p + pos);
+    pos += 2;
+    for (uint32_t i = 0; i < m->n_labels; i++) {
+        if (!in_range(pos, 2, m->meta_size)) {
+            return TML_E_META;
+        }
+        uint32_t len = tml_rd16(p + pos);
+        pos += 2;
+        if (!in_range(pos, len, m->meta_size)) {
+            return TML_E_META;
+        }
+        pos += len;
+    }
+    return TML_OK;
+}
+
+tml_status_t tml_model_init(tml_model_t *m, const void *blob, size_t blob_len) {
+    const uint8_t *b = (const uint8_t *)blob;
+    tml_status_t st;
+    memset(m, 0, sizeof(*m));
+    m->err_item = -1;
+    if (blob_len < TML_HEADER_SIZE) {
+        return TML_E_TOO_SMALL;
+    }
+    if (memcmp(b + H_MAGIC, TML_MAGIC, 4) != 0) {
+        return TML_E_MAGIC;
+    }
+    /* A newer minor version only appends what an older reader may ignore. */
+    if (tml_rd16(b + H_MAJOR) != TML_VERSION_MAJOR) {
+        m->err_a = tml_rd16(b + H_MAJOR);
+        m->err_b = tml_rd16(b + H_MINOR);
+        return TML_E_VERSION;
+    }
+    const uint32_t total = tml_rd32(b + H_TOTAL_SIZE);
+    if (total < TML_HEADER_SIZE) {
+        return TML_E_HEADER;
+    }
+    if (total > blob_len) {
+        m->err_a = total;
+        m->err_b = (uint32_t)(blob_len > 0xffffffffu ? 0xffffffffu : blob_len);
+        return TML_E_TRUNCATED;
+    }
+    if (tml_crc32(0, b + 16, total - 16) != tml_rd32(b + H_CRC)) {
+        return TML_E_CRC;
+    }
+    if (((uintptr_t)b & 3) != 0) {
+        return TML_E_ALIGN;
+    }
+    m->blob = b;
+    m->blob_size = total;
+    m->version_minor = tml_rd16(b + H_MINOR);
+    m->flags = tml_rd32(b + H_FLAGS);
+    m->arena_size = tml_rd32(b + H_ARENA_SIZE);
+    m->n_tensors = tml_rd16(b + H_N_TENSORS);
+    m->n_ops = tml_rd16(b + H_N_OPS);
+    m->n_inputs = tml_rd16(b + H_N_INPUTS);
+    m->n_outputs = tml_rd16(b + H_N_OUTPUTS);
+    if (m->flags != 0 || tml_rd32(b + H_RESERVED) != 0 || m->n_inputs < 1 ||
+        m->n_outputs < 1 || m->n_tensors < 1 || m->n_ops < 1 || (m->arena_size & 3)) {
+        return TML_E_HEADER;
+    }
+    const uint32_t t_off = tml_rd32(b + H_TENSORS_OFF), o_off = tml_rd32(b + H_OPS_OFF);
+    const uint32_t io_off = tml_rd32(b + H_IO_OFF);
+    const uint32_t meta_off = tml_rd32(b + H_META_OFF), meta_size = tml_rd32(b + H_META_SIZE);
+    const uint32_t data_off = tml_rd32(b + H_DATA_OFF), data_size = tml_rd32(b + H_DATA_SIZE);
+    const uint32_t io_size = 2u * ((uint32_t)m->n_inputs + m->n_outputs);
+    if ((t_off & 3) || (o_off & 3) || (io_off & 3) || (meta_off & 3) || (data_off & 15) ||
+        t_off < TML_HEADER_SIZE || o_off < TML_HEADER_SIZE || io_off < TML_HEADER_SIZE ||
+        meta_off < TML_HEADER_SIZE || data_off < TML_HEADER_SIZE ||
+        !in_range(t_off, (uint32_t)m->n_tensors * TML_TENSOR_RECORD, total) ||
+        !in_range(o_off, (uint32_t)m->n_ops * TML_OP_RECORD, total) ||
+        !in_range(io_off, io_size, total) || !in_range(meta_off, meta_size, total) ||
+        !in_range(data_off, data_size, total)) {
+        return TML_E_SECTION;
+    }
+    m->tensors = b + t_off;
+    m->ops = b + o_off;
+    m->io = b + io_off;
+    m->meta = b + meta_off;
+    m->meta_size = meta_size;
+    m->data = b + data_off;
+    m->data_size = data_size;
+
+    for (uint32_t i = 0; i < m->n_tensors; i++) {
+        if ((st = check_tensor(m, i)) != TML_OK) {
+            m->err_item = (int32_t)i;
+            m->err_kind = TML_ITEM_TENSOR;
+            return st;
+        }
+    }
+    for (uint32_t i = 0; i < (uint32_t)m->n_inputs + m->n_outputs; i++) {
+        const uint32_t ti = tml_rd16(m->io + 2 * i);
+        tinfo_t t;
+        if (ti >= m->n_tensors) {
+            return TML_E_HEADER;
+        }
+        tinfo(m, ti, &t);
+        if (!is_act(&t)) {
+            m->err_item = (int32_t)ti;
+            m->err_kind = TML_ITEM_TENSOR;
+            return TML_E_TENSOR;
+        }
+    }
+    for (uint32_t k = 0; k < m->n_ops; k++) {
+        if ((st = check_op(m, k)) != TML_OK) {
+            m->err_item = (int32_t)k;
+            m->err_kind = TML_ITEM_OP;
+            return st;
+        }
+    }
+    if ((st = check_meta(m)) != TML_OK) {
+        return st;
+    }
+    return TML_OK;
+}
+
+uint32_t tml_model_arena_size(const tml_model_t *m) {
+    return m->arena_size;
+}
+
+tml_status_t tml_model_set_arena(tml_model_t *m, void *arena, size_t arena_len) {
+    if (arena_len < m->arena_size) {
+        m->err_a = m->arena_size;
+        m->err_b = (uint32_t)(arena_len > 0xffffffffu ? 0xffffffffu : arena_len);
+        return TML_E_ARENA;
+    }
+    if (((uintptr_t)arena & 3) != 0) {
+        return TML_E_ALIGN;
+    }
+    m->arena = (uint8_t *)arena;
+    return TML_OK;
+}
+
+static tml_status_t io_tensor(const tml_model_t *m, uint32_t slot, tml_tensor_t *t) {
+    return tml_model_tensor(m, tml_rd16(m->io + 2 * slot), t);
+}
+
+tml_status_t tml_model_input(const tml_model_t *m, uint32_t index, tml_tensor_t *t) {
+    if (index >= m->n_inputs) {
+        return TML_E_INDEX;
+    }
+    return io_tensor(m, index, t);
+}
+
+tml_status_t tml_model_output(const tml_model_t *m, uint32_t index, tml_tensor_t *t) {
+    if (index >= m->n_outputs) {
+        return TML_E_INDEX;
+    }
+    return io_tensor(m, (uint32_t)m->n_inputs + index, t);
+}
+
+void tml_model_name(const tml_model_t *m, const char **s, uint32_t *len) {
+    *len = tml_rd16(m->meta);
+    *s = (const char *)m->meta + 2;
+}
+
+tml_status_t tml_model_label(const tml_model_t *m, uint32_t index, const char **s,
+                             uint32_t *len) {
+    if (index >= m->n_labels) {
+        return TML_E_INDEX;
+    }
+    uint32_t pos = 2u + tml_rd16(m->meta) + 2u;
+    for (uint32_t i = 0; i < index; i++) {
+        pos += 2u + tml_rd16(m->meta + pos);
+    }
+    *len = tml_rd16(m->meta + pos);
+    *s = (const char *)m->meta + pos + 2;
+    return TML_OK;
+}
+
+tml_status_t tml_check_length(tml_model_t *m, tml_status_t kind, uint32_t got, uint32_t want) {
+    if (got == want) {
+        return TML_OK;
+    }
+    m->err_a = got;
+    m->err_b = want;
+    return kind;
+}
+
+/* A tiny formatter: natmods have no snprintf. */
+typedef struct {
+    char *buf;
+    size_t cap, len;
+} out_t;
+
+static void put_str(out_t *o, const char *s) {
+    while (*s) {
+        if (o->len + 1 < o->cap) {
+            o->buf[o->len] = *s;
+        }
+        o->len++;
+        s++;
+    }
+}
+
+static void put_u32(out_t *o, uint32_t v) {
+    char digits[11];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    char s[2] = {0, 0};
+    while (n) {
+        s[0] = digits[--n];
+        put_str(o, s);
+    }
+}
+
+size_t tml_format_error(char *buf, size_t cap, tml_status_t status, const tml_model_t *m) {
+    out_t o = {buf, cap, 0};
+    if (m && status == TML_E_VERSION) {
+        put_str(&o, "unsupported blob version ");
+        put_u32(&o, m->err_a);
+        put_str(&o, ".");
+        put_u32(&o, m->err_b);
+        put_str(&o, " (this reader supports ");
+        put_u32(&o, TML_VERSION_MAJOR);
+        put_str(&o, ".x)");
+    } else if (m && status == TML_E_TRUNCATED) {
+        put_str(&o, "truncated: blob header says ");
+        put_u32(&o, m->err_a);
+        put_str(&o, " bytes, got ");
+        put_u32(&o, m->err_b);
+    } else if (m && status == TML_E_ARENA) {
+        put_str(&o, "arena too small: needs ");
+        put_u32(&o, m->err_a);
+        put_str(&o, " bytes, got ");
+        put_u32(&o, m->err_b);
+    } else if (m && (status == TML_E_INPUT_LEN || status == TML_E_OUTPUT_LEN)) {
+        put_str(&o, status == TML_E_INPUT_LEN ? "wrong input length: got " :
+                                                "wrong output length: got ");
+        put_u32(&o, m->err_a);
+        put_str(&o, " values, expected ");
+        put_u32(&o, m->err_b);
+    } else {
+        put_str(&o, tml_status_str(status));
+        if (m && m->err_item >= 0 && m->err_kind != TML_ITEM_NONE) {
+            put_str(&o, m->err_kind == TML_ITEM_OP ? " (operator " : " (tensor ");
+            put_u32(&o, (uint32_t)m->err_item);
+            put_str(&o, ")");
+        }
+    }
+    if (cap) {
+        buf[o.len < cap ? o.len : cap - 1] = 0;
+    }
+    return o.len < cap ? o.len : (cap ? cap - 1 : 0);
+}
