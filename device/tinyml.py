@@ -33,14 +33,11 @@ class Net:
     def __init__(self, model, blob):
         self._model = model
         self._blob = blob  # the C core reads weights in place: keep the bytes alive
-        self.name = model.name
-        self.labels = model.labels
+        self.name, self.labels, self.arena_size, self.ops, _, _ = model.info()
         self.input_shape, in_scale, in_zp = model.input_info(0)
         self.output_shape, out_scale, out_zp = model.output_info(0)
         self.input_quant = (in_scale, in_zp)
         self.output_quant = (out_scale, out_zp)
-        self.arena_size = model.arena_size
-        self.ops = model.n_ops
         self._n_out = _count(self.output_shape)
 
     def __repr__(self):

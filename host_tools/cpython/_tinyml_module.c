@@ -167,23 +167,21 @@ static PyObject *Model_set_input(ModelObject *self, PyObject *args) {
             return st == TML_OK ? Py_NewRef(Py_None) : raise_status(st, &self->m);
         }
         PyBuffer_Release(&b);
-        /* Other buffers (array('h'), ...) are read as sequences of numbers below. */
+        PyErr_SetString(PyExc_TypeError, TML_MSG_INPUT_TYPE);
+        return NULL;
+    }
+    if (!PyList_Check(x) && !PyTuple_Check(x)) {
+        PyErr_SetString(PyExc_TypeError, TML_MSG_INPUT_TYPE);
+        return NULL;
     }
     PyObject *seq = PySequence_Fast(x, TML_MSG_INPUT_TYPE);
     if (!seq) {
-        PyErr_Clear();
-        PyErr_SetString(PyExc_TypeError, TML_MSG_INPUT_TYPE);
         return NULL;
     }
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
     st = tml_check_length(&self->m, TML_E_INPUT_LEN, (uint32_t)n, t.size);
     for (Py_ssize_t i = 0; st == TML_OK && i < n; i++) {
         PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
-        if (!PyFloat_Check(item) && !PyLong_Check(item)) {
-            Py_DECREF(seq);
-            PyErr_SetString(PyExc_TypeError, TML_MSG_INPUT_TYPE);
-            return NULL;
-        }
         float v = (float)PyFloat_AsDouble(item);
         if (v == -1.0f && PyErr_Occurred()) {
             Py_DECREF(seq);
@@ -239,73 +237,39 @@ static PyObject *Model_get_output(ModelObject *self, PyObject *args) {
     return st == TML_OK ? Py_NewRef(Py_None) : raise_status(st, &self->m);
 }
 
-static PyObject *Model_get_name(ModelObject *self, void *closure) {
-    (void)closure;
+/* info() -> (name, labels, arena_size, n_ops, n_inputs, n_outputs) */
+static PyObject *Model_info(ModelObject *self, PyObject *unused) {
+    (void)unused;
     const char *s;
     uint32_t len;
-    tml_model_name(&self->m, &s, &len);
-    return PyUnicode_DecodeUTF8(s, len, "replace");
-}
-
-static PyObject *Model_get_labels(ModelObject *self, void *closure) {
-    (void)closure;
-    PyObject *tup = PyTuple_New(self->m.n_labels);
-    if (!tup) {
+    PyObject *labels = PyTuple_New(self->m.n_labels);
+    if (!labels) {
         return NULL;
     }
     for (uint32_t i = 0; i < self->m.n_labels; i++) {
-        const char *s;
-        uint32_t len;
         tml_model_label(&self->m, i, &s, &len);
         PyObject *str = PyUnicode_DecodeUTF8(s, len, "replace");
         if (!str) {
-            Py_DECREF(tup);
+            Py_DECREF(labels);
             return NULL;
         }
-        PyTuple_SET_ITEM(tup, i, str);
+        PyTuple_SET_ITEM(labels, i, str);
     }
-    return tup;
-}
-
-static PyObject *Model_get_arena_size(ModelObject *self, void *c) {
-    (void)c;
-    return PyLong_FromUnsignedLong(tml_model_arena_size(&self->m));
-}
-static PyObject *Model_get_n_ops(ModelObject *self, void *c) {
-    (void)c;
-    return PyLong_FromLong(self->m.n_ops);
-}
-static PyObject *Model_get_n_inputs(ModelObject *self, void *c) {
-    (void)c;
-    return PyLong_FromLong(self->m.n_inputs);
-}
-static PyObject *Model_get_n_outputs(ModelObject *self, void *c) {
-    (void)c;
-    return PyLong_FromLong(self->m.n_outputs);
-}
-static PyObject *Model_get_arena(ModelObject *self, void *c) {
-    (void)c;
-    return Py_NewRef(self->arena_obj ? self->arena_obj : Py_None);
+    tml_model_name(&self->m, &s, &len);
+    return Py_BuildValue("(s#NIiii)", s, (Py_ssize_t)len, labels,
+                         (unsigned int)tml_model_arena_size(&self->m), (int)self->m.n_ops,
+                         (int)self->m.n_inputs, (int)self->m.n_outputs);
 }
 
 static PyMethodDef Model_methods[] = {
+    {"info", (PyCFunction)Model_info, METH_NOARGS,
+     "(name, labels, arena_size, n_ops, n_inputs, n_outputs)"},
     {"input_info", (PyCFunction)Model_input_info, METH_O, "(shape, scale, zero_point)"},
     {"output_info", (PyCFunction)Model_output_info, METH_O, "(shape, scale, zero_point)"},
     {"set_input", (PyCFunction)Model_set_input, METH_VARARGS, "set_input(x, index=0)"},
     {"invoke", (PyCFunction)Model_invoke, METH_NOARGS, "run the model"},
     {"get_output", (PyCFunction)Model_get_output, METH_VARARGS, "get_output(out, index=0)"},
     {NULL, NULL, 0, NULL},
-};
-
-static PyGetSetDef Model_getset[] = {
-    {"name", (getter)Model_get_name, NULL, NULL, NULL},
-    {"labels", (getter)Model_get_labels, NULL, NULL, NULL},
-    {"arena_size", (getter)Model_get_arena_size, NULL, NULL, NULL},
-    {"n_ops", (getter)Model_get_n_ops, NULL, NULL, NULL},
-    {"n_inputs", (getter)Model_get_n_inputs, NULL, NULL, NULL},
-    {"n_outputs", (getter)Model_get_n_outputs, NULL, NULL, NULL},
-    {"arena", (getter)Model_get_arena, NULL, NULL, NULL},
-    {NULL, NULL, NULL, NULL, NULL},
 };
 
 static PyTypeObject ModelType = {
@@ -316,7 +280,6 @@ static PyTypeObject ModelType = {
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "Model(blob, arena=None): a validated tinyml blob bound to an arena",
     .tp_methods = Model_methods,
-    .tp_getset = Model_getset,
     .tp_init = (initproc)Model_init,
     .tp_new = PyType_GenericNew,
 };

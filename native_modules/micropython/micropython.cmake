@@ -1,0 +1,17 @@
+# Firmware build of tinyml as a MicroPython user C module (CMake-based ports: rp2, esp32):
+# make USER_C_MODULES=<repo>/native_modules/micropython/micropython.cmake ...
+add_library(usermod_tinyml INTERFACE)
+
+set(TINYML_CORE ${CMAKE_CURRENT_LIST_DIR}/../tinyml)
+file(GLOB TINYML_CORE_SRC ${TINYML_CORE}/src/*.c ${TINYML_CORE}/src/kernels/*.c)
+
+target_sources(usermod_tinyml INTERFACE
+    ${CMAKE_CURRENT_LIST_DIR}/tinyml_mp.c
+    ${TINYML_CORE_SRC}
+)
+target_include_directories(usermod_tinyml INTERFACE
+    ${TINYML_CORE}/include
+    ${TINYML_CORE}/src
+    ${TINYML_CORE}/src/kernels
+)
+target_link_libraries(usermod INTERFACE usermod_tinyml)

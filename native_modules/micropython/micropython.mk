@@ -1,0 +1,9 @@
+# Firmware build of tinyml as a MicroPython user C module (Make-based ports: unix, stm32,
+# qemu, ...): make USER_C_MODULES=<repo>/native_modules ...
+TINYML_MP_DIR := $(USERMOD_DIR)
+TINYML_CORE := $(TINYML_MP_DIR)/../tinyml
+
+SRC_USERMOD_C += $(TINYML_MP_DIR)/tinyml_mp.c
+# The core has no qstrs: keep it out of the qstr scan.
+SRC_USERMOD_LIB_C += $(wildcard $(TINYML_CORE)/src/*.c) $(wildcard $(TINYML_CORE)/src/kernels/*.c)
+CFLAGS_USERMOD += -I$(TINYML_CORE)/include -I$(TINYML_CORE)/src -I$(TINYML_CORE)/src/kernels

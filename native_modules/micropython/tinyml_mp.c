@@ -1,0 +1,304 @@
+/* MicroPython binding of the tinyml C core: the `_tinyml` module.
+ *
+ * One source for both builds: compiled into firmware as a user C module (micropython.mk,
+ * micropython.cmake), or built as a dynamic native module (Makefile, py/dynruntime.mk), where
+ * it is merged with device/tinyml.py into a single tinyml.mpy. Only the registration section
+ * at the bottom differs; both method tables come from the one X-macro list below.
+ *
+ * The binding converts objects to C and back, nothing more: validation, numerics and error
+ * texts belong to the core.
+ */
+#if MICROPY_ENABLE_DYNRUNTIME
+#include "py/dynruntime.h"
+#else
+#include "py/runtime.h"
+#include "py/objarray.h"
+#endif
+#include <string.h>
+#include "tinyml.h"
+
+#ifndef BYTEARRAY_TYPECODE
+#define BYTEARRAY_TYPECODE 1
+#endif
+
+typedef struct _tml_mp_model_t {
+    mp_obj_base_t base;
+    mp_obj_t blob;   /* referenced so the GC keeps the weights the core reads in place */
+    mp_obj_t arena;  /* likewise for the activations */
+    tml_model_t m;
+} tml_mp_model_t;
+
+#if MICROPY_ENABLE_DYNRUNTIME
+mp_obj_full_type_t tml_mp_model_type;
+#define MODEL_TYPE ((const mp_obj_type_t *)&tml_mp_model_type)
+#else
+extern const mp_obj_type_t tml_mp_model_type;
+#define MODEL_TYPE (&tml_mp_model_type)
+#endif
+
+static NORETURN void raise_status(tml_status_t st, const tml_model_t *m) {
+    char msg[160];
+    size_t len = tml_format_error(msg, sizeof(msg), st, m);
+    mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(msg, len));
+}
+
+static void check(tml_status_t st, const tml_model_t *m) {
+    if (st != TML_OK) {
+        raise_status(st, m);
+    }
+}
+
+static int is_byte_typecode(char tc) {
+    return tc == 'b' || tc == 'B' || tc == BYTEARRAY_TYPECODE;
+}
+
+/* Model(blob, arena=None) */
+static mp_obj_t model_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw,
+                               const mp_obj_t *args) {
+    mp_arg_check_num(n_args, n_kw, 1, 2, false);
+    mp_buffer_info_t blob;
+    if (!mp_get_buffer(args[0], &blob, MP_BUFFER_READ)) {
+        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_BLOB_TYPE));
+    }
+    /* Validate before allocating anything: a raise here leaves nothing half-built. */
+    tml_model_t m;
+    check(tml_model_init(&m, blob.buf, blob.len), &m);
+    mp_obj_t arena;
+    mp_buffer_info_t ab;
+    if (n_args < 2 || args[1] == mp_const_none) {
+        size_t n = tml_model_arena_size(&m);
+        void *p = m_malloc(n ? n : 1);
+        arena = mp_obj_new_bytearray_by_ref(n, p);
+    } else {
+        arena = args[1];
+        if (!mp_get_buffer(arena, &ab, MP_BUFFER_WRITE)) {
+            mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_ARENA_TYPE));
+        }
+    }
+    mp_get_buffer_raise(arena, &ab, MP_BUFFER_WRITE);
+    check(tml_model_set_arena(&m, ab.buf, ab.len), &m);
+    tml_mp_model_t *self = mp_obj_malloc(tml_mp_model_t, type);
+    self->blob = args[0];
+    self->arena = arena;
+    self->m = m;
+    return MP_OBJ_FROM_PTR(self);
+}
+
+static mp_obj_t new_str(const char *s, uint32_t len) {
+    return mp_obj_new_str(s, len);
+}
+
+/* info() -> (name, labels, arena_size, n_ops, n_inputs, n_outputs) */
+static mp_obj_t model_info(mp_obj_t self_in) {
+    tml_mp_model_t *self = MP_OBJ_TO_PTR(self_in);
+    const char *s;
+    uint32_t len;
+    mp_obj_t labels = mp_obj_new_tuple(self->m.n_labels, NULL);
+    mp_obj_tuple_t *lt = MP_OBJ_TO_PTR(labels);
+    for (uint32_t i = 0; i < self->m.n_labels; i++) {
+        tml_model_label(&self->m, i, &s, &len);
+        lt->items[i] = new_str(s, len);
+    }
+    tml_model_name(&self->m, &s, &len);
+    mp_obj_t items[6] = {
+        new_str(s, len),
+        labels,
+        mp_obj_new_int_from_uint(tml_model_arena_size(&self->m)),
+        MP_OBJ_NEW_SMALL_INT(self->m.n_ops),
+        MP_OBJ_NEW_SMALL_INT(self->m.n_inputs),
+        MP_OBJ_NEW_SMALL_INT(self->m.n_outputs),
+    };
+    return mp_obj_new_tuple(6, items);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(model_info_obj, model_info);
+
+static mp_obj_t tensor_info(const tml_tensor_t *t) {
+    mp_obj_t dims[4];
+    for (int d = 0; d < t->rank; d++) {
+        dims[d] = MP_OBJ_NEW_SMALL_INT(t->dims[d]);
+    }
+    mp_obj_t items[3] = {
+        mp_obj_new_tuple(t->rank, dims),
+        mp_obj_new_float(tml_scale_f32(t->scale_bits)),
+        MP_OBJ_NEW_SMALL_INT(t->zero_point),
+    };
+    return mp_obj_new_tuple(3, items);
+}
+
+static void io_tensor(tml_mp_model_t *self, mp_obj_t index, int output, tml_tensor_t *t) {
+    mp_int_t i = mp_obj_get_int(index);
+    tml_status_t st = i < 0 ? TML_E_INDEX :
+                      output ? tml_model_output(&self->m, (uint32_t)i, t) :
+                               tml_model_input(&self->m, (uint32_t)i, t);
+    if (st != TML_OK) {
+        mp_raise_msg(&mp_type_IndexError, output ? MP_ERROR_TEXT("output index out of range") :
+                                                   MP_ERROR_TEXT("input index out of range"));
+    }
+}
+
+/* input_info(i) -> (shape, scale, zero_point) */
+static mp_obj_t model_input_info(mp_obj_t self_in, mp_obj_t index) {
+    tml_tensor_t t;
+    io_tensor(MP_OBJ_TO_PTR(self_in), index, 0, &t);
+    return tensor_info(&t);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(model_input_info_obj, model_input_info);
+
+static mp_obj_t model_output_info(mp_obj_t self_in, mp_obj_t index) {
+    tml_tensor_t t;
+    io_tensor(MP_OBJ_TO_PTR(self_in), index, 1, &t);
+    return tensor_info(&t);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(model_output_info_obj, model_output_info);
+
+/* set_input(x, i=0): an int8 buffer is copied raw; array('f') or a list/tuple of numbers is
+ * quantized with the input's parameters. */
+static mp_obj_t model_set_input(size_t n_args, const mp_obj_t *args) {
+    tml_mp_model_t *self = MP_OBJ_TO_PTR(args[0]);
+    mp_obj_t x = args[1];
+    tml_tensor_t t;
+    io_tensor(self, n_args > 2 ? args[2] : MP_OBJ_NEW_SMALL_INT(0), 0, &t);
+    const float scale = tml_scale_f32(t.scale_bits);
+    int8_t *dst = (int8_t *)t.data;
+    mp_buffer_info_t b;
+    if (mp_get_buffer(x, &b, MP_BUFFER_READ)) {
+        if (is_byte_typecode((char)b.typecode)) {
+            check(tml_check_length(&self->m, TML_E_INPUT_LEN, b.len, t.size), &self->m);
+            memcpy(dst, b.buf, t.size);
+            return mp_const_none;
+        }
+        if (b.typecode == 'f') {
+            check(tml_check_length(&self->m, TML_E_INPUT_LEN, b.len / 4, t.size), &self->m);
+            check(tml_quantize_f32((const float *)b.buf, t.size, scale, t.zero_point, dst),
+                  &self->m);
+            return mp_const_none;
+        }
+        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_INPUT_TYPE));
+    }
+    size_t n;
+    mp_obj_t *items;
+    if (!mp_obj_is_type(x, &mp_type_list) && !mp_obj_is_type(x, &mp_type_tuple)) {
+        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_INPUT_TYPE));
+    }
+    mp_obj_get_array(x, &n, &items);
+    check(tml_check_length(&self->m, TML_E_INPUT_LEN, n, t.size), &self->m);
+    for (size_t i = 0; i < n; i++) {
+        float v = (float)mp_obj_get_float(items[i]);
+        check(tml_quantize_f32(&v, 1, scale, t.zero_point, dst + i), &self->m);
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(model_set_input_obj, 2, 3, model_set_input);
+
+static mp_obj_t model_invoke(mp_obj_t self_in) {
+    tml_mp_model_t *self = MP_OBJ_TO_PTR(self_in);
+    check(tml_model_invoke(&self->m), &self->m);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(model_invoke_obj, model_invoke);
+
+/* get_output(out, i=0): a bytearray/array('b') receives the raw int8 bytes, array('f') the
+ * dequantized values. No allocation. */
+static mp_obj_t model_get_output(size_t n_args, const mp_obj_t *args) {
+    tml_mp_model_t *self = MP_OBJ_TO_PTR(args[0]);
+    tml_tensor_t t;
+    io_tensor(self, n_args > 2 ? args[2] : MP_OBJ_NEW_SMALL_INT(0), 1, &t);
+    mp_buffer_info_t b;
+    if (!mp_get_buffer(args[1], &b, MP_BUFFER_WRITE)) {
+        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_OUTPUT_TYPE));
+    }
+    if (is_byte_typecode((char)b.typecode)) {
+        check(tml_check_length(&self->m, TML_E_OUTPUT_LEN, b.len, t.size), &self->m);
+        memcpy(b.buf, t.data, t.size);
+    } else if (b.typecode == 'f') {
+        check(tml_check_length(&self->m, TML_E_OUTPUT_LEN, b.len / 4, t.size), &self->m);
+        tml_dequantize_f32((const int8_t *)t.data, t.size, tml_scale_f32(t.scale_bits),
+                           t.zero_point, (float *)b.buf);
+    } else {
+        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_OUTPUT_TYPE));
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(model_get_output_obj, 2, 3, model_get_output);
+
+/* The one list of Model methods; both registrations below expand it. The qstrs are spelled
+ * out (not pasted) because the native-module build finds qstrs by scanning the source text. */
+#define TML_MP_MODEL_METHODS(X)                    \
+    X(MP_QSTR_info, model_info_obj)               \
+    X(MP_QSTR_input_info, model_input_info_obj)   \
+    X(MP_QSTR_output_info, model_output_info_obj) \
+    X(MP_QSTR_set_input, model_set_input_obj)     \
+    X(MP_QSTR_invoke, model_invoke_obj)           \
+    X(MP_QSTR_get_output, model_get_output_obj)
+
+#if MICROPY_ENABLE_DYNRUNTIME
+/* ---- native .mpy registration ---- */
+/* Natmods link no libc. mpy_ld supplies memset/memcpy on Linux targets only; the core also
+ * uses memmove and memcmp, so provide those everywhere. */
+#if !defined(__linux__)
+void *memset(void *s, int c, size_t n) {
+    return mp_fun_table.memset_(s, c, n);
+}
+void *memcpy(void *dst, const void *src, size_t n) {
+    return mp_fun_table.memmove_(dst, src, n);
+}
+#endif
+void *memmove(void *dst, const void *src, size_t n) {
+    return mp_fun_table.memmove_(dst, src, n);
+}
+int memcmp(const void *a, const void *b, size_t n) {
+    const unsigned char *p = a, *q = b;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != q[i]) {
+            return p[i] - q[i];
+        }
+    }
+    return 0;
+}
+
+#define TML_COUNT(qstr, obj) +1
+mp_map_elem_t model_locals_table[0 TML_MP_MODEL_METHODS(TML_COUNT)];
+static MP_DEFINE_CONST_DICT(model_locals_dict, model_locals_table);
+
+mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
+    MP_DYNRUNTIME_INIT_ENTRY
+    tml_mp_model_type.base.type = (void *)&mp_type_type;
+    tml_mp_model_type.flags = MP_TYPE_FLAG_NONE;
+    tml_mp_model_type.name = MP_QSTR_Model;
+    MP_OBJ_TYPE_SET_SLOT(&tml_mp_model_type, make_new, model_make_new, 0);
+    size_t i = 0;
+#define TML_DYN_ENTRY(qstr, obj) \
+    model_locals_table[i++] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(qstr), MP_OBJ_FROM_PTR(&obj)};
+    TML_MP_MODEL_METHODS(TML_DYN_ENTRY)
+    MP_OBJ_TYPE_SET_SLOT(&tml_mp_model_type, locals_dict, (void *)&model_locals_dict, 1);
+    mp_store_global(MP_QSTR_Model, MP_OBJ_FROM_PTR(&tml_mp_model_type));
+    MP_DYNRUNTIME_INIT_EXIT
+}
+
+#else
+/* ---- firmware (user C module) registration ---- */
+#define TML_ROM_ENTRY(qstr, obj) {MP_ROM_QSTR(qstr), MP_ROM_PTR(&obj)},
+static const mp_rom_map_elem_t model_locals_table[] = {TML_MP_MODEL_METHODS(TML_ROM_ENTRY)};
+static MP_DEFINE_CONST_DICT(model_locals_dict, model_locals_table);
+
+MP_DEFINE_CONST_OBJ_TYPE(
+    tml_mp_model_type,
+    MP_QSTR_Model,
+    MP_TYPE_FLAG_NONE,
+    make_new, model_make_new,
+    locals_dict, &model_locals_dict
+    );
+
+static const mp_rom_map_elem_t tinyml_module_globals_table[] = {
+    {MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR__tinyml)},
+    {MP_ROM_QSTR(MP_QSTR_Model), MP_ROM_PTR(&tml_mp_model_type)},
+};
+static MP_DEFINE_CONST_DICT(tinyml_module_globals, tinyml_module_globals_table);
+
+const mp_obj_module_t tml_mp_module = {
+    .base = {&mp_type_module},
+    .globals = (mp_obj_dict_t *)&tinyml_module_globals,
+};
+
+MP_REGISTER_MODULE(MP_QSTR__tinyml, tml_mp_module);
+#endif

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Set up everything `make demo` and `make test` need. Idempotent: each step skips what is
+# already done, so a second run takes seconds.
+#
+#   1. Debian packages (only the missing ones)
+#   2. .venv with the host package (editable) and its test dependencies
+#   3. MicroPython v1.25.0 source and mpy-cross (cached in ~/.cache/tinyml, outside the repo)
+#   4. build/unix/micropython: unix port with tinyml compiled in and device/ frozen in
+#   5. build/natmod/x64/tinyml.mpy: the same C core as a native module, and
+#      build/unix-stock/micropython, a unix port without tinyml to load it into
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+JOBS=$(nproc 2>/dev/null || echo 2)
+say() { echo "setup: $*" >&2; }
+
+# 1. Debian packages
+need=()
+for p in gcc make libffi-dev pkg-config python3-venv xz-utils valgrind; do
+    dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+    say "installing ${need[*]}"
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# 2. Python environment: reinstall only when the package definition or the C sources change.
+[ -x .venv/bin/python ] || { say "creating .venv"; python3 -m venv .venv; }
+stamp=.venv/.tinyml-install
+want=$(cat pyproject.toml setup.py host_tools/cpython/*.c native_modules/tinyml/include/*.h \
+        native_modules/tinyml/src/*.[ch] native_modules/tinyml/src/kernels/*.[ch] | sha256sum)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "installing the host package into .venv"
+    log=build/pip-install.log
+    mkdir -p build
+    if ! { .venv/bin/python -m pip install -q --upgrade pip setuptools wheel &&
+           .venv/bin/python -m pip install -q --no-build-isolation -e ".[dev]"; } >"$log" 2>&1 ||
+       ! .venv/bin/python -c "import _tinyml, tinyml_tools"; then
+        cat "$log" >&2
+        say "host package install failed"
+        exit 1
+    fi
+    echo "$want" > "$stamp"
+fi
+
+# 3. MicroPython source and mpy-cross
+MP=$(scripts/micropython-source.sh)
+make -s -C "$MP/mpy-cross" -j"$JOBS" >/dev/null
+
+# 4. Unix port with tinyml (make itself skips what is up to date). Debian's source has no
+# micropython-lib; our manifest needs none, but the build wants the folder to exist.
+LIBDIR="$MP/lib/micropython-lib"
+if [ ! -f "$LIBDIR/README.md" ]; then
+    LIBDIR="${TINYML_CACHE:-$HOME/.cache/tinyml}/micropython-lib-empty"
+    mkdir -p "$LIBDIR"
+    echo "Empty stand-in: tinyml's frozen manifest requires nothing from micropython-lib." \
+        > "$LIBDIR/README.md"
+fi
+make -s -C "$MP/ports/unix" -j"$JOBS" MPY_LIB_DIR="$LIBDIR" \
+    BUILD="$ROOT/build/unix/obj" \
+    USER_C_MODULES="$ROOT/native_modules" \
+    FROZEN_MANIFEST="$ROOT/device/manifest.py" \
+    PROG=micropython-tinyml MICROPY_PY_BTREE=0 MICROPY_PY_SSL=0 >/dev/null
+mkdir -p build/unix
+if [ ! build/unix/micropython -nt build/unix/obj/micropython-tinyml ]; then
+    cp -p build/unix/obj/micropython-tinyml build/unix/micropython
+fi
+
+# 4b. A stock unix port (no tinyml inside) to load the native module into, as users do
+make -s -C "$MP/ports/unix" -j"$JOBS" MPY_LIB_DIR="$LIBDIR" \
+    BUILD="$ROOT/build/unix-stock/obj" FROZEN_MANIFEST= \
+    PROG=micropython-stock MICROPY_PY_BTREE=0 MICROPY_PY_SSL=0 >/dev/null
+if [ ! build/unix-stock/micropython -nt build/unix-stock/obj/micropython-stock ]; then
+    cp -p build/unix-stock/obj/micropython-stock build/unix-stock/micropython
+fi
+
+# 5. Native module for x64
+make -s -C native_modules/micropython ARCH=x64 MPY_DIR="$MP" \
+    PYTHON="$ROOT/.venv/bin/python" >/dev/null
+say "ready: build/unix/micropython, build/natmod/x64/tinyml.mpy, build/unix-stock/micropython"
