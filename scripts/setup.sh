@@ -13,6 +13,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 JOBS=$(nproc 2>/dev/null || echo 2)
 say() { echo "setup: $*" >&2; }
+# MicroPython's version header script warns on every build of a tree without git tags.
+quiet() { grep -v '^makeversionhdr.py: Warning' || true; }
 
 # 1. Debian packages
 need=()
@@ -62,7 +64,7 @@ make -s -C "$MP/ports/unix" -j"$JOBS" MPY_LIB_DIR="$LIBDIR" \
     BUILD="$ROOT/build/unix/obj" \
     USER_C_MODULES="$ROOT/native_modules" \
     FROZEN_MANIFEST="$ROOT/device/manifest.py" \
-    PROG=micropython-tinyml MICROPY_PY_BTREE=0 MICROPY_PY_SSL=0 >/dev/null
+    PROG=micropython-tinyml MICROPY_PY_BTREE=0 MICROPY_PY_SSL=0 >/dev/null 2> >(quiet >&2)
 mkdir -p build/unix
 if [ ! build/unix/micropython -nt build/unix/obj/micropython-tinyml ]; then
     cp -p build/unix/obj/micropython-tinyml build/unix/micropython
@@ -71,7 +73,7 @@ fi
 # 4b. A stock unix port (no tinyml inside) to load the native module into, as users do
 make -s -C "$MP/ports/unix" -j"$JOBS" MPY_LIB_DIR="$LIBDIR" \
     BUILD="$ROOT/build/unix-stock/obj" FROZEN_MANIFEST= \
-    PROG=micropython-stock MICROPY_PY_BTREE=0 MICROPY_PY_SSL=0 >/dev/null
+    PROG=micropython-stock MICROPY_PY_BTREE=0 MICROPY_PY_SSL=0 >/dev/null 2> >(quiet >&2)
 if [ ! build/unix-stock/micropython -nt build/unix-stock/obj/micropython-stock ]; then
     cp -p build/unix-stock/obj/micropython-stock build/unix-stock/micropython
 fi

@@ -10,9 +10,9 @@ from .tflite_reader import read_tflite
 
 
 def convert_model(tflite: bytes, name: str, labels: list[str] | None = None,
-                  rounding: str = "tflite") -> tuple[bytes, Blob]:
+                  rounding: str = "tflite", reuse_memory: bool = True) -> tuple[bytes, Blob]:
     graph = read_tflite(tflite)
-    blob = lower(graph, name, labels or [], rounding)
+    blob = lower(graph, name, labels or [], rounding, reuse_memory)
     return write_blob(blob), blob
 
 

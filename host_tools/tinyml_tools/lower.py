@@ -182,7 +182,8 @@ class _Lowering:
                    [mult, shift, diff_min])
 
 
-def lower(g: Graph, name: str, labels: list[str], rounding: str = "tflite") -> Blob:
+def lower(g: Graph, name: str, labels: list[str], rounding: str = "tflite",
+          reuse_memory: bool = True) -> Blob:
     for k, op in enumerate(g.ops):
         if op.kind not in SUPPORTED_OPS:
             raise ConversionError(
@@ -221,5 +222,5 @@ def lower(g: Graph, name: str, labels: list[str], rounding: str = "tflite") -> B
         n_out = int(np.prod(lw.tensors[outputs[0]].shape))
         if len(labels) != n_out:
             raise ConversionError(f"{len(labels)} labels given for {n_out} outputs")
-    arena = plan(lw.tensors, ops, inputs, outputs)
+    arena = plan(lw.tensors, ops, inputs, outputs, reuse_memory)
     return Blob(name, labels, lw.tensors, ops, inputs, outputs, arena)

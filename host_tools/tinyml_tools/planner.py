@@ -60,13 +60,18 @@ def buffers(tensors: list[BTensor], ops: list[BOp], inputs: list[int], outputs: 
     return out
 
 
-def plan(tensors: list[BTensor], ops: list[BOp], inputs: list[int], outputs: list[int]) -> int:
+def plan(tensors: list[BTensor], ops: list[BOp], inputs: list[int], outputs: list[int],
+         reuse: bool = True) -> int:
     """Set arena offsets on the arena tensors; return the arena size in bytes.
 
     Greedy by size: the largest buffers are placed first, each at the lowest offset that does
-    not collide with an already placed buffer whose lifetime overlaps.
+    not collide with an already placed buffer whose lifetime overlaps. reuse=False gives every
+    buffer its own space (for debugging: every intermediate tensor survives the run).
     """
     bufs = buffers(tensors, ops, inputs, outputs)
+    if not reuse:
+        for b in bufs:
+            b.first, b.last = -1, len(ops)
     placed: list[Buffer] = []
     for b in sorted(bufs, key=lambda b: (-b.size, b.first)):
         live = sorted(

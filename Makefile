@@ -1,0 +1,22 @@
+# tinyml: two commands a user needs.
+#   make demo   set everything up, convert the KWS model, run it in MicroPython
+#   make test   set everything up and run the whole test suite
+.PHONY: demo test setup clean
+
+PY := .venv/bin/python
+
+setup:
+	@scripts/setup.sh
+
+demo: setup
+	@mkdir -p build/demo
+	@.venv/bin/tinyml convert models/kws/kws.tflite -o build/demo/kws.bin \
+		--labels models/kws/labels.txt --name kws
+	@cp models/kws/samples.bin models/kws/samples.txt examples/kws_demo.py build/demo/
+	@cd build/demo && ../unix/micropython kws_demo.py
+
+test: setup
+	@$(PY) -m pytest
+
+clean:
+	rm -rf build

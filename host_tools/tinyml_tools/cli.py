@@ -1,0 +1,94 @@
+"""The `tinyml` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from .blob import BlobFormatError
+from .convert import convert_model, read_labels
+from .inspect_blob import describe
+from .lower import ROUNDING_MODES, ConversionError
+from .tflite_reader import ModelFormatError
+
+
+@click.group()
+@click.version_option(package_name="tinyml")
+def main() -> None:
+    """tinyml: run int8 neural networks on MicroPython boards, bit-exact with TFLite."""
+
+
+@main.command()
+@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Blob file to write.")
+@click.option("--labels", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Text file with one class label per line, in output order.")
+@click.option("--name", help="Model name stored in the blob (default: the file's stem).")
+@click.option("--rounding", type=click.Choice(ROUNDING_MODES), default="tflite",
+              show_default=True, help="Requantization rounding to reproduce.")
+def convert(model: Path, output: Path, labels: Path | None, name: str | None,
+            rounding: str) -> None:
+    """Convert an int8 .tflite MODEL to a tinyml blob."""
+    try:
+        blob_bytes, blob = convert_model(
+            model.read_bytes(), name or model.stem, read_labels(labels) if labels else [],
+            rounding,
+        )
+    except (ConversionError, ModelFormatError) as e:
+        raise click.ClickException(f"{model}: {e}") from e
+    output.write_bytes(blob_bytes)
+    click.echo(
+        f"{output}: {len(blob_bytes)} bytes ({model.stat().st_size} .tflite), "
+        f"{len(blob.ops)} ops, arena {blob.arena_size} bytes"
+    )
+
+
+@main.command()
+@click.argument("blob", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def inspect(blob: Path, as_json: bool) -> None:
+    """Show a blob's operators, tensors, quantization and memory cost."""
+    try:
+        info = describe(blob.read_bytes())
+    except BlobFormatError as e:
+        raise click.ClickException(f"{blob}: {e}") from e
+    if as_json:
+        json.dump(info, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
+    con = Console()
+    con.print(f"[bold]{info['name']}[/bold]  blob v{info['version']}  "
+              f"labels: {', '.join(info['labels']) or '-'}")
+    ops = Table(title="operators")
+    for col in ("#", "op", "inputs", "output", "output shape"):
+        ops.add_column(col)
+    for op in info["ops"]:
+        out = info["tensors"][op["outputs"][0]]
+        ops.add_row(str(op["index"]), op["kind"], " ".join(map(str, op["inputs"])),
+                    str(op["outputs"][0]), "x".join(map(str, out["shape"])))
+    con.print(ops)
+    tensors = Table(title="tensors")
+    for col in ("#", "shape", "dtype", "scale", "zero point", "where", "offset", "bytes"):
+        tensors.add_column(col)
+    for t in info["tensors"]:
+        tensors.add_row(str(t["index"]), "x".join(map(str, t["shape"])), t["dtype"],
+                        f"{t['scale']:.6g}", str(t["zero_point"]), t["location"],
+                        str(t["offset"]), str(t["bytes"]))
+    con.print(tensors)
+    summary = Table(title="cost", show_header=False)
+    summary.add_row("blob (flash)", f"{info['blob_bytes']} bytes")
+    summary.add_row("weights", f"{info['weight_bytes']} bytes")
+    summary.add_row("arena (RAM)", f"{info['arena_bytes']} bytes")
+    summary.add_row("arena lower bound", f"{info['lower_bound_bytes']} bytes")
+    summary.add_row("MACs per inference", f"{info['macs']}")
+    con.print(summary)
+
+
+if __name__ == "__main__":
+    main()
