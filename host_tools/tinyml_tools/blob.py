@@ -137,7 +137,7 @@ def write_blob(blob: Blob) -> bytes:
         op_params.append((put(p, 4) if words else 0, len(p)))
 
     tensors = bytearray()
-    for t, off in zip(blob.tensors, t_offsets):
+    for t, off in zip(blob.tensors, t_offsets, strict=True):
         dims = list(t.shape) + [0] * (4 - len(t.shape))
         if not 1 <= len(t.shape) <= 4 or any(not 0 < d <= 0xFFFF for d in t.shape):
             raise ValueError(f"tensor {t.name}: shape {t.shape} not representable")
@@ -147,7 +147,7 @@ def write_blob(blob: Blob) -> bytes:
             float(t.scale), int(t.zero_point), 0,
         )
     ops = bytearray()
-    for op, (p_off, p_size) in zip(blob.ops, op_params):
+    for op, (p_off, p_size) in zip(blob.ops, op_params, strict=True):
         ins = [NONE if i < 0 else i for i in op.inputs] + [NONE] * (4 - len(op.inputs))
         outs = list(op.outputs) + [NONE] * (2 - len(op.outputs))
         ops += _OP.pack(

@@ -106,7 +106,7 @@ class _Lowering:
         mults, shifts = zip(*(
             qm.quantize_multiplier(qm.effective_scale(in_s, float(ws), out_s), self.rounding)
             for ws in w_scales
-        ))
+        ), strict=True)
         act_min, act_max = qm.activation_range(str(o["activation"]), out_s, out_zp)
         params: list[int | ArrayRef] = [sh, sw, dh, dwl, pad_h, pad_w, -in_zp, out_zp,
                                         act_min, act_max, ArrayRef(0), ArrayRef(1)]
@@ -138,7 +138,7 @@ class _Lowering:
         mults, shifts = zip(*(
             qm.quantize_multiplier(qm.effective_scale(in_s, float(ws), out_s), self.rounding)
             for ws in w.scale
-        ))
+        ), strict=True)
         act_min, act_max = qm.activation_range(str(op.options["activation"]), out_s, out_zp)
         return BOp(
             op.kind,

@@ -61,7 +61,9 @@ def activation_range(activation: str, scale: float, zero_point: int) -> tuple[in
 SOFTMAX_DIFF_INTEGER_BITS = 5
 
 
-def softmax_params(beta: float, input_scale: float, rounding: str = SINGLE) -> tuple[int, int, int]:
+def softmax_params(
+    beta: float, input_scale: float, rounding: str = SINGLE
+) -> tuple[int, int, int]:
     """(input_multiplier, input_left_shift, diff_min) as TFLite's SoftmaxPrepare computes them."""
     max_real = float((1 << 30) - 1) if rounding == SINGLE else float((1 << 31) - 1)
     real = min(

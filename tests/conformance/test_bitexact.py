@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from runtimes import ROOT, RUNTIMES, run_script
 
+from runtimes import ROOT, RUNTIMES, run_script
 from tinyml_tools.blob import read_blob
 from tinyml_tools.convert import convert_model, read_labels
 from tinyml_tools.reference import reference_outputs, reference_tensors
@@ -31,7 +31,9 @@ def _inputs(name: str, n_in: int) -> list[np.ndarray]:
 
 
 @pytest.fixture(scope="module", params=sorted(MODELS))
-def case(request: pytest.FixtureRequest) -> tuple[str, bytes, bytes, list[np.ndarray], list[bytes]]:
+def case(
+    request: pytest.FixtureRequest,
+) -> tuple[str, bytes, bytes, list[np.ndarray], list[bytes]]:
     name = request.param
     tfl = MODELS[name].read_bytes()
     labels = read_labels(ROOT / "models/kws/labels.txt") if name == "kws" else []
@@ -50,7 +52,7 @@ def test_bit_exact(case, runtime: str, tmp_path: Path) -> None:
                      {"model.bin": blob, "inputs.bin": inputs})
     got = [bytes.fromhex(line) for line in out.split()]
     assert len(got) == len(ref)
-    mismatches = [i for i, (g, r) in enumerate(zip(got, ref)) if g != r]
+    mismatches = [i for i, (g, r) in enumerate(zip(got, ref, strict=True)) if g != r]
     assert mismatches == [], f"{name} on {runtime}: inputs {mismatches} differ"
 
 

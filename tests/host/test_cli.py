@@ -1,0 +1,71 @@
+"""The `tinyml` command line, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from runtimes import ROOT
+
+TINYML = [sys.executable, "-m", "tinyml_tools.cli"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*TINYML, *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_convert_and_inspect_json(tmp_path: Path) -> None:
+    out = tmp_path / "kws.bin"
+    p = run("convert", "models/kws/kws.tflite", "-o", str(out), "--labels",
+            "models/kws/labels.txt")
+    assert p.returncode == 0, p.stderr
+    size = out.stat().st_size
+    assert f"{out}: {size} bytes (53936 .tflite), 13 ops, arena 16000 bytes" in p.stdout
+    info = json.loads(run("inspect", str(out), "--json").stdout)
+    assert info["arena_bytes"] == 16000
+    assert info["blob_bytes"] == out.stat().st_size
+    assert info["weight_bytes"] == 24368
+    assert info["name"] == "kws"
+    assert info["labels"][:3] == ["down", "go", "left"]
+    assert [op["kind"] for op in info["ops"]][:3] == ["CONV_2D", "DEPTHWISE_CONV_2D", "CONV_2D"]
+    assert info["tensors"][info["inputs"][0]]["shape"] == [1, 49, 10, 1]
+    assert info["tensors"][info["inputs"][0]]["zero_point"] == 83
+
+
+def test_shipped_blobs_are_current(tmp_path: Path) -> None:
+    """models/*/*.bin are exactly what the converter makes from the shipped .tflite files."""
+    for name, extra in (("kws", ["--labels", "models/kws/labels.txt"]), ("ad", [])):
+        out = tmp_path / f"{name}.bin"
+        p = run("convert", f"models/{name}/{name}.tflite", "-o", str(out), *extra)
+        assert p.returncode == 0, p.stderr
+        assert out.read_bytes() == (ROOT / f"models/{name}/{name}.bin").read_bytes(), name
+
+
+def test_inspect_human_readable(tmp_path: Path) -> None:
+    p = run("inspect", "models/kws/kws.bin")
+    assert p.returncode == 0
+    assert "arena (RAM)" in p.stdout and "16000 bytes" in p.stdout
+
+
+def test_unsupported_op_is_a_convert_time_error(tmp_path: Path) -> None:
+    """ADD is not in v1: the message names the op, where it is, and what is supported."""
+    resnet = ROOT.parent / "shared/models/mlperf_tiny/ic_resnet8.tflite"
+    if not resnet.exists():
+        import pytest
+
+        pytest.skip("needs ../shared/models")
+    p = run("convert", str(resnet), "-o", str(tmp_path / "x.bin"))
+    assert p.returncode == 1
+    assert "unsupported operator ADD at operator 3 (ADD)" in p.stderr
+    assert "supported: AVERAGE_POOL_2D, CONV_2D, DEPTHWISE_CONV_2D" in p.stderr
+    assert not (tmp_path / "x.bin").exists()
+
+
+def test_not_a_tflite_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.tflite"
+    bad.write_bytes(b"hello world, not a model")
+    p = run("convert", str(bad), "-o", str(tmp_path / "x.bin"))
+    assert p.returncode == 1
+    assert "not a .tflite model (missing TFL3 identifier)" in p.stderr
