@@ -49,7 +49,7 @@ fi
 
 # 3. MicroPython source and mpy-cross
 MP=$(scripts/micropython-source.sh)
-make -s -C "$MP/mpy-cross" -j"$JOBS" >/dev/null
+make -s -C "$MP/mpy-cross" -j"$JOBS" >/dev/null 2> >(quiet >&2)
 
 # 4. Unix port with tinyml (make itself skips what is up to date). Debian's source has no
 # micropython-lib; our manifest needs none, but the build wants the folder to exist.

@@ -68,6 +68,20 @@ assert net.predict_into(x, out) is out and list(out) == list(y)
 outb = bytearray(12)
 net.predict_into(x, outb)
 assert bytes(outb) == raw
+# predict_into allocates nothing: with MicroPython's heap locked any allocation would raise.
+try:
+    import micropython
+except ImportError:
+    micropython = None
+if micropython is not None and hasattr(micropython, "heap_lock"):
+    xb = bytearray(x)
+    micropython.heap_lock()
+    try:
+        net.predict_into(xb, outb)
+        net.predict_into(xb, out)
+    finally:
+        micropython.heap_unlock()
+    assert bytes(outb) == raw
 label, score = net.classify(x)
 print("classify", label, int(score * 256 + 0.5))
 
