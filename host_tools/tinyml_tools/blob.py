@@ -28,6 +28,7 @@ OP_CODES = {
     "AVERAGE_POOL_2D": 4,
     "RESHAPE": 5,
     "SOFTMAX": 6,
+    "ADD": 7,
 }
 OP_NAMES = {v: k for k, v in OP_CODES.items()}
 DTYPE_CODES = {"int8": 1, "int32": 2}

@@ -56,6 +56,8 @@ def _macs(b: Blob, op: Any) -> int:
     if op.kind == "DEPTHWISE_CONV_2D":
         w = b.tensors[op.inputs[1]].shape
         return n_out * w[1] * w[2]
+    if op.kind == "ADD":
+        return 0
     if op.kind == "FULLY_CONNECTED":
         return n_out * b.tensors[op.inputs[1]].shape[1]
     return 0

@@ -10,7 +10,11 @@ from .blob import OP_FLAG_DOUBLE_ROUNDING, ArrayRef, Blob, BOp, BTensor
 from .graph import Graph, Op, Tensor
 from .planner import plan
 
-SUPPORTED_OPS = ("AVERAGE_POOL_2D", "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED",
+# (minimum, maximum) number of inputs each operator takes in a .tflite graph.
+_ARITY = {"ADD": (2, 2), "AVERAGE_POOL_2D": (1, 1), "CONV_2D": (2, 3),
+          "DEPTHWISE_CONV_2D": (2, 3), "FULLY_CONNECTED": (2, 3), "RESHAPE": (1, 2),
+          "SOFTMAX": (1, 1)}
+SUPPORTED_OPS = ("ADD", "AVERAGE_POOL_2D", "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED",
                  "RESHAPE", "SOFTMAX")
 
 
@@ -172,6 +176,29 @@ class _Lowering:
             raise ConversionError(f"{_where(k, op)}: input and output quantization differ")
         return BOp(op.kind, [self.tensor(op.inputs[0])], [self.tensor(op.outputs[0])])
 
+    def add(self, k: int, op: Op) -> BOp:
+        a, y = self.activation_io(op)
+        b = self.g.tensors[op.inputs[1]]
+        if b.dtype != "int8" or b.is_const:
+            raise ConversionError(f"{_where(k, op)}: both inputs must be int8 activations")
+        if a.shape != b.shape or a.shape != y.shape:
+            raise ConversionError(
+                f"{_where(k, op)}: broadcasting {a.shape} + {b.shape} is not supported yet"
+            )
+        (sa, za), (sb, zb), (so, zo) = _scalar_q(a), _scalar_q(b), _scalar_q(y)
+        left_shift = 20
+        # As TFLite's Prepare: float32 max and products (exact: powers of two), then doubles.
+        twice_max = float(np.float32(2) * max(np.float32(sa), np.float32(sb)))
+        m1 = qm.quantize_multiplier(sa / twice_max, self.rounding)
+        m2 = qm.quantize_multiplier(sb / twice_max, self.rounding)
+        mo = qm.quantize_multiplier(
+            twice_max / float(np.float32(1 << left_shift) * np.float32(so)), self.rounding
+        )
+        act_min, act_max = qm.activation_range(str(op.options.get("activation", "NONE")), so, zo)
+        return BOp(op.kind, [self.tensor(op.inputs[0]), self.tensor(op.inputs[1])],
+                   [self.tensor(op.outputs[0])],
+                   [-za, -zb, zo, left_shift, *m1, *m2, *mo, act_min, act_max])
+
     def softmax(self, k: int, op: Op) -> BOp:
         x, y = self.activation_io(op)
         in_s, _ = _scalar_q(x)
@@ -191,6 +218,13 @@ def lower(g: Graph, name: str, labels: list[str], rounding: str = "tflite",
                 f"inputs {[g.tensors[i].name for i in op.inputs if i >= 0]}; "
                 f"supported: {', '.join(SUPPORTED_OPS)}"
             )
+        lo, hi = _ARITY[op.kind]
+        if not lo <= len(op.inputs) <= hi or len(op.outputs) != 1 or any(
+            i >= len(g.tensors) or (i < 0 and j < lo) for j, i in enumerate(op.inputs)
+        ) or any(not 0 <= i < len(g.tensors) for i in op.outputs):
+            raise ConversionError(
+                f"{_where(k, op)}: malformed: inputs {op.inputs}, outputs {op.outputs}"
+            )
         act = op.options.get("activation")
         if act == "UNSUPPORTED":
             raise ConversionError(f"{_where(k, op)}: unsupported fused activation")
@@ -209,6 +243,7 @@ def lower(g: Graph, name: str, labels: list[str], rounding: str = "tflite",
         "AVERAGE_POOL_2D": lw.average_pool,
         "RESHAPE": lw.reshape,
         "SOFTMAX": lw.softmax,
+        "ADD": lw.add,
     }
     ops = []
     for k, op in enumerate(g.ops):

@@ -78,6 +78,9 @@ def _options(op: tflite.Operator) -> dict[str, object]:
             "activation": _ACTIVATIONS.get(o.FusedActivationFunction(), "UNSUPPORTED"),
             "keep_num_dims": bool(o.KeepNumDims()),
         }
+    if kind == BuiltinOptions.AddOptions:
+        o = load(tflite.AddOptions)
+        return {"activation": _ACTIVATIONS.get(o.FusedActivationFunction(), "UNSUPPORTED")}
     if kind == BuiltinOptions.SoftmaxOptions:
         o = load(tflite.SoftmaxOptions)
         return {"beta": float(np.float32(o.Beta()))}

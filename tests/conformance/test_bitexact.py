@@ -16,6 +16,9 @@ from tinyml_tools.tflite_reader import read_tflite
 MODELS = {
     "kws": ROOT / "models/kws/kws.tflite",
     "ad": ROOT / "models/ad/ad.tflite",
+    "vww": ROOT / "tests/models/mlperf_tiny/vww_mobilenet.tflite",
+    "ic": ROOT / "tests/models/mlperf_tiny/ic_resnet8.tflite",
+    "sww": ROOT / "tests/models/mlperf_tiny/sww_wakeword.tflite",
 }
 
 

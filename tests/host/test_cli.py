@@ -49,17 +49,36 @@ def test_inspect_human_readable(tmp_path: Path) -> None:
     assert "arena (RAM)" in p.stdout and "16000 bytes" in p.stdout
 
 
-def test_unsupported_op_is_a_convert_time_error(tmp_path: Path) -> None:
-    """ADD is not in v1: the message names the op, where it is, and what is supported."""
-    resnet = ROOT.parent / "shared/models/mlperf_tiny/ic_resnet8.tflite"
-    if not resnet.exists():
-        import pytest
+def _with_opcode(model: bytes, old: str, new: str) -> bytes:
+    """The model with operator code `old` rewritten in place to `new` (a real .tflite with an
+    operator tinyml does not run)."""
+    import tflite
+    from tflite.BuiltinOperator import BuiltinOperator
 
-        pytest.skip("needs ../shared/models")
-    p = run("convert", str(resnet), "-o", str(tmp_path / "x.bin"))
+    buf = bytearray(model)
+    m = tflite.Model.GetRootAsModel(buf, 0)
+    for i in range(m.OperatorCodesLength()):
+        oc = m.OperatorCodes(i)
+        if max(oc.BuiltinCode(), oc.DeprecatedBuiltinCode()) == getattr(BuiltinOperator, old):
+            code = getattr(BuiltinOperator, new)
+            # OperatorCode fields: deprecated_builtin_code (int8, vtable slot 4) and, when
+            # present, builtin_code (int32, slot 10).
+            buf[oc._tab.Pos + oc._tab.Offset(4)] = code
+            if oc._tab.Offset(10):
+                pos = oc._tab.Pos + oc._tab.Offset(10)
+                buf[pos : pos + 4] = code.to_bytes(4, "little")
+            return bytes(buf)
+    raise AssertionError(f"no {old} in model")
+
+
+def test_unsupported_op_is_a_convert_time_error(tmp_path: Path) -> None:
+    """The message names the op, where it is, and what is supported; no blob is written."""
+    bad = tmp_path / "mean.tflite"
+    bad.write_bytes(_with_opcode((ROOT / "models/kws/kws.tflite").read_bytes(), "SOFTMAX", "MEAN"))
+    p = run("convert", str(bad), "-o", str(tmp_path / "x.bin"))
     assert p.returncode == 1
-    assert "unsupported operator ADD at operator 3 (ADD)" in p.stderr
-    assert "supported: AVERAGE_POOL_2D, CONV_2D, DEPTHWISE_CONV_2D" in p.stderr
+    assert "unsupported operator MEAN at operator 12 (MEAN)" in p.stderr
+    assert "supported: ADD, AVERAGE_POOL_2D, CONV_2D, DEPTHWISE_CONV_2D" in p.stderr
     assert not (tmp_path / "x.bin").exists()
 
 
@@ -69,3 +88,13 @@ def test_not_a_tflite_file(tmp_path: Path) -> None:
     p = run("convert", str(bad), "-o", str(tmp_path / "x.bin"))
     assert p.returncode == 1
     assert "not a .tflite model (missing TFL3 identifier)" in p.stderr
+
+
+def test_malformed_graph_is_a_clear_error(tmp_path: Path) -> None:
+    """A SOFTMAX relabelled as ADD has one input where ADD needs two: an error, no traceback."""
+    bad = tmp_path / "add.tflite"
+    bad.write_bytes(_with_opcode((ROOT / "models/kws/kws.tflite").read_bytes(), "SOFTMAX", "ADD"))
+    p = run("convert", str(bad), "-o", str(tmp_path / "x.bin"))
+    assert p.returncode == 1
+    assert "operator 12 (ADD): malformed: inputs [33], outputs [34]" in p.stderr
+    assert "Traceback" not in p.stderr

@@ -56,6 +56,7 @@ typedef enum {
     TML_OP_AVERAGE_POOL_2D = 4,
     TML_OP_RESHAPE = 5,
     TML_OP_SOFTMAX = 6,
+    TML_OP_ADD = 7,
 } tml_op_kind_t;
 
 typedef enum {

@@ -25,6 +25,9 @@
 #ifndef TML_HAS_AVERAGE_POOL_2D
 #define TML_HAS_AVERAGE_POOL_2D (1)
 #endif
+#ifndef TML_HAS_ADD
+#define TML_HAS_ADD (1)
+#endif
 #ifndef TML_HAS_SOFTMAX
 #define TML_HAS_SOFTMAX (1)
 #endif

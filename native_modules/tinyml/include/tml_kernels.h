@@ -92,4 +92,19 @@ typedef struct {
 int tml_softmax_s8(const tml_softmax_params_t *p, int32_t rows, int32_t depth, const int8_t *in,
                    int8_t *out);
 
+typedef struct {
+    int32_t input1_offset, input2_offset;  /* -zero_point of each input */
+    int32_t output_offset;                 /* output zero_point */
+    int32_t left_shift;                    /* headroom shift applied to both inputs (20) */
+    int32_t input1_mult, input1_shift;     /* rescale of each input to the common scale */
+    int32_t input2_mult, input2_shift;
+    int32_t output_mult, output_shift;     /* common scale to the output scale */
+    int32_t act_min, act_max;
+    int32_t rounding;                      /* TML_ROUND_* */
+} tml_add_params_t;
+
+/* ADD of two int8 tensors of the same shape (size elements each). */
+int tml_add_s8(const tml_add_params_t *p, int32_t size, const int8_t *a, const int8_t *b,
+               int8_t *out);
+
 #endif /* TML_KERNELS_H */

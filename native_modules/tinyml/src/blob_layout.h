@@ -54,6 +54,11 @@ enum {
     P_POOL_PAD_W, P_POOL_ACT_MIN, P_POOL_ACT_MAX, P_POOL_WORDS,
 };
 enum { P_SM_MULT = 0, P_SM_LEFT_SHIFT, P_SM_DIFF_MIN, P_SM_WORDS };
+enum {
+    P_ADD_IN1_OFFSET = 0, P_ADD_IN2_OFFSET, P_ADD_OUT_OFFSET, P_ADD_LEFT_SHIFT, P_ADD_IN1_MULT,
+    P_ADD_IN1_SHIFT, P_ADD_IN2_MULT, P_ADD_IN2_SHIFT, P_ADD_OUT_MULT, P_ADD_OUT_SHIFT,
+    P_ADD_ACT_MIN, P_ADD_ACT_MAX, P_ADD_WORDS,
+};
 
 static inline uint16_t tml_rd16(const uint8_t *p) {
     return (uint16_t)(p[0] | (p[1] << 8));

@@ -228,6 +228,7 @@ static tml_status_t check_op(const tml_model_t *m, uint32_t k) {
         case TML_OP_AVERAGE_POOL_2D: want_in = 1; want_words = P_POOL_WORDS; break;
         case TML_OP_RESHAPE: want_in = 1; want_words = 0; break;
         case TML_OP_SOFTMAX: want_in = 1; want_words = P_SM_WORDS; break;
+        case TML_OP_ADD: want_in = 2; want_words = P_ADD_WORDS; break;
         default: return TML_E_OP_UNSUPPORTED;
     }
     if (n_in != want_in) {
@@ -353,6 +354,25 @@ static tml_status_t check_op(const tml_model_t *m, uint32_t k) {
                 return TML_E_PARAMS;
             }
             break;
+        case TML_OP_ADD: {
+            const tinfo_t *b = &t[1];
+            /* Same-shape inputs only (no broadcasting yet); neither may overlap the output. */
+            if (!is_act(b) || b->size != in->size || out->size != in->size ||
+                overlaps(b, out) || !in_i8(w[P_ADD_IN1_OFFSET], -127, 128) ||
+                !in_i8(w[P_ADD_IN2_OFFSET], -127, 128) || !in_i8(w[P_ADD_OUT_OFFSET], -128, 127) ||
+                w[P_ADD_LEFT_SHIFT] < 0 || w[P_ADD_LEFT_SHIFT] > 20 ||
+                !in_i8(w[P_ADD_ACT_MIN], -128, 127) || !in_i8(w[P_ADD_ACT_MAX], -128, 127) ||
+                w[P_ADD_ACT_MIN] > w[P_ADD_ACT_MAX]) {
+                return TML_E_PARAMS;
+            }
+            for (int i = P_ADD_IN1_MULT; i <= P_ADD_OUT_MULT; i += 2) {
+                /* Multipliers below one: the rescaled sum stays inside int32. */
+                if (w[i] < 0 || w[i + 1] < -31 || w[i + 1] > 0) {
+                    return TML_E_PARAMS;
+                }
+            }
+            break;
+        }
         case TML_OP_SOFTMAX: {
             const int32_t depth = in->d[in->rank - 1];
             /* depth <= 2048 keeps the Q12.19 sum of exponentials below 2^31. */
@@ -377,6 +397,9 @@ static tml_status_t check_op(const tml_model_t *m, uint32_t k) {
 #endif
 #if !TML_HAS_AVERAGE_POOL_2D
     if (kind == TML_OP_AVERAGE_POOL_2D) return TML_E_OP_UNSUPPORTED;
+#endif
+#if !TML_HAS_ADD
+    if (kind == TML_OP_ADD) return TML_E_OP_UNSUPPORTED;
 #endif
 #if !TML_HAS_SOFTMAX
     if (kind == TML_OP_SOFTMAX) return TML_E_OP_UNSUPPORTED;

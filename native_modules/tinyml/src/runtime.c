@@ -137,6 +137,30 @@ static tml_status_t run_op(const tml_model_t *m, const uint8_t *op) {
                 memmove(out.data, in.data, in.size);
             }
             break;
+#if TML_HAS_ADD
+        case TML_OP_ADD: {
+            tml_add_params_t p;
+            tml_tensor_t b;
+            read_words(m, op, w, P_ADD_WORDS);
+            p.input1_offset = w[P_ADD_IN1_OFFSET];
+            p.input2_offset = w[P_ADD_IN2_OFFSET];
+            p.output_offset = w[P_ADD_OUT_OFFSET];
+            p.left_shift = w[P_ADD_LEFT_SHIFT];
+            p.input1_mult = w[P_ADD_IN1_MULT];
+            p.input1_shift = w[P_ADD_IN1_SHIFT];
+            p.input2_mult = w[P_ADD_IN2_MULT];
+            p.input2_shift = w[P_ADD_IN2_SHIFT];
+            p.output_mult = w[P_ADD_OUT_MULT];
+            p.output_shift = w[P_ADD_OUT_SHIFT];
+            p.act_min = w[P_ADD_ACT_MIN];
+            p.act_max = w[P_ADD_ACT_MAX];
+            p.rounding = rounding;
+            tml_model_tensor(m, tml_rd16(op + O_INPUTS + 2), &b);
+            rc = tml_add_s8(&p, (int32_t)in.size, (const int8_t *)in.data,
+                            (const int8_t *)b.data, (int8_t *)out.data);
+            break;
+        }
+#endif
 #if TML_HAS_SOFTMAX
         case TML_OP_SOFTMAX: {
             tml_softmax_params_t p;
