@@ -12,7 +12,7 @@
 #define TML_HAS_FLOAT (1)
 #endif
 
-/* Operators. Each costs the flash of one kernel file (x86-64 -Os figures in docs/benchmarks.md). */
+/* Operators: turning one off drops its kernel file from the build and the loader refuses it. */
 #ifndef TML_HAS_CONV_2D
 #define TML_HAS_CONV_2D (1)
 #endif

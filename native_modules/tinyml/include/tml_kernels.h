@@ -20,7 +20,7 @@ typedef struct {
 
 /* Requantization rounding (see docs/blob-format.md, "flags"). */
 enum {
-    TML_ROUND_SINGLE = 0, /* one rounding, as TFLite's reference kernels (TFLITE_SINGLE_ROUNDING) */
+    TML_ROUND_SINGLE = 0, /* one rounding (TFLITE_SINGLE_ROUNDING): TFLite FULLY_CONNECTED */
     TML_ROUND_DOUBLE = 1, /* gemmlowp's doubling high mul, then rounding shift */
 };
 

@@ -63,24 +63,43 @@ static const uint8_t *tensor_rec(const tml_model_t *m, uint32_t i) {
     return m->tensors + (size_t)i * TML_TENSOR_RECORD;
 }
 
+/* Reads tensor i's facts for the operator checks. */
+typedef struct {
+    uint32_t dtype, rank, loc, off, size;
+    int32_t d[4];
+} tinfo_t;
+
+static void tinfo(const tml_model_t *m, uint32_t i, tinfo_t *t) {
+    const uint8_t *r = tensor_rec(m, i);
+    t->dtype = r[T_DTYPE];
+    t->rank = r[T_RANK];
+    t->loc = r[T_LOCATION];
+    t->off = tml_rd32(r + T_OFFSET);
+    t->size = tml_rd32(r + T_SIZE);
+    for (uint32_t d = 0; d < 4; d++) {
+        t->d[d] = d < t->rank ? tml_rd16(r + T_DIMS + 2 * d) : 1;
+    }
+}
+
 tml_status_t tml_model_tensor(const tml_model_t *m, uint32_t index, tml_tensor_t *t) {
+    tinfo_t ti;
     if (index >= m->n_tensors) {
         return TML_E_INDEX;
     }
+    tinfo(m, index, &ti);
     const uint8_t *r = tensor_rec(m, index);
-    const uint32_t off = tml_rd32(r + T_OFFSET);
-    t->dtype = r[T_DTYPE];
-    t->rank = r[T_RANK];
+    t->dtype = (int32_t)ti.dtype;
+    t->rank = (int32_t)ti.rank;
     for (int d = 0; d < 4; d++) {
-        t->dims[d] = d < t->rank ? tml_rd16(r + T_DIMS + 2 * d) : 1;
+        t->dims[d] = ti.d[d];
     }
-    t->size = tml_rd32(r + T_SIZE);
+    t->size = ti.size;
     t->scale_bits = tml_rd32(r + T_SCALE);
     t->zero_point = tml_rdi32(r + T_ZERO_POINT);
-    if (r[T_LOCATION] == TML_LOC_CONST) {
-        t->data = (void *)(m->data + off);
+    if (ti.loc == TML_LOC_CONST) {
+        t->data = (void *)(m->data + ti.off);
     } else {
-        t->data = m->arena ? (void *)(m->arena + off) : NULL;
+        t->data = m->arena ? (void *)(m->arena + ti.off) : NULL;
     }
     return TML_OK;
 }
@@ -131,24 +150,6 @@ static tml_status_t check_tensor(const tml_model_t *m, uint32_t i) {
         return TML_E_TENSOR;
     }
     return TML_OK;
-}
-
-/* Reads tensor i's facts for the operator checks. */
-typedef struct {
-    uint32_t dtype, rank, loc, off, size;
-    int32_t d[4];
-} tinfo_t;
-
-static void tinfo(const tml_model_t *m, uint32_t i, tinfo_t *t) {
-    const uint8_t *r = tensor_rec(m, i);
-    t->dtype = r[T_DTYPE];
-    t->rank = r[T_RANK];
-    t->loc = r[T_LOCATION];
-    t->off = tml_rd32(r + T_OFFSET);
-    t->size = tml_rd32(r + T_SIZE);
-    for (uint32_t d = 0; d < 4; d++) {
-        t->d[d] = d < t->rank ? tml_rd16(r + T_DIMS + 2 * d) : 1;
-    }
 }
 
 static int is_act(const tinfo_t *t) {
@@ -216,20 +217,28 @@ static tml_status_t check_op(const tml_model_t *m, uint32_t k) {
     uint16_t idx[TML_OP_MAX_INPUTS + TML_OP_MAX_OUTPUTS];
     tinfo_t t[TML_OP_MAX_INPUTS + TML_OP_MAX_OUTPUTS];
     int32_t w[16];
-    uint32_t want_in, want_words;
+    uint32_t want_in, want_words, built_in;
 
     if ((r[O_FLAGS] & ~TML_OP_KNOWN_FLAGS) || n_in > TML_OP_MAX_INPUTS || n_out != 1) {
         return TML_E_OP;
     }
     switch (kind) {
-        case TML_OP_CONV_2D: want_in = 3; want_words = P_CONV_WORDS; break;
-        case TML_OP_DEPTHWISE_CONV_2D: want_in = 3; want_words = P_DW_WORDS; break;
-        case TML_OP_FULLY_CONNECTED: want_in = 3; want_words = P_FC_WORDS; break;
-        case TML_OP_AVERAGE_POOL_2D: want_in = 1; want_words = P_POOL_WORDS; break;
-        case TML_OP_RESHAPE: want_in = 1; want_words = 0; break;
-        case TML_OP_SOFTMAX: want_in = 1; want_words = P_SM_WORDS; break;
-        case TML_OP_ADD: want_in = 2; want_words = P_ADD_WORDS; break;
+        case TML_OP_CONV_2D:
+            want_in = 3; want_words = P_CONV_WORDS; built_in = TML_HAS_CONV_2D; break;
+        case TML_OP_DEPTHWISE_CONV_2D:
+            want_in = 3; want_words = P_DW_WORDS; built_in = TML_HAS_DEPTHWISE_CONV_2D; break;
+        case TML_OP_FULLY_CONNECTED:
+            want_in = 3; want_words = P_FC_WORDS; built_in = TML_HAS_FULLY_CONNECTED; break;
+        case TML_OP_AVERAGE_POOL_2D:
+            want_in = 1; want_words = P_POOL_WORDS; built_in = TML_HAS_AVERAGE_POOL_2D; break;
+        case TML_OP_RESHAPE: want_in = 1; want_words = 0; built_in = 1; break;
+        case TML_OP_SOFTMAX:
+            want_in = 1; want_words = P_SM_WORDS; built_in = TML_HAS_SOFTMAX; break;
+        case TML_OP_ADD: want_in = 2; want_words = P_ADD_WORDS; built_in = TML_HAS_ADD; break;
         default: return TML_E_OP_UNSUPPORTED;
+    }
+    if (!built_in) {
+        return TML_E_OP_UNSUPPORTED; /* compiled out by tml_config.h */
     }
     if (n_in != want_in) {
         return TML_E_OP;
@@ -386,24 +395,6 @@ static tml_status_t check_op(const tml_model_t *m, uint32_t k) {
         default:
             return TML_E_OP_UNSUPPORTED;
     }
-#if !TML_HAS_CONV_2D
-    if (kind == TML_OP_CONV_2D) return TML_E_OP_UNSUPPORTED;
-#endif
-#if !TML_HAS_DEPTHWISE_CONV_2D
-    if (kind == TML_OP_DEPTHWISE_CONV_2D) return TML_E_OP_UNSUPPORTED;
-#endif
-#if !TML_HAS_FULLY_CONNECTED
-    if (kind == TML_OP_FULLY_CONNECTED) return TML_E_OP_UNSUPPORTED;
-#endif
-#if !TML_HAS_AVERAGE_POOL_2D
-    if (kind == TML_OP_AVERAGE_POOL_2D) return TML_E_OP_UNSUPPORTED;
-#endif
-#if !TML_HAS_ADD
-    if (kind == TML_OP_ADD) return TML_E_OP_UNSUPPORTED;
-#endif
-#if !TML_HAS_SOFTMAX
-    if (kind == TML_OP_SOFTMAX) return TML_E_OP_UNSUPPORTED;
-#endif
     return TML_OK;
 }
 
