@@ -13,7 +13,8 @@ setup(
             "_tinyml",
             sources=["host_tools/cpython/_tinyml_module.c"]
             + sorted(glob(f"{CORE}/src/*.c"))
-            + sorted(glob(f"{CORE}/src/kernels/*.c")),
+            + sorted(glob(f"{CORE}/src/kernels/*.c"))
+            + sorted(glob(f"{CORE}/src/ops/*.c")),
             include_dirs=[f"{CORE}/include", f"{CORE}/src", f"{CORE}/src/kernels"],
             extra_compile_args=["-std=c99", "-O2", "-Wall", "-Wextra"],
         )

@@ -29,6 +29,17 @@ OP_CODES = {
     "RESHAPE": 5,
     "SOFTMAX": 6,
     "ADD": 7,
+    "MUL": 8,
+    "MINIMUM": 9,
+    "MAXIMUM": 10,
+    "MAX_POOL_2D": 11,
+    "LUT": 12,
+    "CONCAT": 13,
+    "PAD": 14,
+    "STRIDED_COPY": 15,
+    "RESIZE_NEAREST": 16,
+    "PRELU": 17,
+    "MEAN": 18,
 }
 OP_NAMES = {v: k for k, v in OP_CODES.items()}
 DTYPE_CODES = {"int8": 1, "int32": 2}
@@ -74,7 +85,7 @@ class BOp:
     inputs: list[int]  # -1 for an omitted optional input
     outputs: list[int]
     params: list[int | ArrayRef] = field(default_factory=list)
-    arrays: list[np.ndarray] = field(default_factory=list)  # int32 arrays named by ArrayRef
+    arrays: list[np.ndarray] = field(default_factory=list)  # int32/int8 arrays named by ArrayRef
     scratch: tuple[int, int] = (0, 0)  # (arena offset, bytes)
     flags: int = 0  # OP_FLAG_*
 
@@ -110,6 +121,12 @@ def _meta_bytes(name: str, labels: list[str]) -> bytes:
     return bytes(out)
 
 
+def _array_bytes(a: np.ndarray) -> bytes:
+    """int8 arrays (tables) as bytes; everything else as little-endian int32."""
+    a = np.asarray(a)
+    return a.tobytes() if a.dtype == np.int8 else a.astype("<i4").tobytes()
+
+
 def write_blob(blob: Blob) -> bytes:
     """Serialise a planned model. Arena offsets must already be set on arena tensors."""
     data = bytearray()
@@ -132,7 +149,7 @@ def write_blob(blob: Blob) -> bytes:
             t_offsets.append(t.offset)
     op_params: list[tuple[int, int]] = []
     for op in blob.ops:
-        arr_offs = [put(np.asarray(a, dtype="<i4").tobytes(), 4) for a in op.arrays]
+        arr_offs = [put(_array_bytes(a), 4) for a in op.arrays]
         words = [arr_offs[w.index] if isinstance(w, ArrayRef) else int(w) for w in op.params]
         p = struct.pack(f"<{len(words)}i", *words)
         op_params.append((put(p, 4) if words else 0, len(p)))

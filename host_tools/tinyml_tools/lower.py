@@ -1,40 +1,56 @@
 """Lower the graph IR to blob operators: choose kernels, precompute every requantization
-constant and padding, and drop what the device does not need (e.g. RESHAPE's shape input)."""
+constant, table and index map, and drop what the device does not need (e.g. RESHAPE's shape
+input). Element-wise and data-movement operators live in lower_elementwise and lower_layout."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
 from . import quantmath as qm
 from .blob import OP_FLAG_DOUBLE_ROUNDING, ArrayRef, Blob, BOp, BTensor
 from .graph import Graph, Op, Tensor
+from .graph_passes import RewriteError, rewrite
 from .planner import plan
-
-# (minimum, maximum) number of inputs each operator takes in a .tflite graph.
-_ARITY = {"ADD": (2, 2), "AVERAGE_POOL_2D": (1, 1), "CONV_2D": (2, 3),
-          "DEPTHWISE_CONV_2D": (2, 3), "FULLY_CONNECTED": (2, 3), "RESHAPE": (1, 2),
-          "SOFTMAX": (1, 1)}
-SUPPORTED_OPS = ("ADD", "AVERAGE_POOL_2D", "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED",
-                 "RESHAPE", "SOFTMAX")
 
 
 class ConversionError(ValueError):
     """The model cannot be converted; the message says what and where."""
 
 
-def _where(k: int, op: Op) -> str:
+# (minimum, maximum) number of inputs of each supported .tflite operator; None: any number.
+ARITY: dict[str, tuple[int, int | None]] = {
+    "ADD": (2, 2), "SUB": (2, 2), "MUL": (2, 2), "MINIMUM": (2, 2), "MAXIMUM": (2, 2),
+    "AVERAGE_POOL_2D": (1, 1), "MAX_POOL_2D": (1, 1), "CONV_2D": (2, 3),
+    "DEPTHWISE_CONV_2D": (2, 3), "FULLY_CONNECTED": (2, 3), "RESHAPE": (1, 2),
+    "SQUEEZE": (1, 1), "EXPAND_DIMS": (2, 2), "SOFTMAX": (1, 1), "LOGISTIC": (1, 1),
+    "TANH": (1, 1), "HARD_SWISH": (1, 1), "LEAKY_RELU": (1, 1), "RELU": (1, 1),
+    "RELU6": (1, 1), "RELU_N1_TO_1": (1, 1), "PRELU": (2, 2), "QUANTIZE": (1, 1),
+    "DEQUANTIZE": (1, 1), "MEAN": (2, 2), "CONCATENATION": (1, None), "PACK": (1, None),
+    "UNPACK": (1, 1), "SPLIT": (2, 2), "SPLIT_V": (3, 3), "PAD": (2, 2), "PADV2": (3, 3),
+    "STRIDED_SLICE": (4, 4), "SLICE": (3, 3), "TRANSPOSE": (2, 2),
+    "RESIZE_NEAREST_NEIGHBOR": (2, 2),
+}
+SUPPORTED_OPS = tuple(sorted(ARITY))
+# Operators that may have several outputs.
+_MULTI_OUTPUT = {"SPLIT", "SPLIT_V", "UNPACK"}
+
+
+def where(k: int, op: Op) -> str:
     return f"operator {k} ({op.kind})"
 
 
-def _scalar_q(t: Tensor) -> tuple[float, int]:
+def scalar_q(t: Tensor) -> tuple[float, int]:
     if len(t.scale) != 1:
         raise ConversionError(f"tensor '{t.name}' must be quantized per tensor")
     return float(t.scale[0]), int(t.zero_point[0])
 
 
 # How TFLite's reference resolver rounds requantization, per operator (measured against
-# ai-edge-litert's BUILTIN_REF): FULLY_CONNECTED rounds once; convolutions and softmax use
-# gemmlowp's double rounding. TensorFlow Lite Micro rounds twice everywhere.
+# ai-edge-litert's BUILTIN_REF): FULLY_CONNECTED requantizes in double precision with one
+# rounding; every other operator uses gemmlowp's double rounding. TensorFlow Lite Micro rounds
+# twice everywhere.
 ROUNDING_MODES = ("tflite", "tflm")
 _SINGLE_ROUNDING_OPS = {"tflite": {"FULLY_CONNECTED"}, "tflm": set()}
 
@@ -45,28 +61,33 @@ def op_rounding(kind: str, mode: str) -> str:
     return qm.SINGLE if kind in _SINGLE_ROUNDING_OPS[mode] else qm.DOUBLE
 
 
-class _Lowering:
+class Lowering:
+    """State shared by the operator lowerings: the blob tensors made so far."""
+
     def __init__(self, g: Graph, mode: str) -> None:
         self.g = g
         self.mode = mode
-        self.rounding = qm.SINGLE
+        self.rounding = qm.DOUBLE
         self.index: dict[int, int] = {}
         self.tensors: list[BTensor] = []
 
-    def tensor(self, i: int, dtype: str | None = None) -> int:
+    def t(self, i: int) -> Tensor:
+        return self.g.tensors[i]
+
+    def tensor(self, i: int) -> int:
         """Blob index of graph tensor i (added on first use)."""
         if i < 0:
             return -1
         if i in self.index:
             return self.index[i]
         t = self.g.tensors[i]
-        if dtype and t.dtype != dtype:
-            raise ConversionError(f"tensor '{t.name}' is {t.dtype}, expected {dtype}")
         if t.dtype not in ("int8", "int32"):
             raise ConversionError(
                 f"tensor '{t.name}' is {t.dtype}: tinyml runs fully int8-quantized models "
                 "(quantize the model with int8 inputs and outputs)"
             )
+        if len(t.shape) > 4:
+            raise ConversionError(f"tensor '{t.name}' has rank {len(t.shape)}: at most 4")
         scale, zp = (float(t.scale[0]), int(t.zero_point[0])) if len(t.scale) == 1 else (0.0, 0)
         shape = t.shape if t.shape else (1,)
         const = None
@@ -76,181 +97,199 @@ class _Lowering:
         self.index[i] = len(self.tensors) - 1
         return self.index[i]
 
-    def activation_io(self, op: Op) -> tuple[Tensor, Tensor]:
-        x, y = self.g.tensors[op.inputs[0]], self.g.tensors[op.outputs[0]]
-        for t in (x, y):
-            if t.dtype != "int8" or t.is_const:
-                raise ConversionError(f"tensor '{t.name}' must be an int8 activation")
-        return x, y
+    def new_tensor(self, like: int, shape: tuple[int, ...], name: str) -> int:
+        """A fresh arena tensor with graph tensor `like`'s quantization."""
+        s, z = scalar_q(self.t(like))
+        self.tensors.append(BTensor(name, "int8", shape, s, z))
+        return len(self.tensors) - 1
 
-    def conv(self, k: int, op: Op) -> BOp:
-        x, y = self.activation_io(op)
-        w = self.g.tensors[op.inputs[1]]
-        b = self.g.tensors[op.inputs[2]] if len(op.inputs) > 2 and op.inputs[2] >= 0 else None
-        if w.dtype != "int8" or not w.is_const or len(w.shape) != 4:
-            raise ConversionError(f"{_where(k, op)}: filter must be constant int8 [4-D]")
-        if np.any(w.zero_point != 0):
-            raise ConversionError(f"{_where(k, op)}: filter zero point must be 0")
-        if b is not None and (b.dtype != "int32" or not b.is_const):
-            raise ConversionError(f"{_where(k, op)}: bias must be constant int32")
-        dw = op.kind == "DEPTHWISE_CONV_2D"
-        o = op.options
-        (sh, sw), (dh, dwl) = o["stride"], o["dilation"]  # type: ignore[misc]
-        _, in_h, in_w, in_c = x.shape
-        _, kh, kw, _ = w.shape
-        out_c = y.shape[3]
-        if o["padding"] == "SAME":
-            _, pad_h = qm.same_padding(in_h, kh, sh, dh)
-            _, pad_w = qm.same_padding(in_w, kw, sw, dwl)
-        else:
-            pad_h = pad_w = 0
-        in_s, in_zp = _scalar_q(x)
-        out_s, out_zp = _scalar_q(y)
-        w_scales = w.scale if len(w.scale) == out_c else np.repeat(w.scale, out_c)
-        mults, shifts = zip(*(
-            qm.quantize_multiplier(qm.effective_scale(in_s, float(ws), out_s), self.rounding)
-            for ws in w_scales
-        ), strict=True)
-        act_min, act_max = qm.activation_range(str(o["activation"]), out_s, out_zp)
-        params: list[int | ArrayRef] = [sh, sw, dh, dwl, pad_h, pad_w, -in_zp, out_zp,
-                                        act_min, act_max, ArrayRef(0), ArrayRef(1)]
-        if dw:
-            if out_c % in_c:
-                raise ConversionError(f"{_where(k, op)}: output channels not a multiple of input")
-            params.append(out_c // in_c)
-        return BOp(
-            op.kind,
-            [self.tensor(op.inputs[0]), self.tensor(op.inputs[1]),
-             self.tensor(op.inputs[2]) if b is not None else -1],
-            [self.tensor(op.outputs[0])],
-            params,
-            [np.array(mults, np.int32), np.array(shifts, np.int32)],
-        )
+    def act(self, k: int, op: Op, i: int) -> Tensor:
+        t = self.t(i)
+        if t.dtype != "int8" or t.is_const:
+            raise ConversionError(f"{where(k, op)}: tensor '{t.name}' must be an int8 activation")
+        return t
 
-    def fully_connected(self, k: int, op: Op) -> BOp:
-        x, y = self.activation_io(op)
-        w = self.g.tensors[op.inputs[1]]
-        b = self.g.tensors[op.inputs[2]] if len(op.inputs) > 2 and op.inputs[2] >= 0 else None
-        if w.dtype != "int8" or not w.is_const or len(w.shape) != 2:
-            raise ConversionError(f"{_where(k, op)}: weights must be constant int8 [2-D]")
-        if b is not None and (b.dtype != "int32" or not b.is_const):
-            raise ConversionError(f"{_where(k, op)}: bias must be constant int32")
-        in_s, in_zp = _scalar_q(x)
-        out_s, out_zp = _scalar_q(y)
-        per_channel = len(w.scale) > 1
-        w_zp = int(w.zero_point[0]) if len(w.zero_point) else 0
-        mults, shifts = zip(*(
-            qm.quantize_multiplier(qm.effective_scale(in_s, float(ws), out_s), self.rounding)
-            for ws in w.scale
-        ), strict=True)
-        act_min, act_max = qm.activation_range(str(op.options["activation"]), out_s, out_zp)
-        return BOp(
-            op.kind,
-            [self.tensor(op.inputs[0]), self.tensor(op.inputs[1]),
-             self.tensor(op.inputs[2]) if b is not None else -1],
-            [self.tensor(op.outputs[0])],
-            [-in_zp, -w_zp, out_zp, act_min, act_max, ArrayRef(0), ArrayRef(1),
-             1 if per_channel else 0],
-            [np.array(mults, np.int32), np.array(shifts, np.int32)],
-        )
+    def int8(self, k: int, op: Op, i: int) -> Tensor:
+        t = self.t(i)
+        if t.dtype != "int8":
+            raise ConversionError(f"{where(k, op)}: tensor '{t.name}' must be int8")
+        scalar_q(t)
+        return t
 
-    def average_pool(self, k: int, op: Op) -> BOp:
-        x, y = self.activation_io(op)
-        if _scalar_q(x) != _scalar_q(y):
-            raise ConversionError(f"{_where(k, op)}: input and output quantization differ")
-        o = op.options
-        (sh, sw), (fh, fw) = o["stride"], o["filter"]  # type: ignore[misc]
-        if o["padding"] == "SAME":
-            _, pad_h = qm.same_padding(x.shape[1], fh, sh, 1)
-            _, pad_w = qm.same_padding(x.shape[2], fw, sw, 1)
-        else:
-            pad_h = pad_w = 0
-        out_s, out_zp = _scalar_q(y)
-        act_min, act_max = qm.activation_range(str(o["activation"]), out_s, out_zp)
-        return BOp(op.kind, [self.tensor(op.inputs[0])], [self.tensor(op.outputs[0])],
-                   [sh, sw, fh, fw, pad_h, pad_w, act_min, act_max])
+    def const(self, k: int, op: Op, i: int, what: str) -> np.ndarray:
+        t = self.t(i)
+        if t.data is None:
+            raise ConversionError(f"{where(k, op)}: {what} must be a constant")
+        return t.data
 
-    def reshape(self, k: int, op: Op) -> BOp:
-        x, y = self.activation_io(op)
-        if _scalar_q(x) != _scalar_q(y):
-            raise ConversionError(f"{_where(k, op)}: input and output quantization differ")
-        return BOp(op.kind, [self.tensor(op.inputs[0])], [self.tensor(op.outputs[0])])
+    def activation_range(self, k: int, op: Op, y: Tensor) -> tuple[int, int]:
+        act = str(op.options.get("activation", "NONE"))
+        if act == "UNSUPPORTED":
+            raise ConversionError(f"{where(k, op)}: unsupported fused activation")
+        s, z = scalar_q(y)
+        return qm.activation_range(act, s, z)
 
-    def add(self, k: int, op: Op) -> BOp:
-        a, y = self.activation_io(op)
-        b = self.g.tensors[op.inputs[1]]
-        if b.dtype != "int8" or b.is_const:
-            raise ConversionError(f"{_where(k, op)}: both inputs must be int8 activations")
-        if a.shape != b.shape or a.shape != y.shape:
+
+def conv(lw: Lowering, k: int, op: Op) -> list[BOp]:
+    x, y = lw.act(k, op, op.inputs[0]), lw.act(k, op, op.outputs[0])
+    w = lw.t(op.inputs[1])
+    b = lw.t(op.inputs[2]) if len(op.inputs) > 2 and op.inputs[2] >= 0 else None
+    if w.dtype != "int8" or not w.is_const or len(w.shape) != 4:
+        raise ConversionError(f"{where(k, op)}: filter must be constant int8 [4-D]")
+    if np.any(w.zero_point != 0):
+        raise ConversionError(f"{where(k, op)}: filter zero point must be 0")
+    if b is not None and (b.dtype != "int32" or not b.is_const):
+        raise ConversionError(f"{where(k, op)}: bias must be constant int32")
+    dw = op.kind == "DEPTHWISE_CONV_2D"
+    o = op.options
+    (sh, sw), (dh, dwl) = o["stride"], o["dilation"]  # type: ignore[misc]
+    _, in_h, in_w, in_c = x.shape
+    _, kh, kw, _ = w.shape
+    out_c = y.shape[3]
+    if "explicit_pad" in o:
+        pad_h, pad_w = o["explicit_pad"]  # type: ignore[misc]
+    elif o["padding"] == "SAME":
+        _, pad_h = qm.same_padding(in_h, kh, sh, dh)
+        _, pad_w = qm.same_padding(in_w, kw, sw, dwl)
+    else:
+        pad_h = pad_w = 0
+    in_s, in_zp = scalar_q(x)
+    out_s, out_zp = scalar_q(y)
+    w_scales = w.scale if len(w.scale) == out_c else np.repeat(w.scale, out_c)
+    mults, shifts = zip(*(
+        qm.quantize_multiplier(qm.effective_scale(in_s, float(ws), out_s), lw.rounding)
+        for ws in w_scales
+    ), strict=True)
+    act_min, act_max = lw.activation_range(k, op, y)
+    params: list[int | ArrayRef] = [sh, sw, dh, dwl, pad_h, pad_w, -in_zp, out_zp,
+                                    act_min, act_max, ArrayRef(0), ArrayRef(1)]
+    if dw:
+        if out_c % in_c:
+            raise ConversionError(f"{where(k, op)}: output channels not a multiple of input")
+        params.append(out_c // in_c)
+    return [BOp(op.kind, [lw.tensor(op.inputs[0]), lw.tensor(op.inputs[1]),
+                          lw.tensor(op.inputs[2]) if b is not None else -1],
+                [lw.tensor(op.outputs[0])], params,
+                [np.array(mults, np.int32), np.array(shifts, np.int32)])]
+
+
+def fully_connected(lw: Lowering, k: int, op: Op) -> list[BOp]:
+    x, y = lw.act(k, op, op.inputs[0]), lw.act(k, op, op.outputs[0])
+    w = lw.t(op.inputs[1])
+    b = lw.t(op.inputs[2]) if len(op.inputs) > 2 and op.inputs[2] >= 0 else None
+    if w.dtype != "int8" or not w.is_const or len(w.shape) != 2:
+        raise ConversionError(f"{where(k, op)}: weights must be constant int8 [2-D]")
+    if b is not None and (b.dtype != "int32" or not b.is_const):
+        raise ConversionError(f"{where(k, op)}: bias must be constant int32")
+    in_s, in_zp = scalar_q(x)
+    out_s, out_zp = scalar_q(y)
+    per_channel = len(w.scale) > 1
+    w_zp = int(w.zero_point[0]) if len(w.zero_point) else 0
+    mults, shifts = zip(*(
+        qm.quantize_multiplier(qm.effective_scale(in_s, float(ws), out_s), lw.rounding)
+        for ws in w.scale
+    ), strict=True)
+    act_min, act_max = lw.activation_range(k, op, y)
+    return [BOp(op.kind, [lw.tensor(op.inputs[0]), lw.tensor(op.inputs[1]),
+                          lw.tensor(op.inputs[2]) if b is not None else -1],
+                [lw.tensor(op.outputs[0])],
+                [-in_zp, -w_zp, out_zp, act_min, act_max, ArrayRef(0), ArrayRef(1),
+                 1 if per_channel else 0],
+                [np.array(mults, np.int32), np.array(shifts, np.int32)])]
+
+
+def pool(lw: Lowering, k: int, op: Op) -> list[BOp]:
+    x, y = lw.act(k, op, op.inputs[0]), lw.act(k, op, op.outputs[0])
+    if op.kind == "AVERAGE_POOL_2D" and scalar_q(x) != scalar_q(y):
+        raise ConversionError(f"{where(k, op)}: input and output quantization differ")
+    o = op.options
+    (sh, sw), (fh, fw) = o["stride"], o["filter"]  # type: ignore[misc]
+    if o["padding"] == "SAME":
+        _, pad_h = qm.same_padding(x.shape[1], fh, sh, 1)
+        _, pad_w = qm.same_padding(x.shape[2], fw, sw, 1)
+    else:
+        pad_h = pad_w = 0
+    act_min, act_max = lw.activation_range(k, op, y)
+    return [BOp(op.kind, [lw.tensor(op.inputs[0])], [lw.tensor(op.outputs[0])],
+                [sh, sw, fh, fw, pad_h, pad_w, act_min, act_max])]
+
+
+def reshape(lw: Lowering, k: int, op: Op) -> list[BOp]:
+    x, y = lw.act(k, op, op.inputs[0]), lw.act(k, op, op.outputs[0])
+    if scalar_q(x) != scalar_q(y):
+        raise ConversionError(f"{where(k, op)}: input and output quantization differ")
+    return [BOp("RESHAPE", [lw.tensor(op.inputs[0])], [lw.tensor(op.outputs[0])])]
+
+
+def softmax(lw: Lowering, k: int, op: Op) -> list[BOp]:
+    x, y = lw.act(k, op, op.inputs[0]), lw.act(k, op, op.outputs[0])
+    in_s, _ = scalar_q(x)
+    if scalar_q(y) != (1.0 / 256.0, -128):
+        raise ConversionError(f"{where(k, op)}: int8 softmax output must be 1/256, -128")
+    mult, shift, diff_min = qm.softmax_params(float(op.options["beta"]), in_s, lw.rounding)
+    return [BOp(op.kind, [lw.tensor(op.inputs[0])], [lw.tensor(op.outputs[0])],
+                [mult, shift, diff_min])]
+
+
+def _dispatch() -> dict[str, Callable[[Lowering, int, Op], list[BOp]]]:
+    from . import lower_elementwise as ew
+    from . import lower_layout as lay
+
+    return {
+        "CONV_2D": conv, "DEPTHWISE_CONV_2D": conv, "FULLY_CONNECTED": fully_connected,
+        "AVERAGE_POOL_2D": pool, "MAX_POOL_2D": pool, "RESHAPE": reshape, "SOFTMAX": softmax,
+        "ADD": ew.add_sub, "SUB": ew.add_sub, "MUL": ew.mul, "MINIMUM": ew.min_max,
+        "MAXIMUM": ew.min_max, "PRELU": ew.prelu, "LOGISTIC": ew.lut, "TANH": ew.lut,
+        "HARD_SWISH": ew.lut, "LEAKY_RELU": ew.lut, "RELU": ew.lut, "RELU6": ew.lut,
+        "RELU_N1_TO_1": ew.lut, "QUANTIZE": ew.lut, "DEQUANTIZE": ew.dequantize,
+        "MEAN": lay.mean, "CONCATENATION": lay.concat, "PACK": lay.concat,
+        "PAD": lay.pad, "PADV2": lay.pad, "STRIDED_SLICE": lay.gather, "SLICE": lay.gather,
+        "TRANSPOSE": lay.gather, "SPLIT": lay.gather, "SPLIT_V": lay.gather,
+        "UNPACK": lay.gather, "RESIZE_NEAREST_NEIGHBOR": lay.resize_nearest,
+    }
+
+
+def _check_structure(g: Graph) -> None:
+    for k, op in enumerate(g.ops):
+        if op.kind not in ARITY:
             raise ConversionError(
-                f"{_where(k, op)}: broadcasting {a.shape} + {b.shape} is not supported yet"
+                f"unsupported operator {op.kind} at {where(k, op)}, "
+                f"inputs {[g.tensors[i].name for i in op.inputs if 0 <= i < len(g.tensors)]}; "
+                f"supported: {', '.join(SUPPORTED_OPS)}"
             )
-        (sa, za), (sb, zb), (so, zo) = _scalar_q(a), _scalar_q(b), _scalar_q(y)
-        left_shift = 20
-        # As TFLite's Prepare: float32 max and products (exact: powers of two), then doubles.
-        twice_max = float(np.float32(2) * max(np.float32(sa), np.float32(sb)))
-        m1 = qm.quantize_multiplier(sa / twice_max, self.rounding)
-        m2 = qm.quantize_multiplier(sb / twice_max, self.rounding)
-        mo = qm.quantize_multiplier(
-            twice_max / float(np.float32(1 << left_shift) * np.float32(so)), self.rounding
-        )
-        act_min, act_max = qm.activation_range(str(op.options.get("activation", "NONE")), so, zo)
-        return BOp(op.kind, [self.tensor(op.inputs[0]), self.tensor(op.inputs[1])],
-                   [self.tensor(op.outputs[0])],
-                   [-za, -zb, zo, left_shift, *m1, *m2, *mo, act_min, act_max])
-
-    def softmax(self, k: int, op: Op) -> BOp:
-        x, y = self.activation_io(op)
-        in_s, _ = _scalar_q(x)
-        if _scalar_q(y) != (1.0 / 256.0, -128):
-            raise ConversionError(f"{_where(k, op)}: int8 softmax output must be 1/256, -128")
-        mult, shift, diff_min = qm.softmax_params(float(op.options["beta"]), in_s, self.rounding)
-        return BOp(op.kind, [self.tensor(op.inputs[0])], [self.tensor(op.outputs[0])],
-                   [mult, shift, diff_min])
+        lo, hi = ARITY[op.kind]
+        n_out_ok = len(op.outputs) >= 1 if op.kind in _MULTI_OUTPUT else len(op.outputs) == 1
+        if not lo <= len(op.inputs) <= (hi if hi is not None else 1 << 16) or not n_out_ok or \
+                any(i >= len(g.tensors) or (i < 0 and j < lo) for j, i in enumerate(op.inputs)) \
+                or any(not 0 <= i < len(g.tensors) for i in op.outputs):
+            raise ConversionError(
+                f"{where(k, op)}: malformed: inputs {op.inputs}, outputs {op.outputs}"
+            )
 
 
 def lower(g: Graph, name: str, labels: list[str], rounding: str = "tflite",
           reuse_memory: bool = True) -> Blob:
-    for k, op in enumerate(g.ops):
-        if op.kind not in SUPPORTED_OPS:
-            raise ConversionError(
-                f"unsupported operator {op.kind} at {_where(k, op)}, "
-                f"inputs {[g.tensors[i].name for i in op.inputs if i >= 0]}; "
-                f"supported: {', '.join(SUPPORTED_OPS)}"
-            )
-        lo, hi = _ARITY[op.kind]
-        if not lo <= len(op.inputs) <= hi or len(op.outputs) != 1 or any(
-            i >= len(g.tensors) or (i < 0 and j < lo) for j, i in enumerate(op.inputs)
-        ) or any(not 0 <= i < len(g.tensors) for i in op.outputs):
-            raise ConversionError(
-                f"{_where(k, op)}: malformed: inputs {op.inputs}, outputs {op.outputs}"
-            )
-        act = op.options.get("activation")
-        if act == "UNSUPPORTED":
-            raise ConversionError(f"{_where(k, op)}: unsupported fused activation")
-    lw = _Lowering(g, rounding)
+    _check_structure(g)
+    try:
+        rewrite(g)
+    except RewriteError as e:
+        raise ConversionError(str(e)) from e
     for i in [*g.inputs, *g.outputs]:
         t = g.tensors[i]
         if t.dtype != "int8":
             raise ConversionError(
                 f"model {'input' if i in g.inputs else 'output'} '{t.name}' is {t.dtype}: "
-                "tinyml needs int8 model inputs and outputs"
+                "tinyml needs int8 model inputs and outputs (or float ones that the model "
+                "quantizes and dequantizes at its edges)"
             )
-    dispatch = {
-        "CONV_2D": lw.conv,
-        "DEPTHWISE_CONV_2D": lw.conv,
-        "FULLY_CONNECTED": lw.fully_connected,
-        "AVERAGE_POOL_2D": lw.average_pool,
-        "RESHAPE": lw.reshape,
-        "SOFTMAX": lw.softmax,
-        "ADD": lw.add,
-    }
-    ops = []
+    lw = Lowering(g, rounding)
+    dispatch = _dispatch()
+    ops: list[BOp] = []
     for k, op in enumerate(g.ops):
         lw.rounding = op_rounding(op.kind, rounding)
-        bop = dispatch[op.kind](k, op)
-        bop.flags = OP_FLAG_DOUBLE_ROUNDING if lw.rounding == qm.DOUBLE else 0
-        ops.append(bop)
+        for bop in dispatch[op.kind](lw, k, op):
+            bop.flags = OP_FLAG_DOUBLE_ROUNDING if lw.rounding == qm.DOUBLE else 0
+            ops.append(bop)
     inputs = [lw.tensor(i) for i in g.inputs]
     outputs = [lw.tensor(i) for i in g.outputs]
     if labels:

@@ -84,7 +84,37 @@ def _options(op: tflite.Operator) -> dict[str, object]:
     if kind == BuiltinOptions.SoftmaxOptions:
         o = load(tflite.SoftmaxOptions)
         return {"beta": float(np.float32(o.Beta()))}
-    return {}
+    cls = getattr(tflite, _OPTION_NAMES.get(kind, ""), None)
+    return _generic_options(load(cls)) if cls is not None else {}
+
+
+_OPTION_NAMES = {v: k for k, v in vars(BuiltinOptions).items() if not k.startswith("_")}
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+def _generic_options(o: object) -> dict[str, object]:
+    """Every scalar field of an options table, by snake_case name (e.g. StridedSliceOptions'
+    BeginMask -> begin_mask); a fused activation is stored as "activation"."""
+    out: dict[str, object] = {}
+    for name in dir(o):
+        if name.startswith("_") or name in ("Init",) or name.startswith("GetRootAs") or \
+                name.endswith(("AsNumpy", "Length", "IsNone")) or "BufferHasIdentifier" in name:
+            continue
+        fn = getattr(o, name)
+        if not callable(fn):
+            continue
+        try:
+            value = fn()
+        except TypeError:
+            continue
+        if name == "FusedActivationFunction":
+            out["activation"] = _ACTIVATIONS.get(value, "UNSUPPORTED")
+        elif isinstance(value, (bool, int, float)):
+            out[_snake(name)] = value
+    return out
 
 
 def read_tflite(buf: bytes) -> Graph:

@@ -5,5 +5,6 @@ TINYML_CORE := $(TINYML_MP_DIR)/../tinyml
 
 SRC_USERMOD_C += $(TINYML_MP_DIR)/tinyml_mp.c
 # The core has no qstrs: keep it out of the qstr scan.
-SRC_USERMOD_LIB_C += $(wildcard $(TINYML_CORE)/src/*.c) $(wildcard $(TINYML_CORE)/src/kernels/*.c)
+SRC_USERMOD_LIB_C += $(wildcard $(TINYML_CORE)/src/*.c) $(wildcard $(TINYML_CORE)/src/kernels/*.c) \
+	$(wildcard $(TINYML_CORE)/src/ops/*.c)
 CFLAGS_USERMOD += -I$(TINYML_CORE)/include -I$(TINYML_CORE)/src -I$(TINYML_CORE)/src/kernels

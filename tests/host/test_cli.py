@@ -77,8 +77,8 @@ def _with_opcode(model: bytes, old: str, new: str) -> bytes:
     ("new_op", "message"),
     [
         # An operator tinyml does not run: named, located, with the supported list.
-        ("MEAN", "unsupported operator MEAN at operator 12 (MEAN)"),
-        ("MEAN", "supported: ADD, AVERAGE_POOL_2D, CONV_2D, DEPTHWISE_CONV_2D"),
+        ("LOG_SOFTMAX", "unsupported operator LOG_SOFTMAX at operator 12 (LOG_SOFTMAX)"),
+        ("LOG_SOFTMAX", "supported: ADD, AVERAGE_POOL_2D, CONCATENATION, CONV_2D"),
         # One input where ADD needs two: a clear error, not a traceback.
         ("ADD", "operator 12 (ADD): malformed: inputs [33], outputs [34]"),
     ],

@@ -56,7 +56,19 @@ typedef enum {
     TML_OP_AVERAGE_POOL_2D = 4,
     TML_OP_RESHAPE = 5,
     TML_OP_SOFTMAX = 6,
-    TML_OP_ADD = 7,
+    TML_OP_ADD = 7,          /* also SUB: input 2's multiplier negated */
+    TML_OP_MUL = 8,
+    TML_OP_MINIMUM = 9,
+    TML_OP_MAXIMUM = 10,
+    TML_OP_MAX_POOL_2D = 11,
+    TML_OP_LUT = 12,         /* any int8 -> int8 element-wise function: a 256-entry table */
+    TML_OP_CONCAT = 13,      /* also PACK */
+    TML_OP_PAD = 14,
+    TML_OP_STRIDED_COPY = 15, /* STRIDED_SLICE, SLICE, TRANSPOSE, SPLIT, UNPACK */
+    TML_OP_RESIZE_NEAREST = 16,
+    TML_OP_PRELU = 17,
+    TML_OP_MEAN = 18,
+    TML_OP_KIND_COUNT
 } tml_op_kind_t;
 
 typedef enum {
@@ -72,6 +84,8 @@ typedef struct {
     int32_t dtype;       /* tml_dtype_t */
     uint32_t scale_bits; /* IEEE-754 float32 bits of the scale (0: not quantized per tensor) */
     int32_t zero_point;
+    int32_t location;    /* 0: arena, 1: constant in the blob */
+    uint32_t offset;     /* arena offset, or offset in the blob's data section */
 } tml_tensor_t;
 
 /* A loaded model: pointers into the blob and arena. Fill with tml_model_init. */

@@ -12,7 +12,8 @@
 #define TML_HAS_FLOAT (1)
 #endif
 
-/* Operators: turning one off drops its kernel file from the build and the loader refuses it. */
+/* Operators: turning one off drops its code from the build and the loader refuses it with
+ * "unsupported operator". RESHAPE (an alias) is always built in. */
 #ifndef TML_HAS_CONV_2D
 #define TML_HAS_CONV_2D (1)
 #endif
@@ -25,11 +26,44 @@
 #ifndef TML_HAS_AVERAGE_POOL_2D
 #define TML_HAS_AVERAGE_POOL_2D (1)
 #endif
-#ifndef TML_HAS_ADD
-#define TML_HAS_ADD (1)
+#ifndef TML_HAS_MAX_POOL_2D
+#define TML_HAS_MAX_POOL_2D (1)
 #endif
 #ifndef TML_HAS_SOFTMAX
 #define TML_HAS_SOFTMAX (1)
+#endif
+#ifndef TML_HAS_ADD
+#define TML_HAS_ADD (1)
+#endif
+#ifndef TML_HAS_MUL
+#define TML_HAS_MUL (1)
+#endif
+#ifndef TML_HAS_MINIMUM
+#define TML_HAS_MINIMUM (1)
+#endif
+#ifndef TML_HAS_MAXIMUM
+#define TML_HAS_MAXIMUM (1)
+#endif
+#ifndef TML_HAS_LUT
+#define TML_HAS_LUT (1)
+#endif
+#ifndef TML_HAS_CONCAT
+#define TML_HAS_CONCAT (1)
+#endif
+#ifndef TML_HAS_PAD
+#define TML_HAS_PAD (1)
+#endif
+#ifndef TML_HAS_STRIDED_COPY
+#define TML_HAS_STRIDED_COPY (1)
+#endif
+#ifndef TML_HAS_RESIZE_NEAREST
+#define TML_HAS_RESIZE_NEAREST (1)
+#endif
+#ifndef TML_HAS_PRELU
+#define TML_HAS_PRELU (1)
+#endif
+#ifndef TML_HAS_MEAN
+#define TML_HAS_MEAN (1)
 #endif
 
 #endif /* TML_CONFIG_H */

@@ -92,19 +92,102 @@ typedef struct {
 int tml_softmax_s8(const tml_softmax_params_t *p, int32_t rows, int32_t depth, const int8_t *in,
                    int8_t *out);
 
+/* Element-wise broadcasting over up to 4 dimensions: output element (i0, i1, i2, i3) reads
+ * input k at sum(i_d * stride[k][d]); a broadcast dimension has stride 0. */
+typedef struct {
+    int32_t dims[4];
+    int32_t stride[2][4];
+} tml_bcast_t;
+
 typedef struct {
     int32_t input1_offset, input2_offset;  /* -zero_point of each input */
     int32_t output_offset;                 /* output zero_point */
     int32_t left_shift;                    /* headroom shift applied to both inputs (20) */
-    int32_t input1_mult, input1_shift;     /* rescale of each input to the common scale */
+    int32_t input1_mult, input1_shift;     /* rescale of each input to the common scale; */
     int32_t input2_mult, input2_shift;
     int32_t output_mult, output_shift;     /* common scale to the output scale */
     int32_t act_min, act_max;
+    int32_t subtract;                      /* SUB: 1 */
     int32_t rounding;                      /* TML_ROUND_* */
 } tml_add_params_t;
 
-/* ADD of two int8 tensors of the same shape (size elements each). */
-int tml_add_s8(const tml_add_params_t *p, int32_t size, const int8_t *a, const int8_t *b,
+/* ADD (and SUB: the rescaled second input is subtracted) with broadcasting. */
+int tml_add_s8(const tml_add_params_t *p, const tml_bcast_t *b, const int8_t *x, const int8_t *y,
                int8_t *out);
+
+typedef struct {
+    int32_t input1_offset, input2_offset, output_offset;
+    int32_t output_mult, output_shift;     /* s1 * s2 / s_out */
+    int32_t act_min, act_max;
+    int32_t rounding;
+} tml_mul_params_t;
+
+/* MUL of two int8 tensors with broadcasting. */
+int tml_mul_s8(const tml_mul_params_t *p, const tml_bcast_t *b, const int8_t *x, const int8_t *y,
+               int8_t *out);
+
+/* MINIMUM / MAXIMUM on the raw int8 values, with broadcasting (TFLite ignores quantization). */
+int tml_minimum_s8(const tml_bcast_t *b, const int8_t *x, const int8_t *y, int8_t *out);
+int tml_maximum_s8(const tml_bcast_t *b, const int8_t *x, const int8_t *y, int8_t *out);
+
+typedef struct {
+    int32_t input_offset, output_offset;
+    int32_t mult_pos, shift_pos;           /* s_in / s_out, for inputs >= zero point */
+    int32_t mult_neg, shift_neg;           /* s_in * s_alpha / s_out */
+    int32_t alpha_offset;                  /* -alpha zero_point */
+    int32_t rounding;
+} tml_prelu_params_t;
+
+/* PRELU: x >= 0 ? x : alpha * x, alpha broadcast against x (stride[1]). */
+int tml_prelu_s8(const tml_prelu_params_t *p, const tml_bcast_t *b, const int8_t *x,
+                 const int8_t *alpha, int8_t *out);
+
+/* MAX_POOL_2D. input [N,H,W,C]; output [N,OH,OW,C]; same quantization in and out. */
+int tml_max_pool2d_s8(const tml_pool_params_t *p, const tml_dims_t *in_dims, const int8_t *in,
+                      const tml_dims_t *out_dims, int8_t *out);
+
+/* Element-wise table lookup: out[i] = table[(uint8_t)in[i]]. The host computes the table with
+ * the exact integer arithmetic of the TFLite operator it replaces (LOGISTIC, TANH, HARD_SWISH,
+ * LEAKY_RELU, RELU, RELU6, int8 QUANTIZE, ...). in == out is allowed. */
+int tml_lut_s8(const int8_t *table, int32_t size, const int8_t *in, int8_t *out);
+
+/* CONCATENATION (and PACK): `outer` rounds; in each, input k contributes block[k] bytes. */
+int tml_concat_s8(int32_t outer, int32_t n, const int32_t *block, const int8_t *const *in,
+                  int8_t *out);
+
+typedef struct {
+    int32_t in_dims[4], out_dims[4];
+    int32_t before[4];                     /* leading pad per dimension */
+    int32_t value;                         /* pad value (the output zero point) */
+} tml_pad_params_t;
+
+/* PAD over 4 dimensions. */
+int tml_pad_s8(const tml_pad_params_t *p, const int8_t *in, int8_t *out);
+
+typedef struct {
+    int32_t dims[4];                       /* output dims */
+    int32_t base;                          /* input offset of output element 0 */
+    int32_t stride[4];                     /* signed input strides per output dim */
+} tml_strided_t;
+
+/* Affine gather: out[i0,i1,i2,i3] = in[base + sum(i_d * stride[d])]. */
+int tml_strided_copy_s8(const tml_strided_t *p, const int8_t *in, int8_t *out);
+
+/* RESIZE_NEAREST_NEIGHBOR: output row oy reads input row map_h[oy], column ox reads map_w[ox]
+ * (the host computes the maps with TFLite's rules). */
+int tml_resize_nearest_s8(const tml_dims_t *in_dims, const tml_dims_t *out_dims,
+                          const int32_t *map_h, const int32_t *map_w, const int8_t *in,
+                          int8_t *out);
+
+typedef struct {
+    int32_t dims[4];                       /* input viewed as 4-D */
+    int32_t axes;                          /* bit d set: dimension d is reduced */
+    int32_t input_zero_point, output_zero_point;
+    int32_t mult, shift;                   /* applied to sum(q) - n * zp_in */
+    int32_t rounding;
+} tml_mean_params_t;
+
+/* MEAN over the dimensions in p->axes; the output holds the kept dimensions in order. */
+int tml_mean_s8(const tml_mean_params_t *p, const int8_t *in, int8_t *out);
 
 #endif /* TML_KERNELS_H */

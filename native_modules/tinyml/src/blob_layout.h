@@ -54,11 +54,38 @@ enum {
     P_POOL_PAD_W, P_POOL_ACT_MIN, P_POOL_ACT_MAX, P_POOL_WORDS,
 };
 enum { P_SM_MULT = 0, P_SM_LEFT_SHIFT, P_SM_DIFF_MIN, P_SM_WORDS };
+/* Element-wise binary operators start with 12 broadcast words: 4 output dims, then 4 strides
+ * (in elements, 0 where broadcast) for input 1 and 4 for input 2. */
+enum { P_BCAST_DIMS = 0, P_BCAST_STRIDE1 = 4, P_BCAST_STRIDE2 = 8, P_BCAST_WORDS = 12 };
 enum {
-    P_ADD_IN1_OFFSET = 0, P_ADD_IN2_OFFSET, P_ADD_OUT_OFFSET, P_ADD_LEFT_SHIFT, P_ADD_IN1_MULT,
-    P_ADD_IN1_SHIFT, P_ADD_IN2_MULT, P_ADD_IN2_SHIFT, P_ADD_OUT_MULT, P_ADD_OUT_SHIFT,
-    P_ADD_ACT_MIN, P_ADD_ACT_MAX, P_ADD_WORDS,
+    P_ADD_IN1_OFFSET = P_BCAST_WORDS, P_ADD_IN2_OFFSET, P_ADD_OUT_OFFSET, P_ADD_LEFT_SHIFT,
+    P_ADD_IN1_MULT, P_ADD_IN1_SHIFT, P_ADD_IN2_MULT, P_ADD_IN2_SHIFT, P_ADD_OUT_MULT,
+    P_ADD_OUT_SHIFT, P_ADD_ACT_MIN, P_ADD_ACT_MAX, P_ADD_SUBTRACT, P_ADD_WORDS,
 };
+enum {
+    P_MUL_IN1_OFFSET = P_BCAST_WORDS, P_MUL_IN2_OFFSET, P_MUL_OUT_OFFSET, P_MUL_MULT,
+    P_MUL_SHIFT, P_MUL_ACT_MIN, P_MUL_ACT_MAX, P_MUL_WORDS,
+};
+enum {
+    P_PRELU_IN_OFFSET = P_BCAST_WORDS, P_PRELU_ALPHA_OFFSET, P_PRELU_OUT_OFFSET,
+    P_PRELU_MULT_POS, P_PRELU_SHIFT_POS, P_PRELU_MULT_NEG, P_PRELU_SHIFT_NEG, P_PRELU_WORDS,
+};
+/* MEAN: input viewed as 4-D, a bit mask of reduced dims, zero points, and the multiplier of
+ * s_in / (s_out * n) as TFLite derives it (n: elements reduced per output). */
+enum {
+    P_MEAN_DIMS = 0, P_MEAN_AXES = 4, P_MEAN_IN_ZP, P_MEAN_OUT_ZP, P_MEAN_MULT, P_MEAN_SHIFT,
+    P_MEAN_WORDS,
+};
+/* LUT: the data-section offset of a 256-byte table indexed by the input byte. */
+enum { P_LUT_TABLE_OFF = 0, P_LUT_WORDS };
+/* CONCAT: `outer` rounds; each input contributes size / outer bytes per round. */
+enum { P_CONCAT_OUTER = 0, P_CONCAT_WORDS };
+/* PAD: input and output viewed as 4-D; leading pad per dim; the pad value. */
+enum { P_PAD_IN_DIMS = 0, P_PAD_OUT_DIMS = 4, P_PAD_BEFORE = 8, P_PAD_VALUE = 12, P_PAD_WORDS };
+/* STRIDED_COPY: 4 output dims, base input offset, 4 signed input strides. */
+enum { P_SC_DIMS = 0, P_SC_BASE = 4, P_SC_STRIDE = 5, P_SC_WORDS = 9 };
+/* RESIZE_NEAREST: data offsets of int32 row and column maps (output size entries each). */
+enum { P_RN_MAP_H_OFF = 0, P_RN_MAP_W_OFF, P_RN_WORDS };
 
 static inline uint16_t tml_rd16(const uint8_t *p) {
     return (uint16_t)(p[0] | (p[1] << 8));

@@ -2,7 +2,7 @@
  * once, so that tml_model_invoke can run the kernels without checks. */
 #include <string.h>
 #include "tinyml.h"
-#include "blob_layout.h"
+#include "op.h"
 
 #define TML_INT32_MAX_ 0x7fffffff
 
@@ -56,7 +56,7 @@ uint32_t tml_crc32(uint32_t crc, const uint8_t *p, size_t len) {
 
 /* [off, off + size) lies inside [0, limit) without overflow. */
 static int in_range(uint32_t off, uint32_t size, uint32_t limit) {
-    return off <= limit && size <= limit - off;
+    return tml_in_range(off, size, limit);
 }
 
 static const uint8_t *tensor_rec(const tml_model_t *m, uint32_t i) {
@@ -96,6 +96,8 @@ tml_status_t tml_model_tensor(const tml_model_t *m, uint32_t index, tml_tensor_t
     t->size = ti.size;
     t->scale_bits = tml_rd32(r + T_SCALE);
     t->zero_point = tml_rdi32(r + T_ZERO_POINT);
+    t->location = (int32_t)ti.loc;
+    t->offset = ti.off;
     if (ti.loc == TML_LOC_CONST) {
         t->data = (void *)(m->data + ti.off);
     } else {
@@ -154,248 +156,6 @@ static tml_status_t check_tensor(const tml_model_t *m, uint32_t i) {
 
 static int is_act(const tinfo_t *t) {
     return t->dtype == TML_DTYPE_INT8 && t->loc == TML_LOC_ARENA;
-}
-static int is_const(const tinfo_t *t, uint32_t dtype) {
-    return t->dtype == dtype && t->loc == TML_LOC_CONST;
-}
-static int overlaps(const tinfo_t *a, const tinfo_t *b) {
-    return a->off < b->off + b->size && b->off < a->off + a->size;
-}
-static int in_i8(int32_t v, int32_t lo, int32_t hi) {
-    return v >= lo && v <= hi;
-}
-
-/* Checks n per-channel requantization pairs (mult, shift) at data offsets. */
-static int check_requant(const tml_model_t *m, int32_t mult_off, int32_t shift_off, uint32_t n) {
-    if (mult_off < 0 || shift_off < 0 || (mult_off & 3) || (shift_off & 3) ||
-        !in_range((uint32_t)mult_off, 4 * n, m->data_size) ||
-        !in_range((uint32_t)shift_off, 4 * n, m->data_size)) {
-        return 0;
-    }
-    for (uint32_t c = 0; c < n; c++) {
-        int32_t mult = tml_rdi32(m->data + mult_off + 4 * c);
-        int32_t shift = tml_rdi32(m->data + shift_off + 4 * c);
-        if (mult < 0 || shift < -31 || shift > 30) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* Bias values bounded so that accumulator + bias cannot overflow int32: the accumulator of
- * `terms` products holds at most terms * max_term in magnitude (see the kernels). */
-static int check_bias(const tml_model_t *m, const tinfo_t *b, int32_t n, int64_t terms,
-                      int64_t max_term) {
-    const int64_t limit = (int64_t)TML_INT32_MAX_ - terms * max_term;
-    if (!is_const(b, TML_DTYPE_INT32) || b->rank != 1 || b->d[0] != n) {
-        return 0;
-    }
-    for (int32_t i = 0; i < n; i++) {
-        int64_t v = tml_rdi32(m->data + b->off + 4 * (uint32_t)i);
-        if (v > limit || v < -limit) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-static int check_conv_common(const int32_t *w) {
-    return w[P_CONV_STRIDE_H] >= 1 && w[P_CONV_STRIDE_H] <= 255 && w[P_CONV_STRIDE_W] >= 1 &&
-           w[P_CONV_STRIDE_W] <= 255 && w[P_CONV_DIL_H] >= 1 && w[P_CONV_DIL_H] <= 255 &&
-           w[P_CONV_DIL_W] >= 1 && w[P_CONV_DIL_W] <= 255 && w[P_CONV_PAD_H] >= 0 &&
-           w[P_CONV_PAD_H] <= 65535 && w[P_CONV_PAD_W] >= 0 && w[P_CONV_PAD_W] <= 65535 &&
-           in_i8(w[P_CONV_IN_OFFSET], -127, 128) && in_i8(w[P_CONV_OUT_OFFSET], -128, 127) &&
-           in_i8(w[P_CONV_ACT_MIN], -128, 127) && in_i8(w[P_CONV_ACT_MAX], -128, 127) &&
-           w[P_CONV_ACT_MIN] <= w[P_CONV_ACT_MAX];
-}
-
-static tml_status_t check_op(const tml_model_t *m, uint32_t k) {
-    const uint8_t *r = m->ops + (size_t)k * TML_OP_RECORD;
-    const uint32_t kind = r[O_KIND], n_in = r[O_N_IN], n_out = r[O_N_OUT];
-    const uint32_t p_off = tml_rd32(r + O_PARAMS_OFF), p_size = tml_rd32(r + O_PARAMS_SIZE);
-    const uint32_t s_off = tml_rd32(r + O_SCRATCH_OFF), s_size = tml_rd32(r + O_SCRATCH_SIZE);
-    uint16_t idx[TML_OP_MAX_INPUTS + TML_OP_MAX_OUTPUTS];
-    tinfo_t t[TML_OP_MAX_INPUTS + TML_OP_MAX_OUTPUTS];
-    int32_t w[16];
-    uint32_t want_in, want_words, built_in;
-
-    if ((r[O_FLAGS] & ~TML_OP_KNOWN_FLAGS) || n_in > TML_OP_MAX_INPUTS || n_out != 1) {
-        return TML_E_OP;
-    }
-    switch (kind) {
-        case TML_OP_CONV_2D:
-            want_in = 3; want_words = P_CONV_WORDS; built_in = TML_HAS_CONV_2D; break;
-        case TML_OP_DEPTHWISE_CONV_2D:
-            want_in = 3; want_words = P_DW_WORDS; built_in = TML_HAS_DEPTHWISE_CONV_2D; break;
-        case TML_OP_FULLY_CONNECTED:
-            want_in = 3; want_words = P_FC_WORDS; built_in = TML_HAS_FULLY_CONNECTED; break;
-        case TML_OP_AVERAGE_POOL_2D:
-            want_in = 1; want_words = P_POOL_WORDS; built_in = TML_HAS_AVERAGE_POOL_2D; break;
-        case TML_OP_RESHAPE: want_in = 1; want_words = 0; built_in = 1; break;
-        case TML_OP_SOFTMAX:
-            want_in = 1; want_words = P_SM_WORDS; built_in = TML_HAS_SOFTMAX; break;
-        case TML_OP_ADD: want_in = 2; want_words = P_ADD_WORDS; built_in = TML_HAS_ADD; break;
-        default: return TML_E_OP_UNSUPPORTED;
-    }
-    if (!built_in) {
-        return TML_E_OP_UNSUPPORTED; /* compiled out by tml_config.h */
-    }
-    if (n_in != want_in) {
-        return TML_E_OP;
-    }
-    for (uint32_t i = 0; i < TML_OP_MAX_INPUTS + TML_OP_MAX_OUTPUTS; i++) {
-        const uint32_t in_list = i < TML_OP_MAX_INPUTS;
-        const uint32_t used = in_list ? i < n_in : i - TML_OP_MAX_INPUTS < n_out;
-        idx[i] = tml_rd16(r + (in_list ? O_INPUTS + 2 * i : O_OUTPUTS + 2 * (i - 4)));
-        if (!used) {
-            if (idx[i] != TML_NONE) {
-                return TML_E_OP;
-            }
-            continue;
-        }
-        /* Only the bias (input 2 of a convolution or fully connected op) is optional. */
-        if (idx[i] == TML_NONE && i == 2) {
-            continue;
-        }
-        if (idx[i] >= m->n_tensors) {
-            return TML_E_OP;
-        }
-        tinfo(m, idx[i], &t[i]);
-    }
-    if (p_size != 4 * want_words || (p_off & 3) || !in_range(p_off, p_size, m->data_size)) {
-        return TML_E_PARAMS;
-    }
-    for (uint32_t i = 0; i < want_words; i++) {
-        w[i] = tml_rdi32(m->data + p_off + 4 * i);
-    }
-    if (s_size != 0 || s_off != 0) {
-        return TML_E_PLAN; /* no kernel in v1 needs scratch */
-    }
-
-    const tinfo_t *in = &t[0], *out = &t[TML_OP_MAX_INPUTS];
-    if (!is_act(in) || !is_act(out)) {
-        return TML_E_OP;
-    }
-    /* An output never overwrites an input it is computed from, except a pure alias. */
-    if (overlaps(in, out) && !(kind == TML_OP_RESHAPE && in->off == out->off)) {
-        return TML_E_PLAN;
-    }
-
-    switch (kind) {
-        case TML_OP_CONV_2D:
-        case TML_OP_DEPTHWISE_CONV_2D: {
-            const tinfo_t *f = &t[1];
-            const int dw = kind == TML_OP_DEPTHWISE_CONV_2D;
-            if (!check_conv_common(w) || in->rank != 4 || out->rank != 4 ||
-                !is_const(f, TML_DTYPE_INT8) || f->rank != 4 || out->d[0] != in->d[0]) {
-                return TML_E_PARAMS;
-            }
-            const int32_t out_c = out->d[3];
-            if (dw) {
-                const int32_t mult = w[P_DW_DEPTH_MULT];
-                if (mult < 1 || f->d[0] != 1 || f->d[3] != out_c ||
-                    (int64_t)in->d[3] * mult != out_c || (int64_t)f->d[1] * f->d[2] > 32768) {
-                    return TML_E_PARAMS;
-                }
-            } else if (f->d[0] != out_c || f->d[3] != in->d[3] ||
-                       (int64_t)f->d[1] * f->d[2] * f->d[3] > 32768) {
-                return TML_E_PARAMS;
-            }
-            const int64_t terms = (int64_t)f->d[1] * f->d[2] * (dw ? 1 : f->d[3]);
-            if ((idx[2] != TML_NONE && !check_bias(m, &t[2], out_c, terms, 256 * 128)) ||
-                !check_requant(m, w[P_CONV_MULT_OFF], w[P_CONV_SHIFT_OFF], (uint32_t)out_c)) {
-                return TML_E_PARAMS;
-            }
-            break;
-        }
-        case TML_OP_FULLY_CONNECTED: {
-            const tinfo_t *f = &t[1];
-            if (!is_const(f, TML_DTYPE_INT8) || f->rank != 2) {
-                return TML_E_PARAMS;
-            }
-            const int32_t units = f->d[0], depth = f->d[1];
-            const int32_t per_channel = w[P_FC_PER_CHANNEL];
-            if (depth > 16384 || in->size % (uint32_t)depth != 0 ||
-                (uint64_t)(in->size / (uint32_t)depth) * (uint32_t)units != out->size ||
-                out->d[out->rank - 1] != units || (per_channel != 0 && per_channel != 1) ||
-                !in_i8(w[P_FC_IN_OFFSET], -127, 128) || !in_i8(w[P_FC_FILTER_OFFSET], -127, 128) ||
-                !in_i8(w[P_FC_OUT_OFFSET], -128, 127) || !in_i8(w[P_FC_ACT_MIN], -128, 127) ||
-                !in_i8(w[P_FC_ACT_MAX], -128, 127) || w[P_FC_ACT_MIN] > w[P_FC_ACT_MAX]) {
-                return TML_E_PARAMS;
-            }
-            if ((idx[2] != TML_NONE && !check_bias(m, &t[2], units, depth, 256 * 256)) ||
-                !check_requant(m, w[P_FC_MULT_OFF], w[P_FC_SHIFT_OFF],
-                               per_channel ? (uint32_t)units : 1)) {
-                return TML_E_PARAMS;
-            }
-            break;
-        }
-        case TML_OP_AVERAGE_POOL_2D: {
-            if (in->rank != 4 || out->rank != 4 || in->d[0] != out->d[0] ||
-                in->d[3] != out->d[3]) {
-                return TML_E_PARAMS;
-            }
-            for (int i = P_POOL_STRIDE_H; i <= P_POOL_PAD_W; i++) {
-                if (w[i] < (i < P_POOL_PAD_H ? 1 : 0) || w[i] > 255) {
-                    return TML_E_PARAMS;
-                }
-            }
-            if (!in_i8(w[P_POOL_ACT_MIN], -128, 127) || !in_i8(w[P_POOL_ACT_MAX], -128, 127) ||
-                w[P_POOL_ACT_MIN] > w[P_POOL_ACT_MAX]) {
-                return TML_E_PARAMS;
-            }
-            /* Every output window must cover at least one input cell. */
-            for (int axis = 0; axis < 2; axis++) {
-                const int32_t size_out = out->d[1 + axis], size_in = in->d[1 + axis];
-                const int32_t stride = w[P_POOL_STRIDE_H + axis];
-                const int32_t filter = w[P_POOL_FILTER_H + axis], pad = w[P_POOL_PAD_H + axis];
-                for (int32_t o = 0; o < size_out; o++) {
-                    const int64_t start = (int64_t)o * stride - pad;
-                    if (start + filter <= 0 || start >= size_in) {
-                        return TML_E_PARAMS;
-                    }
-                }
-            }
-            break;
-        }
-        case TML_OP_RESHAPE:
-            if (in->size != out->size) {
-                return TML_E_PARAMS;
-            }
-            break;
-        case TML_OP_ADD: {
-            const tinfo_t *b = &t[1];
-            /* Same-shape inputs only (no broadcasting yet); neither may overlap the output. */
-            if (!is_act(b) || b->size != in->size || out->size != in->size ||
-                overlaps(b, out) || !in_i8(w[P_ADD_IN1_OFFSET], -127, 128) ||
-                !in_i8(w[P_ADD_IN2_OFFSET], -127, 128) || !in_i8(w[P_ADD_OUT_OFFSET], -128, 127) ||
-                w[P_ADD_LEFT_SHIFT] < 0 || w[P_ADD_LEFT_SHIFT] > 20 ||
-                !in_i8(w[P_ADD_ACT_MIN], -128, 127) || !in_i8(w[P_ADD_ACT_MAX], -128, 127) ||
-                w[P_ADD_ACT_MIN] > w[P_ADD_ACT_MAX]) {
-                return TML_E_PARAMS;
-            }
-            for (int i = P_ADD_IN1_MULT; i <= P_ADD_OUT_MULT; i += 2) {
-                /* Multipliers below one: the rescaled sum stays inside int32. */
-                if (w[i] < 0 || w[i + 1] < -31 || w[i + 1] > 0) {
-                    return TML_E_PARAMS;
-                }
-            }
-            break;
-        }
-        case TML_OP_SOFTMAX: {
-            const int32_t depth = in->d[in->rank - 1];
-            /* depth <= 2048 keeps the Q12.19 sum of exponentials below 2^31. */
-            if (in->size != out->size || depth > 2048 || out->d[out->rank - 1] != depth ||
-                w[P_SM_MULT] < 0 || w[P_SM_LEFT_SHIFT] < 0 || w[P_SM_LEFT_SHIFT] > 31 ||
-                w[P_SM_DIFF_MIN] > 0) {
-                return TML_E_PARAMS;
-            }
-            break;
-        }
-        default:
-            return TML_E_OP_UNSUPPORTED;
-    }
-    return TML_OK;
 }
 
 static tml_status_t check_meta(tml_model_t *m) {
@@ -517,7 +277,7 @@ tml_status_t tml_model_init(tml_model_t *m, const void *blob, size_t blob_len) {
         }
     }
     for (uint32_t k = 0; k < m->n_ops; k++) {
-        if ((st = check_op(m, k)) != TML_OK) {
+        if ((st = tml_op_check(m, k)) != TML_OK) {
             m->err_item = (int32_t)k;
             m->err_kind = TML_ITEM_OP;
             return st;

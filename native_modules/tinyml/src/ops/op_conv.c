@@ -1,0 +1,91 @@
+/* CONV_2D and DEPTHWISE_CONV_2D: inputs (x, filter, bias or none); words P_CONV_* (+ depth
+ * multiplier for depthwise). */
+#include "op.h"
+
+#if TML_HAS_CONV_2D || TML_HAS_DEPTHWISE_CONV_2D
+static int check_common(const int32_t *w) {
+    return tml_between(w[P_CONV_STRIDE_H], 1, 255) && tml_between(w[P_CONV_STRIDE_W], 1, 255) &&
+           tml_between(w[P_CONV_DIL_H], 1, 255) && tml_between(w[P_CONV_DIL_W], 1, 255) &&
+           tml_between(w[P_CONV_PAD_H], 0, 65535) && tml_between(w[P_CONV_PAD_W], 0, 65535) &&
+           tml_between(w[P_CONV_IN_OFFSET], -127, 128) &&
+           tml_between(w[P_CONV_OUT_OFFSET], -128, 127) &&
+           tml_check_act(w[P_CONV_ACT_MIN], w[P_CONV_ACT_MAX]);
+}
+
+static tml_status_t check(const tml_op_ctx_t *c) {
+    const tml_tensor_t *in = &c->in[0], *f = &c->in[1], *out = &c->out;
+    const int32_t *w = c->w;
+    const int dw = c->kind == TML_OP_DEPTHWISE_CONV_2D;
+    if (!tml_is_act(in) || !check_common(w) || in->rank != 4 || out->rank != 4 ||
+        !tml_is_const(f, TML_DTYPE_INT8) || f->rank != 4 || out->dims[0] != in->dims[0]) {
+        return TML_E_PARAMS;
+    }
+    const int32_t out_c = out->dims[3];
+    if (dw) {
+        const int32_t mult = w[P_DW_DEPTH_MULT];
+        if (mult < 1 || f->dims[0] != 1 || f->dims[3] != out_c ||
+            (int64_t)in->dims[3] * mult != out_c || (int64_t)f->dims[1] * f->dims[2] > 32768) {
+            return TML_E_PARAMS;
+        }
+    } else if (f->dims[0] != out_c || f->dims[3] != in->dims[3] ||
+               (int64_t)f->dims[1] * f->dims[2] * f->dims[3] > 32768) {
+        return TML_E_PARAMS;
+    }
+    const int64_t terms = (int64_t)f->dims[1] * f->dims[2] * (dw ? 1 : f->dims[3]);
+    if ((c->idx[2] != TML_NONE && !tml_check_bias(c->m, &c->in[2], out_c, terms, 256 * 128)) ||
+        !tml_check_requant(c->m, w[P_CONV_MULT_OFF], w[P_CONV_SHIFT_OFF], (uint32_t)out_c)) {
+        return TML_E_PARAMS;
+    }
+    return TML_OK;
+}
+
+static void dims_of(const tml_tensor_t *t, tml_dims_t *d) {
+    d->n = t->dims[0];
+    d->h = t->dims[1];
+    d->w = t->dims[2];
+    d->c = t->dims[3];
+}
+
+static int eval(const tml_op_ctx_t *c) {
+    const int32_t *w = c->w;
+    tml_conv_params_t p;
+    tml_requant_t q;
+    tml_dims_t di, df, dout;
+    p.stride_h = w[P_CONV_STRIDE_H];
+    p.stride_w = w[P_CONV_STRIDE_W];
+    p.dilation_h = w[P_CONV_DIL_H];
+    p.dilation_w = w[P_CONV_DIL_W];
+    p.pad_h = w[P_CONV_PAD_H];
+    p.pad_w = w[P_CONV_PAD_W];
+    p.input_offset = w[P_CONV_IN_OFFSET];
+    p.output_offset = w[P_CONV_OUT_OFFSET];
+    p.act_min = w[P_CONV_ACT_MIN];
+    p.act_max = w[P_CONV_ACT_MAX];
+    p.depth_multiplier = 1;
+    q.mult = tml_data_i32(c->m, w[P_CONV_MULT_OFF]);
+    q.shift = tml_data_i32(c->m, w[P_CONV_SHIFT_OFF]);
+    q.rounding = c->rounding;
+    dims_of(&c->in[0], &di);
+    dims_of(&c->in[1], &df);
+    dims_of(&c->out, &dout);
+    const int32_t *bias = (const int32_t *)c->in[2].data;
+#if TML_HAS_DEPTHWISE_CONV_2D
+    if (c->kind == TML_OP_DEPTHWISE_CONV_2D) {
+        p.depth_multiplier = w[P_DW_DEPTH_MULT];
+        return tml_depthwise_conv2d_s8(&p, &q, &di, (const int8_t *)c->in[0].data, &df,
+                                       (const int8_t *)c->in[1].data, bias, &dout,
+                                       (int8_t *)c->out.data);
+    }
+#endif
+#if TML_HAS_CONV_2D
+    return tml_conv2d_s8(&p, &q, &di, (const int8_t *)c->in[0].data, &df,
+                         (const int8_t *)c->in[1].data, bias, &dout, (int8_t *)c->out.data);
+#else
+    return -1;
+#endif
+}
+
+const tml_op_def_t tml_op_conv_2d = {TML_OP_CONV_2D, 2, 3, P_CONV_WORDS, 0, 6, check, eval};
+const tml_op_def_t tml_op_depthwise_conv_2d = {TML_OP_DEPTHWISE_CONV_2D, 2, 3, P_DW_WORDS, 0, 6,
+                                               check, eval};
+#endif

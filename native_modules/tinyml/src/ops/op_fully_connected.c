@@ -1,0 +1,51 @@
+/* FULLY_CONNECTED: inputs (x, weights [units, depth], bias or none); words P_FC_*. */
+#include "op.h"
+
+#if TML_HAS_FULLY_CONNECTED
+static tml_status_t check(const tml_op_ctx_t *c) {
+    const tml_tensor_t *in = &c->in[0], *f = &c->in[1], *out = &c->out;
+    const int32_t *w = c->w;
+    if (!tml_is_act(in) || !tml_is_const(f, TML_DTYPE_INT8) || f->rank != 2) {
+        return TML_E_PARAMS;
+    }
+    const int32_t units = f->dims[0], depth = f->dims[1];
+    const int32_t per_channel = w[P_FC_PER_CHANNEL];
+    if (depth > 16384 || in->size % (uint32_t)depth != 0 ||
+        (uint64_t)(in->size / (uint32_t)depth) * (uint32_t)units != out->size ||
+        out->dims[out->rank - 1] != units || (per_channel != 0 && per_channel != 1) ||
+        !tml_between(w[P_FC_IN_OFFSET], -127, 128) ||
+        !tml_between(w[P_FC_FILTER_OFFSET], -127, 128) ||
+        !tml_between(w[P_FC_OUT_OFFSET], -128, 127) ||
+        !tml_check_act(w[P_FC_ACT_MIN], w[P_FC_ACT_MAX])) {
+        return TML_E_PARAMS;
+    }
+    if ((c->idx[2] != TML_NONE && !tml_check_bias(c->m, &c->in[2], units, depth, 256 * 256)) ||
+        !tml_check_requant(c->m, w[P_FC_MULT_OFF], w[P_FC_SHIFT_OFF],
+                           per_channel ? (uint32_t)units : 1)) {
+        return TML_E_PARAMS;
+    }
+    return TML_OK;
+}
+
+static int eval(const tml_op_ctx_t *c) {
+    const int32_t *w = c->w;
+    tml_fc_params_t p;
+    tml_requant_t q;
+    p.input_offset = w[P_FC_IN_OFFSET];
+    p.filter_offset = w[P_FC_FILTER_OFFSET];
+    p.output_offset = w[P_FC_OUT_OFFSET];
+    p.act_min = w[P_FC_ACT_MIN];
+    p.act_max = w[P_FC_ACT_MAX];
+    q.mult = tml_data_i32(c->m, w[P_FC_MULT_OFF]);
+    q.shift = tml_data_i32(c->m, w[P_FC_SHIFT_OFF]);
+    q.rounding = c->rounding;
+    const int32_t units = c->in[1].dims[0], depth = c->in[1].dims[1];
+    return tml_fully_connected_s8(&p, &q, (int32_t)c->in[0].size / depth, depth,
+                                  (const int8_t *)c->in[0].data, units,
+                                  (const int8_t *)c->in[1].data, (const int32_t *)c->in[2].data,
+                                  w[P_FC_PER_CHANNEL], (int8_t *)c->out.data);
+}
+
+const tml_op_def_t tml_op_fully_connected = {TML_OP_FULLY_CONNECTED, 2, 3, P_FC_WORDS, 0, 6,
+                                             check, eval};
+#endif

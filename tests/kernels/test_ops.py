@@ -1,0 +1,413 @@
+"""Every operator, bit-exact with TFLite's reference kernels over randomized shapes and
+quantization parameters: hypothesis draws a one-operator .tflite model, TFLite's BUILTIN_REF
+interpreter says what each output byte must be, and the converter + host simulator must agree
+on every byte (inputs: the extremes, then seeded random int8)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from opcheck import assert_bit_exact
+from tflite_builder import ModelBuilder
+
+SETTINGS = settings(max_examples=30, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow])
+ACTS = {"NONE": 0, "RELU": 1, "RELU_N1_TO_1": 2, "RELU6": 3}
+
+scales = st.floats(1e-3, 0.5).map(lambda s: float(np.float32(s)))
+zps = st.integers(-128, 127)
+
+
+@st.composite
+def quant(draw: st.DrawFn) -> tuple[float, int]:
+    return draw(scales), draw(zps)
+
+
+@st.composite
+def shapes(draw: st.DrawFn, min_rank: int = 1, max_rank: int = 4, max_dim: int = 6
+           ) -> tuple[int, ...]:
+    rank = draw(st.integers(min_rank, max_rank))
+    return tuple(draw(st.integers(1, max_dim)) for _ in range(rank))
+
+
+def _check(m: ModelBuilder, inputs: list[int], outputs: list[int], seed: int = 0) -> None:
+    assert_bit_exact(m.build(inputs, outputs), np.random.default_rng(seed))
+
+
+def _unary(kind: str, shape: tuple[int, ...], qi: tuple[float, int], qo: tuple[float, int],
+           options: tuple[str, dict[str, object]] | None = None) -> None:
+    m = ModelBuilder()
+    x = m.tensor(shape, scale=qi[0], zero_point=qi[1])
+    y = m.tensor(shape, scale=qo[0], zero_point=qo[1])
+    m.op(kind, [x], [y], options)
+    _check(m, [x], [y])
+
+
+# ---- convolutions and pooling ----
+
+@st.composite
+def conv_case(draw: st.DrawFn, depthwise: bool) -> dict[str, object]:
+    return {
+        "h": draw(st.integers(1, 9)), "w": draw(st.integers(1, 9)),
+        "cin": draw(st.integers(1, 4)), "cout": draw(st.integers(1, 4)),
+        "mult": draw(st.integers(1, 3)), "kh": draw(st.integers(1, 3)),
+        "kw": draw(st.integers(1, 3)), "sh": draw(st.integers(1, 2)),
+        "sw": draw(st.integers(1, 2)), "dh": draw(st.integers(1, 2)),
+        "dw": draw(st.integers(1, 2)), "same": draw(st.booleans()),
+        "act": draw(st.sampled_from(sorted(ACTS))), "qi": draw(quant()), "qo": draw(quant()),
+        "wscale": draw(st.lists(st.floats(1e-3, 0.05), min_size=12, max_size=12)),
+        "seed": draw(st.integers(0, 2**16)),
+    }
+
+
+def _conv_model(c: dict[str, object], depthwise: bool) -> tuple[ModelBuilder, int, int] | None:
+    h, w, cin, kh, kw = (int(c[k]) for k in ("h", "w", "cin", "kh", "kw"))  # type: ignore
+    sh, sw, dh, dw = (int(c[k]) for k in ("sh", "sw", "dh", "dw"))  # type: ignore
+    cout = cin * int(c["mult"]) if depthwise else int(c["cout"])  # type: ignore
+    if c["same"]:
+        oh, ow = math.ceil(h / sh), math.ceil(w / sw)
+    else:
+        oh, ow = (h - (kh - 1) * dh - 1) // sh + 1, (w - (kw - 1) * dw - 1) // sw + 1
+    if oh < 1 or ow < 1:
+        return None
+    rng = np.random.default_rng(int(c["seed"]))  # type: ignore[arg-type]
+    qi, qo = c["qi"], c["qo"]
+    m = ModelBuilder()
+    x = m.tensor((1, h, w, cin), scale=qi[0], zero_point=qi[1])  # type: ignore[index]
+    wshape = (1, kh, kw, cout) if depthwise else (cout, kh, kw, cin)
+    ws = [float(np.float32(s)) for s in c["wscale"][:cout]]  # type: ignore[index]
+    wt = m.const(rng.integers(-127, 128, wshape), "int8", scale=ws, zero_point=0,
+                 quantized_dim=3 if depthwise else 0)
+    # TFLite's int8 convolutions require the bias.
+    bscale = [qi[0] * s for s in ws]  # type: ignore[index]
+    ins = [x, wt, m.const(rng.integers(-5000, 5000, cout), "int32", scale=bscale, zero_point=0)]
+    y = m.tensor((1, oh, ow, cout), scale=qo[0], zero_point=qo[1])  # type: ignore[index]
+    opts: dict[str, object] = {"Padding": 0 if c["same"] else 1, "StrideW": sw, "StrideH": sh,
+                               "DilationWFactor": dw, "DilationHFactor": dh,
+                               "FusedActivationFunction": ACTS[str(c["act"])]}
+    if depthwise:
+        opts["DepthMultiplier"] = int(c["mult"])  # type: ignore[arg-type]
+        m.op("DEPTHWISE_CONV_2D", ins, [y], ("DepthwiseConv2DOptions", opts))
+    else:
+        m.op("CONV_2D", ins, [y], ("Conv2DOptions", opts))
+    return m, x, y
+
+
+@SETTINGS
+@given(conv_case(False))
+def test_conv_2d(c: dict[str, object]) -> None:
+    built = _conv_model(c, False)
+    if built:
+        _check(built[0], [built[1]], [built[2]])
+
+
+@SETTINGS
+@given(conv_case(True))
+def test_depthwise_conv_2d(c: dict[str, object]) -> None:
+    built = _conv_model(c, True)
+    if built:
+        _check(built[0], [built[1]], [built[2]])
+
+
+@SETTINGS
+@given(st.integers(1, 3), st.integers(1, 40), st.integers(1, 12), quant(), quant(),
+       st.floats(1e-3, 0.05), st.sampled_from(sorted(ACTS)), st.booleans(),
+       st.integers(0, 2**16))
+def test_fully_connected(batches: int, depth: int, units: int, qi: tuple[float, int],
+                         qo: tuple[float, int], ws: float, act: str, per_channel: bool,
+                         seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    m = ModelBuilder()
+    x = m.tensor((batches, depth), scale=qi[0], zero_point=qi[1])
+    scales_w = ([float(np.float32(ws * (1 + i / 7))) for i in range(units)] if per_channel
+                else [float(np.float32(ws))])
+    w = m.const(rng.integers(-127, 128, (units, depth)), "int8", scale=scales_w, zero_point=0)
+    b = m.const(rng.integers(-3000, 3000, units), "int32",
+                scale=[qi[0] * s for s in scales_w], zero_point=0)
+    y = m.tensor((batches, units), scale=qo[0], zero_point=qo[1])
+    m.op("FULLY_CONNECTED", [x, w, b], [y],
+         ("FullyConnectedOptions", {"FusedActivationFunction": ACTS[act]}))
+    _check(m, [x], [y])
+
+
+@SETTINGS
+@given(st.sampled_from(["AVERAGE_POOL_2D", "MAX_POOL_2D"]), st.integers(1, 9),
+       st.integers(1, 9), st.integers(1, 4), st.integers(1, 3), st.integers(1, 3),
+       st.integers(1, 3), st.integers(1, 3), st.booleans(), quant(),
+       st.sampled_from(sorted(ACTS)))
+def test_pool(kind: str, h: int, w: int, c: int, fh: int, fw: int, sh: int, sw: int,
+              same: bool, q: tuple[float, int], act: str) -> None:
+    if same:
+        oh, ow = math.ceil(h / sh), math.ceil(w / sw)
+    else:
+        oh, ow = (h - fh) // sh + 1, (w - fw) // sw + 1
+    if oh < 1 or ow < 1:
+        return
+    m = ModelBuilder()
+    x = m.tensor((1, h, w, c), scale=q[0], zero_point=q[1])
+    y = m.tensor((1, oh, ow, c), scale=q[0], zero_point=q[1])
+    m.op(kind, [x], [y], ("Pool2DOptions", {
+        "Padding": 0 if same else 1, "StrideW": sw, "StrideH": sh, "FilterWidth": fw,
+        "FilterHeight": fh, "FusedActivationFunction": ACTS[act]}))
+    _check(m, [x], [y])
+
+
+@SETTINGS
+@given(shapes(2, 4), st.data(), quant(), quant(), st.booleans())
+def test_mean(shape: tuple[int, ...], data: st.DataObject, qi: tuple[float, int],
+              qo: tuple[float, int], keep: bool) -> None:
+    axes = sorted(data.draw(st.sets(st.integers(0, len(shape) - 1), min_size=1)))
+    out = tuple(1 if d in axes else n for d, n in enumerate(shape)) if keep else \
+        tuple(n for d, n in enumerate(shape) if d not in axes)
+    if not out:
+        out = (1,) if not keep else out
+    m = ModelBuilder()
+    x = m.tensor(shape, scale=qi[0], zero_point=qi[1])
+    a = m.const(np.array(axes), "int32")
+    y = m.tensor(out, scale=qo[0], zero_point=qo[1])
+    m.op("MEAN", [x, a], [y], ("ReducerOptions", {"KeepDims": keep}))
+    _check(m, [x], [y])
+
+
+@SETTINGS
+@given(st.integers(1, 3), st.integers(1, 40), quant(), st.floats(0.1, 2.0))
+def test_softmax(rows: int, depth: int, qi: tuple[float, int], beta: float) -> None:
+    m = ModelBuilder()
+    x = m.tensor((rows, depth), scale=qi[0], zero_point=qi[1])
+    y = m.tensor((rows, depth), scale=1 / 256, zero_point=-128)
+    m.op("SOFTMAX", [x], [y], ("SoftmaxOptions", {"Beta": float(np.float32(beta))}))
+    _check(m, [x], [y])
+
+
+# ---- element-wise binary operators, with broadcasting ----
+
+@st.composite
+def broadcast_shapes(draw: st.DrawFn) -> tuple[tuple[int, ...], tuple[int, ...],
+                                               tuple[int, ...]]:
+    out = draw(shapes(1, 4, 5))
+    def operand() -> tuple[int, ...]:
+        rank = draw(st.integers(0, len(out)))
+        tail = out[len(out) - rank:]
+        return tuple(1 if draw(st.booleans()) else n for n in tail) or (1,)
+    a, b = operand(), operand()
+    full = tuple(max(x, y) for x, y in zip((1,) * (len(out) - len(a)) + a,
+                                          (1,) * (len(out) - len(b)) + b, strict=True))
+    return a, b, full
+
+
+@SETTINGS
+@given(st.sampled_from(["ADD", "SUB", "MUL"]), broadcast_shapes(), quant(), quant(),
+       quant(), st.sampled_from(sorted(ACTS)), st.booleans())
+def test_arithmetic(kind: str, shp: tuple[tuple[int, ...], ...], qa: tuple[float, int],
+                    qb: tuple[float, int], qo: tuple[float, int], act: str,
+                    const_b: bool) -> None:
+    a_shape, b_shape, out = shp
+    if kind in ("ADD", "SUB") and 2 * max(qa[0], qb[0]) / ((1 << 20) * qo[0]) >= 1:
+        return
+    m = ModelBuilder()
+    a = m.tensor(a_shape, scale=qa[0], zero_point=qa[1])
+    if const_b:
+        b = m.const(np.random.default_rng(1).integers(-128, 128, b_shape), "int8",
+                    scale=qb[0], zero_point=qb[1])
+    else:
+        b = m.tensor(b_shape, scale=qb[0], zero_point=qb[1])
+    y = m.tensor(out, scale=qo[0], zero_point=qo[1])
+    opts = {"FusedActivationFunction": ACTS[act]}
+    m.op(kind, [a, b], [y], (f"{kind.capitalize()}Options", opts))
+    _check(m, [a] if const_b else [a, b], [y])
+
+
+@SETTINGS
+@given(st.sampled_from(["MINIMUM", "MAXIMUM"]), broadcast_shapes(), quant())
+def test_min_max(kind: str, shp: tuple[tuple[int, ...], ...], q: tuple[float, int]) -> None:
+    a_shape, b_shape, out = shp
+    m = ModelBuilder()
+    a = m.tensor(a_shape, scale=q[0], zero_point=q[1])
+    b = m.tensor(b_shape, scale=q[0], zero_point=q[1])
+    y = m.tensor(out, scale=q[0], zero_point=q[1])
+    m.op(kind, [a, b], [y])
+    _check(m, [a, b], [y])
+
+
+@SETTINGS
+@given(shapes(1, 4, 5), st.data(), quant(), quant(), quant(), st.integers(0, 2**16))
+def test_prelu(shape: tuple[int, ...], data: st.DataObject, qi: tuple[float, int],
+               qa: tuple[float, int], qo: tuple[float, int], seed: int) -> None:
+    rank = data.draw(st.integers(1, len(shape)))
+    a_shape = tuple(1 if data.draw(st.booleans()) else n for n in shape[len(shape) - rank:])
+    m = ModelBuilder()
+    x = m.tensor(shape, scale=qi[0], zero_point=qi[1])
+    alpha = m.const(np.random.default_rng(seed).integers(-128, 128, a_shape), "int8",
+                    scale=qa[0], zero_point=qa[1])
+    y = m.tensor(shape, scale=qo[0], zero_point=qo[1])
+    m.op("PRELU", [x, alpha], [y])
+    _check(m, [x], [y])
+
+
+# ---- int8 -> int8 element-wise functions (one table each on the device) ----
+
+@SETTINGS
+@given(st.sampled_from(["RELU", "RELU6", "RELU_N1_TO_1", "QUANTIZE", "HARD_SWISH"]),
+       shapes(1, 4, 5), quant(), quant())
+def test_unary_requantizing(kind: str, shape: tuple[int, ...], qi: tuple[float, int],
+                            qo: tuple[float, int]) -> None:
+    if kind == "HARD_SWISH" and qi[0] / 128 / qo[0] >= 1:
+        return
+    _unary(kind, shape, qi, qo)
+
+
+@SETTINGS
+@given(shapes(1, 4, 5), quant(), quant(), st.floats(-2.0, 2.0))
+def test_leaky_relu(shape: tuple[int, ...], qi: tuple[float, int], qo: tuple[float, int],
+                    alpha: float) -> None:
+    _unary("LEAKY_RELU", shape, qi, qo,
+           ("LeakyReluOptions", {"Alpha": float(np.float32(alpha))}))
+
+
+@SETTINGS
+@given(st.sampled_from(["LOGISTIC", "TANH"]), shapes(1, 4, 5), quant())
+def test_logistic_tanh(kind: str, shape: tuple[int, ...], qi: tuple[float, int]) -> None:
+    qo = (1 / 256, -128) if kind == "LOGISTIC" else (1 / 128, 0)
+    _unary(kind, shape, qi, qo)
+
+
+# ---- data movement ----
+
+@SETTINGS
+@given(st.sampled_from(["CONCATENATION", "PACK"]), shapes(1, 3, 4), st.integers(1, 6),
+       st.data(), quant())
+def test_concat_pack(kind: str, shape: tuple[int, ...], n: int, data: st.DataObject,
+                     q: tuple[float, int]) -> None:
+    m = ModelBuilder()
+    if kind == "PACK":
+        axis = data.draw(st.integers(0, len(shape)))
+        ins = [m.tensor(shape, scale=q[0], zero_point=q[1]) for _ in range(n)]
+        out = shape[:axis] + (n,) + shape[axis:]
+        y = m.tensor(out, scale=q[0], zero_point=q[1])
+        m.op(kind, ins, [y], ("PackOptions", {"ValuesCount": n, "Axis": axis}))
+    else:
+        axis = data.draw(st.integers(0, len(shape) - 1))
+        sizes = [data.draw(st.integers(1, 4)) for _ in range(n)]
+        ins = [m.tensor(shape[:axis] + (s,) + shape[axis + 1:], scale=q[0], zero_point=q[1])
+               for s in sizes]
+        y = m.tensor(shape[:axis] + (sum(sizes),) + shape[axis + 1:], scale=q[0],
+                     zero_point=q[1])
+        m.op(kind, ins, [y], ("ConcatenationOptions", {"Axis": axis}))
+    _check(m, ins, [y])
+
+
+@SETTINGS
+@given(shapes(1, 4, 5), st.data(), quant(), st.booleans())
+def test_pad(shape: tuple[int, ...], data: st.DataObject, q: tuple[float, int],
+             v2: bool) -> None:
+    pads = [[data.draw(st.integers(0, 2)), data.draw(st.integers(0, 2))] for _ in shape]
+    m = ModelBuilder()
+    x = m.tensor(shape, scale=q[0], zero_point=q[1])
+    p = m.const(np.array(pads), "int32")
+    ins = [x, p]
+    if v2:
+        ins.append(m.const(np.array([data.draw(st.integers(-128, 127))]), "int8", scale=q[0],
+                           zero_point=q[1]))
+    y = m.tensor(tuple(n + a + b for n, (a, b) in zip(shape, pads, strict=True)), scale=q[0],
+                 zero_point=q[1])
+    m.op("PADV2" if v2 else "PAD", ins, [y])
+    _check(m, [x], [y])
+
+
+@SETTINGS
+@given(shapes(1, 4, 6), st.data(), quant())
+def test_strided_slice(shape: tuple[int, ...], data: st.DataObject, q: tuple[float, int]
+                       ) -> None:
+    from tinyml_tools.graph_passes import _strided_slice_np
+
+    begin = [data.draw(st.integers(-n, n - 1)) for n in shape]
+    end = [data.draw(st.integers(-n - 1, n + 1)) for n in shape]
+    strides = [data.draw(st.sampled_from([-2, -1, 1, 2, 3])) for _ in shape]
+    masks = {k: data.draw(st.integers(0, (1 << len(shape)) - 1))
+             for k in ("BeginMask", "EndMask", "ShrinkAxisMask")}
+    # TFLite keeps a negative stride on a shrunk axis and reads an empty range: converters
+    # always emit stride 1 there.
+    strides = [1 if masks["ShrinkAxisMask"] >> d & 1 else s for d, s in enumerate(strides)]
+    opts = {"begin_mask": masks["BeginMask"], "end_mask": masks["EndMask"],
+            "shrink_axis_mask": masks["ShrinkAxisMask"]}
+    out = _strided_slice_np(np.zeros(shape), np.array(begin), np.array(end),
+                            np.array(strides), opts).shape
+    if 0 in out or not out:
+        return
+    m = ModelBuilder()
+    x = m.tensor(shape, scale=q[0], zero_point=q[1])
+    ins = [x] + [m.const(np.array(v), "int32") for v in (begin, end, strides)]
+    y = m.tensor(out, scale=q[0], zero_point=q[1])
+    m.op("STRIDED_SLICE", ins, [y], ("StridedSliceOptions", masks))
+    _check(m, [x], [y])
+
+
+@SETTINGS
+@given(shapes(1, 4, 5), st.data(), quant())
+def test_slice_transpose(shape: tuple[int, ...], data: st.DataObject, q: tuple[float, int]
+                         ) -> None:
+    m = ModelBuilder()
+    x = m.tensor(shape, scale=q[0], zero_point=q[1])
+    if data.draw(st.booleans()):
+        perm = data.draw(st.permutations(range(len(shape))))
+        y = m.tensor(tuple(shape[p] for p in perm), scale=q[0], zero_point=q[1])
+        m.op("TRANSPOSE", [x, m.const(np.array(perm), "int32")], [y])
+    else:
+        begin = [data.draw(st.integers(0, n - 1)) for n in shape]
+        size = [data.draw(st.sampled_from([-1, *range(1, n - b + 1)]))
+                for n, b in zip(shape, begin, strict=True)]
+        out = tuple(n - b if s < 0 else s for n, b, s in zip(shape, begin, size, strict=True))
+        y = m.tensor(out, scale=q[0], zero_point=q[1])
+        m.op("SLICE", [x, m.const(np.array(begin), "int32"), m.const(np.array(size), "int32")],
+             [y])
+    _check(m, [x], [y])
+
+
+@SETTINGS
+@given(shapes(1, 4, 6), st.data(), quant())
+def test_split_unpack(shape: tuple[int, ...], data: st.DataObject, q: tuple[float, int]
+                      ) -> None:
+    axis = data.draw(st.integers(0, len(shape) - 1))
+    kind = data.draw(st.sampled_from(["SPLIT", "SPLIT_V", "UNPACK"]))
+    m = ModelBuilder()
+    x = m.tensor(shape, scale=q[0], zero_point=q[1])
+    n = shape[axis]
+    if kind == "UNPACK":
+        if len(shape) == 1:
+            return
+        outs = [m.tensor(shape[:axis] + shape[axis + 1:], scale=q[0], zero_point=q[1])
+                for _ in range(n)]
+        m.op(kind, [x], outs, ("UnpackOptions", {"Num": n, "Axis": axis}))
+    elif kind == "SPLIT":
+        parts = data.draw(st.sampled_from([d for d in range(1, n + 1) if n % d == 0]))
+        outs = [m.tensor(shape[:axis] + (n // parts,) + shape[axis + 1:], scale=q[0],
+                         zero_point=q[1]) for _ in range(parts)]
+        m.op(kind, [m.const(np.array(axis), "int32"), x], outs,
+             ("SplitOptions", {"NumSplits": parts}))
+    else:
+        cuts = sorted(data.draw(st.sets(st.integers(1, n - 1), max_size=3))) if n > 1 else []
+        sizes = [b - a for a, b in zip([0, *cuts], [*cuts, n], strict=True)]
+        outs = [m.tensor(shape[:axis] + (s,) + shape[axis + 1:], scale=q[0], zero_point=q[1])
+                for s in sizes]
+        m.op(kind, [x, m.const(np.array(sizes), "int32"), m.const(np.array(axis), "int32")],
+             outs, ("SplitVOptions", {"NumSplits": len(sizes)}))
+    _check(m, [x], outs)
+
+
+@SETTINGS
+@given(st.integers(1, 6), st.integers(1, 6), st.integers(1, 13), st.integers(1, 13),
+       st.integers(1, 3), st.booleans(), st.booleans(), quant())
+def test_resize_nearest(h: int, w: int, oh: int, ow: int, c: int, align: bool, hpc: bool,
+                        q: tuple[float, int]) -> None:
+    if align and hpc:
+        return  # TFLite rejects the combination
+    m = ModelBuilder()
+    x = m.tensor((1, h, w, c), scale=q[0], zero_point=q[1])
+    size = m.const(np.array([oh, ow]), "int32")
+    y = m.tensor((1, oh, ow, c), scale=q[0], zero_point=q[1])
+    m.op("RESIZE_NEAREST_NEIGHBOR", [x, size], [y], ("ResizeNearestNeighborOptions", {
+        "AlignCorners": align, "HalfPixelCenters": hpc}))
+    _check(m, [x], [y])
