@@ -28,44 +28,74 @@ def _count(shape):
 
 class Net:
     """A loaded model. Inputs: an int8 buffer of exactly the input's length (bytes, bytearray,
-    array('b'), memoryview) is used raw; any other sequence of numbers is quantized."""
+    array('b'), memoryview) is used raw; any other sequence of numbers is quantized. A model
+    with several inputs takes a tuple (or list) of them; one with several outputs returns a
+    tuple."""
 
     def __init__(self, model, blob):
         self._model = model
         self._blob = blob  # the C core reads weights in place: keep the bytes alive
-        self.name, self.labels, self.arena_size, self.ops, _, _ = model.info()
-        self.input_shape, in_scale, in_zp = model.input_info(0)
-        self.output_shape, out_scale, out_zp = model.output_info(0)
-        self.input_quant = (in_scale, in_zp)
-        self.output_quant = (out_scale, out_zp)
-        self._n_out = _count(self.output_shape)
+        self.name, self.labels, self.arena_size, self.ops, n_in, n_out = model.info()
+        self.n_inputs = n_in
+        self.n_outputs = n_out
+        ins = [model.input_info(i) for i in range(n_in)]
+        outs = [model.output_info(j) for j in range(n_out)]
+        self.input_shapes = tuple(t[0] for t in ins)
+        self.output_shapes = tuple(t[0] for t in outs)
+        self.input_shape, self.output_shape = self.input_shapes[0], self.output_shapes[0]
+        self.input_quant = (ins[0][1], ins[0][2])
+        self.output_quant = (outs[0][1], outs[0][2])
+        self._n_out = tuple(_count(s) for s in self.output_shapes)
 
     def __repr__(self):
         return "<Net %s: %d ops, in %s int8, out %s, arena %d B>" % (
             self.name, self.ops, self.input_shape, self.output_shape, self.arena_size)
 
-    def predict_into(self, x, out):
-        """Run on x and write the outputs into out: array('f') gets dequantized values, a
-        bytearray or array('b') the raw int8 bytes. Allocates nothing."""
+    def _set_inputs(self, x):
         m = self._model
-        m.set_input(x)
+        if self.n_inputs == 1:
+            m.set_input(x)
+            return
+        if not isinstance(x, (tuple, list)) or len(x) != self.n_inputs:
+            raise TypeError("this model takes a tuple of %d inputs" % self.n_inputs)
+        for i in range(self.n_inputs):
+            m.set_input(x[i], i)
+
+    def predict_into(self, x, out):
+        """Run on x and write the outputs into out (a tuple of them for several outputs):
+        array('f') gets dequantized values, a bytearray or array('b') the raw int8 bytes.
+        Allocates nothing."""
+        m = self._model
+        self._set_inputs(x)
         m.invoke()
-        m.get_output(out)
+        if self.n_outputs == 1:
+            m.get_output(out)
+        else:
+            if not isinstance(out, (tuple, list)) or len(out) != self.n_outputs:
+                raise TypeError("this model needs a tuple of %d outputs" % self.n_outputs)
+            for j in range(self.n_outputs):
+                m.get_output(out[j], j)
         return out
 
     def predict(self, x):
-        """Run on x; return the dequantized outputs as array('f')."""
-        return self.predict_into(x, array("f", bytes(4 * self._n_out)))
+        """Run on x; return the dequantized outputs as array('f') (a tuple of them for several
+        outputs)."""
+        outs = tuple(array("f", bytes(4 * n)) for n in self._n_out)
+        self.predict_into(x, outs[0] if self.n_outputs == 1 else outs)
+        return outs[0] if self.n_outputs == 1 else outs
 
     def predict_raw(self, x):
-        """Run on x; return the int8 outputs exactly, as bytes."""
-        out = bytearray(self._n_out)
-        self.predict_into(x, out)
-        return bytes(out)
+        """Run on x; return the int8 outputs exactly, as bytes (a tuple for several)."""
+        outs = tuple(bytearray(n) for n in self._n_out)
+        self.predict_into(x, outs[0] if self.n_outputs == 1 else outs)
+        return bytes(outs[0]) if self.n_outputs == 1 else tuple(bytes(o) for o in outs)
 
     def classify(self, x):
-        """Run on x; return (label, score) of the highest output (label: index if unlabelled)."""
+        """Run on x; return (label, score) of the highest value of the first output (label:
+        index if unlabelled)."""
         out = self.predict(x)
+        if self.n_outputs > 1:
+            out = out[0]
         best = 0
         for i in range(1, len(out)):
             if out[i] > out[best]:

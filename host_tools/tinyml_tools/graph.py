@@ -32,6 +32,7 @@ class Op:
     inputs: list[int]  # tensor indices; -1 for an omitted optional input
     outputs: list[int]
     options: dict[str, object] = field(default_factory=dict)
+    index: int = -1  # position in the .tflite graph, for messages
 
 
 @dataclass

@@ -38,7 +38,8 @@ _MULTI_OUTPUT = {"SPLIT", "SPLIT_V", "UNPACK"}
 
 
 def where(k: int, op: Op) -> str:
-    return f"operator {k} ({op.kind})"
+    """Where op is in the .tflite graph (its original index, before any rewrite)."""
+    return f"operator {op.index if op.index >= 0 else k} ({op.kind})"
 
 
 def scalar_q(t: Tensor) -> tuple[float, int]:
@@ -249,7 +250,19 @@ def _dispatch() -> dict[str, Callable[[Lowering, int, Op], list[BOp]]]:
     }
 
 
-def _check_structure(g: Graph) -> None:
+def _check_indices(g: Graph) -> None:
+    n = len(g.tensors)
+    for k, op in enumerate(g.ops):
+        if any(i >= n for i in op.inputs) or not op.outputs or \
+                any(not 0 <= i < n for i in op.outputs):
+            raise ConversionError(
+                f"{where(k, op)}: malformed: inputs {op.inputs}, outputs {op.outputs}"
+            )
+    if any(not 0 <= i < n for i in [*g.inputs, *g.outputs]):
+        raise ConversionError("malformed model: input or output index out of range")
+
+
+def _check_supported(g: Graph) -> None:
     for k, op in enumerate(g.ops):
         if op.kind not in ARITY:
             raise ConversionError(
@@ -269,11 +282,12 @@ def _check_structure(g: Graph) -> None:
 
 def lower(g: Graph, name: str, labels: list[str], rounding: str = "tflite",
           reuse_memory: bool = True) -> Blob:
-    _check_structure(g)
+    _check_indices(g)
     try:
         rewrite(g)
     except RewriteError as e:
         raise ConversionError(str(e)) from e
+    _check_supported(g)
     for i in [*g.inputs, *g.outputs]:
         t = g.tensors[i]
         if t.dtype != "int8":

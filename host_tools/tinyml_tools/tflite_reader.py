@@ -143,6 +143,7 @@ def read_tflite(buf: bytes) -> Graph:
                     inputs=[int(i) for i in op.InputsAsNumpy()] if op.InputsLength() else [],
                     outputs=[int(i) for i in op.OutputsAsNumpy()] if op.OutputsLength() else [],
                     options=_options(op),
+                    index=k,
                 )
             )
         desc = model.Description().decode(errors="replace") if model.Description() else ""

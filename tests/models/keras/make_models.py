@@ -181,14 +181,28 @@ def flatten_dynamic() -> keras.Model:
     return keras.Model(inp, x, name="flatten_dynamic")
 
 
-MODELS: list[tuple[Callable[[], keras.Model], bool]] = [  # (builder, int8 input and output)
-    (conv_zoo, True),
-    (activations, True),
-    (se_block, True),
-    (tensor_ops, True),
-    (conv1d_float, False),
-    (conv1d_varlen, True),
-    (flatten_dynamic, True),
+def dilated_dynamic() -> keras.Model:
+    """dilation_rate with an unknown batch: SPACE_TO_BATCH_ND -> CONV_2D / DEPTHWISE_CONV_2D
+    -> BATCH_TO_SPACE_ND (the converter's lowering of a dilated convolution)."""
+    x = inp = _input((10, 10, 3), "image", batch=None)
+    x = layers.Conv2D(4, 3, dilation_rate=2, padding="same", activation="relu")(x)
+    x = layers.DepthwiseConv2D(3, dilation_rate=2, padding="valid")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dense(3)(x)
+    return keras.Model(inp, x, name="dilated_dynamic")
+
+
+UNSUPPORTED = HERE.parent / "unsupported"
+# (builder, int8 input and output, folder)
+MODELS: list[tuple[Callable[[], keras.Model], bool, Path]] = [
+    (conv_zoo, True, HERE),
+    (activations, True, HERE),
+    (se_block, True, HERE),
+    (tensor_ops, True, HERE),
+    (conv1d_float, False, HERE),
+    (conv1d_varlen, True, UNSUPPORTED),  # dynamic length: tinyml needs static shapes
+    (flatten_dynamic, True, HERE),
+    (dilated_dynamic, True, HERE),
 ]
 
 
@@ -199,12 +213,12 @@ def op_names(tflite: bytes) -> list[str]:
 
 
 def main() -> None:
-    for build, int8_io in MODELS:
+    for build, int8_io, folder in MODELS:
         keras.utils.set_random_seed(SEED)
         model = build()
         _randomize_small_weights(model, np.random.default_rng(SEED))
         data = convert(model, int8_io)
-        path = HERE / f"{model.name}.tflite"
+        path = folder / f"{model.name}.tflite"
         path.write_bytes(data)
         print(f"{path.name}: {len(data)} bytes: {' '.join(op_names(data))}")
 
