@@ -103,6 +103,20 @@ class Net:
         return (self.labels[best] if self.labels else best), out[best]
 
 
+def _no_room(src):
+    """MemoryError naming the arena the model needs (blob header bytes 20..23) and the free
+    heap, when the board cannot hold the model's activations."""
+    need = int.from_bytes(bytes(src[20:24]), "little")
+    try:
+        import gc
+
+        gc.collect()
+        free = gc.mem_free()
+    except (ImportError, AttributeError):
+        return MemoryError("model needs %d bytes of arena" % need)
+    return MemoryError("model needs %d bytes of arena, %d available" % (need, free))
+
+
 def load(src, arena=None):
     """Load a blob from a path, bytes, bytearray or memoryview (used in place, never copied).
     arena: optional bytearray for activations, at least Net.arena_size bytes."""
@@ -111,4 +125,8 @@ def load(src, arena=None):
             src = f.read()
     elif not isinstance(src, (bytes, bytearray, memoryview)):
         raise TypeError("src must be a path, bytes, bytearray or memoryview")
-    return Net(Model(src, arena), src)
+    try:
+        model = Model(src, arena)
+    except MemoryError:
+        raise _no_room(src) from None
+    return Net(model, src)

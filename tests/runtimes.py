@@ -21,7 +21,7 @@ NATMOD = ROOT / "build/natmod/x64/tinyml.mpy"
 
 
 def run_script(runtime: str, script: Path, workdir: Path, files: dict[str, bytes] | None = None,
-               timeout: float = 300) -> str:
+               timeout: float = 300, heap: str | None = None) -> str:
     """Copy script and files into workdir, run the script there, return its stdout.
 
     Raises AssertionError with the output if the script fails."""
@@ -32,10 +32,10 @@ def run_script(runtime: str, script: Path, workdir: Path, files: dict[str, bytes
     if runtime == "host":
         cmd = [sys.executable, script.name]
     elif runtime == "unix":
-        cmd = [str(UNIX), script.name]
+        cmd = [str(UNIX), *(["-X", f"heapsize={heap}"] if heap else []), script.name]
     elif runtime == "natmod":
         shutil.copy(NATMOD, workdir / "tinyml.mpy")
-        cmd = [str(STOCK), script.name]
+        cmd = [str(STOCK), *(["-X", f"heapsize={heap}"] if heap else []), script.name]
     else:
         raise ValueError(runtime)
     p = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout)

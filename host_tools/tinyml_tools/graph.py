@@ -16,6 +16,7 @@ class Tensor:
     zero_point: np.ndarray  # int64, same length as scale
     quantized_dim: int = 0
     data: np.ndarray | None = None  # constant contents, or None for activations
+    signature: tuple[int, ...] = ()  # shape with -1 for dynamic dimensions, if the file has it
 
     @property
     def is_const(self) -> bool:

@@ -260,6 +260,15 @@ def _check_indices(g: Graph) -> None:
             )
     if any(not 0 <= i < n for i in [*g.inputs, *g.outputs]):
         raise ConversionError("malformed model: input or output index out of range")
+    for i in g.inputs:
+        t = g.tensors[i]
+        # A dynamic batch (dimension 0) runs as batch 1; any other dynamic size has no value.
+        if any(d < 0 for d in t.signature[1:]):
+            raise ConversionError(
+                f"model input '{t.name}' has dynamic shape {list(t.signature)}: tinyml needs "
+                "static shapes; export the model with a fixed input size (e.g. "
+                "keras.Input(shape=(16, 3)))"
+            )
 
 
 def _check_supported(g: Graph) -> None:

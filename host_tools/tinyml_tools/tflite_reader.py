@@ -178,7 +178,10 @@ def _read_tensor(model: tflite.Model, t: tflite.Tensor) -> Tensor:
     if buf is not None and buf.DataLength():
         raw = buf.DataAsNumpy().tobytes()
         data = np.frombuffer(raw, dtype=np.dtype(dtype)).reshape(shape).copy()
+    signature = tuple(int(d) for d in t.ShapeSignatureAsNumpy()) if t.ShapeSignatureLength() \
+        else ()
     return Tensor(
+        signature=signature,
         name=t.Name().decode(errors="replace"),
         shape=shape,
         dtype=dtype,

@@ -62,3 +62,14 @@ def test_api(runtime: str, files: dict[str, bytes], host_output: str, tmp_path: 
     assert lines["input_shape"] == "(1, 49, 10, 1) output_shape (1, 12)"
     assert lines["input_zp"] == "83 output_zp -128"
     assert lines["classify"].startswith("down ")
+
+
+@pytest.mark.parametrize("runtime", ["unix", "natmod"])
+def test_model_too_big_for_the_heap(runtime: str, tmp_path: Path) -> None:
+    """KWS (31 KB blob, 16 KB arena) on a 40 KB heap: load fails with the figures."""
+    blob, b = convert_model((ROOT / "models/kws/kws.tflite").read_bytes(), "kws")
+    out = run_script(runtime, ROOT / "tests/device/too_big.py", tmp_path, {"model.bin": blob},
+                     heap="40k")
+    assert out.startswith(f"MemoryError: model needs {b.arena_size} bytes of arena, ")
+    free = int(out.split(", ")[1].split()[0])
+    assert 0 < free < b.arena_size

@@ -100,3 +100,12 @@ def test_not_a_tflite_file(tmp_path: Path) -> None:
     p = run("convert", str(bad), "-o", str(tmp_path / "x.bin"))
     assert p.returncode == 1
     assert "not a .tflite model (missing TFL3 identifier)" in p.stderr
+
+
+def test_dynamic_input_shape(tmp_path: Path) -> None:
+    """A Keras Conv1D over an unknown length: refused at conversion, with the fix."""
+    p = run("convert", "tests/models/unsupported/conv1d_varlen.tflite", "-o",
+            str(tmp_path / "x.bin"))
+    assert p.returncode == 1
+    assert "model input 'serving_default_signal:0' has dynamic shape [-1, -1, 3]" in p.stderr
+    assert "export the model with a fixed input size" in p.stderr
