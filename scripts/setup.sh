@@ -39,7 +39,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     log=build/pip-install.log
     mkdir -p build
     if ! { .venv/bin/python -m pip install -q --upgrade pip setuptools wheel &&
-           .venv/bin/python -m pip install -q --no-build-isolation -e ".[dev]"; } >"$log" 2>&1 ||
+           .venv/bin/python -m pip install -q --no-build-isolation -e ".[dev,quantize]"; } >"$log" 2>&1 ||
        ! .venv/bin/python -c "import _tinyml, tinyml_tools"; then
         cat "$log" >&2
         say "host package install failed"

@@ -14,6 +14,7 @@ from .blob import BlobFormatError
 from .convert import convert_model, read_labels
 from .inspect_blob import describe
 from .lower import ROUNDING_MODES, ConversionError
+from .quantize import QuantizeError, is_float_model, load_calibration, quantize
 from .tflite_reader import ModelFormatError
 
 
@@ -23,8 +24,28 @@ def main() -> None:
     """tinyml: run int8 neural networks on MicroPython boards, bit-exact with TFLite."""
 
 
+_MODEL = click.Path(exists=True, path_type=Path)
+_DATA = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@main.command("quantize")
+@click.argument("model", type=_MODEL)
+@click.option("--data", type=_DATA, required=True,
+              help="Calibration samples: .npy (one input) or .npz (one array per input).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help=".tflite file to write.")
+def quantize_cmd(model: Path, data: Path, output: Path) -> None:
+    """Quantize a float Keras MODEL (.keras, .h5) or SavedModel directory to int8 .tflite."""
+    try:
+        tfl = quantize(model, load_calibration(data))
+    except QuantizeError as e:
+        raise click.ClickException(f"{model}: {e}") from e
+    output.write_bytes(tfl)
+    click.echo(f"{output}: {len(tfl)} bytes, int8 (calibrated on {data})")
+
+
 @main.command()
-@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("model", type=_MODEL)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Blob file to write.")
 @click.option("--labels", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -32,19 +53,30 @@ def main() -> None:
 @click.option("--name", help="Model name stored in the blob (default: the file's stem).")
 @click.option("--rounding", type=click.Choice(ROUNDING_MODES), default="tflite",
               show_default=True, help="Requantization rounding to reproduce.")
+@click.option("--data", type=_DATA,
+              help="Calibration samples for a float Keras/SavedModel MODEL: quantize first.")
 def convert(model: Path, output: Path, labels: Path | None, name: str | None,
-            rounding: str) -> None:
-    """Convert an int8 .tflite MODEL to a tinyml blob."""
+            rounding: str, data: Path | None) -> None:
+    """Convert an int8 .tflite MODEL (or a float Keras/SavedModel one, with --data) to a
+    tinyml blob."""
     try:
+        if is_float_model(model):
+            if data is None:
+                raise QuantizeError("a float model needs --data CALIB.npy to be quantized")
+            tfl = quantize(model, load_calibration(data))
+        elif model.is_dir():
+            raise ModelFormatError("not a .tflite file, .keras/.h5 file or SavedModel folder")
+        else:
+            tfl = model.read_bytes()
         blob_bytes, blob = convert_model(
-            model.read_bytes(), name or model.stem, read_labels(labels) if labels else [],
-            rounding,
+            tfl, name or model.stem, read_labels(labels) if labels else [], rounding,
         )
-    except (ConversionError, ModelFormatError) as e:
+    except (ConversionError, ModelFormatError, QuantizeError) as e:
         raise click.ClickException(f"{model}: {e}") from e
     output.write_bytes(blob_bytes)
+    size = f"{len(tfl)} .tflite"
     click.echo(
-        f"{output}: {len(blob_bytes)} bytes ({model.stat().st_size} .tflite), "
+        f"{output}: {len(blob_bytes)} bytes ({size}), "
         f"{len(blob.ops)} ops, arena {blob.arena_size} bytes"
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .quantmath import SINGLE
+from .quantmath import AWAY, SINGLE
 
 I32_MIN, I32_MAX = -(1 << 31), (1 << 31) - 1
 
@@ -46,9 +46,13 @@ def wrap32(x: np.ndarray) -> np.ndarray:
 def mbqm(x: np.ndarray, mult: int, shift: int, rounding: str) -> np.ndarray:
     """MultiplyByQuantizedMultiplier(int32 x, mult, shift) in either rounding mode."""
     x = np.asarray(x, np.int64)
-    if rounding == SINGLE:
+    if rounding in (SINGLE, AWAY):
         total = 31 - shift
-        return np.clip((x * mult + (1 << (total - 1))) >> total, I32_MIN, I32_MAX)
+        prod = x * mult
+        r = (prod + (1 << (total - 1))) >> total
+        if rounding == AWAY:
+            r = np.where(prod < 0, -((-prod + (1 << (total - 1))) >> total), r)
+        return np.clip(r, I32_MIN, I32_MAX)
     left = max(shift, 0)
     right = max(-shift, 0)
     return rdbpot(srdhm(wrap32(x << left), mult), right)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import quantmath as qm
-from .blob import OP_FLAG_DOUBLE_ROUNDING, ArrayRef, Blob, BOp, BTensor
+from .blob import OP_FLAG_DOUBLE_ROUNDING, OP_FLAG_ROUND_AWAY, ArrayRef, Blob, BOp, BTensor
 from .graph import Graph, Op, Tensor
 from .graph_passes import RewriteError, rewrite
 from .planner import plan
@@ -50,16 +50,17 @@ def scalar_q(t: Tensor) -> tuple[float, int]:
 
 # How TFLite's reference resolver rounds requantization, per operator (measured against
 # ai-edge-litert's BUILTIN_REF): FULLY_CONNECTED requantizes in double precision with one
-# rounding; every other operator uses gemmlowp's double rounding. TensorFlow Lite Micro rounds
-# twice everywhere.
+# rounding, ties away from zero; every other operator uses gemmlowp's double rounding.
+# TensorFlow Lite Micro rounds twice everywhere (checked against the tflite-micro package).
 ROUNDING_MODES = ("tflite", "tflm")
-_SINGLE_ROUNDING_OPS = {"tflite": {"FULLY_CONNECTED"}, "tflm": set()}
+_AWAY_ROUNDING_OPS = {"tflite": {"FULLY_CONNECTED"}, "tflm": set()}
+_FLAGS = {qm.DOUBLE: OP_FLAG_DOUBLE_ROUNDING, qm.AWAY: OP_FLAG_ROUND_AWAY, qm.SINGLE: 0}
 
 
 def op_rounding(kind: str, mode: str) -> str:
     if mode not in ROUNDING_MODES:
         raise ValueError(f"unknown rounding mode {mode!r}; choose from {ROUNDING_MODES}")
-    return qm.SINGLE if kind in _SINGLE_ROUNDING_OPS[mode] else qm.DOUBLE
+    return qm.AWAY if kind in _AWAY_ROUNDING_OPS[mode] else qm.DOUBLE
 
 
 class Lowering:
@@ -311,7 +312,7 @@ def lower(g: Graph, name: str, labels: list[str], rounding: str = "tflite",
     for k, op in enumerate(g.ops):
         lw.rounding = op_rounding(op.kind, rounding)
         for bop in dispatch[op.kind](lw, k, op):
-            bop.flags = OP_FLAG_DOUBLE_ROUNDING if lw.rounding == qm.DOUBLE else 0
+            bop.flags = _FLAGS[lw.rounding]
             ops.append(bop)
     inputs = [lw.tensor(i) for i in g.inputs]
     outputs = [lw.tensor(i) for i in g.outputs]

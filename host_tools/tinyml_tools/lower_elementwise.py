@@ -100,6 +100,8 @@ def lut(lw: Lowering, k: int, op: Op) -> list[BOp]:
     r = lw.rounding
     if op.kind == "QUANTIZE":
         table = luts.requantize(si, zi, so, zo, r)
+    elif op.kind == "RELU6" and lw.mode == "tflm":
+        table = luts.relu6_tflm(si, zi)
     elif op.kind in ("RELU", "RELU6", "RELU_N1_TO_1"):
         table = luts.relu(op.kind, si, zi, so, zo, r)
     elif op.kind == "LEAKY_RELU":

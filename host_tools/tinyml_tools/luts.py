@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from . import fixedpoint as fp
-from .quantmath import _round_half_away, quantize_multiplier
+from .quantmath import DOUBLE, _round_half_away, quantize_multiplier
 
 INPUTS = np.array([i - 256 if i >= 128 else i for i in range(256)], np.int64)
 F32 = np.float32
@@ -41,6 +41,13 @@ def relu(kind: str, s_in: float, zp_in: int, s_out: float, zp_out: int,
     hi = 127 if kind == "RELU" else min(127, q(1.0 if kind == "RELU_N1_TO_1" else 6.0))
     y = fp.mbqm(INPUTS - zp_in, m, sh, rounding) + zp_out
     return _table(np.clip(y, lo, hi))
+
+
+def relu6_tflm(s_in: float, zp_in: int) -> np.ndarray:
+    """TensorFlow Lite Micro's int8 RELU6: the input codes clamped to [zp_in, q_in(6)], the
+    output quantization ignored (LiteRT requantizes: `--rounding tflm` reproduces TFLM)."""
+    six = zp_in + _round_half_away(float(F32(6.0) / F32(s_in)))
+    return _table(np.clip(INPUTS, max(-128, zp_in), min(127, six)))
 
 
 def leaky_relu(alpha: float, s_in: float, zp_in: int, s_out: float, zp_out: int,
@@ -88,8 +95,8 @@ def _downscale_16(m: int) -> int:
 def hard_swish(s_in: float, zp_in: int, s_out: float, zp_out: int) -> np.ndarray:
     """HARD_SWISH: int16 fixed-point arithmetic with float32-derived multipliers."""
     hires = F32(1.0 / 128.0) * F32(s_in)
-    om32, oexp = quantize_multiplier(float(hires / F32(s_out)))
-    rm32, rexp = quantize_multiplier(float(hires / F32(3.0 / 32768.0)))
+    om32, oexp = quantize_multiplier(float(hires / F32(s_out)), DOUBLE)
+    rm32, rexp = quantize_multiplier(float(hires / F32(3.0 / 32768.0)), DOUBLE)
     if oexp > 0:
         raise ValueError("HARD_SWISH output multiplier above one")
     om, rm = _downscale_16(om32), _downscale_16(rm32)

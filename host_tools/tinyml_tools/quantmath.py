@@ -13,6 +13,7 @@ import numpy as np
 
 SINGLE = "single"  # TFLite reference kernels (TFLITE_SINGLE_ROUNDING)
 DOUBLE = "double"  # gemmlowp-style doubling high multiply, as TensorFlow Lite Micro
+AWAY = "away"  # one rounding, ties away from zero: LiteRT's float FULLY_CONNECTED requantization
 
 
 def quantize_multiplier(m: float, rounding: str = SINGLE) -> tuple[int, int]:
@@ -26,7 +27,7 @@ def quantize_multiplier(m: float, rounding: str = SINGLE) -> tuple[int, int]:
         shift += 1
     if shift < -31:
         return 0, 0
-    if rounding == SINGLE and shift > 30:
+    if rounding in (SINGLE, AWAY) and shift > 30:
         return (1 << 31) - 1, 30
     return q, shift
 
@@ -65,7 +66,7 @@ def softmax_params(
     beta: float, input_scale: float, rounding: str = SINGLE
 ) -> tuple[int, int, int]:
     """(input_multiplier, input_left_shift, diff_min) as TFLite's SoftmaxPrepare computes them."""
-    max_real = float((1 << 30) - 1) if rounding == SINGLE else float((1 << 31) - 1)
+    max_real = float((1 << 30) - 1) if rounding in (SINGLE, AWAY) else float((1 << 31) - 1)
     real = min(
         float(beta) * float(input_scale) * float(1 << (31 - SOFTMAX_DIFF_INTEGER_BITS)), max_real
     )

@@ -115,10 +115,13 @@ def test_depthwise_conv_2d(c: dict[str, object]) -> None:
 @SETTINGS
 @given(st.integers(1, 3), st.integers(1, 40), st.integers(1, 12), quant(), quant(),
        st.floats(1e-3, 0.05), st.sampled_from(sorted(ACTS)), st.booleans(),
-       st.integers(0, 2**16))
+       st.integers(0, 2**16), st.booleans())
 def test_fully_connected(batches: int, depth: int, units: int, qi: tuple[float, int],
                          qo: tuple[float, int], ws: float, act: str, per_channel: bool,
-                         seed: int) -> None:
+                         seed: int, pow2: bool) -> None:
+    if pow2:  # power-of-two scales: exact ties, where rounding directions show
+        qi, qo = (2.0 ** round(math.log2(qi[0])), qi[1]), (2.0 ** round(math.log2(qo[0])), qo[1])
+        ws = 2.0 ** round(math.log2(ws))
     rng = np.random.default_rng(seed)
     m = ModelBuilder()
     x = m.tensor((batches, depth), scale=qi[0], zero_point=qi[1])

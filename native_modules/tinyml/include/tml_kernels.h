@@ -22,6 +22,8 @@ typedef struct {
 enum {
     TML_ROUND_SINGLE = 0, /* one rounding (TFLITE_SINGLE_ROUNDING): TFLite FULLY_CONNECTED */
     TML_ROUND_DOUBLE = 1, /* gemmlowp's doubling high mul, then rounding shift */
+    TML_ROUND_AWAY = 2,   /* one rounding, ties away from zero: LiteRT's reference
+                           * FULLY_CONNECTED, which requantizes in double precision */
 };
 
 /* Per-channel (or per-tensor: n == 1) requantization: real scale = mult * 2^(shift - 31). */

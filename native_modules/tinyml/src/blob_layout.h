@@ -15,7 +15,8 @@
 #define TML_OP_MAX_OUTPUTS 2
 /* Operator flags (op record byte 3). */
 #define TML_OP_FLAG_DOUBLE_ROUNDING 1u
-#define TML_OP_KNOWN_FLAGS TML_OP_FLAG_DOUBLE_ROUNDING
+#define TML_OP_FLAG_ROUND_AWAY 2u /* single rounding, ties away from zero */
+#define TML_OP_KNOWN_FLAGS (TML_OP_FLAG_DOUBLE_ROUNDING | TML_OP_FLAG_ROUND_AWAY)
 
 /* Header field offsets. */
 enum {

@@ -72,6 +72,7 @@ static void load_ctx(const tml_model_t *m, const uint8_t *rec, tml_op_ctx_t *c) 
     c->kind = rec[O_KIND];
     c->n_in = rec[O_N_IN];
     c->rounding = (rec[O_FLAGS] & TML_OP_FLAG_DOUBLE_ROUNDING) ? TML_ROUND_DOUBLE
+                  : (rec[O_FLAGS] & TML_OP_FLAG_ROUND_AWAY)    ? TML_ROUND_AWAY
                                                                : TML_ROUND_SINGLE;
     for (uint32_t i = 0; i < TML_OP_MAX_INPUTS; i++) {
         c->idx[i] = tml_rd16(rec + O_INPUTS + 2 * i);
@@ -98,7 +99,8 @@ tml_status_t tml_op_check(const tml_model_t *m, uint32_t k) {
     if (def == NULL) {
         return TML_E_OP_UNSUPPORTED; /* unknown, or compiled out by tml_config.h */
     }
-    if ((r[O_FLAGS] & ~TML_OP_KNOWN_FLAGS) || n_in < def->min_in || n_in > def->max_in ||
+    if ((r[O_FLAGS] & ~TML_OP_KNOWN_FLAGS) || r[O_FLAGS] == TML_OP_KNOWN_FLAGS ||
+        n_in < def->min_in || n_in > def->max_in ||
         n_out != 1 || tml_rd16(r + O_OUTPUTS + 2) != TML_NONE) {
         return TML_E_OP;
     }

@@ -49,11 +49,17 @@ static inline int32_t tml_sat_shl(int32_t x, int exponent) {
 
 /* x * mult * 2^(shift - 31), TFLite's MultiplyByQuantizedMultiplier in either rounding. */
 static inline int32_t tml_requantize(int32_t x, int32_t mult, int32_t shift, int32_t rounding) {
-    if (rounding == TML_ROUND_SINGLE) {
+    if (rounding != TML_ROUND_DOUBLE) {
         /* |x| < 2^31 and mult < 2^31, so the product fits in 62 bits; total_shift >= 1. */
         const int total_shift = 31 - shift;
         const int64_t round = (int64_t)1 << (total_shift - 1);
-        int64_t result = ((int64_t)x * (int64_t)mult + round) >> total_shift;
+        const int64_t prod = (int64_t)x * (int64_t)mult;
+        int64_t result;
+        if (rounding == TML_ROUND_AWAY && prod < 0) {
+            result = -((-prod + round) >> total_shift);
+        } else {
+            result = (prod + round) >> total_shift;
+        }
         if (result > TML_INT32_MAX) {
             result = TML_INT32_MAX;
         } else if (result < TML_INT32_MIN) {
@@ -71,7 +77,7 @@ static inline int32_t tml_requantize(int32_t x, int32_t mult, int32_t shift, int
 /* x * mult * 2^left_shift with left_shift >= 0 (softmax input scaling). */
 static inline int32_t tml_requantize_gt1(int32_t x, int32_t mult, int32_t left_shift,
                                          int32_t rounding) {
-    if (rounding == TML_ROUND_SINGLE) {
+    if (rounding != TML_ROUND_DOUBLE) {
         return tml_requantize(x, mult, left_shift, rounding);
     }
     return tml_srdhm((int32_t)((uint32_t)x << left_shift), mult);
