@@ -1,7 +1,7 @@
 # tinyml: two commands a user needs.
 #   make demo   set everything up, convert the KWS model, run it in MicroPython
 #   make test   set everything up and run the whole test suite
-.PHONY: demo test setup clean
+.PHONY: demo test setup clean conformance
 
 PY := .venv/bin/python
 
@@ -17,6 +17,10 @@ demo: setup
 
 test: setup
 	@$(PY) -m pytest
+
+# docs/conformance.md: every model, converted and compared with TFLite's reference kernels.
+conformance: setup
+	@$(PY) scripts/conformance_report.py
 
 clean:
 	rm -rf build
