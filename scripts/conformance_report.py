@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "tests/conformance"))
 
-from runtimes import run_script  # noqa: E402
 from test_bitexact import MODELS, _samples, reference_run  # noqa: E402
+
+from runtimes import run_script  # noqa: E402
 from tinyml_tools.convert import convert_model, read_labels  # noqa: E402
 from tinyml_tools.inspect_blob import describe  # noqa: E402
 from tinyml_tools.tflite_reader import read_tflite  # noqa: E402
