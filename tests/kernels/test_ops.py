@@ -10,8 +10,11 @@ import math
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from opcheck import assert_bit_exact
+from opcheck import assert_bit_exact, reference
 from tflite_builder import ModelBuilder
+
+import tinyml
+from tinyml_tools.convert import convert_model
 
 SETTINGS = settings(max_examples=30, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -414,3 +417,37 @@ def test_resize_nearest(h: int, w: int, oh: int, ow: int, c: int, align: bool, h
     m.op("RESIZE_NEAREST_NEIGHBOR", [x, size], [y], ("ResizeNearestNeighborOptions", {
         "AlignCorners": align, "HalfPixelCenters": hpc}))
     _check(m, [x], [y])
+
+
+@SETTINGS
+@given(shapes(1, 3, 5), st.data(), quant(), quant())
+def test_float_edges_and_aliases(shape: tuple[int, ...], data: st.DataObject,
+                                 qi: tuple[float, int], qo: tuple[float, int]) -> None:
+    """float -> QUANTIZE -> EXPAND_DIMS -> SQUEEZE -> RESHAPE -> RELU -> DEQUANTIZE -> float:
+    the edges fold into the API, the shape operators into aliases; predict() gives TFLite's
+    float outputs bit for bit for inputs on the quantization grid."""
+    axis = data.draw(st.integers(0, len(shape)))
+    expanded = shape[:axis] + (1,) + shape[axis:]
+    m = ModelBuilder()
+    xf = m.tensor(shape, "float32")
+    xq = m.tensor(shape, scale=qi[0], zero_point=qi[1])
+    e = m.tensor(expanded, scale=qi[0], zero_point=qi[1])
+    sq = m.tensor(shape, scale=qi[0], zero_point=qi[1])
+    flat = m.tensor((int(np.prod(shape)),), scale=qi[0], zero_point=qi[1])
+    r = m.tensor((int(np.prod(shape)),), scale=qo[0], zero_point=qo[1])
+    yf = m.tensor((int(np.prod(shape)),), "float32")
+    m.op("QUANTIZE", [xf], [xq])
+    m.op("EXPAND_DIMS", [xq, m.const(np.array(axis), "int32")], [e])
+    m.op("SQUEEZE", [e], [sq], ("SqueezeOptions", {"SqueezeDims": [axis]}))
+    m.op("RESHAPE", [sq, m.const(np.array([-1]), "int32")], [flat])
+    m.op("RELU", [flat], [r])
+    m.op("DEQUANTIZE", [r], [yf])
+    tfl = m.build([xf], [yf])
+    blob, b = convert_model(tfl, "edges")
+    assert [op.kind for op in b.ops] == ["RESHAPE", "RESHAPE", "RESHAPE", "LUT"]
+    net = tinyml.load(blob)
+    q = np.random.default_rng(5).integers(-128, 128, shape).astype(np.int8)
+    x = ((q.astype(np.float32) - np.float32(qi[1])) * np.float32(qi[0])).astype(np.float32)
+    (want,) = reference(tfl, [x])
+    got = np.array(net.predict([float(v) for v in x.ravel()]), np.float32)
+    assert got.tobytes() == want
