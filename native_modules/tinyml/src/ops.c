@@ -200,10 +200,29 @@ int tml_check_bias(const tml_model_t *m, const tml_tensor_t *b, int32_t n, int64
 }
 
 void tml_bcast_of(const int32_t *w, tml_bcast_t *b) {
-    for (int d = 0; d < 4; d++) {
-        b->dims[d] = w[d];
-        b->stride[0][d] = w[4 + d];
-        b->stride[1][d] = w[8 + d];
+    /* Compact the loop nest from the innermost dimension out: size-1 dimensions vanish, and a
+     * dimension that both inputs walk as a continuation of the inner run merges into it
+     * (same-shape operands become one flat loop). */
+    int32_t dims[4], s0[4], s1[4];
+    int n = 0;
+    for (int d = 3; d >= 0; d--) {
+        const int32_t size = w[d], a = w[4 + d], c = w[8 + d];
+        if (size == 1) {
+            continue;
+        }
+        if (n > 0 && a == s0[n - 1] * dims[n - 1] && c == s1[n - 1] * dims[n - 1]) {
+            dims[n - 1] *= size;
+        } else {
+            dims[n] = size;
+            s0[n] = a;
+            s1[n] = c;
+            n++;
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        b->dims[3 - i] = i < n ? dims[i] : 1;
+        b->stride[0][3 - i] = i < n ? s0[i] : 0;
+        b->stride[1][3 - i] = i < n ? s1[i] : 0;
     }
 }
 
