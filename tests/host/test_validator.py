@@ -26,17 +26,30 @@ def test_rejects_every_truncation_length() -> None:
             tinyml.load(BLOB[:n])
 
 
-def test_structured_mutations_with_valid_crc() -> None:
-    """Mutate header and record fields (not the weights) and fix the CRC so only the
-    validator stands between the bytes and the kernels."""
+def _blob(name: str) -> bytes:
+    if name == "kws":
+        return BLOB
+    from tinyml_tools.convert import convert_model
+
+    return convert_model((ROOT / f"tests/models/keras/{name}.tflite").read_bytes(), name)[0]
+
+
+# KWS, and models that between them use every kernel kind.
+@pytest.mark.parametrize("name", ["kws", "activations", "tensor_ops", "se_block", "conv_zoo"])
+def test_structured_mutations_with_valid_crc(name: str) -> None:
+    """Mutate header and record fields (and the parameters, tables and maps after them) and
+    fix the CRC so only the validator stands between the bytes and the kernels."""
+    blob = _blob(name)
     rng = np.random.default_rng(7)
-    data_off = struct.unpack_from("<I", BLOB, 52)[0]
+    data_off = struct.unpack_from("<I", blob, 52)[0]
     accepted = rejected = 0
-    x = bytes(490)
+    sizes = [int(np.prod(s)) for s in tinyml.load(blob).input_shapes]
+    x = tuple(bytes(n) for n in sizes) if len(sizes) > 1 else bytes(sizes[0])
     for _ in range(3000):
-        b = bytearray(BLOB)
+        b = bytearray(blob)
         for _ in range(int(rng.integers(1, 4))):
-            pos = int(rng.integers(16, data_off + 2048))  # header, records, meta, params
+            # header, records, meta, then parameters / tables / maps (and some weights)
+            pos = int(rng.integers(16, min(len(blob), data_off + 2048)))
             b[pos] = int(rng.integers(0, 256))
         try:
             net = tinyml.load(recrc(b))
