@@ -1,11 +1,21 @@
 """Arena planner: place every activation buffer at an offset so that buffers alive at the same
-time never overlap. RESHAPE outputs alias their input (same offset, no copy)."""
+time never overlap.
+
+- RESHAPE outputs alias their input (same offset, no copy).
+- In place: a 1x1 / stride 1 / unpadded CONV_2D or a multiplier-1 DEPTHWISE_CONV_2D whose
+  input dies at that operator writes its output over the input (one buffer of the larger
+  size) with a small scratch buffer alive only during the operator (TinyEngine's in-place
+  convolutions); the device checks the same rule (native_modules/tinyml/src/ops/op_conv.c).
+- Placement: several orderings (by size, by start, by lifetime, by size x lifetime), each
+  placed first-fit at the lowest free offset; the smallest arena wins.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from .blob import BOp, BTensor
+from .blob import OP_FLAG_IN_PLACE, BOp, BTensor
 
 ALIGN = 4
 
@@ -17,25 +27,71 @@ class Buffer:
     first: int  # first op index at which it is alive (-1: model input, alive from the start)
     last: int  # last op index at which it is alive
     offset: int = -1
+    scratch_of: list[BOp] = field(default_factory=list)  # a scratch buffer: its operator
 
 
 def _align(n: int) -> int:
     return (n + ALIGN - 1) // ALIGN * ALIGN
 
 
-def buffers(tensors: list[BTensor], ops: list[BOp], inputs: list[int], outputs: list[int]
-            ) -> list[Buffer]:
-    """Group aliased tensors into buffers and compute each buffer's lifetime."""
-    root = list(range(len(tensors)))
+def in_place_scratch(op: BOp, tensors: list[BTensor]) -> int:
+    """Scratch bytes of op's in-place variant, 0 if it has none (mirrors the C core's rule)."""
+    if op.kind not in ("CONV_2D", "DEPTHWISE_CONV_2D") or not op.params:
+        return 0
+    x, f, y = tensors[op.inputs[0]], tensors[op.inputs[1]], tensors[op.outputs[0]]
+    if len(x.shape) != 4 or len(y.shape) != 4:
+        return 0
+    sh, sw, _, _, ph, pw = (int(p) for p in op.params[:6])  # type: ignore[arg-type]
+    if op.kind == "CONV_2D":
+        ok = f.shape[1] == 1 and f.shape[2] == 1 and (sh, sw, ph, pw) == (1, 1, 0, 0) and \
+            x.shape[1:3] == y.shape[1:3]
+        return y.shape[3] if ok else 0
+    ok = int(op.params[12]) == 1 and (x.shape[0] == 1 or y.nbytes <= x.nbytes)  # type: ignore
+    return x.shape[1] * x.shape[2] if ok else 0
 
-    def find(i: int) -> int:
-        while root[i] != i:
-            i = root[i]
+
+class _Groups:
+    """Union-find over tensor indices: tensors that share one buffer."""
+
+    def __init__(self, n: int) -> None:
+        self.root = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.root[i] != i:
+            i = self.root[i]
         return i
 
-    for op in ops:
+    def union(self, keep: int, other: int) -> None:
+        self.root[self.find(other)] = self.find(keep)
+
+
+def _groups(tensors: list[BTensor], ops: list[BOp], outputs: list[int], in_place: bool
+            ) -> tuple[_Groups, list[int]]:
+    """Alias groups (RESHAPE, and in-place operators when allowed); the in-place op indices."""
+    g = _Groups(len(tensors))
+    chosen: list[int] = []
+    for k, op in enumerate(ops):
         if op.kind == "RESHAPE":
-            root[find(op.outputs[0])] = find(op.inputs[0])
+            g.union(op.inputs[0], op.outputs[0])
+            continue
+        if not in_place or in_place_scratch(op, tensors) == 0:
+            continue
+        src = g.find(op.inputs[0])
+        if tensors[op.inputs[0]].const is not None or any(g.find(o) == src for o in outputs):
+            continue
+        # The input must die here: no later operator reads any tensor of its group.
+        if any(g.find(i) == src for later in ops[k + 1 :] for i in later.inputs if i >= 0):
+            continue
+        g.union(op.inputs[0], op.outputs[0])
+        chosen.append(k)
+    return g, chosen
+
+
+def buffers(tensors: list[BTensor], ops: list[BOp], inputs: list[int], outputs: list[int],
+            in_place: bool = False) -> list[Buffer]:
+    """Group aliased tensors into buffers, compute each buffer's lifetime, and add the scratch
+    buffers of in-place operators (alive during their operator only)."""
+    g, chosen = _groups(tensors, ops, outputs, in_place)
     n_ops = len(ops)
     first: dict[int, int] = {}
     last: dict[int, int] = {}
@@ -43,41 +99,31 @@ def buffers(tensors: list[BTensor], ops: list[BOp], inputs: list[int], outputs: 
         for t in [*op.inputs, *op.outputs]:
             if t < 0 or tensors[t].const is not None:
                 continue
-            r = find(t)
+            r = g.find(t)
             first[r] = min(first.get(r, k), k)
             last[r] = max(last.get(r, k), k)
     for t in inputs:
-        first[find(t)] = -1
-        last.setdefault(find(t), -1)
+        first[g.find(t)] = -1
+        last.setdefault(g.find(t), -1)
     for t in outputs:
-        last[find(t)] = n_ops
-        first.setdefault(find(t), n_ops)
+        last[g.find(t)] = n_ops
+        first.setdefault(g.find(t), n_ops)
     out = []
     for r in sorted(first):
-        members = [i for i in range(len(tensors)) if find(i) == r and tensors[i].const is None]
+        members = [i for i in range(len(tensors)) if g.find(i) == r and tensors[i].const is None]
         size = max(tensors[i].nbytes for i in members)
         out.append(Buffer(members, _align(size), first[r], last[r]))
+    for k in chosen:
+        out.append(Buffer([], _align(in_place_scratch(ops[k], tensors)), k, k,
+                          scratch_of=[ops[k]]))
     return out
 
 
-def plan(tensors: list[BTensor], ops: list[BOp], inputs: list[int], outputs: list[int],
-         reuse: bool = True) -> int:
-    """Set arena offsets on the arena tensors; return the arena size in bytes.
-
-    Greedy by size: the largest buffers are placed first, each at the lowest offset that does
-    not collide with an already placed buffer whose lifetime overlaps. reuse=False gives every
-    buffer its own space (for debugging: every intermediate tensor survives the run).
-    """
-    bufs = buffers(tensors, ops, inputs, outputs)
-    if not reuse:
-        for b in bufs:
-            b.first, b.last = -1, len(ops)
+def _place(bufs: list[Buffer], key: Callable[[Buffer], tuple[int, ...]]) -> int:
     placed: list[Buffer] = []
-    for b in sorted(bufs, key=lambda b: (-b.size, b.first)):
-        live = sorted(
-            (p for p in placed if p.first <= b.last and b.first <= p.last),
-            key=lambda p: p.offset,
-        )
+    for b in sorted(bufs, key=key):
+        live = sorted((p for p in placed if p.first <= b.last and b.first <= p.last),
+                      key=lambda p: p.offset)
         offset = 0
         for p in live:
             if offset + b.size <= p.offset:
@@ -85,14 +131,46 @@ def plan(tensors: list[BTensor], ops: list[BOp], inputs: list[int], outputs: lis
             offset = max(offset, p.offset + p.size)
         b.offset = offset
         placed.append(b)
-        for t in b.tensors:
-            tensors[t].offset = offset
     return max((b.offset + b.size for b in bufs), default=0)
+
+
+_ORDERS: list[Callable[[Buffer], tuple[int, ...]]] = [
+    lambda b: (-b.size, b.first),
+    lambda b: (b.first, -b.size),
+    lambda b: (-(b.last - b.first), -b.size),
+    lambda b: (-b.size * (b.last - b.first + 1), b.first),
+]
+
+
+def plan(tensors: list[BTensor], ops: list[BOp], inputs: list[int], outputs: list[int],
+         reuse: bool = True) -> int:
+    """Set arena offsets on the arena tensors (and scratch and in-place flags on operators);
+    return the arena size in bytes. reuse=False gives every buffer its own space and runs
+    nothing in place (for debugging: every intermediate tensor survives the run)."""
+    bufs = buffers(tensors, ops, inputs, outputs, in_place=reuse)
+    if not reuse:
+        for b in bufs:
+            b.first, b.last = -1, len(ops)
+    best, best_size = None, None
+    for order in _ORDERS:
+        size = _place(bufs, order)
+        if best_size is None or size < best_size:
+            best, best_size = [b.offset for b in bufs], size
+    assert best is not None and best_size is not None
+    for b, off in zip(bufs, best, strict=True):
+        b.offset = off
+        for t in b.tensors:
+            tensors[t].offset = off
+        for op in b.scratch_of:
+            op.flags |= OP_FLAG_IN_PLACE
+            op.scratch = (off, b.size)
+    return best_size
 
 
 def lower_bound(tensors: list[BTensor], ops: list[BOp], inputs: list[int], outputs: list[int]
                 ) -> int:
-    """The largest total size of buffers alive at one op: no plan can do better."""
-    bufs = buffers(tensors, ops, inputs, outputs)
+    """The largest total size of buffers alive at one op without in-place execution: no plan
+    without in-place tricks can do better."""
+    bufs = buffers(tensors, ops, inputs, outputs, in_place=False)
     steps = range(-1, len(ops) + 1)
     return max(sum(b.size for b in bufs if b.first <= k <= b.last) for k in steps)

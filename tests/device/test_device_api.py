@@ -58,7 +58,7 @@ def test_api(runtime: str, files: dict[str, bytes], host_output: str, tmp_path: 
     assert out == host_output
     lines = dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
     assert lines["name"] == "kws"
-    assert lines["arena_size"] == "16000 ops 13"
+    assert lines["arena_size"] == "8492 ops 13"
     assert lines["input_shape"] == "(1, 49, 10, 1) output_shape (1, 12)"
     assert lines["input_zp"] == "83 output_zp -128"
     assert lines["classify"].startswith("down ")

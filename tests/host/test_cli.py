@@ -24,9 +24,9 @@ def test_convert_and_inspect_json(tmp_path: Path) -> None:
             "models/kws/labels.txt")
     assert p.returncode == 0, p.stderr
     size = out.stat().st_size
-    assert f"{out}: {size} bytes (53936 .tflite), 13 ops, arena 16000 bytes" in p.stdout
+    assert f"{out}: {size} bytes (53936 .tflite), 13 ops, arena 8492 bytes" in p.stdout
     info = json.loads(run("inspect", str(out), "--json").stdout)
-    assert info["arena_bytes"] == 16000
+    assert info["arena_bytes"] == 8492
     assert info["blob_bytes"] == out.stat().st_size
     assert info["weight_bytes"] == 24368
     assert info["name"] == "kws"
@@ -48,7 +48,7 @@ def test_shipped_blobs_are_current(tmp_path: Path) -> None:
 def test_inspect_human_readable(tmp_path: Path) -> None:
     p = run("inspect", "models/kws/kws.bin")
     assert p.returncode == 0
-    assert "arena (RAM)" in p.stdout and "16000 bytes" in p.stdout
+    assert "arena (RAM)" in p.stdout and "8492 bytes" in p.stdout
 
 
 def _with_opcode(model: bytes, old: str, new: str) -> bytes:

@@ -16,7 +16,9 @@
 /* Operator flags (op record byte 3). */
 #define TML_OP_FLAG_DOUBLE_ROUNDING 1u
 #define TML_OP_FLAG_ROUND_AWAY 2u /* single rounding, ties away from zero */
-#define TML_OP_KNOWN_FLAGS (TML_OP_FLAG_DOUBLE_ROUNDING | TML_OP_FLAG_ROUND_AWAY)
+#define TML_OP_FLAG_IN_PLACE 4u  /* output over input 0, with the op's scratch */
+#define TML_OP_ROUNDING_FLAGS (TML_OP_FLAG_DOUBLE_ROUNDING | TML_OP_FLAG_ROUND_AWAY)
+#define TML_OP_KNOWN_FLAGS (TML_OP_ROUNDING_FLAGS | TML_OP_FLAG_IN_PLACE)
 
 /* Header field offsets. */
 enum {

@@ -20,6 +20,9 @@ typedef struct {
     tml_tensor_t out;
     uint32_t n_words;
     int32_t w[TML_MAX_WORDS];           /* parameter words */
+    uint32_t in_place;                  /* TML_OP_FLAG_IN_PLACE set */
+    uint32_t scratch_off, scratch_size; /* arena bytes for the in-place variant */
+    int8_t *scratch;                    /* at eval: arena + scratch_off */
 } tml_op_ctx_t;
 
 typedef struct {
@@ -30,6 +33,9 @@ typedef struct {
     uint8_t const_inputs;       /* bit i: input i may (or must, per check) be constant */
     tml_status_t (*check)(const tml_op_ctx_t *c);
     int (*eval)(const tml_op_ctx_t *c);
+    /* In-place variant: scratch bytes it needs, or 0 if this op cannot run in place (shapes,
+     * parameters). NULL: the kind has no in-place variant. Host and device share the rule. */
+    uint32_t (*in_place_scratch)(const tml_op_ctx_t *c);
 } tml_op_def_t;
 
 /* Each operator file's definition; NULL-free table in ops.c selects the built-in ones. */

@@ -83,6 +83,10 @@ static void load_ctx(const tml_model_t *m, const uint8_t *rec, tml_op_ctx_t *c) 
         }
     }
     tml_model_tensor(m, tml_rd16(rec + O_OUTPUTS), &c->out);
+    c->in_place = rec[O_FLAGS] & TML_OP_FLAG_IN_PLACE;
+    c->scratch_off = tml_rd32(rec + O_SCRATCH_OFF);
+    c->scratch_size = tml_rd32(rec + O_SCRATCH_SIZE);
+    c->scratch = m->arena ? (int8_t *)m->arena + c->scratch_off : NULL;
     c->n_words = tml_rd32(rec + O_PARAMS_SIZE) / 4;
     for (uint32_t i = 0; i < c->n_words && i < TML_MAX_WORDS; i++) {
         c->w[i] = tml_rdi32(m->data + p_off + 4 * i);
@@ -99,7 +103,8 @@ tml_status_t tml_op_check(const tml_model_t *m, uint32_t k) {
     if (def == NULL) {
         return TML_E_OP_UNSUPPORTED; /* unknown, or compiled out by tml_config.h */
     }
-    if ((r[O_FLAGS] & ~TML_OP_KNOWN_FLAGS) || r[O_FLAGS] == TML_OP_KNOWN_FLAGS ||
+    if ((r[O_FLAGS] & ~TML_OP_KNOWN_FLAGS) ||
+        (r[O_FLAGS] & TML_OP_ROUNDING_FLAGS) == TML_OP_ROUNDING_FLAGS ||
         n_in < def->min_in || n_in > def->max_in ||
         n_out != 1 || tml_rd16(r + O_OUTPUTS + 2) != TML_NONE) {
         return TML_E_OP;
@@ -124,12 +129,25 @@ tml_status_t tml_op_check(const tml_model_t *m, uint32_t k) {
     if (p_size != 4u * def->words || (p_off & 3) || !tml_in_range(p_off, p_size, m->data_size)) {
         return TML_E_PARAMS;
     }
-    if (tml_rd32(r + O_SCRATCH_OFF) != 0 || tml_rd32(r + O_SCRATCH_SIZE) != 0) {
-        return TML_E_PLAN; /* no kernel needs scratch yet */
-    }
     load_ctx(m, r, &c);
     if (!tml_is_act(&c.out)) {
         return TML_E_OP;
+    }
+    if (c.in_place) {
+        /* Output at input 0's offset; the buffer is the larger of the two; the scratch lies in
+         * the arena apart from both and holds what the kernel needs. */
+        const tml_tensor_t *in = &c.in[0];
+        const uint32_t buf_end = in->offset + (in->size > c.out.size ? in->size : c.out.size);
+        uint32_t need;
+        if (def->in_place_scratch == NULL || !tml_is_act(in) || in->offset != c.out.offset ||
+            (need = def->in_place_scratch(&c)) == 0 || c.scratch_size < need ||
+            !tml_in_range(c.scratch_off, c.scratch_size, m->arena_size) ||
+            !tml_in_range(in->offset, buf_end - in->offset, m->arena_size) ||
+            (c.scratch_off < buf_end && in->offset < c.scratch_off + c.scratch_size)) {
+            return TML_E_PLAN;
+        }
+    } else if (c.scratch_off != 0 || c.scratch_size != 0) {
+        return TML_E_PLAN; /* scratch only for in-place variants */
     }
     for (uint32_t i = 0; i < n_in; i++) {
         const tml_tensor_t *t = &c.in[i];
@@ -139,9 +157,17 @@ tml_status_t tml_op_check(const tml_model_t *m, uint32_t k) {
         if (t->location == TML_LOC_CONST && !(def->const_inputs & (1u << i))) {
             return TML_E_OP;
         }
-        /* An output never overwrites an input, except an exact in-place alias of input 0. */
+        /* An output never overwrites an input, except input 0 in place: an exact alias for
+         * element-wise kinds, or the in-place variant checked above. */
         if (tml_overlaps(t, &c.out) &&
+            !(i == 0 && c.in_place) &&
             !(i == 0 && def->in_place && t->offset == c.out.offset && t->size == c.out.size)) {
+            return TML_E_PLAN;
+        }
+        /* Nothing else may touch the in-place buffer or the scratch. */
+        if (i > 0 && c.in_place && t->location == TML_LOC_ARENA &&
+            ((t->offset < c.scratch_off + c.scratch_size && c.scratch_off < t->offset + t->size) ||
+             tml_overlaps(t, &c.in[0]) || tml_overlaps(t, &c.out))) {
             return TML_E_PLAN;
         }
     }

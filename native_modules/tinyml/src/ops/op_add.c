@@ -45,5 +45,5 @@ static int eval(const tml_op_ctx_t *c) {
                       (int8_t *)c->out.data);
 }
 
-const tml_op_def_t tml_op_add = {TML_OP_ADD, 2, 2, P_ADD_WORDS, 0, 3, check, eval};
+const tml_op_def_t tml_op_add = {TML_OP_ADD, 2, 2, P_ADD_WORDS, 0, 3, check, eval, NULL};
 #endif

@@ -31,5 +31,5 @@ static int eval(const tml_op_ctx_t *c) {
 }
 
 const tml_op_def_t tml_op_concat = {TML_OP_CONCAT, 1, TML_OP_MAX_INPUTS, P_CONCAT_WORDS, 0, 15,
-                                    check, eval};
+                                    check, eval, NULL};
 #endif

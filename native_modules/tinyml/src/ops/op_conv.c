@@ -46,6 +46,22 @@ static void dims_of(const tml_tensor_t *t, tml_dims_t *d) {
     d->c = t->dims[3];
 }
 
+/* The in-place variants (conv_inplace_s8.c): 1x1 / stride 1 / unpadded CONV_2D needs out_c
+ * bytes of scratch; DEPTHWISE_CONV_2D with multiplier 1 needs one input channel (H*W bytes),
+ * and batch 1 when its output is larger than its input. */
+static uint32_t in_place_scratch(const tml_op_ctx_t *c) {
+    const tml_tensor_t *in = &c->in[0], *f = &c->in[1], *out = &c->out;
+    const int32_t *w = c->w;
+    if (c->kind == TML_OP_CONV_2D) {
+        const int ok = f->dims[1] == 1 && f->dims[2] == 1 && w[P_CONV_STRIDE_H] == 1 &&
+                       w[P_CONV_STRIDE_W] == 1 && w[P_CONV_PAD_H] == 0 && w[P_CONV_PAD_W] == 0 &&
+                       in->dims[1] == out->dims[1] && in->dims[2] == out->dims[2];
+        return ok ? (uint32_t)out->dims[3] : 0;
+    }
+    const int ok = w[P_DW_DEPTH_MULT] == 1 && (in->dims[0] == 1 || out->size <= in->size);
+    return ok ? (uint32_t)in->dims[1] * (uint32_t)in->dims[2] : 0;
+}
+
 static int eval(const tml_op_ctx_t *c) {
     const int32_t *w = c->w;
     tml_conv_params_t p;
@@ -69,6 +85,20 @@ static int eval(const tml_op_ctx_t *c) {
     dims_of(&c->in[1], &df);
     dims_of(&c->out, &dout);
     const int32_t *bias = (const int32_t *)c->in[2].data;
+    if (c->in_place) {
+        int8_t *buf = (int8_t *)c->in[0].data;
+#if TML_HAS_DEPTHWISE_CONV_2D
+        if (c->kind == TML_OP_DEPTHWISE_CONV_2D) {
+            return tml_depthwise_conv2d_inplace_s8(&p, &q, &di, buf, &df,
+                                                   (const int8_t *)c->in[1].data, bias, &dout,
+                                                   c->scratch);
+        }
+#endif
+#if TML_HAS_CONV_2D
+        return tml_conv2d_1x1_inplace_s8(&p, &q, &di, buf, &df, (const int8_t *)c->in[1].data,
+                                         bias, &dout, c->scratch);
+#endif
+    }
 #if TML_HAS_DEPTHWISE_CONV_2D
     if (c->kind == TML_OP_DEPTHWISE_CONV_2D) {
         p.depth_multiplier = w[P_DW_DEPTH_MULT];
@@ -85,7 +115,8 @@ static int eval(const tml_op_ctx_t *c) {
 #endif
 }
 
-const tml_op_def_t tml_op_conv_2d = {TML_OP_CONV_2D, 2, 3, P_CONV_WORDS, 0, 6, check, eval};
+const tml_op_def_t tml_op_conv_2d = {TML_OP_CONV_2D, 2, 3, P_CONV_WORDS, 0, 6, check, eval,
+                                     in_place_scratch};
 const tml_op_def_t tml_op_depthwise_conv_2d = {TML_OP_DEPTHWISE_CONV_2D, 2, 3, P_DW_WORDS, 0, 6,
-                                               check, eval};
+                                               check, eval, in_place_scratch};
 #endif

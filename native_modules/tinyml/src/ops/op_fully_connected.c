@@ -47,5 +47,5 @@ static int eval(const tml_op_ctx_t *c) {
 }
 
 const tml_op_def_t tml_op_fully_connected = {TML_OP_FULLY_CONNECTED, 2, 3, P_FC_WORDS, 0, 6,
-                                             check, eval};
+                                             check, eval, NULL};
 #endif

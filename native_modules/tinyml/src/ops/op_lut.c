@@ -15,5 +15,5 @@ static int eval(const tml_op_ctx_t *c) {
                       (const int8_t *)c->in[0].data, (int8_t *)c->out.data);
 }
 
-const tml_op_def_t tml_op_lut = {TML_OP_LUT, 1, 1, P_LUT_WORDS, 1, 0, check, eval};
+const tml_op_def_t tml_op_lut = {TML_OP_LUT, 1, 1, P_LUT_WORDS, 1, 0, check, eval, NULL};
 #endif

@@ -26,6 +26,6 @@ static int eval(const tml_op_ctx_t *c) {
 #endif
 }
 
-const tml_op_def_t tml_op_minimum = {TML_OP_MINIMUM, 2, 2, P_BCAST_WORDS, 0, 3, check, eval};
-const tml_op_def_t tml_op_maximum = {TML_OP_MAXIMUM, 2, 2, P_BCAST_WORDS, 0, 3, check, eval};
+const tml_op_def_t tml_op_minimum = {TML_OP_MINIMUM, 2, 2, P_BCAST_WORDS, 0, 3, check, eval, NULL};
+const tml_op_def_t tml_op_maximum = {TML_OP_MAXIMUM, 2, 2, P_BCAST_WORDS, 0, 3, check, eval, NULL};
 #endif

@@ -32,5 +32,5 @@ static int eval(const tml_op_ctx_t *c) {
                       (int8_t *)c->out.data);
 }
 
-const tml_op_def_t tml_op_mul = {TML_OP_MUL, 2, 2, P_MUL_WORDS, 0, 3, check, eval};
+const tml_op_def_t tml_op_mul = {TML_OP_MUL, 2, 2, P_MUL_WORDS, 0, 3, check, eval, NULL};
 #endif

@@ -59,7 +59,7 @@ static int eval(const tml_op_ctx_t *c) {
 }
 
 const tml_op_def_t tml_op_average_pool_2d = {TML_OP_AVERAGE_POOL_2D, 1, 1, P_POOL_WORDS, 0, 0,
-                                             check, eval};
+                                             check, eval, NULL};
 const tml_op_def_t tml_op_max_pool_2d = {TML_OP_MAX_POOL_2D, 1, 1, P_POOL_WORDS, 0, 0, check,
-                                         eval};
+                                         eval, NULL};
 #endif

@@ -33,5 +33,5 @@ static int eval(const tml_op_ctx_t *c) {
                         (int8_t *)c->out.data);
 }
 
-const tml_op_def_t tml_op_prelu = {TML_OP_PRELU, 2, 2, P_PRELU_WORDS, 0, 2, check, eval};
+const tml_op_def_t tml_op_prelu = {TML_OP_PRELU, 2, 2, P_PRELU_WORDS, 0, 2, check, eval, NULL};
 #endif

@@ -19,4 +19,4 @@ static int eval(const tml_op_ctx_t *c) {
     return 0;
 }
 
-const tml_op_def_t tml_op_reshape = {TML_OP_RESHAPE, 1, 1, 0, 1, 0, check, eval};
+const tml_op_def_t tml_op_reshape = {TML_OP_RESHAPE, 1, 1, 0, 1, 0, check, eval, NULL};

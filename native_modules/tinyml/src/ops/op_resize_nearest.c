@@ -36,5 +36,5 @@ static int eval(const tml_op_ctx_t *c) {
 }
 
 const tml_op_def_t tml_op_resize_nearest = {TML_OP_RESIZE_NEAREST, 1, 1, P_RN_WORDS, 0, 0, check,
-                                            eval};
+                                            eval, NULL};
 #endif

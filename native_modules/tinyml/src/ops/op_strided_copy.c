@@ -40,5 +40,5 @@ static int eval(const tml_op_ctx_t *c) {
 }
 
 const tml_op_def_t tml_op_strided_copy = {TML_OP_STRIDED_COPY, 1, 1, P_SC_WORDS, 0, 1, check,
-                                          eval};
+                                          eval, NULL};
 #endif

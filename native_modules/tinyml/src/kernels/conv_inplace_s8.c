@@ -1,0 +1,87 @@
+#include "tml_config.h"
+#if TML_HAS_CONV_2D || TML_HAS_DEPTHWISE_CONV_2D
+#include <string.h>
+#include "fixedpoint.h"
+
+/* In-place convolutions (TinyEngine's trick): the output is written over the input buffer, so
+ * the two never need to be alive side by side. The arithmetic is the ordinary kernels', so the
+ * results stay bit-exact; only the order in which memory is reused changes. */
+
+#if TML_HAS_CONV_2D
+/* 1x1, stride 1, no padding: each output pixel depends only on the same input pixel. Pixel p
+ * is computed into scratch (out_c bytes) and then stored at p * out_c. Walking forward when
+ * out_c <= in_c (or backward otherwise), a store only covers input pixels already consumed. */
+int tml_conv2d_1x1_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q,
+                              const tml_dims_t *in_dims, int8_t *buf, const tml_dims_t *f_dims,
+                              const int8_t *filter, const int32_t *bias,
+                              const tml_dims_t *out_dims, int8_t *scratch) {
+    const int32_t in_c = in_dims->c, out_c = out_dims->c;
+    const int32_t pixels = in_dims->n * in_dims->h * in_dims->w;
+    const tml_dims_t px_in = {1, 1, 1, in_c}, px_out = {1, 1, 1, out_c};
+    const int forward = out_c <= in_c;
+    for (int32_t i = 0; i < pixels; i++) {
+        const int32_t px = forward ? i : pixels - 1 - i;
+        tml_conv2d_s8(p, q, &px_in, buf + (int64_t)px * in_c, f_dims, filter, bias, &px_out,
+                      scratch);
+        memcpy(buf + (int64_t)px * out_c, scratch, (size_t)out_c);
+    }
+    return 0;
+}
+#endif
+
+#if TML_HAS_DEPTHWISE_CONV_2D
+/* Depth multiplier 1: output channel c reads only input channel c. Channel c of the input is
+ * copied into scratch (H * W bytes), then output channel c is written over it in place. */
+int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q,
+                                    const tml_dims_t *in_dims, int8_t *buf,
+                                    const tml_dims_t *f_dims, const int8_t *filter,
+                                    const int32_t *bias, const tml_dims_t *out_dims,
+                                    int8_t *scratch) {
+    const int32_t in_h = in_dims->h, in_w = in_dims->w, ch = in_dims->c;
+    const int32_t k_h = f_dims->h, k_w = f_dims->w;
+    const int32_t out_h = out_dims->h, out_w = out_dims->w;
+    for (int32_t b = 0; b < in_dims->n; b++) {
+        int8_t *in_b = buf + (int64_t)b * in_h * in_w * ch;
+        int8_t *out_b = buf + (int64_t)b * out_h * out_w * ch;
+        if (b > 0 && out_h * out_w > in_h * in_w) {
+            return -1; /* batches would overlap: the loader allows batch 1 only then */
+        }
+        for (int32_t c = 0; c < ch; c++) {
+            for (int32_t i = 0; i < in_h * in_w; i++) {
+                scratch[i] = in_b[(int64_t)i * ch + c];
+            }
+            for (int32_t oy = 0; oy < out_h; oy++) {
+                const int32_t iy0 = oy * p->stride_h - p->pad_h;
+                for (int32_t ox = 0; ox < out_w; ox++) {
+                    const int32_t ix0 = ox * p->stride_w - p->pad_w;
+                    int32_t acc = 0;
+                    for (int32_t ky = 0; ky < k_h; ky++) {
+                        const int32_t iy = iy0 + p->dilation_h * ky;
+                        if (iy < 0 || iy >= in_h) {
+                            continue;
+                        }
+                        for (int32_t kx = 0; kx < k_w; kx++) {
+                            const int32_t ix = ix0 + p->dilation_w * kx;
+                            if (ix < 0 || ix >= in_w) {
+                                continue;
+                            }
+                            const int32_t x = scratch[iy * in_w + ix];
+                            const int32_t w = filter[((int64_t)ky * k_w + kx) * ch + c];
+                            acc += (x + p->input_offset) * w;
+                        }
+                    }
+                    if (bias) {
+                        acc += bias[c];
+                    }
+                    acc = tml_requantize(acc, q->mult[c], q->shift[c], q->rounding);
+                    acc += p->output_offset;
+                    out_b[((int64_t)oy * out_w + ox) * ch + c] =
+                        (int8_t)tml_clamp(acc, p->act_min, p->act_max);
+                }
+            }
+        }
+    }
+    return 0;
+}
+#endif
+#endif
