@@ -23,11 +23,19 @@ ALIGN = 4
 @dataclass
 class Buffer:
     tensors: list[int]
-    size: int
+    size: int  # the largest size it reaches
     first: int  # first op index at which it is alive (-1: model input, alive from the start)
     last: int  # last op index at which it is alive
     offset: int = -1
     scratch_of: list[BOp] = field(default_factory=list)  # a scratch buffer: its operator
+    # Bytes in use at each op from `first` to `last` (an in-place chain grows and shrinks:
+    # [offset, offset + sizes[k - first]) is all it holds at op k).
+    sizes: list[int] = field(default_factory=list)
+
+    def size_at(self, k: int) -> int:
+        if not self.first <= k <= self.last:
+            return 0
+        return self.sizes[k - self.first] if self.sizes else self.size
 
 
 def _align(n: int) -> int:
@@ -43,9 +51,15 @@ def in_place_scratch(op: BOp, tensors: list[BTensor]) -> int:
         return 0
     sh, sw, _, _, ph, pw = (int(p) for p in op.params[:6])  # type: ignore[arg-type]
     if op.kind == "CONV_2D":
-        ok = f.shape[1] == 1 and f.shape[2] == 1 and (sh, sw, ph, pw) == (1, 1, 0, 0) and \
-            x.shape[1:3] == y.shape[1:3]
-        return y.shape[3] if ok else 0
+        if f.shape[1] == 1 and f.shape[2] == 1 and (sh, sw, ph, pw) == (1, 1, 0, 0) and \
+                x.shape[1:3] == y.shape[1:3]:
+            return y.shape[3]  # pixel by pixel
+        # Row by row: stored output rows must end before the input rows still to be read.
+        out_row, in_row = y.shape[2] * y.shape[3], x.shape[2] * x.shape[3]
+        fits = x.shape[0] == 1 and all(
+            (oy + 1) * out_row <= max(0, (oy + 1) * sh - ph) * in_row
+            for oy in range(y.shape[1] - 1))
+        return out_row if fits else 0
     ok = int(op.params[12]) == 1 and (x.shape[0] == 1 or y.nbytes <= x.nbytes)  # type: ignore
     return x.shape[1] * x.shape[2] if ok else 0
 
@@ -108,28 +122,48 @@ def buffers(tensors: list[BTensor], ops: list[BOp], inputs: list[int], outputs: 
     for t in outputs:
         last[g.find(t)] = n_ops
         first.setdefault(g.find(t), n_ops)
+    # Each tensor's own lifetime, for the size of its buffer over time.
+    t_first: dict[int, int] = {t: -1 for t in inputs}
+    t_last: dict[int, int] = {t: n_ops for t in outputs}
+    for k, op in enumerate(ops):
+        for t in [*op.inputs, *op.outputs]:
+            if t >= 0 and tensors[t].const is None:
+                t_first[t] = min(t_first.get(t, k), k)
+                t_last[t] = max(t_last.get(t, k), k)
     out = []
     for r in sorted(first):
         members = [i for i in range(len(tensors)) if g.find(i) == r and tensors[i].const is None]
         size = max(tensors[i].nbytes for i in members)
-        out.append(Buffer(members, _align(size), first[r], last[r]))
+        sizes = [_align(max((tensors[i].nbytes for i in members
+                             if t_first.get(i, first[r]) <= k <= t_last.get(i, last[r])),
+                            default=0))
+                 for k in range(first[r], last[r] + 1)]
+        out.append(Buffer(members, _align(size), first[r], last[r], sizes=sizes))
     for k in chosen:
         out.append(Buffer([], _align(in_place_scratch(ops[k], tensors)), k, k,
                           scratch_of=[ops[k]]))
     return out
 
 
+def _fits(b: Buffer, offset: int, placed: list[Buffer]) -> bool:
+    for p in placed:
+        for k in range(max(b.first, p.first), min(b.last, p.last) + 1):
+            sb, sp = b.size_at(k), p.size_at(k)
+            if sb and sp and offset < p.offset + sp and p.offset < offset + sb:
+                return False
+    return True
+
+
 def _place(bufs: list[Buffer], key: Callable[[Buffer], tuple[int, ...]]) -> int:
+    """First fit: each buffer, in the given order, at the lowest offset where it collides with
+    no placed buffer at any op where both are alive (sizes as they vary over time)."""
     placed: list[Buffer] = []
     for b in sorted(bufs, key=key):
-        live = sorted((p for p in placed if p.first <= b.last and b.first <= p.last),
-                      key=lambda p: p.offset)
-        offset = 0
-        for p in live:
-            if offset + b.size <= p.offset:
-                break
-            offset = max(offset, p.offset + p.size)
-        b.offset = offset
+        live = [p for p in placed if p.first <= b.last and b.first <= p.last]
+        candidates = sorted({0} | {p.offset + p.size_at(k) for p in live
+                                   for k in range(max(b.first, p.first),
+                                                  min(b.last, p.last) + 1)})
+        b.offset = next(c for c in candidates if _fits(b, c, live))
         placed.append(b)
     return max((b.offset + b.size for b in bufs), default=0)
 
@@ -150,7 +184,7 @@ def plan(tensors: list[BTensor], ops: list[BOp], inputs: list[int], outputs: lis
     bufs = buffers(tensors, ops, inputs, outputs, in_place=reuse)
     if not reuse:
         for b in bufs:
-            b.first, b.last = -1, len(ops)
+            b.first, b.last, b.sizes = -1, len(ops), []
     best, best_size = None, None
     for order in _ORDERS:
         size = _place(bufs, order)
@@ -173,4 +207,4 @@ def lower_bound(tensors: list[BTensor], ops: list[BOp], inputs: list[int], outpu
     without in-place tricks can do better."""
     bufs = buffers(tensors, ops, inputs, outputs, in_place=False)
     steps = range(-1, len(ops) + 1)
-    return max(sum(b.size for b in bufs if b.first <= k <= b.last) for k in steps)
+    return max(sum(b.size_at(k) for b in bufs) for k in steps)

@@ -58,12 +58,18 @@ int tml_depthwise_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
                             const int32_t *bias, const tml_dims_t *out_dims, int8_t *out);
 
 /* In place (the output written over the input buffer, which holds max(input, output) bytes):
- * 1x1 / stride 1 / no padding CONV_2D with an out_c-byte scratch, and DEPTHWISE_CONV_2D with
- * depth multiplier 1 and an H*W-byte scratch (batch 1 when the output is larger). */
+ * 1x1 / stride 1 / no padding CONV_2D pixel by pixel with an out_c-byte scratch; other
+ * CONV_2D row by row with a one-output-row scratch where rows fit over consumed input; and
+ * DEPTHWISE_CONV_2D with depth multiplier 1 and an H*W-byte scratch (batch 1 when the output
+ * is larger). */
 int tml_conv2d_1x1_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q,
                               const tml_dims_t *in_dims, int8_t *buf, const tml_dims_t *f_dims,
                               const int8_t *filter, const int32_t *bias,
                               const tml_dims_t *out_dims, int8_t *scratch);
+int tml_conv2d_rows_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q,
+                               const tml_dims_t *in_dims, int8_t *buf, const tml_dims_t *f_dims,
+                               const int8_t *filter, const int32_t *bias,
+                               const tml_dims_t *out_dims, int8_t *scratch);
 int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q,
                                     const tml_dims_t *in_dims, int8_t *buf,
                                     const tml_dims_t *f_dims, const int8_t *filter,

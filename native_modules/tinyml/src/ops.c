@@ -133,6 +133,10 @@ tml_status_t tml_op_check(const tml_model_t *m, uint32_t k) {
     if (!tml_is_act(&c.out)) {
         return TML_E_OP;
     }
+    const tml_status_t st = def->check(&c); /* shapes and parameters first */
+    if (st != TML_OK) {
+        return st;
+    }
     if (c.in_place) {
         /* Output at input 0's offset; the buffer is the larger of the two; the scratch lies in
          * the arena apart from both and holds what the kernel needs. */
@@ -171,7 +175,7 @@ tml_status_t tml_op_check(const tml_model_t *m, uint32_t k) {
             return TML_E_PLAN;
         }
     }
-    return def->check(&c);
+    return TML_OK;
 }
 
 tml_status_t tml_model_invoke(tml_model_t *m) {

@@ -27,6 +27,25 @@ int tml_conv2d_1x1_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q
     }
     return 0;
 }
+
+/* Any other CONV_2D of batch 1 whose output rows fit over input rows already consumed (a
+ * strided first layer: 96x96x3 -> 48x48x8 writes 384 bytes per output row while moving 576
+ * bytes down the input): row oy is computed into scratch (one output row), then stored at
+ * oy * row bytes. The loader checks that no store reaches an input row still to be read. */
+int tml_conv2d_rows_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q,
+                               const tml_dims_t *in_dims, int8_t *buf, const tml_dims_t *f_dims,
+                               const int8_t *filter, const int32_t *bias,
+                               const tml_dims_t *out_dims, int8_t *scratch) {
+    const int32_t row = out_dims->w * out_dims->c;
+    const tml_dims_t one_row = {1, 1, out_dims->w, out_dims->c};
+    tml_conv_params_t pr = *p;
+    for (int32_t oy = 0; oy < out_dims->h; oy++) {
+        pr.pad_h = p->pad_h - oy * p->stride_h; /* output row oy as the only row */
+        tml_conv2d_s8(&pr, q, in_dims, buf, f_dims, filter, bias, &one_row, scratch);
+        memcpy(buf + (int64_t)oy * row, scratch, (size_t)row);
+    }
+    return 0;
+}
 #endif
 
 #if TML_HAS_DEPTHWISE_CONV_2D
