@@ -1,0 +1,137 @@
+"""Arena planner properties over random graphs (hypothesis): buffers alive at the same
+operator never overlap, except what the device is told to expect (RESHAPE aliases and in-place
+operators, whose scratch never overlaps anything alive); everything lies inside the arena; the
+plan never exceeds the no-reuse total."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tinyml_tools.blob import OP_FLAG_IN_PLACE, BOp, BTensor
+from tinyml_tools.planner import lower_bound, plan
+
+
+@st.composite
+def graphs(draw: st.DrawFn) -> tuple[list[BTensor], list[BOp], list[int], list[int]]:
+    def act(shape: tuple[int, ...]) -> int:
+        tensors.append(BTensor(f"t{len(tensors)}", "int8", shape))
+        return len(tensors) - 1
+
+    def const(shape: tuple[int, ...]) -> int:
+        tensors.append(BTensor(f"w{len(tensors)}", "int8", shape,
+                               const=bytes(int(np.prod(shape)))))
+        return len(tensors) - 1
+
+    def shape() -> tuple[int, ...]:
+        return (1, draw(st.integers(1, 12)), draw(st.integers(1, 12)), draw(st.integers(1, 8)))
+
+    tensors: list[BTensor] = []
+    ops: list[BOp] = []
+    inputs = [act(shape())]
+    avail = list(inputs)
+    for _ in range(draw(st.integers(1, 14))):
+        kind = draw(st.sampled_from(["ELEM", "ELEM2", "RESHAPE", "CONV_2D", "CONV_ROWS",
+                                     "DEPTHWISE_CONV_2D"]))
+        x = draw(st.sampled_from(avail))
+        xs = tensors[x].shape
+        if kind == "RESHAPE":
+            y = act((1, int(np.prod(xs))))
+            ops.append(BOp("RESHAPE", [x], [y]))
+        elif kind == "CONV_2D" and len(xs) == 4:  # 1x1, stride 1: in place pixel by pixel
+            co = draw(st.integers(1, 12))
+            y = act((1, xs[1], xs[2], co))
+            ops.append(BOp("CONV_2D", [x, const((co, 1, 1, xs[3])), -1], [y],
+                           [1, 1, 1, 1, 0, 0, 0, 0, -128, 127, 0, 0]))
+        elif kind == "CONV_ROWS" and len(xs) == 4:  # 3x3, stride 2: maybe row-streamed
+            co = draw(st.integers(1, 12))
+            y = act((1, (xs[1] + 1) // 2, (xs[2] + 1) // 2, co))
+            ops.append(BOp("CONV_2D", [x, const((co, 3, 3, xs[3])), -1], [y],
+                           [2, 2, 1, 1, draw(st.integers(0, 1)), 0, 0, 0, -128, 127, 0, 0]))
+        elif kind == "DEPTHWISE_CONV_2D" and len(xs) == 4:
+            s = draw(st.integers(1, 2))
+            y = act((1, (xs[1] + s - 1) // s, (xs[2] + s - 1) // s, xs[3]))
+            ops.append(BOp("DEPTHWISE_CONV_2D", [x, const((1, 3, 3, xs[3])), -1], [y],
+                           [s, s, 1, 1, 1, 1, 0, 0, -128, 127, 0, 0, 1]))
+        elif kind == "ELEM2":
+            x2 = draw(st.sampled_from(avail))
+            y = act(shape())
+            ops.append(BOp("ADD", [x, x2], [y]))
+        else:
+            y = act(shape())
+            ops.append(BOp("CONCAT", [x], [y]))
+        avail.append(y)
+    outputs = [avail[-1]]
+    if draw(st.booleans()) and len(avail) > 2:
+        extra = draw(st.sampled_from(avail[1:-1]))
+        if extra not in outputs:
+            outputs.append(extra)
+    return tensors, ops, inputs, outputs
+
+
+def _lifetimes(tensors: list[BTensor], ops: list[BOp], inputs: list[int], outputs: list[int]
+               ) -> dict[int, tuple[int, int]]:
+    life: dict[int, tuple[int, int]] = {t: (-1, -1) for t in inputs}
+    for k, op in enumerate(ops):
+        for t in [*op.inputs, *op.outputs]:
+            if t >= 0 and tensors[t].const is None:
+                a, b = life.get(t, (k, k))
+                life[t] = (min(a, k), max(b, k))
+    for t in outputs:
+        life[t] = (life.get(t, (len(ops), len(ops)))[0], len(ops))
+    return life
+
+
+def _alias_roots(ops: list[BOp]) -> dict[int, int]:
+    root: dict[int, int] = {}
+    for op in ops:
+        if op.kind == "RESHAPE":
+            root[op.outputs[0]] = root.get(op.inputs[0], op.inputs[0])
+    return root
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(graphs())
+def test_live_buffers_never_overlap(g: tuple[list[BTensor], list[BOp], list[int], list[int]]
+                                    ) -> None:
+    tensors, ops, inputs, outputs = g
+    arena = plan(tensors, ops, inputs, outputs)
+    life = _lifetimes(tensors, ops, inputs, outputs)
+    roots = _alias_roots(ops)
+    in_place = {(op.inputs[0], op.outputs[0]) for op in ops if op.flags & OP_FLAG_IN_PLACE}
+    acts = sorted(life)
+    for t in acts:
+        assert 0 <= tensors[t].offset and tensors[t].offset + tensors[t].nbytes <= arena
+    for k in range(-1, len(ops) + 1):
+        alive = [t for t in acts if life[t][0] <= k <= life[t][1]]
+        for i, a in enumerate(alive):
+            for b in alive[i + 1 :]:
+                ta, tb = tensors[a], tensors[b]
+                if ta.offset < tb.offset + tb.nbytes and tb.offset < ta.offset + ta.nbytes:
+                    same = roots.get(a, a) == roots.get(b, b)
+                    ok = same or (a, b) in in_place or (b, a) in in_place
+                    assert ok, f"tensors {a} and {b} overlap at op {k}"
+        if 0 <= k < len(ops) and ops[k].flags & OP_FLAG_IN_PLACE:
+            off, size = ops[k].scratch
+            assert size > 0 and off + size <= arena
+            assert tensors[ops[k].inputs[0]].offset == tensors[ops[k].outputs[0]].offset
+            for t in alive:
+                assert not (off < tensors[t].offset + tensors[t].nbytes and
+                            tensors[t].offset < off + size), f"scratch of op {k} over {t}"
+    total = sum(tensors[t].nbytes + 3 & ~3 for t in acts)
+    scratch = sum(op.scratch[1] for op in ops)
+    assert arena <= total + scratch
+    assert lower_bound(tensors, ops, inputs, outputs) <= total
+
+
+def test_kws_in_place_chain() -> None:
+    """The DS-CNN body runs in one buffer: the arena is the first layer's input plus output,
+    not two 8000-byte activations."""
+    from runtimes import ROOT
+    from tinyml_tools.convert import convert_model
+
+    _, b = convert_model((ROOT / "models/kws/kws.tflite").read_bytes(), "kws")
+    assert b.arena_size == 8492
+    assert sum(1 for op in b.ops if op.flags & OP_FLAG_IN_PLACE) == 8
+    assert lower_bound(b.tensors, b.ops, b.inputs, b.outputs) == 16000
