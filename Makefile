@@ -1,7 +1,7 @@
 # tinyml: two commands a user needs.
 #   make demo   set everything up, convert the KWS model, run it in MicroPython
 #   make test   set everything up and run the whole test suite
-.PHONY: demo test setup clean conformance
+.PHONY: demo test setup clean conformance memory
 
 PY := .venv/bin/python
 
@@ -21,6 +21,10 @@ test: setup
 # docs/conformance.md: every model, converted and compared with TFLite's reference kernels.
 conformance: setup
 	@$(PY) scripts/conformance_report.py
+
+# docs/memory.md: tinyml's arena beside TFLM's (measured) and the lower bound, per model.
+memory: setup
+	@$(PY) scripts/memory_report.py
 
 clean:
 	rm -rf build

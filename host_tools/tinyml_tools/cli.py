@@ -10,10 +10,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from .blob import BlobFormatError
+from .blob import BlobFormatError, read_blob
 from .convert import convert_model, read_labels
-from .inspect_blob import describe
+from .inspect_blob import BOARD_HEAP, board_fit, describe
 from .lower import ROUNDING_MODES, ConversionError
+from .memory_plot import draw_memory
 from .quantize import QuantizeError, is_float_model, load_calibration, quantize
 from .tflite_reader import ModelFormatError
 
@@ -84,12 +85,21 @@ def convert(model: Path, output: Path, labels: Path | None, name: str | None,
 @main.command()
 @click.argument("blob", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def inspect(blob: Path, as_json: bool) -> None:
+@click.option("--memory", "memory_png", type=click.Path(dir_okay=False, path_type=Path),
+              help="Draw the arena over time (one box per buffer) into this PNG.")
+@click.option("--board", type=click.Choice(sorted(BOARD_HEAP)),
+              help="Say whether the model fits this board's typical MicroPython heap.")
+def inspect(blob: Path, as_json: bool, memory_png: Path | None, board: str | None) -> None:
     """Show a blob's operators, tensors, quantization and memory cost."""
     try:
-        info = describe(blob.read_bytes())
+        data = blob.read_bytes()
+        info = describe(data)
     except BlobFormatError as e:
         raise click.ClickException(f"{blob}: {e}") from e
+    if board:
+        info["board"] = board_fit(info, board)
+    if memory_png:
+        draw_memory(read_blob(data), info, memory_png)
     if as_json:
         json.dump(info, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -119,7 +129,25 @@ def inspect(blob: Path, as_json: bool) -> None:
     summary.add_row("arena (RAM)", f"{info['arena_bytes']} bytes")
     summary.add_row("arena lower bound", f"{info['lower_bound_bytes']} bytes")
     summary.add_row("MACs per inference", f"{info['macs']}")
+    summary.add_row("peak at operator", f"{info['peak_op']}")
     con.print(summary)
+    live = Table(title="live arena bytes per operator")
+    for col in ("#", "op", "live bytes", "in place", "buffers (tensor@offset)"):
+        live.add_column(col)
+    for row in info["live"]:
+        live.add_row(str(row["op"]), row["kind"], str(row["live_bytes"]),
+                     "yes" if row["in_place"] else "",
+                     " ".join(f"t{t}@{info['tensors'][t]['offset']}" for t in row["tensors"]))
+    con.print(live)
+    if board:
+        f = info["board"]
+
+        def verdict(m: int) -> str:
+            return f"fits, {m} bytes to spare" if m >= 0 else f"does not fit: {-m} bytes short"
+
+        con.print(f"[bold]{board}[/bold] (typical free heap {f['heap_bytes']} bytes): "
+                  f"blob in flash (ROMFS): {verdict(f['romfs_margin_bytes'])}; "
+                  f"blob read from a file: {verdict(f['file_margin_bytes'])}")
 
 
 if __name__ == "__main__":

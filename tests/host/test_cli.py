@@ -109,3 +109,19 @@ def test_dynamic_input_shape(tmp_path: Path) -> None:
     assert p.returncode == 1
     assert "model input 'serving_default_signal:0' has dynamic shape [-1, -1, 3]" in p.stderr
     assert "export the model with a fixed input size" in p.stderr
+
+
+def test_inspect_memory_and_board(tmp_path: Path) -> None:
+    png = tmp_path / "mem.png"
+    p = run("inspect", "models/kws/kws.bin", "--json", "--memory", str(png), "--board", "pico")
+    assert p.returncode == 0, p.stderr
+    info = json.loads(p.stdout)
+    assert (info["arena_bytes"], info["lower_bound_bytes"], info["peak_op"]) == (8492, 16000, 0)
+    assert [r["live_bytes"] for r in info["live"]][:3] == [8490, 8128, 8064]
+    assert info["live"][1]["in_place"] and info["live"][1]["scratch"] == [8000, 128]
+    assert info["board"] == {"board": "pico", "heap_bytes": 192000, "arena_bytes": 8492,
+                             "romfs_margin_bytes": 183508,
+                             "file_margin_bytes": 192000 - 8492 - info["blob_bytes"]}
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    p = run("inspect", "models/ad/ad.bin", "--board", "nucleo-f446re")
+    assert "blob read from a file: does not fit: 198440 bytes short" in p.stdout.replace("\n", " ")
