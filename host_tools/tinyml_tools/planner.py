@@ -64,6 +64,29 @@ def in_place_scratch(op: BOp, tensors: list[BTensor]) -> int:
     return x.shape[1] * x.shape[2] if ok else 0
 
 
+_ELEMENTWISE = {"LUT", "ADD", "MUL", "MINIMUM", "MAXIMUM", "PRELU"}
+
+
+def exact_alias_ok(op: BOp, tensors: list[BTensor]) -> bool:
+    """An element-wise op may write over input 0 when it reads input 0 at the very index it
+    writes: same size, and (broadcasting kinds) row-major strides (the loader's rule)."""
+    if op.kind not in _ELEMENTWISE or (op.kind != "LUT" and len(op.params) < 8):
+        return False
+    x, y = tensors[op.inputs[0]], tensors[op.outputs[0]]
+    if x.nbytes != y.nbytes or x.const is not None:
+        return False
+    if op.kind == "LUT":
+        return True
+    dims = [int(v) for v in op.params[:4]]  # type: ignore[arg-type]
+    strides = [int(v) for v in op.params[4:8]]  # type: ignore[arg-type]
+    stride = 1
+    for d in range(3, -1, -1):
+        if dims[d] > 1 and strides[d] != stride:
+            return False
+        stride *= dims[d]
+    return True
+
+
 class _Groups:
     """Union-find over tensor indices: tensors that share one buffer."""
 
@@ -88,16 +111,20 @@ def _groups(tensors: list[BTensor], ops: list[BOp], outputs: list[int], in_place
         if op.kind == "RESHAPE":
             g.union(op.inputs[0], op.outputs[0])
             continue
-        if not in_place or in_place_scratch(op, tensors) == 0:
+        flagged = in_place and in_place_scratch(op, tensors) > 0
+        if not flagged and not (in_place and exact_alias_ok(op, tensors)):
             continue
         src = g.find(op.inputs[0])
         if tensors[op.inputs[0]].const is not None or any(g.find(o) == src for o in outputs):
             continue
+        if any(i >= 0 and g.find(i) == src for i in op.inputs[1:]):
+            continue  # another input lives in the same buffer
         # The input must die here: no later operator reads any tensor of its group.
         if any(g.find(i) == src for later in ops[k + 1 :] for i in later.inputs if i >= 0):
             continue
         g.union(op.inputs[0], op.outputs[0])
-        chosen.append(k)
+        if flagged:
+            chosen.append(k)
     return g, chosen
 
 

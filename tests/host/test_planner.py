@@ -33,7 +33,7 @@ def graphs(draw: st.DrawFn) -> tuple[list[BTensor], list[BOp], list[int], list[i
     avail = list(inputs)
     for _ in range(draw(st.integers(1, 14))):
         kind = draw(st.sampled_from(["ELEM", "ELEM2", "RESHAPE", "CONV_2D", "CONV_ROWS",
-                                     "DEPTHWISE_CONV_2D"]))
+                                     "DEPTHWISE_CONV_2D", "LUT", "ADD_SAME"]))
         x = draw(st.sampled_from(avail))
         xs = tensors[x].shape
         if kind == "RESHAPE":
@@ -54,6 +54,14 @@ def graphs(draw: st.DrawFn) -> tuple[list[BTensor], list[BOp], list[int], list[i
             y = act((1, (xs[1] + s - 1) // s, (xs[2] + s - 1) // s, xs[3]))
             ops.append(BOp("DEPTHWISE_CONV_2D", [x, const((1, 3, 3, xs[3])), -1], [y],
                            [s, s, 1, 1, 1, 1, 0, 0, -128, 127, 0, 0, 1]))
+        elif kind == "LUT":  # element-wise: may run over its input
+            y = act(xs)
+            ops.append(BOp("LUT", [x], [y], [0]))
+        elif kind == "ADD_SAME":  # same-shape ADD: may run over input 0
+            x2 = draw(st.sampled_from(avail))
+            y = act(xs)
+            n = int(np.prod(xs))
+            ops.append(BOp("ADD", [x, x2], [y], [1, 1, 1, n, 0, 0, 0, 1, 0, 0, 0, 1]))
         elif kind == "ELEM2":
             x2 = draw(st.sampled_from(avail))
             y = act(shape())
@@ -100,6 +108,11 @@ def test_live_buffers_never_overlap(g: tuple[list[BTensor], list[BOp], list[int]
     life = _lifetimes(tensors, ops, inputs, outputs)
     roots = _alias_roots(ops)
     in_place = {(op.inputs[0], op.outputs[0]) for op in ops if op.flags & OP_FLAG_IN_PLACE}
+    # Element-wise operators written exactly over input 0 (same offset and size).
+    in_place |= {(op.inputs[0], op.outputs[0]) for op in ops
+                 if op.kind in ("LUT", "ADD") and
+                 tensors[op.inputs[0]].offset == tensors[op.outputs[0]].offset and
+                 tensors[op.inputs[0]].nbytes == tensors[op.outputs[0]].nbytes}
     acts = sorted(life)
     for t in acts:
         assert 0 <= tensors[t].offset and tensors[t].offset + tensors[t].nbytes <= arena

@@ -104,5 +104,8 @@ int tml_check_bias(const tml_model_t *m, const tml_tensor_t *b, int32_t n, int64
 int tml_check_bcast(const int32_t *w, uint32_t n_inputs, const tml_tensor_t *const *ins,
                     const tml_tensor_t *out);
 void tml_bcast_of(const int32_t *w, tml_bcast_t *b);
+/* An element-wise output written over input 0 (an exact alias): safe only when input 0 is
+ * read at the very index being written, i.e. its strides are the output's row-major ones. */
+int tml_bcast_in_place_ok(const int32_t *w, const tml_tensor_t *in0, const tml_tensor_t *out);
 
 #endif /* TML_OP_H */

@@ -256,6 +256,20 @@ void tml_bcast_of(const int32_t *w, tml_bcast_t *b) {
     }
 }
 
+int tml_bcast_in_place_ok(const int32_t *w, const tml_tensor_t *in0, const tml_tensor_t *out) {
+    int32_t stride = 1;
+    if (!(in0->location == TML_LOC_ARENA && in0->offset == out->offset)) {
+        return 1; /* not aliased */
+    }
+    for (int d = 3; d >= 0; d--) {
+        if (w[d] > 1 && w[4 + d] != stride) {
+            return 0;
+        }
+        stride *= w[d];
+    }
+    return 1;
+}
+
 int tml_check_bcast(const int32_t *w, uint32_t n_inputs, const tml_tensor_t *const *ins,
                     const tml_tensor_t *out) {
     uint64_t count = 1;

@@ -4,7 +4,8 @@
 #if TML_HAS_MINIMUM || TML_HAS_MAXIMUM
 static tml_status_t check(const tml_op_ctx_t *c) {
     const tml_tensor_t *ins[2] = {&c->in[0], &c->in[1]};
-    if (!tml_is_i8(ins[0]) || !tml_is_i8(ins[1]) || !tml_check_bcast(c->w, 2, ins, &c->out)) {
+    if (!tml_is_i8(ins[0]) || !tml_is_i8(ins[1]) || !tml_check_bcast(c->w, 2, ins, &c->out) ||
+        !tml_bcast_in_place_ok(c->w, ins[0], &c->out)) {
         return TML_E_PARAMS;
     }
     return TML_OK;
@@ -26,6 +27,8 @@ static int eval(const tml_op_ctx_t *c) {
 #endif
 }
 
-const tml_op_def_t tml_op_minimum = {TML_OP_MINIMUM, 2, 2, P_BCAST_WORDS, 0, 3, check, eval, NULL};
-const tml_op_def_t tml_op_maximum = {TML_OP_MAXIMUM, 2, 2, P_BCAST_WORDS, 0, 3, check, eval, NULL};
+const tml_op_def_t tml_op_minimum = {TML_OP_MINIMUM, 2, 2, P_BCAST_WORDS, 1, 3, check, eval,
+                                     NULL};
+const tml_op_def_t tml_op_maximum = {TML_OP_MAXIMUM, 2, 2, P_BCAST_WORDS, 1, 3, check, eval,
+                                     NULL};
 #endif

@@ -6,6 +6,7 @@ static tml_status_t check(const tml_op_ctx_t *c) {
     const tml_tensor_t *ins[2] = {&c->in[0], &c->in[1]};
     const int32_t *w = c->w;
     if (!tml_is_i8(ins[0]) || !tml_is_i8(ins[1]) || !tml_check_bcast(w, 2, ins, &c->out) ||
+        !tml_bcast_in_place_ok(w, ins[0], &c->out) ||
         !tml_between(w[P_MUL_IN1_OFFSET], -127, 128) ||
         !tml_between(w[P_MUL_IN2_OFFSET], -127, 128) ||
         !tml_between(w[P_MUL_OUT_OFFSET], -128, 127) || w[P_MUL_MULT] < 0 ||
@@ -32,5 +33,5 @@ static int eval(const tml_op_ctx_t *c) {
                       (int8_t *)c->out.data);
 }
 
-const tml_op_def_t tml_op_mul = {TML_OP_MUL, 2, 2, P_MUL_WORDS, 0, 3, check, eval, NULL};
+const tml_op_def_t tml_op_mul = {TML_OP_MUL, 2, 2, P_MUL_WORDS, 1, 3, check, eval, NULL};
 #endif

@@ -6,6 +6,7 @@ static tml_status_t check(const tml_op_ctx_t *c) {
     const tml_tensor_t *ins[2] = {&c->in[0], &c->in[1]};
     const int32_t *w = c->w;
     if (!tml_is_act(ins[0]) || !tml_is_i8(ins[1]) || !tml_check_bcast(w, 2, ins, &c->out) ||
+        !tml_bcast_in_place_ok(w, ins[0], &c->out) ||
         c->out.size != ins[0]->size || !tml_between(w[P_PRELU_IN_OFFSET], -127, 128) ||
         !tml_between(w[P_PRELU_ALPHA_OFFSET], -127, 128) ||
         !tml_between(w[P_PRELU_OUT_OFFSET], -128, 127) || w[P_PRELU_MULT_POS] < 0 ||
@@ -33,5 +34,5 @@ static int eval(const tml_op_ctx_t *c) {
                         (int8_t *)c->out.data);
 }
 
-const tml_op_def_t tml_op_prelu = {TML_OP_PRELU, 2, 2, P_PRELU_WORDS, 0, 2, check, eval, NULL};
+const tml_op_def_t tml_op_prelu = {TML_OP_PRELU, 2, 2, P_PRELU_WORDS, 1, 2, check, eval, NULL};
 #endif
