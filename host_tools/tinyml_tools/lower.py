@@ -320,5 +320,5 @@ def lower(g: Graph, name: str, labels: list[str], rounding: str = "tflite",
         n_out = int(np.prod(lw.tensors[outputs[0]].shape))
         if len(labels) != n_out:
             raise ConversionError(f"{len(labels)} labels given for {n_out} outputs")
-    arena = plan(lw.tensors, ops, inputs, outputs, reuse_memory)
+    arena, ops = plan(lw.tensors, ops, inputs, outputs, reuse_memory)
     return Blob(name, labels, lw.tensors, ops, inputs, outputs, arena)

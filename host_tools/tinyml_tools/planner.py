@@ -8,6 +8,8 @@ time never overlap.
   convolutions); the device checks the same rule (native_modules/tinyml/src/ops/op_conv.c).
 - Placement: several orderings (by size, by start, by lifetime, by size x lifetime), each
   placed first-fit at the lowest free offset; the smallest arena wins.
+- Order: for graphs with branches, the model's own execution order and a memory-greedy
+  topological schedule are both planned; the smaller arena wins.
 """
 
 from __future__ import annotations
@@ -203,29 +205,73 @@ _ORDERS: list[Callable[[Buffer], tuple[int, ...]]] = [
 ]
 
 
-def plan(tensors: list[BTensor], ops: list[BOp], inputs: list[int], outputs: list[int],
-         reuse: bool = True) -> int:
-    """Set arena offsets on the arena tensors (and scratch and in-place flags on operators);
-    return the arena size in bytes. reuse=False gives every buffer its own space and runs
-    nothing in place (for debugging: every intermediate tensor survives the run)."""
-    bufs = buffers(tensors, ops, inputs, outputs, in_place=reuse)
-    if not reuse:
-        for b in bufs:
-            b.first, b.last, b.sizes = -1, len(ops), []
-    best, best_size = None, None
+def _best_placement(bufs: list[Buffer]) -> tuple[int, list[int]]:
+    best, best_size = [], -1
     for order in _ORDERS:
         size = _place(bufs, order)
-        if best_size is None or size < best_size:
+        if best_size < 0 or size < best_size:
             best, best_size = [b.offset for b in bufs], size
-    assert best is not None and best_size is not None
-    for b, off in zip(bufs, best, strict=True):
+    return best_size, best
+
+
+def schedules(tensors: list[BTensor], ops: list[BOp], inputs: list[int]) -> list[list[int]]:
+    """Candidate execution orders (topological): the model's own, and a memory-greedy list
+    schedule that runs next the ready operator growing live memory least (branches of a
+    residual block or a concatenation in the order that keeps the peak lowest)."""
+    producer = {o: k for k, op in enumerate(ops) for o in op.outputs}
+    deps = [{producer[i] for i in op.inputs if i in producer} for op in ops]
+    readers: dict[int, int] = {}
+    for op in ops:
+        for i in set(op.inputs):
+            readers[i] = readers.get(i, 0) + 1
+    done: set[int] = set()
+    left = dict(readers)
+    order: list[int] = []
+    while len(order) < len(ops):
+        ready = [k for k in range(len(ops)) if k not in done and deps[k] <= done]
+        def growth(k: int) -> tuple[int, int]:
+            new = sum(tensors[o].nbytes for o in ops[k].outputs)
+            freed = sum(tensors[i].nbytes for i in set(ops[k].inputs)
+                        if i >= 0 and tensors[i].const is None and left.get(i, 0) == 1)
+            return new - freed, k
+        k = min(ready, key=growth)
+        order.append(k)
+        done.add(k)
+        for i in set(ops[k].inputs):
+            left[i] = left.get(i, 0) - 1
+    orders = [list(range(len(ops)))]
+    if order != orders[0]:
+        orders.append(order)
+    return orders
+
+
+def plan(tensors: list[BTensor], ops: list[BOp], inputs: list[int], outputs: list[int],
+         reuse: bool = True) -> tuple[int, list[BOp]]:
+    """Choose the execution order, set arena offsets on the arena tensors (and scratch and
+    in-place flags on operators); return the arena size in bytes and the operators in their
+    execution order. reuse=False keeps the model's order, gives every buffer its own space and
+    runs nothing in place (for debugging: every intermediate tensor survives the run)."""
+    candidates = schedules(tensors, ops, inputs) if reuse else [list(range(len(ops)))]
+    best = None
+    for order in candidates:
+        seq = [ops[k] for k in order]
+        bufs = buffers(tensors, seq, inputs, outputs, in_place=reuse)
+        if not reuse:
+            for b in bufs:
+                b.first, b.last, b.sizes = -1, len(ops), []
+        size, offsets = _best_placement(bufs)
+        if best is None or size < best[0]:
+            best = (size, seq, bufs, offsets)
+    assert best is not None
+    size, seq, bufs, offsets = best
+    for b, off in zip(bufs, offsets, strict=True):
         b.offset = off
         for t in b.tensors:
             tensors[t].offset = off
         for op in b.scratch_of:
             op.flags |= OP_FLAG_IN_PLACE
             op.scratch = (off, b.size)
-    return best_size
+    return size, seq
 
 
 def lower_bound(tensors: list[BTensor], ops: list[BOp], inputs: list[int], outputs: list[int]

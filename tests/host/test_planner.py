@@ -104,7 +104,11 @@ def _alias_roots(ops: list[BOp]) -> dict[int, int]:
 def test_live_buffers_never_overlap(g: tuple[list[BTensor], list[BOp], list[int], list[int]]
                                     ) -> None:
     tensors, ops, inputs, outputs = g
-    arena = plan(tensors, ops, inputs, outputs)
+    arena, ops = plan(tensors, ops, inputs, outputs)
+    position = {id(op): k for k, op in enumerate(ops)}
+    for op in ops:  # a topological order: every input produced before it is read
+        for i in op.inputs:
+            assert all(position[id(p)] < position[id(op)] for p in ops if i in p.outputs)
     life = _lifetimes(tensors, ops, inputs, outputs)
     roots = _alias_roots(ops)
     in_place = {(op.inputs[0], op.outputs[0]) for op in ops if op.flags & OP_FLAG_IN_PLACE}
@@ -148,3 +152,16 @@ def test_kws_in_place_chain() -> None:
     assert b.arena_size == 8492
     assert sum(1 for op in b.ops if op.flags & OP_FLAG_IN_PLACE) == 8
     assert lower_bound(b.tensors, b.ops, b.inputs, b.outputs) == 16000
+
+
+def test_branch_order_lowers_the_peak() -> None:
+    """Two branches of 1000-byte intermediates joined by a concatenation: stored interleaved
+    (a1, b1, a2, b2) both intermediates are alive at once; run one branch to its end first."""
+    t = [BTensor(f"t{i}", "int8", (n,)) for i, n in
+         enumerate([100, 1000, 1000, 10, 10, 20])]
+    ops = [BOp("CONCAT", [0], [1]), BOp("CONCAT", [0], [2]), BOp("CONCAT", [1], [3]),
+           BOp("CONCAT", [2], [4]), BOp("CONCAT", [3, 4], [5])]
+    arena, order = plan(t, ops, [0], [5])
+    assert [ops.index(op) for op in order] == [0, 2, 1, 3, 4]
+    assert arena == 100 + 1000 + 12  # input, one intermediate, one branch result
+    assert lower_bound(t, ops, [0], [5]) == 100 + 1000 + 1000
