@@ -284,8 +284,43 @@ static PyTypeObject ModelType = {
     .tp_new = PyType_GenericNew,
 };
 
+static int parse_dims(PyObject *seq, tml_dims_t *d) {
+    int32_t v[4];
+    if (!PyArg_ParseTuple(seq, "iiii", &v[0], &v[1], &v[2], &v[3])) {
+        return 0;
+    }
+    d->n = v[0];
+    d->h = v[1];
+    d->w = v[2];
+    d->c = v[3];
+    return 1;
+}
+
+/* conv_in_place_scratch(depthwise, in_shape, filter_shape, out_shape, stride_h, stride_w,
+ * pad_h, pad_w, depth_multiplier): the C core's own rule, for the host planner. */
+static PyObject *conv_in_place_scratch(PyObject *self, PyObject *args) {
+    (void)self;
+    int depthwise;
+    PyObject *in_s, *f_s, *out_s;
+    tml_conv_params_t p = {0};
+    tml_dims_t in, f, out;
+    if (!PyArg_ParseTuple(args, "pO!O!O!iiiii", &depthwise, &PyTuple_Type, &in_s,
+                          &PyTuple_Type, &f_s, &PyTuple_Type, &out_s, &p.stride_h, &p.stride_w,
+                          &p.pad_h, &p.pad_w, &p.depth_multiplier) ||
+        !parse_dims(in_s, &in) || !parse_dims(f_s, &f) || !parse_dims(out_s, &out)) {
+        return NULL;
+    }
+    return PyLong_FromUnsignedLong(tml_conv_in_place_scratch(depthwise, &p, &in, &f, &out));
+}
+
+static PyMethodDef module_methods[] = {
+    {"conv_in_place_scratch", conv_in_place_scratch, METH_VARARGS,
+     "scratch bytes of a convolution's in-place variant (0: none)"},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_tinyml", "tinyml C core (host simulator)", -1, NULL,
+    PyModuleDef_HEAD_INIT, "_tinyml", "tinyml C core (host simulator)", -1, module_methods,
     NULL, NULL, NULL, NULL,
 };
 

@@ -45,25 +45,20 @@ def _align(n: int) -> int:
 
 
 def in_place_scratch(op: BOp, tensors: list[BTensor]) -> int:
-    """Scratch bytes of op's in-place variant, 0 if it has none (mirrors the C core's rule)."""
+    """Scratch bytes of op's in-place variant, 0 if it has none: the C core's own function
+    (through the host simulator extension), so the planner and the loader cannot disagree."""
+    from _tinyml import conv_in_place_scratch
+
     if op.kind not in ("CONV_2D", "DEPTHWISE_CONV_2D") or not op.params:
         return 0
     x, f, y = tensors[op.inputs[0]], tensors[op.inputs[1]], tensors[op.outputs[0]]
-    if len(x.shape) != 4 or len(y.shape) != 4:
+    if len(x.shape) != 4 or len(y.shape) != 4 or len(f.shape) != 4:
         return 0
     sh, sw, _, _, ph, pw = (int(p) for p in op.params[:6])  # type: ignore[arg-type]
-    if op.kind == "CONV_2D":
-        if f.shape[1] == 1 and f.shape[2] == 1 and (sh, sw, ph, pw) == (1, 1, 0, 0) and \
-                x.shape[1:3] == y.shape[1:3]:
-            return y.shape[3]  # pixel by pixel
-        # Row by row: stored output rows must end before the input rows still to be read.
-        out_row, in_row = y.shape[2] * y.shape[3], x.shape[2] * x.shape[3]
-        fits = x.shape[0] == 1 and all(
-            (oy + 1) * out_row <= max(0, (oy + 1) * sh - ph) * in_row
-            for oy in range(y.shape[1] - 1))
-        return out_row if fits else 0
-    ok = int(op.params[12]) == 1 and (x.shape[0] == 1 or y.nbytes <= x.nbytes)  # type: ignore
-    return x.shape[1] * x.shape[2] if ok else 0
+    dw = op.kind == "DEPTHWISE_CONV_2D"
+    mult = int(op.params[12]) if dw else 1  # type: ignore[arg-type]
+    return int(conv_in_place_scratch(dw, tuple(x.shape), tuple(f.shape), tuple(y.shape),
+                                     sh, sw, ph, pw, mult))
 
 
 _ELEMENTWISE = {"LUT", "ADD", "MUL", "MINIMUM", "MAXIMUM", "PRELU"}

@@ -62,6 +62,17 @@ int tml_depthwise_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
  * CONV_2D row by row with a one-output-row scratch where rows fit over consumed input; and
  * DEPTHWISE_CONV_2D with depth multiplier 1 and an H*W-byte scratch (batch 1 when the output
  * is larger). */
+/* Scratch bytes the in-place variant needs for these shapes and parameters, 0 if none applies
+ * (then the op must run out of place). The loader and the host planner both call this one
+ * function, so they cannot disagree. */
+uint32_t tml_conv_in_place_scratch(int depthwise, const tml_conv_params_t *p,
+                                   const tml_dims_t *in, const tml_dims_t *f,
+                                   const tml_dims_t *out);
+/* CONV_2D in place: pixel by pixel when 1x1 / stride 1 / unpadded, else row by row. */
+int tml_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q,
+                          const tml_dims_t *in_dims, int8_t *buf, const tml_dims_t *f_dims,
+                          const int8_t *filter, const int32_t *bias, const tml_dims_t *out_dims,
+                          int8_t *scratch);
 int tml_conv2d_1x1_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q,
                               const tml_dims_t *in_dims, int8_t *buf, const tml_dims_t *f_dims,
                               const int8_t *filter, const int32_t *bias,

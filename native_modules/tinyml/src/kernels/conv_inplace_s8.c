@@ -7,6 +7,61 @@
  * the two never need to be alive side by side. The arithmetic is the ordinary kernels', so the
  * results stay bit-exact; only the order in which memory is reused changes. */
 
+static int is_pointwise(const tml_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f,
+                        const tml_dims_t *out) {
+    return f->h == 1 && f->w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_h == 0 &&
+           p->pad_w == 0 && in->h == out->h && in->w == out->w;
+}
+
+/* Row streaming: after output row oy is stored, rows below read input from row
+ * (oy + 1) * stride - pad on; the stored bytes must end at or before it. */
+static int rows_fit(const tml_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *out) {
+    const int64_t out_row = (int64_t)out->w * out->c, in_row = (int64_t)in->w * in->c;
+    if (in->n != 1) {
+        return 0;
+    }
+    for (int64_t oy = 0; oy + 1 < out->h; oy++) {
+        const int64_t next = (oy + 1) * p->stride_h - p->pad_h;
+        if ((oy + 1) * out_row > (next > 0 ? next : 0) * in_row) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+uint32_t tml_conv_in_place_scratch(int depthwise, const tml_conv_params_t *p,
+                                   const tml_dims_t *in, const tml_dims_t *f,
+                                   const tml_dims_t *out) {
+    if (depthwise) {
+        const uint32_t in_size = (uint32_t)(in->n * in->h * in->w * in->c);
+        const uint32_t out_size = (uint32_t)(out->n * out->h * out->w * out->c);
+        const int ok = p->depth_multiplier == 1 && (in->n == 1 || out_size <= in_size);
+        return ok ? (uint32_t)in->h * (uint32_t)in->w : 0;
+    }
+    if (is_pointwise(p, in, f, out)) {
+        return (uint32_t)out->c;
+    }
+    return rows_fit(p, in, out) ? (uint32_t)out->w * (uint32_t)out->c : 0;
+}
+
+int tml_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q,
+                          const tml_dims_t *in_dims, int8_t *buf, const tml_dims_t *f_dims,
+                          const int8_t *filter, const int32_t *bias, const tml_dims_t *out_dims,
+                          int8_t *scratch) {
+#if TML_HAS_CONV_2D
+    if (is_pointwise(p, in_dims, f_dims, out_dims)) {
+        return tml_conv2d_1x1_inplace_s8(p, q, in_dims, buf, f_dims, filter, bias, out_dims,
+                                         scratch);
+    }
+    return tml_conv2d_rows_inplace_s8(p, q, in_dims, buf, f_dims, filter, bias, out_dims,
+                                      scratch);
+#else
+    (void)p, (void)q, (void)in_dims, (void)buf, (void)f_dims, (void)filter, (void)bias;
+    (void)out_dims, (void)scratch;
+    return -1;
+#endif
+}
+
 #if TML_HAS_CONV_2D
 /* 1x1, stride 1, no padding: each output pixel depends only on the same input pixel. Pixel p
  * is computed into scratch (out_c bytes) and then stored at p * out_c. Walking forward when
