@@ -19,6 +19,36 @@ except ImportError:
 __version__ = "0.1.0"
 
 
+def _f32(scale):
+    """A scale from the C core: a float, or (builds without floats: the armv6m .mpy) its IEEE
+    bits as an int."""
+    if isinstance(scale, int):
+        from struct import pack, unpack
+
+        return unpack("<f", pack("<I", scale))[0]
+    return scale
+
+
+def _round_away(v):
+    t = int(v)
+    f = v - t
+    return t + 1 if f >= 0.5 else (t - 1 if f <= -0.5 else t)
+
+
+def _quantize(x, n, scale, zp):
+    """Float values to int8 bytes, as the C core does (round half away from zero, clamp)."""
+    if len(x) != n:
+        raise ValueError("wrong input length: got %d values, expected %d" % (len(x), n))
+    out = bytearray(n)
+    for i in range(n):
+        v = x[i] / scale
+        if v != v or v - v != 0:
+            raise ValueError("input is NaN or infinite")
+        q = _round_away(v) + zp
+        out[i] = (-128 if q < -128 else (127 if q > 127 else q)) & 0xFF
+    return out
+
+
 def _count(shape):
     n = 1
     for d in shape:
@@ -40,26 +70,38 @@ class Net:
         self.n_outputs = n_out
         ins = [model.input_info(i) for i in range(n_in)]
         outs = [model.output_info(j) for j in range(n_out)]
+        # Builds without floats report scales as IEEE bits: the float edges run here instead.
+        self._py_float = isinstance(ins[0][1], int)
+        ins = [(s, _f32(q), z) for s, q, z in ins]
+        outs = [(s, _f32(q), z) for s, q, z in outs]
+        self._in_q = [(q, z) for _, q, z in ins]
+        self._out_q = [(q, z) for _, q, z in outs]
         self.input_shapes = tuple(t[0] for t in ins)
         self.output_shapes = tuple(t[0] for t in outs)
         self.input_shape, self.output_shape = self.input_shapes[0], self.output_shapes[0]
-        self.input_quant = (ins[0][1], ins[0][2])
-        self.output_quant = (outs[0][1], outs[0][2])
+        self.input_quant = self._in_q[0]
+        self.output_quant = self._out_q[0]
         self._n_out = tuple(_count(s) for s in self.output_shapes)
 
     def __repr__(self):
         return "<Net %s: %d ops, in %s int8, out %s, arena %d B>" % (
             self.name, self.ops, self.input_shape, self.output_shape, self.arena_size)
 
+    def _set_input(self, x, i):
+        try:
+            self._model.set_input(x, i)
+        except NotImplementedError:  # a build without floats: quantize here
+            scale, zp = self._in_q[i]
+            self._model.set_input(_quantize(x, _count(self.input_shapes[i]), scale, zp), i)
+
     def _set_inputs(self, x):
-        m = self._model
         if self.n_inputs == 1:
-            m.set_input(x)
+            self._set_input(x, 0)
             return
         if not isinstance(x, (tuple, list)) or len(x) != self.n_inputs:
             raise TypeError("this model takes a tuple of %d inputs" % self.n_inputs)
         for i in range(self.n_inputs):
-            m.set_input(x[i], i)
+            self._set_input(x[i], i)
 
     def predict_into(self, x, out):
         """Run on x and write the outputs into out (a tuple of them for several outputs):

@@ -7,7 +7,9 @@
 #   3. MicroPython v1.25.0 source and mpy-cross (cached in ~/.cache/tinyml, outside the repo)
 #   4. build/unix/micropython: unix port with tinyml compiled in and device/ frozen in
 #   5. build/natmod/x64/tinyml.mpy: the same C core as a native module, and
-#      build/unix-stock/micropython, a unix port without tinyml to load it into
+#      build/unix-stock/micropython, a unix port without tinyml to load it into; the x64 module
+#      once more without floats (as armv6m is built), and the MCU modules
+#      build/natmod/{armv6m,armv7m,armv7emsp,rv32imc}/tinyml.mpy
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -18,7 +20,9 @@ quiet() { grep -v '^makeversionhdr.py: Warning' || true; }
 
 # 1. Debian packages
 need=()
-for p in gcc make libffi-dev pkg-config python3-venv xz-utils valgrind; do
+for p in gcc make libffi-dev pkg-config python3-venv xz-utils valgrind \
+         gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf \
+         picolibc-riscv64-unknown-elf; do
     dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -79,7 +83,13 @@ if [ ! build/unix-stock/micropython -nt build/unix-stock/obj/micropython-stock ]
     cp -p build/unix-stock/obj/micropython-stock build/unix-stock/micropython
 fi
 
-# 5. Native module for x64
-make -s -C native_modules/micropython ARCH=x64 MPY_DIR="$MP" \
-    PYTHON="$ROOT/.venv/bin/python" >/dev/null
-say "ready: build/unix/micropython, build/natmod/x64/tinyml.mpy, build/unix-stock/micropython"
+# 5. Native modules: x64 (tested on the stock unix port), x64 without floats (the code path of
+#    the armv6m module, tested the same way), and the MCU architectures
+natmod() { make -s -C native_modules/micropython MPY_DIR="$MP" PYTHON="$ROOT/.venv/bin/python" \
+    "$@" >/dev/null; }
+natmod ARCH=x64
+natmod ARCH=x64 OUT=../../build/natmod/x64-nofloat TML_CFLAGS=-DTML_HAS_FLOAT=0
+for arch in armv6m armv7m armv7emsp rv32imc; do
+    natmod ARCH="$arch"
+done
+say "ready: build/unix/micropython, build/natmod/*/tinyml.mpy, build/unix-stock/micropython"

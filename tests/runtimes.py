@@ -15,6 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNTIMES = ("host", "unix", "natmod")
+# The x64 module built without floats, as the armv6m one is: tinyml.py does the float edges.
+NOFLOAT = "natmod-nofloat"
 UNIX = ROOT / "build/unix/micropython"
 STOCK = ROOT / "build/unix-stock/micropython"
 NATMOD = ROOT / "build/natmod/x64/tinyml.mpy"
@@ -33,8 +35,9 @@ def run_script(runtime: str, script: Path, workdir: Path, files: dict[str, bytes
         cmd = [sys.executable, script.name]
     elif runtime == "unix":
         cmd = [str(UNIX), *(["-X", f"heapsize={heap}"] if heap else []), script.name]
-    elif runtime == "natmod":
-        shutil.copy(NATMOD, workdir / "tinyml.mpy")
+    elif runtime in ("natmod", NOFLOAT):
+        src = NATMOD if runtime == "natmod" else ROOT / "build/natmod/x64-nofloat/tinyml.mpy"
+        shutil.copy(src, workdir / "tinyml.mpy")
         cmd = [str(STOCK), *(["-X", f"heapsize={heap}"] if heap else []), script.name]
     else:
         raise ValueError(runtime)

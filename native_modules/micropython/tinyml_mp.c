@@ -119,7 +119,12 @@ static mp_obj_t tensor_info(const tml_tensor_t *t) {
     }
     mp_obj_t items[3] = {
         mp_obj_new_tuple(t->rank, dims),
+#if TML_HAS_FLOAT
         mp_obj_new_float(tml_scale_f32(t->scale_bits)),
+#else
+        /* A build without floats (armv6m .mpy): the IEEE bits; tinyml.py converts them. */
+        mp_obj_new_int_from_uint(t->scale_bits),
+#endif
         MP_OBJ_NEW_SMALL_INT(t->zero_point),
     };
     return mp_obj_new_tuple(3, items);
@@ -158,15 +163,16 @@ static mp_obj_t model_set_input(size_t n_args, const mp_obj_t *args) {
     mp_obj_t x = args[1];
     tml_tensor_t t;
     io_tensor(self, n_args > 2 ? args[2] : MP_OBJ_NEW_SMALL_INT(0), 0, &t);
-    const float scale = tml_scale_f32(t.scale_bits);
     int8_t *dst = (int8_t *)t.data;
     mp_buffer_info_t b;
+    if (mp_get_buffer(x, &b, MP_BUFFER_READ) && is_byte_typecode((char)b.typecode)) {
+        check(tml_check_length(&self->m, TML_E_INPUT_LEN, b.len, t.size), &self->m);
+        memcpy(dst, b.buf, t.size);
+        return mp_const_none;
+    }
+#if TML_HAS_FLOAT
+    const float scale = tml_scale_f32(t.scale_bits);
     if (mp_get_buffer(x, &b, MP_BUFFER_READ)) {
-        if (is_byte_typecode((char)b.typecode)) {
-            check(tml_check_length(&self->m, TML_E_INPUT_LEN, b.len, t.size), &self->m);
-            memcpy(dst, b.buf, t.size);
-            return mp_const_none;
-        }
         if (b.typecode == 'f') {
             check(tml_check_length(&self->m, TML_E_INPUT_LEN, b.len / 4, t.size), &self->m);
             check(tml_quantize_f32((const float *)b.buf, t.size, scale, t.zero_point, dst),
@@ -187,6 +193,14 @@ static mp_obj_t model_set_input(size_t n_args, const mp_obj_t *args) {
         check(tml_quantize_f32(&v, 1, scale, t.zero_point, dst + i), &self->m);
     }
     return mp_const_none;
+#else
+    /* A build without floats: tinyml.py quantizes float arrays and number sequences. */
+    if ((mp_get_buffer(x, &b, MP_BUFFER_READ) && b.typecode == 'f') ||
+        mp_obj_is_type(x, &mp_type_list) || mp_obj_is_type(x, &mp_type_tuple)) {
+        mp_raise_NotImplementedError(MP_ERROR_TEXT("float input"));
+    }
+    mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_INPUT_TYPE));
+#endif
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(model_set_input_obj, 2, 3, model_set_input);
 
@@ -212,8 +226,13 @@ static mp_obj_t model_get_output(size_t n_args, const mp_obj_t *args) {
         memcpy(b.buf, t.data, t.size);
     } else if (b.typecode == 'f') {
         check(tml_check_length(&self->m, TML_E_OUTPUT_LEN, b.len / 4, t.size), &self->m);
+#if TML_HAS_FLOAT
         tml_dequantize_f32((const int8_t *)t.data, t.size, tml_scale_f32(t.scale_bits),
                            t.zero_point, (float *)b.buf);
+#else
+        tml_dequantize_bits((const int8_t *)t.data, t.size, t.scale_bits, t.zero_point,
+                            (uint32_t *)b.buf);
+#endif
     } else {
         mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_OUTPUT_TYPE));
     }
@@ -234,7 +253,10 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(model_get_output_obj, 2, 3, model_get
 #if MICROPY_ENABLE_DYNRUNTIME
 /* ---- native .mpy registration ---- */
 /* Natmods link no libc. mpy_ld supplies memset/memcpy on Linux targets only; the core also
- * uses memmove and memcmp, so provide those everywhere. */
+ * uses memmove, so provide that everywhere. */
+#if TML_MP_LINKS_LIBC
+/* rv32imc links picolibc's libc.a (LINK_RUNTIME): it has them all. */
+#else
 #if !defined(__linux__)
 void *memset(void *s, int c, size_t n) {
     return mp_fun_table.memset_(s, c, n);
@@ -246,15 +268,7 @@ void *memcpy(void *dst, const void *src, size_t n) {
 void *memmove(void *dst, const void *src, size_t n) {
     return mp_fun_table.memmove_(dst, src, n);
 }
-int memcmp(const void *a, const void *b, size_t n) {
-    const unsigned char *p = a, *q = b;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] != q[i]) {
-            return p[i] - q[i];
-        }
-    }
-    return 0;
-}
+#endif
 
 #define TML_COUNT(qstr, obj) +1
 mp_map_elem_t model_locals_table[0 TML_MP_MODEL_METHODS(TML_COUNT)];

@@ -161,4 +161,9 @@ void tml_dequantize_f32(const int8_t *q, uint32_t n, float scale, int32_t zero_p
 float tml_scale_f32(uint32_t scale_bits);
 #endif
 
+/* Dequantization without floating point: writes the IEEE-754 float32 bits of
+ * (q - zero_point) * scale, bit-identical to tml_dequantize_f32 (for builds without floats). */
+void tml_dequantize_bits(const int8_t *q, uint32_t n, uint32_t scale_bits, int32_t zero_point,
+                         uint32_t *out);
+
 #endif /* TINYML_H */

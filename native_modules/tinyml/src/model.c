@@ -197,7 +197,8 @@ tml_status_t tml_model_init(tml_model_t *m, const void *blob, size_t blob_len) {
     if (blob_len < TML_HEADER_SIZE) {
         return TML_E_TOO_SMALL;
     }
-    if (memcmp(b + H_MAGIC, TML_MAGIC, 4) != 0) {
+    if (b[H_MAGIC] != 'T' || b[H_MAGIC + 1] != 'M' || b[H_MAGIC + 2] != 'L' ||
+        b[H_MAGIC + 3] != 'B') {
         return TML_E_MAGIC;
     }
     /* A newer minor version only appends what an older reader may ignore. */

@@ -19,7 +19,7 @@ static tml_status_t check(const tml_op_ctx_t *c) {
         kept *= ((w[P_MEAN_AXES] >> d) & 1) ? 1u : (uint32_t)n;
     }
     /* At most 2^22 elements per mean keep the int32 sum and n * zero point exact. */
-    if (count != c->in[0].size || kept != c->out.size || count / kept > (1u << 22)) {
+    if (count != c->in[0].size || kept != c->out.size || count > ((uint64_t)kept << 22)) {
         return TML_E_PARAMS;
     }
     return TML_OK;
