@@ -22,7 +22,7 @@ quiet() { grep -v '^makeversionhdr.py: Warning' || true; }
 need=()
 for p in gcc make libffi-dev pkg-config python3-venv xz-utils valgrind \
          gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf \
-         picolibc-riscv64-unknown-elf qemu-system-arm; do
+         picolibc-riscv64-unknown-elf qemu-system-arm qemu-system-misc; do
     dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -92,9 +92,13 @@ natmod ARCH=x64 OUT=../../build/natmod/x64-nofloat TML_CFLAGS=-DTML_HAS_FLOAT=0
 for arch in armv6m armv7m armv7emsp rv32imc; do
     natmod ARCH="$arch"
 done
-# 6. Firmware for emulated boards: the qemu port with tinyml compiled in and device/ frozen
-make -s -C "$MP/ports/qemu" -j"$JOBS" BOARD=MPS2_AN385 MPY_LIB_DIR="$LIBDIR" \
-    BUILD="$ROOT/build/qemu/m3" USER_C_MODULES="$ROOT/native_modules" \
-    FROZEN_MANIFEST="$ROOT/device/manifest.py" >/dev/null 2> >(quiet >&2)
+# 6. Firmware for the emulated boards (native_modules/boards/): the qemu port with tinyml
+#    compiled in and device/ frozen
+for b in m3:QEMU_M3 m4:QEMU_M4 m7:QEMU_M7 rv32:QEMU_RV32; do
+    make -s -C "$MP/ports/qemu" -j"$JOBS" BOARD="${b#*:}" \
+        BOARD_DIR="$ROOT/native_modules/boards/${b#*:}" MPY_LIB_DIR="$LIBDIR" \
+        BUILD="$ROOT/build/qemu/${b%%:*}" USER_C_MODULES="$ROOT/native_modules" \
+        FROZEN_MANIFEST="$ROOT/device/manifest.py" >/dev/null 2> >(quiet >&2)
+done
 say "ready: build/unix/micropython, build/natmod/*/tinyml.mpy, build/unix-stock/micropython," \
-    "build/qemu/m3/firmware.elf"
+    "build/qemu/{m3,m4,m7,rv32}/firmware.elf"

@@ -12,9 +12,15 @@ from contextlib import contextmanager
 
 from runtimes import ROOT
 
-# board -> (QEMU program, machine, firmware)
+FW = ROOT / "build/qemu"
+ARM = ["qemu-system-arm", "-machine"]
+# board -> (QEMU command, firmware)
 BOARDS = {
-    "qemu-m3": ("qemu-system-arm", "mps2-an385", ROOT / "build/qemu/m3/firmware.elf"),
+    "qemu-m3": ([*ARM, "mps2-an385"], FW / "m3/firmware.elf"),
+    "qemu-m4": ([*ARM, "mps2-an386"], FW / "m4/firmware.elf"),
+    "qemu-m7": ([*ARM, "mps2-an500"], FW / "m7/firmware.elf"),
+    "qemu-rv32": (["qemu-system-riscv32", "-machine", "virt", "-bios", "none"],
+                  FW / "rv32/firmware.elf"),
 }
 MPREMOTE = [sys.executable, "-m", "mpremote"]
 
@@ -22,9 +28,9 @@ MPREMOTE = [sys.executable, "-m", "mpremote"]
 @contextmanager
 def board(name: str) -> Iterator[str]:
     """Boot the board; yield its serial port (/dev/pts/N); power it off afterwards."""
-    prog, machine, fw = BOARDS[name]
-    p = subprocess.Popen([prog, "-machine", machine, "-nographic", "-monitor", "null",
-                          "-semihosting", "-serial", "pty", "-kernel", str(fw)],
+    cmd, fw = BOARDS[name]
+    p = subprocess.Popen([*cmd, "-nographic", "-monitor", "null", "-semihosting", "-serial",
+                          "pty", "-kernel", str(fw)],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         assert p.stdout is not None

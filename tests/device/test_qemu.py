@@ -25,9 +25,9 @@ for i in range(len(xs) // n):
 
 @pytest.mark.parametrize("name", sorted(BOARDS))
 def test_kws_bit_exact_on_emulated_firmware(name: str) -> None:
-    prog, _, fw = BOARDS[name]
-    if shutil.which(prog) is None or not fw.exists():
-        pytest.fail(f"{name}: {prog} or {fw} missing (run scripts/setup.sh)")
+    cmd, fw = BOARDS[name]
+    if shutil.which(cmd[0]) is None or not fw.exists():
+        pytest.fail(f"{name}: {cmd[0]} or {fw} missing (run scripts/setup.sh)")
     blob = (ROOT / "models/kws/kws.bin").read_bytes()
     xs = np.fromfile(ROOT / "models/kws/samples.bin", np.int8)
     host = tinyml.load(blob)

@@ -1,0 +1,18 @@
+# Cortex-M4F (DSP extension, single-precision FPU) on QEMU's mps2-an386, for tinyml firmware
+# and the armv7emsp native module. Build: make -C <micropython>/ports/qemu BOARD_DIR=<this>
+QEMU_ARCH = arm
+QEMU_MACHINE = mps2-an386
+
+CFLAGS += -mthumb -mcpu=cortex-m4 -mfloat-abi=hard -mfpu=fpv4-sp-d16
+CFLAGS += -DQEMU_SOC_MPS2
+CFLAGS += -DMICROPY_HW_MCU_NAME='"Cortex-M4F"'
+
+LDSCRIPT = mcu/arm/mps2.ld
+
+SRC_BOARD_O = shared/runtime/gchelper_native.o shared/runtime/gchelper_thumb2.o
+
+MPY_CROSS_FLAGS += -march=armv7emsp
+
+# Enable the FPU before main (board.c).
+SRC_C += $(BOARD_DIR)/board.c
+LDFLAGS += -Wl,--wrap=main

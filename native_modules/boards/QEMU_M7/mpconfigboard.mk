@@ -1,0 +1,18 @@
+# Cortex-M7 (single-precision FPU) on QEMU's mps2-an500, for tinyml firmware and the armv7emsp
+# native module. Build: make -C <micropython>/ports/qemu BOARD_DIR=<this>
+QEMU_ARCH = arm
+QEMU_MACHINE = mps2-an500
+
+CFLAGS += -mthumb -mcpu=cortex-m7 -mfloat-abi=hard -mfpu=fpv5-sp-d16
+CFLAGS += -DQEMU_SOC_MPS2
+CFLAGS += -DMICROPY_HW_MCU_NAME='"Cortex-M7"'
+
+LDSCRIPT = mcu/arm/mps2.ld
+
+SRC_BOARD_O = shared/runtime/gchelper_native.o shared/runtime/gchelper_thumb2.o
+
+MPY_CROSS_FLAGS += -march=armv7emsp
+
+# Enable the FPU before main (the Cortex-M4F board's board.c).
+SRC_C += $(BOARD_DIR)/../QEMU_M4/board.c
+LDFLAGS += -Wl,--wrap=main

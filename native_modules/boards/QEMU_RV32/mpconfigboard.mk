@@ -1,0 +1,18 @@
+# RV32IMAC on QEMU's riscv32 virt machine (run with -bios none), for tinyml firmware and the
+# rv32imc native module (ESP32-C3/C6 class). Build: make -C <micropython>/ports/qemu
+# BOARD_DIR=<this>. Debian's GCC 12 has its rv32 multilib for rv32imac only, and the port's
+# assembly needs zicsr.
+QEMU_ARCH = riscv32
+QEMU_MACHINE = virt
+RV32_ARCH = rv32imac
+CFLAGS_EXTRA += -march=rv32imac_zicsr
+AFLAGS += -mabi=ilp32 -march=rv32imac_zicsr
+
+CFLAGS += -DQEMU_SOC_VIRT
+CFLAGS += -DMICROPY_HW_MCU_NAME='"$(RV32_ARCH)"'
+
+LDSCRIPT = mcu/rv32/virt.ld
+
+SRC_BOARD_O += shared/runtime/gchelper_native.o shared/runtime/gchelper_rv32i.o
+
+MPY_CROSS_FLAGS += -march=rv32imc
