@@ -94,11 +94,28 @@ for arch in armv6m armv7m armv7emsp rv32imc; do
 done
 # 6. Firmware for the emulated boards (native_modules/boards/): the qemu port with tinyml
 #    compiled in and device/ frozen
+#    (build/qemu/<core>), and stock firmware without tinyml to load the native modules into
+#    (build/qemu/<core>-stock)
+BOARDS="$ROOT/native_modules/boards"
+RV32=(RV32_ARCH=rv32imac CFLAGS_EXTRA=-march=rv32imac_zicsr
+      "AFLAGS=-mabi=ilp32 -march=rv32imac_zicsr")
 for b in m3:QEMU_M3 m4:QEMU_M4 m7:QEMU_M7 rv32:QEMU_RV32; do
-    make -s -C "$MP/ports/qemu" -j"$JOBS" BOARD="${b#*:}" \
-        BOARD_DIR="$ROOT/native_modules/boards/${b#*:}" MPY_LIB_DIR="$LIBDIR" \
-        BUILD="$ROOT/build/qemu/${b%%:*}" USER_C_MODULES="$ROOT/native_modules" \
-        FROZEN_MANIFEST="$ROOT/device/manifest.py" >/dev/null 2> >(quiet >&2)
+    core=${b%%:*} board=${b#*:}
+    extra=(); [ "$core" = rv32 ] && extra=("${RV32[@]}")
+    # make does not track flags: a changed board definition rebuilds that board from scratch
+    for d in "build/qemu/$core" "build/qemu/$core-stock"; do
+        if [ -f "$d/firmware.elf" ] && [ -n "$(find "$BOARDS/$board" "$BOARDS"/*.c "$BOARDS"/*.ld \
+                -newer "$d/firmware.elf" 2>/dev/null)" ]; then
+            rm -rf "$d"
+        fi
+    done
+    make -s -C "$MP/ports/qemu" -j"$JOBS" BOARD="$board" BOARD_DIR="$BOARDS/$board" \
+        MPY_LIB_DIR="$LIBDIR" BUILD="$ROOT/build/qemu/$core" "${extra[@]}" \
+        USER_C_MODULES="$ROOT/native_modules" FROZEN_MANIFEST="$BOARDS/manifest.py" \
+        >/dev/null 2> >(quiet >&2)
+    make -s -C "$MP/ports/qemu" -j"$JOBS" BOARD="$board" BOARD_DIR="$BOARDS/$board" \
+        MPY_LIB_DIR="$LIBDIR" BUILD="$ROOT/build/qemu/$core-stock" "${extra[@]}" \
+        FROZEN_MANIFEST="$BOARDS/manifest_stock.py" >/dev/null 2> >(quiet >&2)
 done
 say "ready: build/unix/micropython, build/natmod/*/tinyml.mpy, build/unix-stock/micropython," \
-    "build/qemu/{m3,m4,m7,rv32}/firmware.elf"
+    "build/qemu/{m3,m4,m7,rv32}{,-stock}/firmware.elf"

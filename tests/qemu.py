@@ -26,9 +26,12 @@ MPREMOTE = [sys.executable, "-m", "mpremote"]
 
 
 @contextmanager
-def board(name: str) -> Iterator[str]:
-    """Boot the board; yield its serial port (/dev/pts/N); power it off afterwards."""
+def board(name: str, stock: bool = False) -> Iterator[str]:
+    """Boot the board (its tinyml firmware, or stock firmware without tinyml); yield its serial
+    port (/dev/pts/N); power it off afterwards."""
     cmd, fw = BOARDS[name]
+    if stock:
+        fw = fw.parent.with_name(fw.parent.name + "-stock") / fw.name
     p = subprocess.Popen([*cmd, "-nographic", "-monitor", "null", "-semihosting", "-serial",
                           "pty", "-kernel", str(fw)],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -1,9 +1,12 @@
-"""KWS on emulated MCU firmware with tinyml compiled in, driven over the serial line with
-mpremote: every output byte equals the host simulator's (itself TFLite's, see conformance)."""
+"""tinyml on emulated MCU cores, driven over the serial line with mpremote as a user drives a
+board: the firmware with tinyml compiled in, and stock firmware with the architecture's native
+module copied to the board's filesystem. Every output byte equals the host simulator's (itself
+TFLite's, see the conformance suite)."""
 
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,28 +15,71 @@ import tinyml
 from qemu import BOARDS, board, mpremote, send_bytes
 from runtimes import ROOT
 
+# The native module that fits each core (docs/boards.md).
+NATMOD = {"qemu-m3": "armv7m", "qemu-m4": "armv7emsp", "qemu-m7": "armv7emsp",
+          "qemu-rv32": "rv32imc"}
+
 RUN = """
 import tinyml
 net = tinyml.load(blob)
-n = 490
-out = bytearray(12)
+n = {n}
+out = bytearray({m})
 for i in range(len(xs) // n):
     net.predict_into(memoryview(xs)[i * n:(i + 1) * n], out)
     print(out.hex())
 """
 
 
-@pytest.mark.parametrize("name", sorted(BOARDS))
-def test_kws_bit_exact_on_emulated_firmware(name: str) -> None:
+def _case(name: str) -> tuple[bytes, np.ndarray, list[str]]:
+    """(blob, inputs [k, n], host outputs in hex) for the shipped KWS or AD model."""
+    blob = (ROOT / f"models/{name}/{name}.bin").read_bytes()
+    host = tinyml.load(blob)
+    n = int(np.prod(host.input_shape))
+    if name == "kws":
+        xs = np.fromfile(ROOT / "models/kws/samples.bin", np.int8).reshape(-1, n)
+    else:
+        xs = np.random.default_rng(5).integers(-128, 128, (8, n), dtype=np.int8)
+    return blob, xs, [host.predict_raw(x.tobytes()).hex() for x in xs]
+
+
+def _require(name: str, stock: bool = False) -> None:
     cmd, fw = BOARDS[name]
+    if stock:
+        fw = fw.parent.with_name(fw.parent.name + "-stock") / fw.name
     if shutil.which(cmd[0]) is None or not fw.exists():
         pytest.fail(f"{name}: {cmd[0]} or {fw} missing (run scripts/setup.sh)")
-    blob = (ROOT / "models/kws/kws.bin").read_bytes()
-    xs = np.fromfile(ROOT / "models/kws/samples.bin", np.int8)
-    host = tinyml.load(blob)
-    want = [host.predict_raw(x.tobytes()).hex() for x in xs.reshape(-1, 490)]
+
+
+@pytest.mark.parametrize("model", ["kws", "ad"])
+@pytest.mark.parametrize("name", sorted(BOARDS))
+def test_firmware_bit_exact(name: str, model: str) -> None:
+    _require(name)
+    blob, xs, want = _case(model)
     with board(name) as port:
         send_bytes(port, "blob", blob)
         send_bytes(port, "xs", xs.tobytes())
-        got = mpremote(port, "exec", RUN).split()
+        run = RUN.format(n=xs.shape[1], m=len(want[0]) // 2)
+        got = mpremote(port, "exec", run).split()
+    assert got == want
+
+
+@pytest.mark.parametrize("name", sorted(BOARDS))
+def test_native_module_on_stock_firmware(name: str, tmp_path: Path) -> None:
+    """Stock firmware (no tinyml inside): copy the .mpy and the model to the board's
+    filesystem with mpremote cp, then run from files, as a user of stock firmware does."""
+    _require(name, stock=True)
+    blob, xs, want = _case("kws")
+    mpy = ROOT / f"build/natmod/{NATMOD[name]}/tinyml.mpy"
+    (tmp_path / "kws.bin").write_bytes(blob)
+    (tmp_path / "xs.bin").write_bytes(xs.tobytes())
+    (tmp_path / "main.py").write_text(
+        "xs = open('xs.bin', 'rb').read()\nblob = open('kws.bin', 'rb').read()\n"
+        + RUN.format(n=xs.shape[1], m=12))
+    with board(name, stock=True) as port:
+        mpremote(port, "exec", "import ramfs; ramfs.mount()")
+        mpremote(port, "cp", str(mpy), str(tmp_path / "kws.bin"), str(tmp_path / "xs.bin"),
+                 ":")
+        listing = mpremote(port, "ls", ":")
+        assert "tinyml.mpy" in listing and "kws.bin" in listing
+        got = mpremote(port, "run", str(tmp_path / "main.py")).split()
     assert got == want

@@ -7,8 +7,14 @@ CFLAGS += -mthumb -mcpu=cortex-m3 -mfloat-abi=soft
 CFLAGS += -DQEMU_SOC_MPS2
 CFLAGS += -DMICROPY_HW_MCU_NAME='"Cortex-M3"'
 
-LDSCRIPT = mcu/arm/mps2.ld
+LDSCRIPT = $(BOARD_DIR)/../mps2.ld
 
 SRC_BOARD_O = shared/runtime/gchelper_native.o shared/runtime/gchelper_thumb2.o
 
 MPY_CROSS_FLAGS += -march=armv7m
+
+# A real board's room: 1 MB of heap (AD's 272 KB blob loads into RAM), and littlefs for a RAM
+# disk (ramfs.py) that mpremote can copy files to.
+MICROPY_HEAP_SIZE = 1048576
+MICROPY_VFS_LFS2 = 1
+SRC_C += $(BOARD_DIR)/../board_common.c

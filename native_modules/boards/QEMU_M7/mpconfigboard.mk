@@ -7,7 +7,7 @@ CFLAGS += -mthumb -mcpu=cortex-m7 -mfloat-abi=hard -mfpu=fpv5-sp-d16
 CFLAGS += -DQEMU_SOC_MPS2
 CFLAGS += -DMICROPY_HW_MCU_NAME='"Cortex-M7"'
 
-LDSCRIPT = mcu/arm/mps2.ld
+LDSCRIPT = $(BOARD_DIR)/../mps2.ld
 
 SRC_BOARD_O = shared/runtime/gchelper_native.o shared/runtime/gchelper_thumb2.o
 
@@ -16,3 +16,9 @@ MPY_CROSS_FLAGS += -march=armv7emsp
 # Enable the FPU before main (the Cortex-M4F board's board.c).
 SRC_C += $(BOARD_DIR)/../QEMU_M4/board.c
 LDFLAGS += -Wl,--wrap=main
+
+# A real board's room: 1 MB of heap (AD's 272 KB blob loads into RAM), and littlefs for a RAM
+# disk (ramfs.py) that mpremote can copy files to.
+MICROPY_HEAP_SIZE = 1048576
+MICROPY_VFS_LFS2 = 1
+SRC_C += $(BOARD_DIR)/../board_common.c

@@ -1,12 +1,10 @@
 # RV32IMAC on QEMU's riscv32 virt machine (run with -bios none), for tinyml firmware and the
-# rv32imc native module (ESP32-C3/C6 class). Build: make -C <micropython>/ports/qemu
-# BOARD_DIR=<this>. Debian's GCC 12 has its rv32 multilib for rv32imac only, and the port's
-# assembly needs zicsr.
+# rv32imc native module (ESP32-C3/C6 class). Debian's GCC 12 has its rv32 multilib for
+# rv32imac only, and the port's assembly needs zicsr, which the port's Makefile lets only the
+# command line set: make -C <micropython>/ports/qemu BOARD_DIR=<this> RV32_ARCH=rv32imac
+# CFLAGS_EXTRA=-march=rv32imac_zicsr AFLAGS="-mabi=ilp32 -march=rv32imac_zicsr"
 QEMU_ARCH = riscv32
 QEMU_MACHINE = virt
-RV32_ARCH = rv32imac
-CFLAGS_EXTRA += -march=rv32imac_zicsr
-AFLAGS += -mabi=ilp32 -march=rv32imac_zicsr
 
 CFLAGS += -DQEMU_SOC_VIRT
 CFLAGS += -DMICROPY_HW_MCU_NAME='"$(RV32_ARCH)"'
@@ -16,3 +14,9 @@ LDSCRIPT = mcu/rv32/virt.ld
 SRC_BOARD_O += shared/runtime/gchelper_native.o shared/runtime/gchelper_rv32i.o
 
 MPY_CROSS_FLAGS += -march=rv32imc
+
+# A real board's room: 1 MB of heap (AD's 272 KB blob loads into RAM), and littlefs for a RAM
+# disk (ramfs.py) that mpremote can copy files to.
+MICROPY_HEAP_SIZE = 1048576
+MICROPY_VFS_LFS2 = 1
+SRC_C += $(BOARD_DIR)/../board_common.c
