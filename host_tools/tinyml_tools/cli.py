@@ -150,5 +150,76 @@ def inspect(blob: Path, as_json: bool, memory_png: Path | None, board: str | Non
                   f"blob read from a file: {verdict(f['file_margin_bytes'])}")
 
 
+_BOARD = click.option(
+    "--board", "board", required=True,
+    help="host, unix, qemu-m3, qemu-m4, qemu-m7, qemu-rv32, or a serial port (/dev/ttyACM0).")
+
+
+@main.command()
+@click.argument("script", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_BOARD
+def run(script: Path, board: str) -> None:
+    """Run a MicroPython SCRIPT on a board and print what it prints."""
+    from .boards import LOCAL, BoardError, connect, run_local
+
+    try:
+        if board in LOCAL:
+            out = run_local(board, script)
+        else:
+            with connect(board) as dev:
+                out = dev.run(script)
+    except BoardError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(out, nl=False)
+
+
+@main.command()
+@click.argument("blob", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_BOARD
+@click.option("-n", "count", default=20, show_default=True, help="Random inputs to compare.")
+def verify(blob: Path, board: str, count: int) -> None:
+    """Check that the board's output bytes equal the host simulator's on N inputs."""
+    from .bench import device_outputs, host_outputs, random_inputs
+    from .boards import BoardError
+
+    data = blob.read_bytes()
+    try:
+        samples = random_inputs(data, count)
+        want = host_outputs(data, samples)
+        got = device_outputs(board, data, samples)
+    except (BoardError, ValueError) as e:
+        raise click.ClickException(f"{blob}: {e}") from e
+    same = sum(1 for g, w in zip(got, want, strict=False) if g == w)
+    click.echo(f"{blob.name} on {board}: {same}/{count} inputs bit-exact with the host")
+    if same != count or len(got) != count:
+        raise SystemExit(1)
+
+
+@main.command()
+@click.argument("blob", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_BOARD
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def bench(blob: Path, board: str, as_json: bool) -> None:
+    """Instructions per inference (deterministic: callgrind on unix, QEMU icount on the emulated
+    boards), arena bytes and tinyml's code bytes on that board."""
+    from .bench import code_bytes, instructions_per_inference
+    from .boards import BoardError
+
+    data = blob.read_bytes()
+    try:
+        info = {"board": board, "model": blob.name,
+                "instructions": instructions_per_inference(board, data),
+                "arena_bytes": describe(data)["arena_bytes"], "code_bytes": code_bytes(board)}
+    except BoardError as e:
+        raise click.ClickException(str(e)) from e
+    if as_json:
+        json.dump(info, sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        click.echo(f"{blob.name} on {board}: {info['instructions']:,} instructions per "
+                   f"inference, arena {info['arena_bytes']:,} bytes, tinyml code "
+                   f"{info['code_bytes']:,} bytes")
+
+
 if __name__ == "__main__":
     main()

@@ -16,8 +16,6 @@ from qemu import BOARDS, board, mpremote, send_bytes
 from runtimes import ROOT
 
 # The native module that fits each core (docs/boards.md).
-NATMOD = {"qemu-m3": "armv7m", "qemu-m4": "armv7emsp", "qemu-m7": "armv7emsp",
-          "qemu-rv32": "rv32imc"}
 
 RUN = """
 import tinyml
@@ -43,11 +41,12 @@ def _case(name: str) -> tuple[bytes, np.ndarray, list[str]]:
 
 
 def _require(name: str, stock: bool = False) -> None:
-    cmd, fw = BOARDS[name]
+    b = BOARDS[name]
+    fw = ROOT / "build" / b.firmware
     if stock:
         fw = fw.parent.with_name(fw.parent.name + "-stock") / fw.name
-    if shutil.which(cmd[0]) is None or not fw.exists():
-        pytest.fail(f"{name}: {cmd[0]} or {fw} missing (run scripts/setup.sh)")
+    if shutil.which(b.qemu[0]) is None or not fw.exists():
+        pytest.fail(f"{name}: {b.qemu[0]} or {fw} missing (run scripts/setup.sh)")
 
 
 @pytest.mark.parametrize("model", ["kws", "ad"])
@@ -69,7 +68,7 @@ def test_native_module_on_stock_firmware(name: str, tmp_path: Path) -> None:
     filesystem with mpremote cp, then run from files, as a user of stock firmware does."""
     _require(name, stock=True)
     blob, xs, want = _case("kws")
-    mpy = ROOT / f"build/natmod/{NATMOD[name]}/tinyml.mpy"
+    mpy = ROOT / f"build/natmod/{BOARDS[name].natmod}/tinyml.mpy"
     (tmp_path / "kws.bin").write_bytes(blob)
     (tmp_path / "xs.bin").write_bytes(xs.tobytes())
     (tmp_path / "main.py").write_text(

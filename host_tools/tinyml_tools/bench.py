@@ -1,0 +1,162 @@
+"""`tinyml bench` and `tinyml verify`: deterministic instructions per inference, and the device's
+output bytes against the host simulator's.
+
+- unix: x86 instructions counted by valgrind's callgrind, from runs of 1 and 11 inferences in
+  one process each (start-up, import and load cancel out);
+- emulated boards: QEMU in icount mode (one instruction = 32 ns of virtual time), a hardware
+  timer read before and after N inferences on the board.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .boards import EMULATED, LOCAL, BoardError, build_dir, connect, run_local
+
+# Runs on the board: `blob` and `xs` (every input of every sample, int8) are bound already.
+_RUN = """
+import tinyml
+net = tinyml.load(blob)
+sizes = []
+for s in net.input_shapes:
+    n = 1
+    for d in s:
+        n *= d
+    sizes.append(n)
+outs = []
+for s in net.output_shapes:
+    n = 1
+    for d in s:
+        n *= d
+    outs.append(bytearray(n))
+outs = tuple(outs)
+mv = memoryview(xs)
+pos = 0
+while pos < len(xs):
+    ins = []
+    for n in sizes:
+        ins.append(mv[pos:pos + n])
+        pos += n
+    net.predict_into(ins[0] if len(ins) == 1 else tuple(ins), outs[0] if len(outs) == 1 else outs)
+    print(" ".join(o.hex() for o in outs))
+"""
+
+_LOCAL_RUN = 'blob = open("model.bin", "rb").read()\nxs = open("inputs.bin", "rb").read()\n' \
+    + _RUN
+
+
+def random_inputs(blob: bytes, n: int, seed: int = 0) -> list[list[bytes]]:
+    import tinyml
+
+    net = tinyml.load(blob)
+    rng = np.random.default_rng(seed)
+    return [[rng.integers(-128, 128, int(np.prod(s)), dtype=np.int8).tobytes()
+             for s in net.input_shapes] for _ in range(n)]
+
+
+def host_outputs(blob: bytes, samples: list[list[bytes]]) -> list[str]:
+    import tinyml
+
+    net = tinyml.load(blob)
+    lines = []
+    for xs in samples:
+        out = net.predict_raw(xs[0] if len(xs) == 1 else tuple(xs))
+        lines.append(" ".join(o.hex() for o in (out if isinstance(out, tuple) else (out,))))
+    return lines
+
+
+def device_outputs(board: str, blob: bytes, samples: list[list[bytes]]) -> list[str]:
+    data = b"".join(x for xs in samples for x in xs)
+    if board in LOCAL:
+        with tempfile.TemporaryDirectory() as d:
+            script = Path(d) / "verify.py"
+            script.write_text(_LOCAL_RUN)
+            out = run_local(board, script, {"model.bin": blob, "inputs.bin": data})
+    else:
+        with connect(board) as dev:
+            dev.send("blob", blob)
+            dev.send("xs", data)
+            out = dev.exec(_RUN)
+    return [line.strip() for line in out.splitlines() if line.strip()]
+
+
+_BENCH = """
+import machine, tinyml
+net = tinyml.load(blob)
+n = 1
+for d in net.input_shape:
+    n *= d
+x = bytes(n)
+out = bytearray(len(net.predict_raw(x)))
+{setup}
+t0 = {read}
+for _ in range({runs}):
+    net.predict_into(x, out)
+t1 = {read}
+print((t1 - t0) & 0xFFFFFFFF)
+"""
+
+_CALLGRIND = """
+import tinyml
+net = tinyml.load("model.bin")
+n = 1
+for d in net.input_shape:
+    n *= d
+x = bytes(n)
+out = bytearray(len(net.predict_raw(x)))
+for _ in range({runs}):
+    net.predict_into(x, out)
+"""
+
+
+def _callgrind(blob: bytes, runs: int) -> int:
+    exe = build_dir() / "unix/micropython"
+    if shutil.which("valgrind") is None or not exe.exists():
+        raise BoardError(f"unix: needs valgrind and {exe} (run `make setup`)")
+    with tempfile.TemporaryDirectory() as d:
+        (Path(d) / "model.bin").write_bytes(blob)
+        (Path(d) / "bench.py").write_text(_CALLGRIND.format(runs=runs))
+        p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                            str(exe), "bench.py"], cwd=d, capture_output=True, text=True)
+        m = re.search(r"Collected : (\d+)", p.stderr)
+        if p.returncode != 0 or not m:
+            raise BoardError(f"unix: callgrind failed: {p.stderr.strip()[-400:]}")
+        return int(m.group(1))
+
+
+def instructions_per_inference(board: str, blob: bytes, runs: int = 10) -> int:
+    if board == "unix":
+        return (_callgrind(blob, runs + 1) - _callgrind(blob, 1)) // runs
+    if board not in EMULATED:
+        raise BoardError(f"bench counts instructions on unix and the emulated boards "
+                         f"({', '.join(EMULATED)}), not on {board}")
+    b = EMULATED[board]
+    with connect(board, icount=True) as dev:
+        dev.send("blob", blob)
+        out = dev.exec(_BENCH.format(setup=b.timer_setup, read=b.timer_read, runs=runs))
+    ticks = int(out.split()[-1])
+    return round(ticks * b.instructions_per_tick / runs)
+
+
+def code_bytes(board: str) -> int:
+    """Bytes of machine code tinyml adds: the .text of the core and binding objects in the
+    board's firmware build (unix: the x86 ones)."""
+    if board == "unix":
+        root, size = build_dir() / "unix/obj", "size"
+    elif board in EMULATED:
+        root = (build_dir() / EMULATED[board].firmware).parent
+        size = "riscv64-unknown-elf-size" if board == "qemu-rv32" else "arm-none-eabi-size"
+    else:
+        raise BoardError(f"no firmware build for {board}")
+    objs = [str(p) for p in [*root.glob("tinyml/**/*.o"), root / "micropython/tinyml_mp.o"]
+            if p.exists()]
+    if not objs or shutil.which(size) is None:
+        raise BoardError(f"{board}: no tinyml objects under {root}, or no {size}")
+    p = subprocess.run([size, *objs], capture_output=True, text=True, check=True)
+    return sum(int(line.split()[0]) for line in p.stdout.splitlines()[1:])

@@ -1,0 +1,60 @@
+"""`tinyml run / verify / bench --board`: one way to say where things run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from runtimes import ROOT
+
+TINYML = [sys.executable, "-m", "tinyml_tools.cli"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*TINYML, *args], capture_output=True, text=True, cwd=ROOT)
+
+
+@pytest.mark.parametrize("board", ["host", "unix", "qemu-m3", "qemu-rv32"])
+def test_verify(board: str) -> None:
+    p = run("verify", "models/kws/kws.bin", "--board", board, "-n", "4")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == f"kws.bin on {board}: 4/4 inputs bit-exact with the host"
+
+
+def test_verify_multi_io_model(tmp_path: Path) -> None:
+    blob = tmp_path / "se_block.bin"
+    assert run("convert", "tests/models/keras/se_block.tflite", "-o", str(blob)).returncode == 0
+    p = run("verify", str(blob), "--board", "qemu-m4", "-n", "3")
+    assert p.stdout.strip() == "se_block.bin on qemu-m4: 3/3 inputs bit-exact with the host"
+
+
+def test_run_script_on_a_board(tmp_path: Path) -> None:
+    script = tmp_path / "hello.py"
+    script.write_text("import sys, tinyml\n"
+                      "print(sys.implementation._machine, tinyml.__version__)\n")
+    p = run("run", str(script), "--board", "qemu-m7")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "mps2-an500 with Cortex-M7 0.1.0"
+
+
+def test_bench_is_deterministic() -> None:
+    """icount makes instruction counts exact: two runs agree to the instruction."""
+    a = json.loads(run("bench", "models/kws/kws.bin", "--board", "qemu-m3", "--json").stdout)
+    b = json.loads(run("bench", "models/kws/kws.bin", "--board", "qemu-m3", "--json").stdout)
+    assert a == b
+    assert set(a) == {"board", "model", "instructions", "arena_bytes", "code_bytes"}
+    assert a["arena_bytes"] == 8492
+    # 2.66 M multiply-accumulates: between 5 and 50 Cortex-M3 instructions each.
+    assert 5 * 2_656_768 < a["instructions"] < 50 * 2_656_768
+    assert 10_000 < a["code_bytes"] < 40_000
+
+
+def test_unknown_board() -> None:
+    p = run("verify", "models/kws/kws.bin", "--board", "/dev/nonexistent")
+    assert p.returncode == 1
+    assert "no board '/dev/nonexistent': use host, unix, qemu-m3, qemu-m4, qemu-m7, qemu-rv32" \
+        in p.stderr
