@@ -1,7 +1,7 @@
 # tinyml: two commands a user needs.
 #   make demo   set everything up, convert the KWS model, run it in MicroPython
 #   make test   set everything up and run the whole test suite
-.PHONY: demo test setup clean conformance memory
+.PHONY: demo test setup clean conformance memory benchmarks
 
 PY := .venv/bin/python
 
@@ -25,6 +25,10 @@ conformance: setup
 # docs/memory.md: tinyml's arena beside TFLM's (measured) and the lower bound, per model.
 memory: setup
 	@$(PY) scripts/memory_report.py
+
+# docs/benchmarks.md: instructions per inference on unix and every emulated core, code sizes.
+benchmarks: setup
+	@$(PY) scripts/benchmarks_report.py
 
 clean:
 	rm -rf build

@@ -158,3 +158,40 @@ def run_local(board: str, script: Path, files: dict[str, bytes] | None = None) -
         if p.returncode != 0:
             raise BoardError(f"{board}: {(p.stderr or p.stdout).strip()[-800:]}")
         return p.stdout
+
+
+# MicroPython's native architecture numbers (sys.implementation._mpy >> 10; .mpy header byte 2
+# >> 2) and the native module folder built for each.
+NATMOD_ARCHS = {2: "x64", 4: "armv6m", 5: "armv7m", 7: "armv7emsp", 11: "rv32imc"}
+_THUMB = (4, 5, 6, 7, 8)  # armv6m ... armv7emdp: a lower Thumb module loads on a higher core
+MPY_VERSION = (6, 3)  # .mpy version and sub-version the modules are built for (MicroPython 1.25)
+
+
+def pick_natmod(board_mpy: int) -> str:
+    """The native module folder that loads on a board reporting sys.implementation._mpy: the
+    same .mpy version, and the board's architecture or (Thumb) the highest one below it."""
+    version, sub, arch = board_mpy & 0xFF, (board_mpy >> 8) & 3, board_mpy >> 10
+    if (version, sub) != MPY_VERSION:
+        raise BoardError(f"the board's MicroPython loads .mpy {version}.{sub}; tinyml's native "
+                         f"modules are {MPY_VERSION[0]}.{MPY_VERSION[1]} (MicroPython 1.25+)")
+    if arch in _THUMB:
+        fits = [a for a in NATMOD_ARCHS if a in _THUMB and a <= arch]
+        if fits:
+            return NATMOD_ARCHS[max(fits)]
+    if arch in NATMOD_ARCHS:
+        return NATMOD_ARCHS[arch]
+    raise BoardError(f"no tinyml native module for this board's architecture (number {arch}); "
+                     "build tinyml into its firmware instead (docs/boards.md)")
+
+
+@contextmanager
+def with_filesystem(board: str) -> Iterator[Device]:
+    """A board with a writable filesystem: a serial board as it is; an emulated board boots its
+    stock firmware (no tinyml inside) with a RAM disk mounted."""
+    if board in EMULATED:
+        with emulated(board, stock=True) as dev:
+            dev.exec("import ramfs; ramfs.mount()")
+            yield dev
+    else:
+        with connect(board) as dev:
+            yield dev

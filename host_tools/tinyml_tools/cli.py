@@ -221,5 +221,57 @@ def bench(blob: Path, board: str, as_json: bool) -> None:
                    f"{info['code_bytes']:,} bytes")
 
 
+@main.command()
+@_BOARD
+def install(board: str) -> None:
+    """Copy the native module that fits the board (asked for its architecture and .mpy ABI) to
+    its filesystem, and check that it imports."""
+    from .boards import LOCAL, BoardError, build_dir, pick_natmod, with_filesystem
+
+    if board in LOCAL:
+        raise click.ClickException(f"{board} needs no install")
+    try:
+        with with_filesystem(board) as dev:
+            board_mpy = int(dev.exec("import sys; print(sys.implementation._mpy)").split()[-1])
+            arch = pick_natmod(board_mpy)
+            mpy = build_dir() / f"natmod/{arch}/tinyml.mpy"
+            if not mpy.exists():
+                raise BoardError(f"{mpy} missing (run `make setup`)")
+            dev.mpremote("cp", str(mpy), ":tinyml.mpy")
+            out = dev.exec("import tinyml; print(tinyml.__version__)").split()[-1]
+    except BoardError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"{board}: installed build/natmod/{arch}/tinyml.mpy ({mpy.stat().st_size} "
+               f"bytes); import tinyml -> {out}")
+
+
+@main.command()
+@click.argument("blob", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_BOARD
+@click.option("--romfs", is_flag=True, help="Into ROMFS (zero-copy from flash).")
+def deploy(blob: Path, board: str, romfs: bool) -> None:
+    """Copy a blob to the board's filesystem and check that it loads there."""
+    from .boards import LOCAL, BoardError, with_filesystem
+
+    if board in LOCAL:
+        raise click.ClickException(f"{board} reads files from this machine: nothing to deploy")
+    if romfs:
+        raise click.ClickException("--romfs: no tested board has a writable ROMFS partition "
+                                   "yet (docs/boards.md); deploy as a file")
+    try:
+        with with_filesystem(board) as dev:
+            if board.startswith("qemu-"):  # stock firmware: the module first
+                from .boards import build_dir, pick_natmod
+
+                mpy_info = int(dev.exec("import sys; print(sys.implementation._mpy)").split()[-1])
+                arch = pick_natmod(mpy_info)
+                dev.mpremote("cp", str(build_dir() / f"natmod/{arch}/tinyml.mpy"), ":")
+            dev.mpremote("cp", str(blob), f":{blob.name}")
+            out = dev.exec(f"import tinyml; print(repr(tinyml.load({blob.name!r})))").strip()
+    except BoardError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"{board}: {blob.name} -> :{blob.name}; {out.splitlines()[-1]}")
+
+
 if __name__ == "__main__":
     main()

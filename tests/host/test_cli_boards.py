@@ -58,3 +58,37 @@ def test_unknown_board() -> None:
     assert p.returncode == 1
     assert "no board '/dev/nonexistent': use host, unix, qemu-m3, qemu-m4, qemu-m7, qemu-rv32" \
         in p.stderr
+
+
+@pytest.mark.parametrize(("board", "arch"), [("qemu-m3", "armv7m"), ("qemu-m4", "armv7emsp"),
+                                             ("qemu-rv32", "rv32imc")])
+def test_install_picks_the_module_that_fits(board: str, arch: str) -> None:
+    """The board is asked for its architecture and ABI (sys.implementation._mpy); a Cortex-M3
+    must not get the M4F module that mip users report getting."""
+    p = run("install", "--board", board)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith(f"{board}: installed build/natmod/{arch}/tinyml.mpy (")
+    assert p.stdout.strip().endswith("import tinyml -> 0.1.0")
+
+
+def test_pick_natmod() -> None:
+    from tinyml_tools.boards import BoardError, pick_natmod
+
+    def mpy(arch: int, version: int = 6, sub: int = 3) -> int:
+        return version | sub << 8 | arch << 10
+
+    assert pick_natmod(mpy(4)) == "armv6m"  # RP2040
+    assert pick_natmod(mpy(6)) == "armv7m"  # armv7em without FPU support in the ABI
+    assert pick_natmod(mpy(8)) == "armv7emsp"  # armv7emdp (e.g. STM32H7) takes the sp module
+    assert pick_natmod(mpy(11)) == "rv32imc"
+    with pytest.raises(BoardError, match=r"no tinyml native module .* \(number 10\)"):
+        pick_natmod(mpy(10))  # xtensawin (ESP32)
+    with pytest.raises(BoardError, match="loads .mpy 5.0; tinyml's native modules are 6.3"):
+        pick_natmod(mpy(4, 5, 0))
+
+
+def test_deploy(tmp_path: Path) -> None:
+    p = run("deploy", "models/kws/kws.bin", "--board", "qemu-m7")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == ("qemu-m7: kws.bin -> :kws.bin; <Net kws: 13 ops, in (1, 49, 10, "
+                                "1) int8, out (1, 12), arena 8492 B>")
