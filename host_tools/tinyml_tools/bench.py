@@ -86,14 +86,24 @@ def device_outputs(board: str, blob: bytes, samples: list[list[bytes]]) -> list[
     return [line.strip() for line in out.splitlines() if line.strip()]
 
 
+# Zero inputs and output buffers for any number of inputs and outputs.
+_PREPARE = """
+def _n(shape):
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+ins = tuple(bytes(_n(s)) for s in net.input_shapes)
+outs = tuple(bytearray(_n(s)) for s in net.output_shapes)
+x = ins[0] if len(ins) == 1 else ins
+out = outs[0] if len(outs) == 1 else outs
+net.predict_into(x, out)
+"""
+
 _BENCH = """
 import machine, tinyml
 net = tinyml.load(blob)
-n = 1
-for d in net.input_shape:
-    n *= d
-x = bytes(n)
-out = bytearray(len(net.predict_raw(x)))
+""" + _PREPARE + """
 {setup}
 t0 = {read}
 for _ in range({runs}):
@@ -105,11 +115,7 @@ print((t1 - t0) & 0xFFFFFFFF)
 _CALLGRIND = """
 import tinyml
 net = tinyml.load("model.bin")
-n = 1
-for d in net.input_shape:
-    n *= d
-x = bytes(n)
-out = bytearray(len(net.predict_raw(x)))
+""" + _PREPARE + """
 for _ in range({runs}):
     net.predict_into(x, out)
 """
