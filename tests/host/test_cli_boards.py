@@ -92,3 +92,14 @@ def test_deploy(tmp_path: Path) -> None:
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == ("qemu-m7: kws.bin -> :kws.bin; <Net kws: 13 ops, in (1, 49, 10, "
                                 "1) int8, out (1, 12), arena 8492 B>")
+
+
+def test_mip_package_installs_the_module() -> None:
+    """`mpremote mip install mip/<arch>.json` on stock firmware, then import and run."""
+    from tinyml_tools.boards import with_filesystem
+
+    with with_filesystem("qemu-m3") as dev:
+        dev.mpremote("mip", "install", "--target", "/ram/lib", "mip/armv7m.json")
+        out = dev.exec("import sys; sys.path.append('/ram/lib'); import tinyml; "
+                       "print(tinyml.__version__, 'Model' in dir(tinyml))")
+    assert out.split() == ["0.1.0", "True"]
