@@ -1,7 +1,7 @@
 # tinyml: two commands a user needs.
 #   make demo   set everything up, convert the KWS model, run it in MicroPython
 #   make test   set everything up and run the whole test suite
-.PHONY: demo test setup clean conformance memory benchmarks
+.PHONY: demo test setup clean conformance memory benchmarks fuzz
 
 PY := .venv/bin/python
 
@@ -29,6 +29,10 @@ memory: setup
 # docs/benchmarks.md: instructions per inference on unix and every emulated core, code sizes.
 benchmarks: setup
 	@$(PY) scripts/benchmarks_report.py
+
+# The C core under libFuzzer + ASan/UBSan for half an hour (make test runs it for a minute).
+fuzz: setup
+	@TML_FUZZ_SECONDS=1800 $(PY) -m pytest tests/fuzz -s
 
 clean:
 	rm -rf build

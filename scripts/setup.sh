@@ -22,7 +22,7 @@ quiet() { grep -v '^makeversionhdr.py: Warning' || true; }
 need=()
 for p in gcc make libffi-dev pkg-config python3-venv xz-utils valgrind \
          gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf \
-         picolibc-riscv64-unknown-elf qemu-system-arm qemu-system-misc; do
+         picolibc-riscv64-unknown-elf qemu-system-arm qemu-system-misc clang; do
     dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,0 +1,70 @@
+"""The C core under libFuzzer with ASan and UBSan (tests/fuzz/fuzz_blob.c): seeded with real
+blobs, structure-aware (CRC fixed after mutation), load -> invoke on whatever the validator
+accepts, canaries around the arena. `make test` runs it for TML_FUZZ_SECONDS (60 by default);
+`make fuzz` runs it for half an hour. Every crash found becomes a file in
+tests/fuzz/regressions/, replayed here on every run."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from runtimes import ROOT
+from tinyml_tools.convert import convert_model
+
+CORE = ROOT / "native_modules/tinyml"
+HARNESS = ROOT / "tests/fuzz/fuzz_blob.c"
+EXE = ROOT / "build/fuzz/fuzz_blob"
+REGRESSIONS = ROOT / "tests/fuzz/regressions"
+# Seeds: every kernel kind, small enough for thousands of executions a second.
+SEEDS = [*sorted((ROOT / "tests/models/keras").glob("*.tflite")), ROOT / "models/kws/kws.tflite",
+         ROOT / "tests/models/mlperf_tiny/sww_wakeword.tflite"]
+
+
+@pytest.fixture(scope="module")
+def fuzzer() -> Path:
+    if shutil.which("clang") is None:
+        pytest.fail("clang (with libFuzzer) missing: run scripts/setup.sh")
+    sources = [HARNESS, *CORE.glob("src/**/*.[ch]"), *CORE.glob("include/*.h")]
+    if not EXE.exists() or any(s.stat().st_mtime > EXE.stat().st_mtime for s in sources):
+        EXE.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["clang", "-g", "-O1", "-fsanitize=fuzzer,address,undefined",
+                        "-fno-sanitize-recover=undefined", f"-I{CORE}/include", f"-I{CORE}/src",
+                        f"-I{CORE}/src/kernels", str(HARNESS),
+                        *map(str, sorted(CORE.glob("src/*.c"))),
+                        *map(str, sorted(CORE.glob("src/kernels/*.c"))),
+                        *map(str, sorted(CORE.glob("src/ops/*.c"))), "-o", str(EXE)],
+                       check=True)
+    return EXE
+
+
+def test_regressions_replay(fuzzer: Path) -> None:
+    files = sorted(REGRESSIONS.glob("*"))
+    files = [f for f in files if f.name != "README.md"]
+    if files:
+        p = subprocess.run([str(fuzzer), *map(str, files)], capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr[-2000:]
+
+
+def test_fuzz_core(fuzzer: Path, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for seed in SEEDS:
+        (corpus / f"{seed.stem}.bin").write_bytes(convert_model(seed.read_bytes(), seed.stem)[0])
+    seconds = int(os.environ.get("TML_FUZZ_SECONDS", "60"))
+    p = subprocess.run([str(fuzzer), f"-max_total_time={seconds}", "-max_len=65536",
+                        "-print_final_stats=1", f"-artifact_prefix={tmp_path}/", str(corpus)],
+                       capture_output=True, text=True, cwd=tmp_path)
+    crashes = list(tmp_path.glob("crash-*")) + list(tmp_path.glob("leak-*")) + \
+        list(tmp_path.glob("timeout-*"))
+    for c in crashes:  # keep them: they become regression tests once fixed
+        shutil.copy(c, REGRESSIONS / c.name)
+    assert p.returncode == 0 and not crashes, p.stderr[-3000:]
+    execs = int(re.search(r"stat::number_of_executed_units: (\d+)", p.stderr).group(1))
+    print(f"\nfuzz_blob: {execs} executions in {seconds} s, no crash")
+    assert execs > 1000
