@@ -6,6 +6,7 @@ TFLite's, see the conformance suite)."""
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -82,3 +83,30 @@ def test_native_module_on_stock_firmware(name: str, tmp_path: Path) -> None:
         assert "tinyml.mpy" in listing and "kws.bin" in listing
         got = mpremote(port, "run", str(tmp_path / "main.py")).split()
     assert got == want
+
+
+def test_ctrl_c_during_inference_leaves_the_board_usable() -> None:
+    """Ctrl-C while the board runs inference in a loop: KeyboardInterrupt at the REPL, and the
+    same Net then gives the same bytes."""
+    import serial
+
+    _require("qemu-m3")
+    blob, xs, want = _case("kws")
+    with board("qemu-m3") as port:
+        send_bytes(port, "blob", blob)
+        send_bytes(port, "x", xs[0].tobytes())
+        mpremote(port, "exec", "import tinyml; net = tinyml.load(blob); n = 0")
+        with serial.Serial(port, 115200, timeout=10) as s:
+            s.write(b"\r\x02")  # leave mpremote's raw REPL for the friendly one
+            time.sleep(1)
+            s.reset_input_buffer()
+            s.write(b"\r")
+            s.read_until(b">>> ")
+            s.write(b"while True: n += 1; r = net.predict_raw(x)\r\r")
+            time.sleep(3)
+            s.write(b"\x03")
+            text = s.read_until(b">>> ").decode(errors="replace")
+            assert "KeyboardInterrupt" in text, text
+            s.write(b"print(n > 0, net.predict_raw(x).hex())\r")
+            text = s.read_until(b">>> ").decode(errors="replace")
+        assert f"True {want[0]}" in text, text

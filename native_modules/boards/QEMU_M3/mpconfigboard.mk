@@ -18,3 +18,6 @@ MPY_CROSS_FLAGS += -march=armv7m
 MICROPY_HEAP_SIZE = 1048576
 MICROPY_VFS_LFS2 = 1
 SRC_C += $(BOARD_DIR)/../board_common.c
+# Ctrl-C while Python runs (board_common.c).
+CFLAGS += -DMICROPY_VM_HOOK_LOOP="{ void tml_board_poll(void); tml_board_poll(); }"
+LDFLAGS += -Wl,--wrap=uart_rx_chr
