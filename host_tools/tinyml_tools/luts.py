@@ -26,7 +26,7 @@ def _table(values: np.ndarray) -> np.ndarray:
 def requantize(s_in: float, zp_in: int, s_out: float, zp_out: int, rounding: str) -> np.ndarray:
     """QUANTIZE int8 -> int8: MBQM(q - zp_in) with the double-precision ratio of the scales."""
     m, sh = quantize_multiplier(float(s_in) / float(s_out), rounding)
-    return _table(fp.mbqm(INPUTS - zp_in, m, sh, rounding) + zp_out)
+    return _table(fp.wrap32(fp.mbqm(INPUTS - zp_in, m, sh, rounding) + zp_out))
 
 
 def relu(kind: str, s_in: float, zp_in: int, s_out: float, zp_out: int,
@@ -39,7 +39,7 @@ def relu(kind: str, s_in: float, zp_in: int, s_out: float, zp_out: int,
 
     lo = max(-128, q(-1.0 if kind == "RELU_N1_TO_1" else 0.0))
     hi = 127 if kind == "RELU" else min(127, q(1.0 if kind == "RELU_N1_TO_1" else 6.0))
-    y = fp.mbqm(INPUTS - zp_in, m, sh, rounding) + zp_out
+    y = fp.wrap32(fp.mbqm(INPUTS - zp_in, m, sh, rounding) + zp_out)
     return _table(np.clip(y, lo, hi))
 
 
@@ -60,7 +60,7 @@ def leaky_relu(alpha: float, s_in: float, zp_in: int, s_out: float, zp_out: int,
         neg = -fp.mbqm(v, -m_a, s_a, rounding)
     else:
         neg = fp.mbqm(v, m_a, s_a, rounding)
-    return _table(np.where(v >= 0, fp.mbqm(v, m_id, s_id, rounding), neg) + zp_out)
+    return _table(fp.wrap32(np.where(v >= 0, fp.mbqm(v, m_id, s_id, rounding), neg) + zp_out))
 
 
 def _float_lut(fn: object, s_in: float, zp_in: int, s_out: float, zp_out: int) -> np.ndarray:

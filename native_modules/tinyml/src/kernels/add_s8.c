@@ -15,7 +15,7 @@ int tml_add_s8(const tml_add_params_t *p, const tml_bcast_t *b, const int8_t *x,
         const int32_t rb = tml_requantize(sb, p->input2_mult, p->input2_shift, p->rounding);
         const int32_t sum = p->subtract ? ra - rb : ra + rb;
         int32_t v = tml_requantize(sum, p->output_mult, p->output_shift, p->rounding);
-        v += p->output_offset;
+        v = tml_wrap_add(v, p->output_offset);
         out[o] = (int8_t)tml_clamp(v, p->act_min, p->act_max);
     });
     return 0;

@@ -148,7 +148,7 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
                         acc += bias[c];
                     }
                     acc = tml_requantize(acc, q->mult[c], q->shift[c], q->rounding);
-                    acc += p->output_offset;
+                    acc = tml_wrap_add(acc, p->output_offset);
                     out_b[((int64_t)oy * out_w + ox) * ch + c] =
                         (int8_t)tml_clamp(acc, p->act_min, p->act_max);
                 }

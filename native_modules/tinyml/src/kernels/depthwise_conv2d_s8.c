@@ -42,7 +42,7 @@ int tml_depthwise_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
                             acc += bias[oc];
                         }
                         acc = tml_requantize(acc, q->mult[oc], q->shift[oc], q->rounding);
-                        acc += p->output_offset;
+                        acc = tml_wrap_add(acc, p->output_offset);
                         out[((int64_t)(b * out_h + oy) * out_w + ox) * out_c + oc] =
                             (int8_t)tml_clamp(acc, p->act_min, p->act_max);
                     }

@@ -83,6 +83,13 @@ static inline int32_t tml_requantize_gt1(int32_t x, int32_t mult, int32_t left_s
     return tml_srdhm((int32_t)((uint32_t)x << left_shift), mult);
 }
 
+/* a + b wrapping modulo 2^32, as the reference kernels' int32 addition of the output offset
+ * behaves on every target when a saturated requantization meets a positive offset (signed
+ * overflow is undefined in C; found by fuzzing). */
+static inline int32_t tml_wrap_add(int32_t a, int32_t b) {
+    return (int32_t)((uint32_t)a + (uint32_t)b);
+}
+
 static inline int32_t tml_clamp(int32_t x, int32_t lo, int32_t hi) {
     return x < lo ? lo : (x > hi ? hi : x);
 }

@@ -16,7 +16,7 @@ int tml_prelu_s8(const tml_prelu_params_t *p, const tml_bcast_t *b, const int8_t
             const int32_t a = p->alpha_offset + alpha[ib];
             r = tml_requantize(v * a, p->mult_neg, p->shift_neg, p->rounding);
         }
-        out[o] = (int8_t)tml_clamp(r + p->output_offset, -128, 127);
+        out[o] = (int8_t)tml_clamp(tml_wrap_add(r, p->output_offset), -128, 127);
     });
     return 0;
 }
