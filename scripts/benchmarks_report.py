@@ -24,7 +24,7 @@ from tinyml_tools.convert import convert_model  # noqa: E402
 from tinyml_tools.inspect_blob import describe  # noqa: E402
 
 BOARDS = ["unix", *EMULATED]
-ARCHS = ["x64", "armv6m", "armv7m", "armv7emsp", "rv32imc"]
+ARCHS = ["x64", "armv6m", "armv7m", "armv7emsp", "rv32imc", "xtensa"]
 
 
 def text_size(mpy_dir: Path) -> str:

@@ -9,7 +9,7 @@
 #   5. build/natmod/x64/tinyml.mpy: the same C core as a native module, and
 #      build/unix-stock/micropython, a unix port without tinyml to load it into; the x64 module
 #      once more without floats (as armv6m is built), and the MCU modules
-#      build/natmod/{armv6m,armv7m,armv7emsp,rv32imc}/tinyml.mpy
+#      build/natmod/{armv6m,armv7m,armv7emsp,rv32imc,xtensa}/tinyml.mpy
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -22,7 +22,8 @@ quiet() { grep -v '^makeversionhdr.py: Warning' || true; }
 need=()
 for p in gcc make libffi-dev pkg-config python3-venv xz-utils valgrind \
          gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf \
-         picolibc-riscv64-unknown-elf qemu-system-arm qemu-system-misc clang; do
+         picolibc-riscv64-unknown-elf gcc-xtensa-lx106 \
+         picolibc-xtensa-lx106-elf qemu-system-arm qemu-system-misc clang; do
     dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -89,7 +90,7 @@ natmod() { make -s -C native_modules/micropython MPY_DIR="$MP" PYTHON="$ROOT/.ve
     "$@" >/dev/null; }
 natmod ARCH=x64
 natmod ARCH=x64 OUT=../../build/natmod/x64-nofloat TML_CFLAGS=-DTML_HAS_FLOAT=0
-for arch in armv6m armv7m armv7emsp rv32imc; do
+for arch in armv6m armv7m armv7emsp rv32imc xtensa; do
     natmod ARCH="$arch"
 done
 # 6. Firmware for the emulated boards (native_modules/boards/): the qemu port with tinyml

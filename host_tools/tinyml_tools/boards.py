@@ -162,7 +162,8 @@ def run_local(board: str, script: Path, files: dict[str, bytes] | None = None) -
 
 # MicroPython's native architecture numbers (sys.implementation._mpy >> 10; .mpy header byte 2
 # >> 2) and the native module folder built for each.
-NATMOD_ARCHS = {2: "x64", 4: "armv6m", 5: "armv7m", 7: "armv7emsp", 11: "rv32imc"}
+NATMOD_ARCHS = {2: "x64", 4: "armv6m", 5: "armv7m", 7: "armv7emsp", 9: "xtensa",
+                11: "rv32imc"}
 _THUMB = (4, 5, 6, 7, 8)  # armv6m ... armv7emdp: a lower Thumb module loads on a higher core
 MPY_VERSION = (6, 3)  # .mpy version and sub-version the modules are built for (MicroPython 1.25)
 
