@@ -82,6 +82,13 @@ class Net:
         self.input_quant = self._in_q[0]
         self.output_quant = self._out_q[0]
         self._n_out = tuple(_count(s) for s in self.output_shapes)
+        self._base_labels = self.labels
+        self._adapter = None
+        self._sha = None
+        self._head_info = model.head()
+        if self._head_info is not None:
+            _, q, z = model.tensor_info(self._head_info[1])
+            self._emb_q = (_f32(q), z)
 
     def __repr__(self):
         return "<Net %s: %d ops, in %s int8, out %s, arena %d B>" % (
@@ -121,13 +128,16 @@ class Net:
 
     def predict(self, x):
         """Run on x; return the dequantized outputs as array('f') (a tuple of them for several
-        outputs)."""
+        outputs). With an adapter (trainer or load_adapter): its class scores."""
+        if self._adapter is not None:
+            return self._adapter.scores(self.embedding(x))
         outs = tuple(array("f", bytes(4 * n)) for n in self._n_out)
         self.predict_into(x, outs[0] if self.n_outputs == 1 else outs)
         return outs[0] if self.n_outputs == 1 else outs
 
     def predict_raw(self, x):
-        """Run on x; return the int8 outputs exactly, as bytes (a tuple for several)."""
+        """Run on x; return the base model's int8 outputs exactly, as bytes (a tuple for
+        several). An adapter does not change them."""
         outs = tuple(bytearray(n) for n in self._n_out)
         self.predict_into(x, outs[0] if self.n_outputs == 1 else outs)
         return bytes(outs[0]) if self.n_outputs == 1 else tuple(bytes(o) for o in outs)
@@ -136,13 +146,63 @@ class Net:
         """Run on x; return (label, score) of the highest value of the first output (label:
         index if unlabelled)."""
         out = self.predict(x)
-        if self.n_outputs > 1:
+        if self.n_outputs > 1 and self._adapter is None:
             out = out[0]
         best = 0
         for i in range(1, len(out)):
             if out[i] > out[best]:
                 best = i
         return (self.labels[best] if self.labels else best), out[best]
+
+
+    # ---- on-device learning (device/tinyml_train.py) ----
+
+    def embedding(self, x):
+        """The int8 embedding of x (the input of the last FULLY_CONNECTED), as a bytearray:
+        runs the model up to that layer only."""
+        h = self._head_info
+        if h is None:
+            raise ValueError("this model records no trainable head")
+        self._set_inputs(x)
+        self._model.invoke(0, h[0])
+        out = bytearray(h[6])
+        self._model.read_tensor(h[1], out)
+        return out
+
+    def trainer(self, mode="head", lr=0.5, momentum=0.0, max_examples=64, ram_budget=None,
+                max_classes=None):
+        """Learn on the board: mode "ncm" (nearest class mean) or "head" (retrain the last
+        layer). See docs/training.md."""
+        from tinyml_train import Trainer
+
+        return Trainer(self, mode, lr, momentum, max_examples, ram_budget, max_classes)
+
+    def _set_adapter(self, adapter):
+        self._adapter = adapter
+        self.labels = tuple(adapter.labels)
+
+    def load_adapter(self, path):
+        """Use an adapter saved by Trainer.save. On any error (ValueError) the model in use
+        stays as it was."""
+        from tinyml_train import load_adapter
+
+        with open(path, "rb") as f:
+            data = f.read()
+        self._set_adapter(load_adapter(self, data))
+
+    def clear_adapter(self):
+        """Back to the base model and its labels."""
+        self._adapter = None
+        self.labels = self._base_labels
+
+    def blob_sha256(self):
+        """SHA-256 of the blob (its header's total size), as an adapter records it."""
+        if self._sha is None:
+            import hashlib
+
+            total = int.from_bytes(bytes(self._blob[8:12]), "little")
+            self._sha = hashlib.sha256(self._blob[:total]).digest()
+        return self._sha
 
 
 def _no_room(src):

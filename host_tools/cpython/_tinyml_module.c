@@ -193,10 +193,68 @@ static PyObject *Model_set_input(ModelObject *self, PyObject *args) {
     return st == TML_OK ? Py_NewRef(Py_None) : raise_status(st, &self->m);
 }
 
-static PyObject *Model_invoke(ModelObject *self, PyObject *unused) {
-    (void)unused;
-    tml_status_t st = tml_model_invoke(&self->m);
+static PyObject *Model_invoke(ModelObject *self, PyObject *args) {
+    long first = 0, end = self->m.n_ops;
+    if (!PyArg_ParseTuple(args, "|ll", &first, &end)) {
+        return NULL;
+    }
+    tml_status_t st = first < 0 || end < 0 ? TML_E_INDEX :
+                      tml_model_invoke_range(&self->m, (uint32_t)first, (uint32_t)end);
     return st == TML_OK ? Py_NewRef(Py_None) : raise_status(st, &self->m);
+}
+
+static int any_tensor(ModelObject *self, PyObject *arg, tml_tensor_t *t) {
+    long i = PyLong_AsLong(arg);
+    if (i == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (i < 0 || tml_model_tensor(&self->m, (uint32_t)i, t) != TML_OK) {
+        PyErr_SetString(PyExc_IndexError, "tensor index out of range");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *Model_tensor_info(ModelObject *self, PyObject *arg) {
+    tml_tensor_t t;
+    return any_tensor(self, arg, &t) ? NULL : tensor_info(&t);
+}
+
+static PyObject *Model_read_tensor(ModelObject *self, PyObject *args) {
+    PyObject *index, *out;
+    tml_tensor_t t;
+    Py_buffer b;
+    if (!PyArg_ParseTuple(args, "OO", &index, &out) || any_tensor(self, index, &t)) {
+        return NULL;
+    }
+    if (PyObject_GetBuffer(out, &b, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError, TML_MSG_OUTPUT_TYPE);
+        return NULL;
+    }
+    if (!is_byte_format(&b)) {
+        PyBuffer_Release(&b);
+        PyErr_SetString(PyExc_TypeError, TML_MSG_OUTPUT_TYPE);
+        return NULL;
+    }
+    tml_status_t st = tml_check_length(&self->m, TML_E_OUTPUT_LEN, (uint32_t)b.len, t.size);
+    if (st == TML_OK) {
+        memcpy(b.buf, t.data, t.size);
+    }
+    PyBuffer_Release(&b);
+    return st == TML_OK ? Py_NewRef(Py_None) : raise_status(st, &self->m);
+}
+
+static PyObject *Model_head(ModelObject *self, PyObject *unused) {
+    (void)unused;
+    tml_head_t h;
+    if (tml_model_head(&self->m, &h) != TML_OK) {
+        return Py_NewRef(Py_None);
+    }
+    return Py_BuildValue("(IIIiIIIy#)", (unsigned)h.op, (unsigned)h.embedding,
+                         (unsigned)h.weights, h.bias == 0xFFFFu ? -1 : (int)h.bias,
+                         (unsigned)h.output, (unsigned)h.rows, (unsigned)h.cols,
+                         (const char *)h.scales, (Py_ssize_t)(4 * h.rows));
 }
 
 static PyObject *Model_get_output(ModelObject *self, PyObject *args) {
@@ -267,7 +325,13 @@ static PyMethodDef Model_methods[] = {
     {"input_info", (PyCFunction)Model_input_info, METH_O, "(shape, scale, zero_point)"},
     {"output_info", (PyCFunction)Model_output_info, METH_O, "(shape, scale, zero_point)"},
     {"set_input", (PyCFunction)Model_set_input, METH_VARARGS, "set_input(x, index=0)"},
-    {"invoke", (PyCFunction)Model_invoke, METH_NOARGS, "run the model"},
+    {"invoke", (PyCFunction)Model_invoke, METH_VARARGS,
+     "invoke(first=0, end=n_ops): run operators [first, end)"},
+    {"tensor_info", (PyCFunction)Model_tensor_info, METH_O, "(shape, scale, zero_point)"},
+    {"read_tensor", (PyCFunction)Model_read_tensor, METH_VARARGS,
+     "read_tensor(i, buf): copy tensor i's bytes"},
+    {"head", (PyCFunction)Model_head, METH_NOARGS,
+     "None or (op, embedding, weights, bias, output, rows, cols, scale bytes)"},
     {"get_output", (PyCFunction)Model_get_output, METH_VARARGS, "get_output(out, index=0)"},
     {NULL, NULL, 0, NULL},
 };

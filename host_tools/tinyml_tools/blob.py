@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 MAGIC = b"TMLB"
-VERSION = (1, 0)
+VERSION = (1, 1)
 HEADER_SIZE = 64
 TENSOR_RECORD = 32
 OP_RECORD = 32
@@ -90,6 +90,8 @@ class BOp:
     arrays: list[np.ndarray] = field(default_factory=list)  # int32/int8 arrays named by ArrayRef
     scratch: tuple[int, int] = (0, 0)  # (arena offset, bytes)
     flags: int = 0  # OP_FLAG_*
+    # FULLY_CONNECTED with symmetric weights: real weight[r] = weight_scales[r] * int8
+    weight_scales: tuple[float, ...] = ()
 
 
 @dataclass
@@ -103,10 +105,38 @@ class Blob:
     arena_size: int
     flags: int = 0
     version: tuple[int, int] = VERSION
+    # The trainable head (1.1): (index of the last FULLY_CONNECTED, float32 scale per row)
+    head: tuple[int, tuple[float, ...]] | None = None
 
 
 def _align(n: int, a: int) -> int:
     return (n + a - 1) // a * a
+
+
+META_HEAD = 1  # metadata record tag: the trainable head
+
+
+def find_head(ops: list[BOp], tensors: list[BTensor]) -> tuple[int, tuple[float, ...]] | None:
+    """The model's last FULLY_CONNECTED, if it can be the trainable head: symmetric int8
+    weights (scales recorded) over a batch of one."""
+    for k in range(len(ops) - 1, -1, -1):
+        op = ops[k]
+        if op.kind == "FULLY_CONNECTED":
+            rows, cols = tensors[op.inputs[1]].shape
+            if (not op.weight_scales or tensors[op.inputs[0]].nbytes != cols
+                    or not all(0.0 < s < float("inf") for s in op.weight_scales)):
+                return None
+            scales = op.weight_scales
+            return k, (scales * rows if len(scales) == 1 else scales)
+    return None
+
+
+def _head_bytes(head: tuple[int, tuple[float, ...]] | None) -> bytes:
+    if head is None:
+        return b""
+    k, scales = head
+    payload = struct.pack(f"<HH{len(scales)}f", k, 0, *scales)
+    return struct.pack("<HH", META_HEAD, len(payload)) + payload
 
 
 def _meta_bytes(name: str, labels: list[str]) -> bytes:
@@ -175,7 +205,7 @@ def write_blob(blob: Blob) -> bytes:
             p_off, p_size, *op.scratch,
         )
     io = struct.pack(f"<{len(blob.inputs) + len(blob.outputs)}H", *blob.inputs, *blob.outputs)
-    meta = _meta_bytes(blob.name, blob.labels)
+    meta = _meta_bytes(blob.name, blob.labels) + _head_bytes(blob.head)
 
     t_off = HEADER_SIZE
     o_off = t_off + len(tensors)
@@ -246,5 +276,14 @@ def read_blob(buf: bytes) -> Blob:
         (ln,) = struct.unpack_from("<H", meta, pos)
         labels.append(bytes(meta[pos + 2 : pos + 2 + ln]).decode())
         pos += 2 + ln
+    head = None
+    while pos + 4 <= len(meta):
+        tag, ln = struct.unpack_from("<HH", meta, pos)
+        if tag == 0:
+            break
+        if tag == META_HEAD:
+            (k,) = struct.unpack_from("<H", meta, pos + 4)
+            head = (k, struct.unpack_from(f"<{(ln - 4) // 4}f", meta, pos + 8))
+        pos += 4 + ln
     return Blob(name, labels, tensors, ops, list(io[:n_in]), list(io[n_in:]), arena, flags,
-                (major, minor))
+                (major, minor), head)

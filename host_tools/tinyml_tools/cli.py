@@ -221,6 +221,16 @@ def bench(blob: Path, board: str, as_json: bool) -> None:
                    f"{info['code_bytes']:,} bytes")
 
 
+def _device_file(name: str) -> Path:
+    """A file of the device package, wherever the host package was installed from."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(name.removesuffix(".py"))
+    if spec is None or spec.origin is None:
+        raise click.ClickException(f"{name} not found (reinstall tinyml)")
+    return Path(spec.origin)
+
+
 @main.command()
 @_BOARD
 def install(board: str) -> None:
@@ -238,6 +248,8 @@ def install(board: str) -> None:
             if not mpy.exists():
                 raise BoardError(f"{mpy} missing (run `make setup`)")
             dev.mpremote("cp", str(mpy), ":tinyml.mpy")
+            # On-device learning (net.trainer) is plain Python next to the module.
+            dev.mpremote("cp", str(_device_file("tinyml_train.py")), ":tinyml_train.py")
             out = dev.exec("import tinyml; print(tinyml.__version__)").split()[-1]
     except BoardError as e:
         raise click.ClickException(str(e)) from e

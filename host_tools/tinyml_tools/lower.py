@@ -4,12 +4,21 @@ input). Element-wise and data-movement operators live in lower_elementwise and l
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
 
 from . import quantmath as qm
-from .blob import OP_FLAG_DOUBLE_ROUNDING, OP_FLAG_ROUND_AWAY, ArrayRef, Blob, BOp, BTensor
+from .blob import (
+    OP_FLAG_DOUBLE_ROUNDING,
+    OP_FLAG_ROUND_AWAY,
+    ArrayRef,
+    Blob,
+    BOp,
+    BTensor,
+    find_head,
+)
 from .graph import Graph, Op, Tensor
 from .graph_passes import RewriteError, rewrite
 from .planner import plan
@@ -197,7 +206,8 @@ def fully_connected(lw: Lowering, k: int, op: Op) -> list[BOp]:
                 [lw.tensor(op.outputs[0])],
                 [-in_zp, -w_zp, out_zp, act_min, act_max, ArrayRef(0), ArrayRef(1),
                  1 if per_channel else 0],
-                [np.array(mults, np.int32), np.array(shifts, np.int32)])]
+                [np.array(mults, np.int32), np.array(shifts, np.int32)],
+                weight_scales=tuple(float(np.float32(s)) for s in w.scale) if w_zp == 0 else ())]
 
 
 def pool(lw: Lowering, k: int, op: Op) -> list[BOp]:
@@ -261,6 +271,12 @@ def _check_indices(g: Graph) -> None:
             )
     if any(not 0 <= i < n for i in [*g.inputs, *g.outputs]):
         raise ConversionError("malformed model: input or output index out of range")
+    for t in g.tensors:  # before anything sizes arrays by them
+        if any(d < 0 or d > 0xFFFF for d in t.shape) or math.prod(t.shape) > (1 << 24):
+            raise ConversionError(
+                f"tensor '{t.name}' has shape {list(t.shape)}: beyond tinyml's limits (65535 "
+                "per dimension, 2^24 elements)"
+            )
     for i in g.inputs:
         t = g.tensors[i]
         # A dynamic batch (dimension 0) runs as batch 1; any other dynamic size has no value.
@@ -314,6 +330,11 @@ def lower(g: Graph, name: str, labels: list[str], rounding: str = "tflite",
         for bop in dispatch[op.kind](lw, k, op):
             bop.flags = _FLAGS[lw.rounding]
             ops.append(bop)
+    for bop in ops:  # parameter words are int32 in the blob
+        bad = [w for w in bop.params if isinstance(w, int) and not -(1 << 31) <= w < (1 << 31)]
+        if bad:
+            raise ConversionError(f"{bop.kind}: parameter {bad[0]} out of range (the model's "
+                                  "options are corrupt or unsupported)")
     inputs = [lw.tensor(i) for i in g.inputs]
     outputs = [lw.tensor(i) for i in g.outputs]
     if labels:
@@ -321,4 +342,5 @@ def lower(g: Graph, name: str, labels: list[str], rounding: str = "tflite",
         if len(labels) != n_out:
             raise ConversionError(f"{len(labels)} labels given for {n_out} outputs")
     arena, ops = plan(lw.tensors, ops, inputs, outputs, reuse_memory)
-    return Blob(name, labels, lw.tensors, ops, inputs, outputs, arena)
+    return Blob(name, labels, lw.tensors, ops, inputs, outputs, arena,
+                head=find_head(ops, lw.tensors))

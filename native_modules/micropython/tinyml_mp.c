@@ -10,6 +10,16 @@
  */
 #if MICROPY_ENABLE_DYNRUNTIME
 #include "py/dynruntime.h"
+#if defined(__xtensa__)
+/* On Xtensa a constant index into the qstr table is folded into a literal "table+offset",
+ * which mpy_ld cannot relocate. Hiding the base from the optimiser keeps base + index. */
+static inline const uint16_t *tml_qstr_table(void) {
+    const uint16_t *t = mp_native_qstr_table;
+    __asm__("" : "+r"(t));
+    return t;
+}
+#define mp_native_qstr_table (tml_qstr_table())
+#endif
 #else
 #include "py/runtime.h"
 #include "py/objarray.h"
@@ -204,12 +214,67 @@ static mp_obj_t model_set_input(size_t n_args, const mp_obj_t *args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(model_set_input_obj, 2, 3, model_set_input);
 
-static mp_obj_t model_invoke(mp_obj_t self_in) {
-    tml_mp_model_t *self = MP_OBJ_TO_PTR(self_in);
-    check(tml_model_invoke(&self->m), &self->m);
+/* invoke(first=0, end=operator count): run operators [first, end). */
+static mp_obj_t model_invoke(size_t n_args, const mp_obj_t *args) {
+    tml_mp_model_t *self = MP_OBJ_TO_PTR(args[0]);
+    mp_int_t first = n_args > 1 ? mp_obj_get_int(args[1]) : 0;
+    mp_int_t end = n_args > 2 ? mp_obj_get_int(args[2]) : self->m.n_ops;
+    if (first < 0 || end < 0) {
+        check(TML_E_INDEX, &self->m);
+    }
+    check(tml_model_invoke_range(&self->m, (uint32_t)first, (uint32_t)end), &self->m);
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_1(model_invoke_obj, model_invoke);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(model_invoke_obj, 1, 3, model_invoke);
+
+static void any_tensor(tml_mp_model_t *self, mp_obj_t index, tml_tensor_t *t) {
+    mp_int_t i = mp_obj_get_int(index);
+    if (i < 0 || tml_model_tensor(&self->m, (uint32_t)i, t) != TML_OK) {
+        mp_raise_msg(&mp_type_IndexError, MP_ERROR_TEXT("tensor index out of range"));
+    }
+}
+
+/* tensor_info(i) -> (shape, scale, zero_point) of any tensor */
+static mp_obj_t model_tensor_info(mp_obj_t self_in, mp_obj_t index) {
+    tml_tensor_t t;
+    any_tensor(MP_OBJ_TO_PTR(self_in), index, &t);
+    return tensor_info(&t);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(model_tensor_info_obj, model_tensor_info);
+
+/* read_tensor(i, buf): copy tensor i's bytes (int32 tensors: little-endian words) into a
+ * writable byte buffer of exactly its size. */
+static mp_obj_t model_read_tensor(mp_obj_t self_in, mp_obj_t index, mp_obj_t out) {
+    tml_mp_model_t *self = MP_OBJ_TO_PTR(self_in);
+    tml_tensor_t t;
+    any_tensor(self, index, &t);
+    mp_buffer_info_t b;
+    if (!mp_get_buffer(out, &b, MP_BUFFER_WRITE) || !is_byte_typecode((char)b.typecode)) {
+        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_OUTPUT_TYPE));
+    }
+    check(tml_check_length(&self->m, TML_E_OUTPUT_LEN, b.len, t.size), &self->m);
+    memcpy(b.buf, t.data, t.size);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(model_read_tensor_obj, model_read_tensor);
+
+/* head() -> None, or (op, embedding, weights, bias or -1, output, rows, cols, scale bytes) */
+static mp_obj_t model_head(mp_obj_t self_in) {
+    tml_mp_model_t *self = MP_OBJ_TO_PTR(self_in);
+    tml_head_t h;
+    if (tml_model_head(&self->m, &h) != TML_OK) {
+        return mp_const_none;
+    }
+    mp_obj_t items[8] = {
+        MP_OBJ_NEW_SMALL_INT(h.op), MP_OBJ_NEW_SMALL_INT(h.embedding),
+        MP_OBJ_NEW_SMALL_INT(h.weights),
+        MP_OBJ_NEW_SMALL_INT(h.bias == 0xFFFFu ? -1 : (mp_int_t)h.bias),
+        MP_OBJ_NEW_SMALL_INT(h.output), MP_OBJ_NEW_SMALL_INT(h.rows),
+        MP_OBJ_NEW_SMALL_INT(h.cols), mp_obj_new_bytes(h.scales, 4 * h.rows),
+    };
+    return mp_obj_new_tuple(8, items);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(model_head_obj, model_head);
 
 /* get_output(out, i=0): a bytearray/array('b') receives the raw int8 bytes, array('f') the
  * dequantized values. No allocation. */
@@ -248,7 +313,10 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(model_get_output_obj, 2, 3, model_get
     X(MP_QSTR_output_info, model_output_info_obj) \
     X(MP_QSTR_set_input, model_set_input_obj)     \
     X(MP_QSTR_invoke, model_invoke_obj)           \
-    X(MP_QSTR_get_output, model_get_output_obj)
+    X(MP_QSTR_get_output, model_get_output_obj)   \
+    X(MP_QSTR_tensor_info, model_tensor_info_obj) \
+    X(MP_QSTR_read_tensor, model_read_tensor_obj) \
+    X(MP_QSTR_head, model_head_obj)
 
 #if MICROPY_ENABLE_DYNRUNTIME
 /* ---- native .mpy registration ---- */

@@ -25,7 +25,7 @@ def files() -> dict[str, bytes]:
     bad_magic = bytearray(blob)
     bad_magic[0:4] = b"TFL3"
     bad_version = bytearray(blob)
-    struct.pack_into("<H", bad_version, 4, 2)
+    struct.pack_into("<HH", bad_version, 4, 2, 0)  # version 2.0
     bad_crc = bytearray(blob)
     bad_crc[-1] ^= 0x55
     # A stride of 0 in the first convolution, with a valid CRC: only the validator can catch it.

@@ -81,6 +81,7 @@ def test_pick_natmod() -> None:
     assert pick_natmod(mpy(6)) == "armv7m"  # armv7em without FPU support in the ABI
     assert pick_natmod(mpy(8)) == "armv7emsp"  # armv7emdp (e.g. STM32H7) takes the sp module
     assert pick_natmod(mpy(11)) == "rv32imc"
+    assert pick_natmod(mpy(9)) == "xtensa"  # ESP8266
     with pytest.raises(BoardError, match=r"no tinyml native module .* \(number 10\)"):
         pick_natmod(mpy(10))  # xtensawin (ESP32)
     with pytest.raises(BoardError, match="loads .mpy 5.0; tinyml's native modules are 6.3"):
@@ -103,3 +104,21 @@ def test_mip_package_installs_the_module() -> None:
         out = dev.exec("import sys; sys.path.append('/ram/lib'); import tinyml; "
                        "print(tinyml.__version__, 'Model' in dir(tinyml))")
     assert out.split() == ["0.1.0", "True"]
+
+
+def test_every_native_module_is_built_for_its_architecture() -> None:
+    """Each build/natmod/<arch>/tinyml.mpy: .mpy 6.3 for that architecture, and MicroPython's
+    own mpy-tool parses it whole (qstrs, bytecode of the device API, native code with its
+    relocations). The xtensa (ESP8266) module is checked only this way: QEMU has no ESP8266."""
+    from tinyml_tools.boards import MPY_VERSION, NATMOD_ARCHS
+
+    mp = subprocess.run([str(ROOT / "scripts/micropython-source.sh")], capture_output=True,
+                        text=True, check=True).stdout.strip()
+    for number, arch in NATMOD_ARCHS.items():
+        f = ROOT / f"build/natmod/{arch}/tinyml.mpy"
+        head = f.read_bytes()[:3]
+        assert head[:2] == b"M\x06" and head[2] == (number << 2 | MPY_VERSION[1]), (arch, head)
+        p = subprocess.run([sys.executable, f"{mp}/tools/mpy-tool.py", "-d", str(f)],
+                           capture_output=True, text=True)
+        assert p.returncode == 0, (arch, p.stderr[-500:])
+        assert "\n    _tinyml\n" in p.stdout and "\n    predict\n" in p.stdout, arch

@@ -67,3 +67,38 @@ def test_misaligned_blob_is_rejected() -> None:
     buf[1:] = BLOB
     with pytest.raises(ValueError, match="buffer not 4-byte aligned"):
         tinyml.load(memoryview(buf)[1:])
+
+
+def test_trainable_head_record() -> None:
+    """Blob 1.1's head record (after the labels): the loader checks it against the operator it
+    names; an unknown record tag is skipped."""
+    from tinyml_tools.blob import read_blob
+
+    blob = read_blob(BLOB)
+    assert blob.version == (1, 1) and blob.head is not None
+    k, scales = blob.head
+    assert blob.ops[k].kind == "FULLY_CONNECTED" and len(scales) == 12
+    assert tinyml.load(BLOB)._model.head()[:7] == (11, 29, 30, 31, 32, 12, 64)
+    meta_off, meta_size = struct.unpack_from("<II", BLOB, 44)
+    rec = meta_off + meta_size - (8 + 4 * 12)  # the record closes the metadata
+    assert struct.unpack_from("<HHHH", BLOB, rec) == (1, 4 + 4 * 12, 11, 0)
+
+    def patched(fmt: str, off: int, *v: float) -> bytes:
+        b = bytearray(BLOB)
+        struct.pack_into(fmt, b, rec + off, *v)
+        return recrc(b)
+
+    for fmt, off, value in [("<H", 4, 0),  # operator 0 is a CONV_2D
+                            ("<H", 4, 13),  # no operator 13
+                            ("<H", 2, 4 + 4 * 11),  # one scale short
+                            ("<H", 2, 4 + 4 * 13),  # runs past the metadata
+                            ("<H", 6, 1),  # reserved
+                            ("<f", 8, float("nan")),
+                            ("<f", 12, 0.0),
+                            ("<f", 16, -0.5)]:
+        with pytest.raises(ValueError, match=r"^invalid metadata$"):
+            tinyml.load(patched(fmt, off, value))
+    unknown = tinyml.load(patched("<H", 0, 7))  # a later minor version's record
+    assert unknown._model.head() is None
+    with pytest.raises(ValueError, match="^this model records no trainable head$"):
+        unknown.embedding(bytes(490))

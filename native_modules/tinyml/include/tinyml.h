@@ -20,7 +20,7 @@
 #include "tml_kernels.h"
 
 #define TML_VERSION_MAJOR 1
-#define TML_VERSION_MINOR 0
+#define TML_VERSION_MINOR 1
 
 typedef enum {
     TML_OK = 0,
@@ -104,6 +104,7 @@ typedef struct {
     uint32_t data_size;
     const uint8_t *meta;
     uint32_t meta_size;
+    const uint8_t *head;     /* the trainable-head record in the metadata (1.1), or NULL */
     /* Details of the last error, for tml_format_error. */
     int32_t err_item;        /* index of the tensor or op at fault, else -1 */
     uint8_t err_kind;        /* TML_ITEM_TENSOR or TML_ITEM_OP when err_item >= 0 */
@@ -130,6 +131,27 @@ tml_status_t tml_model_set_arena(tml_model_t *m, void *arena, size_t arena_len);
 
 /* Run every operator in order. Inputs must have been written into the input tensors. */
 tml_status_t tml_model_invoke(tml_model_t *m);
+
+/* Run operators [first, end) only (first <= end <= operator count): a prefix computes an
+ * intermediate tensor, e.g. the embedding the trainable head reads. */
+tml_status_t tml_model_invoke_range(tml_model_t *m, uint32_t first, uint32_t end);
+
+/* The trainable head (blob 1.1, optional): the model's last FULLY_CONNECTED, which the
+ * converter records so that on-device learning can find the embedding and the real-valued
+ * weights. real weight[r][c] = scale[r] * int8 weight[r][c]; real bias[r] = scale[r] *
+ * embedding scale * int32 bias[r]. Validated at load. */
+typedef struct {
+    uint32_t op;           /* operator index */
+    uint32_t embedding;    /* its input: int8 arena tensor of cols elements */
+    uint32_t weights;      /* int8 constant [rows, cols] */
+    uint32_t bias;         /* int32 constant [rows], or 0xFFFF when the layer has none */
+    uint32_t output;       /* its output: int8 arena tensor of rows elements */
+    uint32_t rows, cols;
+    const uint8_t *scales; /* rows little-endian IEEE float32 bits, each finite and > 0 */
+} tml_head_t;
+
+/* TML_E_INDEX when the blob records no head. */
+tml_status_t tml_model_head(const tml_model_t *m, tml_head_t *h);
 
 tml_status_t tml_model_input(const tml_model_t *m, uint32_t index, tml_tensor_t *t);
 tml_status_t tml_model_output(const tml_model_t *m, uint32_t index, tml_tensor_t *t);

@@ -158,6 +158,43 @@ static int is_act(const tinfo_t *t) {
     return t->dtype == TML_DTYPE_INT8 && t->loc == TML_LOC_ARENA;
 }
 
+/* The trainable-head record (tag 1): u16 operator index, u16 reserved 0, f32 scale per row.
+ * The operator must be a FULLY_CONNECTED over a batch of one with int8 weights [rows, cols]
+ * and, if any, an int32 bias of rows values. */
+static tml_status_t check_head(tml_model_t *m, const uint8_t *p, uint32_t len) {
+    if (len < 4 || tml_rd16(p + 2) != 0) {
+        return TML_E_META;
+    }
+    const uint32_t k = tml_rd16(p);
+    if (k >= m->n_ops) {
+        return TML_E_META;
+    }
+    const uint8_t *rec = m->ops + (size_t)k * TML_OP_RECORD;
+    if (rec[O_KIND] != TML_OP_FULLY_CONNECTED) {
+        return TML_E_META;
+    }
+    tinfo_t x, w, y;
+    tinfo(m, tml_rd16(rec + O_INPUTS), &x);
+    tinfo(m, tml_rd16(rec + O_INPUTS + 2), &w);
+    tinfo(m, tml_rd16(rec + O_OUTPUTS), &y);
+    const uint32_t rows = (uint32_t)w.d[0], cols = (uint32_t)w.d[1];
+    /* The op check already established int8 weights of rank 2 and the shapes' agreement. */
+    const uint8_t *params = m->data + tml_rd32(rec + O_PARAMS_OFF);
+    if (x.loc != TML_LOC_ARENA || x.size != cols || y.size != rows || len != 4u + 4u * rows ||
+        tml_rdi32(params + 4 * P_FC_FILTER_OFFSET) != 0) {
+        return TML_E_META;  /* a batch of one, symmetric weights */
+    }
+    for (uint32_t r = 0; r < rows; r++) {
+        const uint32_t bits = tml_rd32(p + 4 + 4 * r);
+        const uint32_t exponent = (bits >> 23) & 0xffu;
+        if ((bits >> 31) != 0 || exponent == 0 || exponent == 0xffu) {
+            return TML_E_META;  /* negative, zero, subnormal, infinite or NaN */
+        }
+    }
+    m->head = p;
+    return TML_OK;
+}
+
 static tml_status_t check_meta(tml_model_t *m) {
     const uint8_t *p = m->meta;
     uint32_t pos = 0;
@@ -186,6 +223,43 @@ static tml_status_t check_meta(tml_model_t *m) {
         }
         pos += len;
     }
+    /* Records (1.1): u16 tag, u16 length, payload. Tag 0 (padding) ends them; unknown tags
+     * are skipped, so a newer minor version can add more. */
+    while (in_range(pos, 4, m->meta_size)) {
+        const uint32_t tag = tml_rd16(p + pos), len = tml_rd16(p + pos + 2);
+        pos += 4;
+        if (tag == 0) {
+            break;
+        }
+        if (!in_range(pos, len, m->meta_size)) {
+            return TML_E_META;
+        }
+        if (tag == 1) {
+            tml_status_t st = check_head(m, p + pos, len);
+            if (st != TML_OK) {
+                return st;
+            }
+        }
+        pos += len;
+    }
+    return TML_OK;
+}
+
+tml_status_t tml_model_head(const tml_model_t *m, tml_head_t *h) {
+    if (m->head == NULL) {
+        return TML_E_INDEX;
+    }
+    const uint8_t *rec = m->ops + (size_t)tml_rd16(m->head) * TML_OP_RECORD;
+    tinfo_t w;
+    h->op = tml_rd16(m->head);
+    h->embedding = tml_rd16(rec + O_INPUTS);
+    h->weights = tml_rd16(rec + O_INPUTS + 2);
+    h->bias = rec[O_N_IN] > 2 ? tml_rd16(rec + O_INPUTS + 4) : TML_NONE;
+    h->output = tml_rd16(rec + O_OUTPUTS);
+    tinfo(m, h->weights, &w);
+    h->rows = (uint32_t)w.d[0];
+    h->cols = (uint32_t)w.d[1];
+    h->scales = m->head + 4;
     return TML_OK;
 }
 

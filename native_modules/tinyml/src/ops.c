@@ -179,11 +179,18 @@ tml_status_t tml_op_check(const tml_model_t *m, uint32_t k) {
 }
 
 tml_status_t tml_model_invoke(tml_model_t *m) {
+    return tml_model_invoke_range(m, 0, m->n_ops);
+}
+
+tml_status_t tml_model_invoke_range(tml_model_t *m, uint32_t first, uint32_t end) {
     tml_op_ctx_t c;
     if (m->arena == NULL) {
         return TML_E_NO_ARENA;
     }
-    for (uint32_t k = 0; k < m->n_ops; k++) {
+    if (first > end || end > m->n_ops) {
+        return TML_E_INDEX;
+    }
+    for (uint32_t k = first; k < end; k++) {
         const uint8_t *rec = m->ops + (size_t)k * TML_OP_RECORD;
         load_ctx(m, rec, &c);
         if (op_def(c.kind)->eval(&c) != 0) {

@@ -1,0 +1,624 @@
+"""On-device learning for tinyml: teach a deployed int8 model new classes, on the board.
+
+    tr = net.trainer(mode="head")      # or "ncm"
+    tr.add_class("wave")
+    tr.add_example(x, "wave")          # one forward pass up to the embedding, cached
+    tr.fit(epochs=30)                  # no backbone pass: trains on the cached embeddings
+    net.classify(x)                    # now over the grown label set
+    tr.save("kws.adapter")             # atomic; the base blob is never written
+
+The embedding is the input of the model's last FULLY_CONNECTED, which the converter records in
+the blob (its "trainable head"). Runs the same on MicroPython (firmware, .mpy) and on CPython
+(the host simulator); host_tools/tinyml_tools/train_ref.py is the NumPy reference of the same
+arithmetic, in the same order.
+"""
+
+import math
+from array import array
+
+MAGIC = b"TMLA"
+VERSION = 1
+MODES = {"ncm": 1, "head": 2}
+_HEADER = 44  # magic, version, mode, reserved, SHA-256 of the base blob, payload length
+
+
+def _round_away(v):
+    t = int(v)
+    f = v - t
+    return t + 1 if f >= 0.5 else (t - 1 if f <= -0.5 else t)
+
+
+def _zeros(typecode, n, size):
+    return array(typecode, bytes(n * size))
+
+
+def _crc32(data, crc=0):
+    import binascii
+
+    return binascii.crc32(data, crc) & 0xFFFFFFFF
+
+
+def _sync():
+    try:
+        import os
+
+        os.sync()
+    except (ImportError, AttributeError, OSError):
+        pass  # ports without os.sync: flush and close are all there is
+
+
+def atomic_write(path, data, fault=None):
+    """Write data to path so that path holds either its old contents or all of data, never a
+    mix: temporary file, flush, sync, read back and compare, then rename over path.
+    fault(step) is called before each step (fault injection in tests)."""
+    import os
+
+    tmp = path + ".tmp"
+    step = fault or (lambda name: None)
+    step("open")
+    with open(tmp, "wb") as f:
+        for i in range(0, len(data), 512):
+            step("write")
+            f.write(data[i:i + 512])
+        step("flush")
+        f.flush()
+    step("sync")
+    _sync()
+    step("verify")
+    with open(tmp, "rb") as f:
+        if f.read() != data:
+            raise OSError("adapter file did not read back as written")
+    step("rename")
+    os.rename(tmp, path)
+    step("renamed")
+    _sync()
+
+
+class Trainer:
+    """Learns on top of a Net: see the module doc. Also the form a loaded adapter takes."""
+
+    def __init__(self, net, mode="head", lr=0.5, momentum=0.0, max_examples=64,
+                 ram_budget=None, max_classes=None):
+        if mode in ("bias", "sparse"):
+            raise NotImplementedError("mode %r is not available yet; use 'ncm' or 'head'" % mode)
+        if mode not in MODES:
+            raise ValueError("mode must be 'ncm' or 'head', got %r" % (mode,))
+        head = net._head_info
+        if head is None:
+            raise ValueError("this model records no trainable head: its last layer must be a "
+                             "FULLY_CONNECTED with int8 weights (convert it with tinyml 0.1+)")
+        self.net = net
+        self.mode = mode
+        self.lr = lr
+        self.momentum = momentum
+        (self._op, self._emb, w_t, b_t, _out, self.rows, self.dim, scales) = head
+        self._emb_scale, self._emb_zp = net._emb_q
+        self._has_bias = b_t >= 0
+        self.max_classes = max_classes if max_classes is not None else self.rows + 3
+        if not self.rows <= self.max_classes <= 255:
+            raise ValueError("max_classes must be between %d and 255" % self.rows)
+        self.max_examples = max_examples if mode == "head" else 0
+        if mode == "head" and not 1 <= max_examples <= 65535:
+            raise ValueError("max_examples must be between 1 and 65535")
+        need = self.ram_needed()
+        _check_room(need, ram_budget)
+        base = net._base_labels
+        self.labels = list(base) if base else [str(i) for i in range(self.rows)]
+        self._wq = bytearray(self.rows * self.dim)  # int8 weights, read from the blob
+        net._model.read_tensor(w_t, self._wq)
+        self._mem = 2 * self.max_classes  # _fresh and _seen, below
+        self._scales = _unpack_f32(scales, self.rows)
+        self._bias_q = None
+        if b_t >= 0:
+            raw = bytearray(4 * self.rows)
+            net._model.read_tensor(b_t, raw)
+            self._bias_q = array("i", raw)
+        if mode == "ncm":  # kept for the model's own logits; head mode folds them into _w
+            self._mem += self.rows * (self.dim + 4 + (4 if b_t >= 0 else 0))
+        if mode == "ncm":
+            self._sums = self._alloc("h", self.max_classes * self.dim, 2)
+            self._counts = self._alloc("H", self.max_classes, 2)
+        else:
+            self._w = self._alloc("f", self.max_classes * (self.dim + 1), 4)
+            self._v = self._alloc("f", self.max_classes * (self.dim + 1), 4) if momentum else None
+            self._z = self._alloc("f", self.max_classes, 4)
+            self._thr = self._alloc("f", self.max_classes, 4)
+            self._cache = self._alloc("b", self.max_examples * self.dim, 1)
+            self._cache_y = self._alloc("B", self.max_examples, 1)
+            self._init_head_rows()
+        self._gated = False
+        self._fresh = bytearray(self.max_classes)  # 1: a new class never trained yet
+        self._seen = bytearray(self.max_classes)  # 1: the class has had examples
+        self.n_examples = 0
+        # Bytes copied out of the blob only while setting up (weights above) are not kept:
+        if mode == "head":
+            self._wq = self._scales = self._bias_q = None
+
+    # ---- memory ----
+
+    def ram_needed(self):
+        """Bytes of buffers this trainer allocates (the bound checked before allocating)."""
+        c, d = self.max_classes, self.dim
+        if self.mode == "ncm":
+            return 2 * c * d + 2 * c + self.rows * (d + 4 + (4 if self._has_bias else 0)) + 2 * c
+        w = 4 * c * (d + 1)
+        return (2 * w if self.momentum else w) + 8 * c + self.max_examples * (d + 1) + 2 * c
+
+    def _alloc(self, typecode, n, size):
+        self._mem += n * size
+        return _zeros(typecode, n, size)
+
+    def mem_info(self):
+        """Extra bytes this trainer holds in buffers, exactly (Python object headers aside)."""
+        return self._mem
+
+    # ---- classes and examples ----
+
+    def _class(self, label):
+        if isinstance(label, int):
+            if not 0 <= label < len(self.labels):
+                raise ValueError("label %d out of range (0..%d)" % (label, len(self.labels) - 1))
+            return label
+        for i in range(len(self.labels)):
+            if self.labels[i] == label:
+                return i
+        raise ValueError("unknown label %r: add it with add_class() first" % (label,))
+
+    def add_class(self, name):
+        """A new class; returns its index. Labels grow by one."""
+        name = str(name)
+        if name in self.labels:
+            raise ValueError("class %r exists already" % name)
+        if len(self.labels) >= self.max_classes:
+            raise ValueError("no room for another class (max_classes=%d)" % self.max_classes)
+        self.labels.append(name)
+        cid = len(self.labels) - 1
+        self._fresh[cid] = 1
+        self.net._set_adapter(self)
+        return cid
+
+    def _embed(self, x):
+        return self.net.embedding(x)
+
+    def add_example(self, x, label):
+        """Record one example: one forward pass to the embedding. ncm: the class mean moves;
+        head: the embedding is cached for fit()."""
+        y = self._class(label)
+        q = self._embed(x)
+        self._seen[y] = 1
+        if self.mode == "ncm":
+            if self._counts[y] >= 258:
+                raise ValueError("class %r has the most examples ncm can hold (258)" %
+                                 self.labels[y])
+            e = self._deq(q, 0)
+            n2 = 0.0
+            for c in range(self.dim):
+                n2 += e[c] * e[c]
+            inv = 127 / math.sqrt(n2) if n2 > 0 else 0.0
+            row = y * self.dim
+            for c in range(self.dim):
+                self._sums[row + c] += _round_away(e[c] * inv)
+            self._counts[y] += 1
+        else:
+            if self.n_examples >= self.max_examples:
+                raise ValueError("example cache full (max_examples=%d)" % self.max_examples)
+            base = self.n_examples * self.dim
+            for c in range(self.dim):
+                self._cache[base + c] = _s8(q[c])
+            self._cache_y[self.n_examples] = y
+        self.n_examples += 1
+        self.net._set_adapter(self)
+
+    # ---- ncm ----
+
+    def _ncm_scores(self, q, out):
+        """Cosine similarity of q's unit embedding to each class mean; -1 for classes without
+        examples."""
+        e = self._deq(q, 0)
+        d = self.dim
+        ne = 0.0
+        for c in range(d):
+            ne += e[c] * e[c]
+        for r in range(len(self.labels)):
+            out[r] = -1.0
+            if not self._counts[r]:
+                continue
+            dot = 0.0
+            n2 = 0.0
+            off = r * d
+            for c in range(d):
+                v = self._sums[off + c]
+                dot += e[c] * v
+                n2 += v * v
+            out[r] = dot / (math.sqrt(ne) * math.sqrt(n2)) if n2 > 0 and ne > 0 else 0.0
+        return out
+
+    def _ncm_threshold(self, r):
+        """2R - 1, R being the mean cosine of class r's own examples to their mean (which is
+        |sum of their unit vectors| / count, so the sums alone give it)."""
+        n2 = 0.0
+        off = r * self.dim
+        for c in range(self.dim):
+            v = self._sums[off + c]
+            n2 += v * v
+        return 2 * math.sqrt(n2) / (127 * self._counts[r]) - 1
+
+    def _base_logit(self, r, e):
+        """The model's own logit for class r (< rows) on the dequantized embedding e."""
+        acc = 0
+        off = r * self.dim
+        for c in range(self.dim):
+            acc += _s8(self._wq[off + c]) * e[c]
+        bias = self._bias_q[r] * self._emb_scale if self._bias_q else 0.0
+        return self._scales[r] * (acc + bias)
+
+    # ---- head ----
+
+    def _init_head_rows(self):
+        s_e = self._emb_scale
+        d1 = self.dim + 1
+        for r in range(self.rows):
+            sc = self._scales[r]
+            for c in range(self.dim):
+                self._w[r * d1 + c] = sc * _s8(self._wq[r * self.dim + c])
+            self._w[r * d1 + self.dim] = sc * s_e * self._bias_q[r] if self._bias_q else 0.0
+
+    def _deq(self, q, off):
+        """The dequantized embedding stored at q[off:off + dim], as a list of floats."""
+        s, zp = self._emb_scale, self._emb_zp
+        return [(_s8(q[off + c]) - zp) * s for c in range(self.dim)]
+
+    def _logits(self, e):
+        d1 = self.dim + 1
+        z = self._z
+        for r in range(len(self.labels)):
+            if self._fresh[r]:
+                z[r] = -1e30  # a new class with no examples yet cannot be predicted
+                continue
+            w = r * d1
+            acc = self._w[w + self.dim]
+            for c in range(self.dim):
+                acc += self._w[w + c] * e[c]
+            z[r] = acc
+        return z
+
+    def _imprint(self, r, embeddings):
+        """A new class's first weights: the mean of its embeddings, scaled to the old rows'
+        mean norm; its bias, the old rows' mean bias (weight imprinting)."""
+        d, d1 = self.dim, self.dim + 1
+        mean = [0.0] * d
+        for e in embeddings:
+            for c in range(d):
+                mean[c] += e[c]
+        n2 = 0.0
+        for c in range(d):
+            n2 += mean[c] * mean[c]
+        norms = 0.0
+        bias = 0.0
+        for o in range(self.rows):
+            s = 0.0
+            for c in range(d):
+                s += self._w[o * d1 + c] * self._w[o * d1 + c]
+            norms += math.sqrt(s)
+            bias += self._w[o * d1 + d]
+        k = (norms / self.rows) / math.sqrt(n2) if n2 > 0 else 0.0
+        for c in range(d):
+            self._w[r * d1 + c] = mean[c] * k
+        self._w[r * d1 + d] = bias / self.rows
+        self._fresh[r] = 0
+
+    def _sgd(self, e, y):
+        """One SGD step of softmax cross-entropy on embedding e (floats), label y, with step
+        size lr / (1 + |e|^2); returns the loss before the step. Rows of classes that have
+        had no example stay frozen, so the model's own classes are not forgotten when only new
+        ones are taught."""
+        n = len(self.labels)
+        z = self._logits(e)
+        zmax = z[0]
+        for r in range(1, n):
+            if z[r] > zmax:
+                zmax = z[r]
+        total = 0.0
+        for r in range(n):
+            total += math.exp(z[r] - zmax)
+        loss = math.log(total) - (z[y] - zmax)
+        d, d1 = self.dim, self.dim + 1
+        # Normalised step: lr is the share of the loss gradient's logit change taken per
+        # step, whatever the embedding's scale (stable where plain SGD would diverge).
+        n2 = 1.0
+        for c in range(d):
+            n2 += e[c] * e[c]
+        lr, mom, v = self.lr / n2, self.momentum, self._v
+        for r in range(n):
+            if not self._seen[r]:
+                continue
+            g = math.exp(z[r] - zmax) / total - (1.0 if r == y else 0.0)
+            w = r * d1
+            for c in range(d1):
+                gc = g * (e[c] if c < d else 1.0)
+                if v is not None:
+                    gc = mom * v[w + c] + gc
+                    v[w + c] = gc
+                self._w[w + c] = self._w[w + c] - lr * gc
+        return loss
+
+    def step(self, x, label):
+        """One SGD step on one sample (one forward pass); returns the loss before the step."""
+        if self.mode != "head":
+            raise ValueError("step() trains the head: use add_example() in ncm mode")
+        y = self._class(label)
+        e = self._deq(self._embed(x), 0)
+        self._seen[y] = 1
+        if self._fresh[y]:
+            self._imprint(y, [e])
+        self.net._set_adapter(self)
+        return self._sgd(e, y)
+
+    def fit(self, epochs=30):
+        """Train on the cached examples (head mode; no backbone pass). Returns dict(loss,
+        accuracy) over the cached examples after training. ncm learns in add_example, so
+        there it only reports the count."""
+        n = self.n_examples
+        if self.mode == "ncm":
+            return {"loss": None, "accuracy": None, "examples": n}
+        if n == 0:
+            raise ValueError("no examples: add_example() first")
+        d = self.dim
+        for r in range(len(self.labels)):
+            if self._fresh[r] and self._seen[r]:
+                self._imprint(r, [self._deq(self._cache, i * d) for i in range(n)
+                                  if self._cache_y[i] == r])
+        order = list(range(n))
+        seed = 1
+        for _ in range(epochs):
+            for i in range(n - 1, 0, -1):  # Fisher-Yates with a fixed LCG: reproducible
+                seed = (1103515245 * seed + 12345) & 0x7FFFFFFF
+                j = seed % (i + 1)
+                order[i], order[j] = order[j], order[i]
+            for i in order:
+                self._sgd(self._deq(self._cache, i * d), self._cache_y[i])
+        self._set_gate()
+        loss = 0.0
+        right = 0
+        for i in range(n):
+            e = self._deq(self._cache, i * d)
+            z = self._logits(e)
+            y = self._cache_y[i]
+            loss += _lse(z, len(self.labels)) - z[y]
+            right += _argmax(z, len(self.labels)) == y
+        self.net._set_adapter(self)
+        return {"loss": loss / n, "accuracy": right / n}
+
+    def _set_gate(self):
+        """Open-set gate of head mode, for when some of the model's own classes have had no
+        example: class c is accepted only if its logit beats the best of those classes by at
+        least the smallest margin seen on c's own cached examples."""
+        unseen = self._unseen()
+        self._gated = bool(unseen)
+        if not unseen:
+            return
+        for r in range(len(self.labels)):
+            self._thr[r] = 1e30
+        for i in range(self.n_examples):
+            y = self._cache_y[i]
+            z = self._logits(self._deq(self._cache, i * self.dim))
+            margin = z[y] - max(z[r] for r in unseen)
+            if margin < self._thr[y]:
+                self._thr[y] = margin
+
+    # ---- prediction ----
+
+    def _unseen(self):
+        """The model's own classes that have had no example."""
+        return [r for r in range(self.rows) if not self._seen[r]]
+
+    def scores(self, q):
+        """Class scores for an int8 embedding, a new array('f') of len(labels); the highest
+        wins. head: softmax probabilities. ncm: cosine similarities to the class means.
+
+        While some of the model's own classes have had no example (only new classes were
+        taught), a class that has examples must also pass an open-set gate (docs/training.md);
+        when the best one does not, the model's own head decides among the classes without
+        examples, whose scores are then its probabilities (and -1 for the others)."""
+        n = len(self.labels)
+        out = _zeros("f", n, 4)
+        unseen = self._unseen()
+        if self.mode == "ncm":
+            self._ncm_scores(q, out)
+            if not unseen:
+                return out
+            best = -1
+            for r in range(n):
+                if self._counts[r] and (best < 0 or out[r] > out[best]):
+                    best = r
+            if best >= 0 and out[best] >= self._ncm_threshold(best):
+                return out
+            e = self._deq(q, 0)
+            z = [self._base_logit(r, e) for r in unseen]
+            for r in range(n):
+                out[r] = -1.0
+            p = _softmax(z)
+            for i in range(len(unseen)):
+                out[unseen[i]] = p[i]
+            return out
+        z = self._logits(self._deq(q, 0))
+        if unseen and self._gated:
+            best = -1
+            for r in range(n):
+                if self._seen[r] and (best < 0 or z[r] > z[best]):
+                    best = r
+            top = max(z[r] for r in unseen)
+            if best < 0 or z[best] - top < self._thr[best]:
+                for r in range(n):
+                    if self._seen[r]:
+                        z[r] = -1e30
+        p = _softmax([z[r] for r in range(n)])
+        for r in range(n):
+            out[r] = p[r]
+        return out
+
+    def evaluate(self, xs, labels):
+        """Accuracy (0..1) of the adapted model on inputs xs with labels (ints or names)."""
+        if len(xs) != len(labels):
+            raise ValueError("xs and labels differ in length")
+        right = 0
+        for i in range(len(xs)):
+            s = self.scores(self._embed(xs[i]))
+            right += _argmax(s, len(s)) == self._class(labels[i])
+        return right / len(xs) if xs else 0.0
+
+    # ---- persistence ----
+
+    def _payload(self):
+        out = bytearray()
+        n = len(self.labels)
+        out += _u16(n) + _u16(self.dim) + _u16(self.rows) + _u16(self.max_classes)
+        for s in self.labels:
+            b = s.encode()
+            out += bytes([len(b)]) + b
+        if self.mode == "ncm":
+            out += bytes(self._counts)[:2 * n]
+            out += bytes(self._sums)[:2 * n * self.dim]
+        else:
+            out += bytes(self._w)[:4 * n * (self.dim + 1)]
+            out += bytes(self._seen)[:n]
+            out += bytes([1 if self._gated else 0])
+            out += bytes(self._thr)[:4 * n]
+        return out
+
+    def save(self, path, fault=None):
+        """Save the adapter to path atomically. The base blob is never written."""
+        payload = self._payload()
+        head = bytearray(MAGIC) + _u16(VERSION) + bytes([MODES[self.mode], 0])
+        head += self.net.blob_sha256() + _u32(len(payload))
+        data = head + payload
+        data += _u32(_crc32(data))
+        atomic_write(path, bytes(data), fault)
+        return len(data)
+
+
+def load_adapter(net, data):
+    """Parse adapter bytes for net; returns a Trainer in the saved state. Raises ValueError
+    (and net is left as it was) on any mismatch."""
+    if len(data) < _HEADER + 4 or bytes(data[:4]) != MAGIC:
+        raise ValueError("not a tinyml adapter")
+    version = data[4] | data[5] << 8
+    if version != VERSION:
+        raise ValueError("unsupported adapter version %d (this reader supports %d)" %
+                         (version, VERSION))
+    size = _HEADER + _rd32(data, 40) + 4
+    if len(data) < size:
+        raise ValueError("truncated adapter: %d bytes, expected %d" % (len(data), size))
+    if _crc32(bytes(data[:size - 4])) != _rd32(data, size - 4):
+        raise ValueError("adapter CRC mismatch: file corrupted")
+    if bytes(data[8:40]) != net.blob_sha256():
+        raise ValueError("adapter was trained for another model (SHA-256 of the blob differs)")
+    mode = None
+    for k in MODES:
+        if MODES[k] == data[6]:
+            mode = k
+    if mode is None:
+        raise ValueError("unknown adapter mode %d" % data[6])
+    p = memoryview(data)[_HEADER:size - 4]
+    n, dim, rows, max_classes = _rd16(p, 0), _rd16(p, 2), _rd16(p, 4), _rd16(p, 6)
+    if net._head_info is None or dim != net._head_info[6] or rows != net._head_info[5]:
+        raise ValueError("adapter does not fit this model's head")
+    if not rows <= n <= max_classes <= 255:
+        raise ValueError("invalid adapter payload")
+    pos = 8
+    labels = []
+    for _ in range(n):
+        if pos >= len(p) or pos + 1 + p[pos] > len(p):
+            raise ValueError("invalid adapter payload")
+        ln = p[pos]
+        labels.append(str(bytes(p[pos + 1:pos + 1 + ln]), "utf-8"))
+        pos += 1 + ln
+    rest = 2 * n + 2 * n * dim if mode == "ncm" else 4 * n * (dim + 1) + n + 1 + 4 * n
+    if len(p) - pos != rest:
+        raise ValueError("invalid adapter payload")
+    tr = Trainer(net, mode, max_examples=1, max_classes=max_classes)
+    tr.labels = labels
+    if mode == "ncm":
+        _copy(tr._counts, array("H", bytes(p[pos:pos + 2 * n])))
+        pos += 2 * n
+        _copy(tr._sums, array("h", bytes(p[pos:pos + 2 * n * dim])))
+        for r in range(n):
+            tr._seen[r] = 1 if tr._counts[r] else 0
+    else:
+        k = n * (dim + 1)
+        _copy(tr._w, array("f", bytes(p[pos:pos + 4 * k])))
+        pos += 4 * k
+        for r in range(n):
+            tr._seen[r] = p[pos + r]
+        pos += n
+        tr._gated = p[pos] == 1
+        _copy(tr._thr, array("f", bytes(p[pos + 1:pos + 1 + 4 * n])))
+    for r in range(n):
+        tr._fresh[r] = 0
+    return tr
+
+
+def _copy(dst, src):
+    for i in range(len(src)):
+        dst[i] = src[i]
+
+
+def _check_room(need, budget):
+    if budget is not None and need > budget:
+        raise MemoryError("trainer needs %d bytes, ram_budget is %d" % (need, budget))
+    try:
+        import gc
+
+        gc.collect()
+        free = gc.mem_free()
+    except (ImportError, AttributeError):
+        return  # CPython: no heap limit to check
+    if need > free:
+        raise MemoryError("trainer needs %d bytes, %d available" % (need, free))
+
+
+def _s8(b):
+    return b - 256 if b > 127 else b
+
+
+def _rd16(b, o):
+    return b[o] | b[o + 1] << 8
+
+
+def _rd32(b, o):
+    return b[o] | b[o + 1] << 8 | b[o + 2] << 16 | b[o + 3] << 24
+
+
+def _u16(v):
+    return bytes([v & 0xFF, v >> 8 & 0xFF])
+
+
+def _u32(v):
+    return bytes([v & 0xFF, v >> 8 & 0xFF, v >> 16 & 0xFF, v >> 24 & 0xFF])
+
+
+def _unpack_f32(raw, n):
+    return array("f", bytes(raw[:4 * n]))
+
+
+def _argmax(v, n):
+    best = 0
+    for i in range(1, n):
+        if v[i] > v[best]:
+            best = i
+    return best
+
+
+def _softmax(z):
+    zmax = max(z)
+    ex = [math.exp(v - zmax) for v in z]
+    total = sum(ex)
+    return [v / total for v in ex]
+
+
+def _lse(z, n):
+    zmax = z[_argmax(z, n)]
+    total = 0.0
+    for r in range(n):
+        total += math.exp(z[r] - zmax)
+    return zmax + math.log(total)
