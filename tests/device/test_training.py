@@ -94,3 +94,18 @@ def test_kws_trainer_memory() -> None:
     assert net.trainer(mode="head").mem_info() == 4050 + 65 * 64
     assert net.trainer(mode="head", max_examples=1).mem_info() == 4050 + 65
     assert net.trainer(mode="head", momentum=0.9).mem_info() == 4050 + 3900 + 65 * 64
+
+
+@pytest.mark.parametrize("runtime", ["unix", "natmod"])
+def test_teach_keyword_example(runtime: str, tmp_path: Path) -> None:
+    """examples/teach_keyword.py on the recorded KWS samples, in real MicroPython."""
+    kws = ROOT / "models/kws"
+    out = run_script(runtime, ROOT / "examples/teach_keyword.py", tmp_path,
+                     {n: (kws / n).read_bytes() for n in ("kws.bin", "samples.bin",
+                                                         "samples.txt")})
+    lines = out.strip().split("\n")
+    assert lines[0] == "before: ('unknown', 0.99609375)"
+    assert lines[1] == "taught 13 words; trainer RAM: 2844 bytes"
+    assert "cat      -> cat      1.000" in lines
+    assert lines[-2] == "10/12 right"
+    assert lines[-1].startswith("after reload: ('cat', ")
