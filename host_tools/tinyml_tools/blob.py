@@ -117,13 +117,14 @@ META_HEAD = 1  # metadata record tag: the trainable head
 
 
 def find_head(ops: list[BOp], tensors: list[BTensor]) -> tuple[int, tuple[float, ...]] | None:
-    """The model's last FULLY_CONNECTED, if it can be the trainable head: symmetric int8
-    weights (scales recorded) over a batch of one."""
+    """The model's last FULLY_CONNECTED, if it can be the trainable head of a classifier:
+    symmetric int8 weights (scales recorded), a batch of one, at most 255 classes (a wider
+    layer, e.g. an autoencoder's output, is not recorded: its scales would only cost flash)."""
     for k in range(len(ops) - 1, -1, -1):
         op = ops[k]
         if op.kind == "FULLY_CONNECTED":
             rows, cols = tensors[op.inputs[1]].shape
-            if (not op.weight_scales or tensors[op.inputs[0]].nbytes != cols
+            if (not op.weight_scales or rows > 255 or tensors[op.inputs[0]].nbytes != cols
                     or not all(0.0 < s < float("inf") for s in op.weight_scales)):
                 return None
             scales = op.weight_scales
