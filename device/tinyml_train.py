@@ -15,17 +15,14 @@ arithmetic, in the same order.
 
 import math
 from array import array
+from struct import pack, unpack_from
+
+from tinyml import _round_away
 
 MAGIC = b"TMLA"
 VERSION = 1
 MODES = {"ncm": 1, "head": 2}
 _HEADER = 44  # magic, version, mode, reserved, SHA-256 of the base blob, payload length
-
-
-def _round_away(v):
-    t = int(v)
-    f = v - t
-    return t + 1 if f >= 0.5 else (t - 1 if f <= -0.5 else t)
 
 
 def _zeros(typecode, n, size):
@@ -107,7 +104,7 @@ class Trainer:
         self._wq = bytearray(self.rows * self.dim)  # int8 weights, read from the blob
         net._model.read_tensor(w_t, self._wq)
         self._mem = 2 * self.max_classes  # _fresh and _seen, below
-        self._scales = _unpack_f32(scales, self.rows)
+        self._scales = array("f", scales)
         self._bias_q = None
         if b_t >= 0:
             raw = bytearray(4 * self.rows)
@@ -472,7 +469,7 @@ class Trainer:
     def _payload(self):
         out = bytearray()
         n = len(self.labels)
-        out += _u16(n) + _u16(self.dim) + _u16(self.rows) + _u16(self.max_classes)
+        out += pack("<HHHH", n, self.dim, self.rows, self.max_classes)
         for s in self.labels:
             b = s.encode()
             out += bytes([len(b)]) + b
@@ -489,10 +486,10 @@ class Trainer:
     def save(self, path, fault=None):
         """Save the adapter to path atomically. The base blob is never written."""
         payload = self._payload()
-        head = bytearray(MAGIC) + _u16(VERSION) + bytes([MODES[self.mode], 0])
-        head += self.net.blob_sha256() + _u32(len(payload))
+        head = bytearray(MAGIC) + pack("<HBB", VERSION, MODES[self.mode], 0)
+        head += self.net.blob_sha256() + pack("<I", len(payload))
         data = head + payload
-        data += _u32(_crc32(data))
+        data += pack("<I", _crc32(data))
         atomic_write(path, bytes(data), fault)
         return len(data)
 
@@ -502,14 +499,14 @@ def load_adapter(net, data):
     (and net is left as it was) on any mismatch."""
     if len(data) < _HEADER + 4 or bytes(data[:4]) != MAGIC:
         raise ValueError("not a tinyml adapter")
-    version = data[4] | data[5] << 8
+    version = unpack_from("<H", data, 4)[0]
     if version != VERSION:
         raise ValueError("unsupported adapter version %d (this reader supports %d)" %
                          (version, VERSION))
-    size = _HEADER + _rd32(data, 40) + 4
+    size = _HEADER + unpack_from("<I", data, 40)[0] + 4
     if len(data) < size:
         raise ValueError("truncated adapter: %d bytes, expected %d" % (len(data), size))
-    if _crc32(bytes(data[:size - 4])) != _rd32(data, size - 4):
+    if _crc32(bytes(data[:size - 4])) != unpack_from("<I", data, size - 4)[0]:
         raise ValueError("adapter CRC mismatch: file corrupted")
     if bytes(data[8:40]) != net.blob_sha256():
         raise ValueError("adapter was trained for another model (SHA-256 of the blob differs)")
@@ -520,7 +517,7 @@ def load_adapter(net, data):
     if mode is None:
         raise ValueError("unknown adapter mode %d" % data[6])
     p = memoryview(data)[_HEADER:size - 4]
-    n, dim, rows, max_classes = _rd16(p, 0), _rd16(p, 2), _rd16(p, 4), _rd16(p, 6)
+    n, dim, rows, max_classes = unpack_from("<HHHH", p, 0)
     if net._head_info is None or dim != net._head_info[6] or rows != net._head_info[5]:
         raise ValueError("adapter does not fit this model's head")
     if not rows <= n <= max_classes <= 255:
@@ -579,26 +576,6 @@ def _check_room(need, budget):
 
 def _s8(b):
     return b - 256 if b > 127 else b
-
-
-def _rd16(b, o):
-    return b[o] | b[o + 1] << 8
-
-
-def _rd32(b, o):
-    return b[o] | b[o + 1] << 8 | b[o + 2] << 16 | b[o + 3] << 24
-
-
-def _u16(v):
-    return bytes([v & 0xFF, v >> 8 & 0xFF])
-
-
-def _u32(v):
-    return bytes([v & 0xFF, v >> 8 & 0xFF, v >> 16 & 0xFF, v >> 24 & 0xFF])
-
-
-def _unpack_f32(raw, n):
-    return array("f", bytes(raw[:4 * n]))
 
 
 def _argmax(v, n):

@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT / "tests/conformance"))
 from test_bitexact import MODELS, _samples, reference_run  # noqa: E402
 
 from runtimes import run_script  # noqa: E402
+from tinyml_tools.bench import RUNNER_SCRIPT  # noqa: E402
 from tinyml_tools.convert import convert_model, read_labels  # noqa: E402
 from tinyml_tools.inspect_blob import describe  # noqa: E402
 from tinyml_tools.tflite_reader import read_tflite  # noqa: E402
@@ -93,7 +94,9 @@ def model_row(name: str, path: Path) -> list[str]:
     verdicts = []
     for runtime in ("host", "unix"):
         with tempfile.TemporaryDirectory() as d:
-            out = run_script(runtime, ROOT / "tests/device/run_inputs.py", Path(d),
+            runner = Path(d) / "run_inputs.py"
+            runner.write_text(RUNNER_SCRIPT)
+            out = run_script(runtime, runner, Path(d) / "run",
                              {"model.bin": blob, "inputs.bin": inputs})
         got = [[bytes.fromhex(h) for h in line.split()] for line in out.splitlines()]
         verdicts.append("yes" if got == ref else "**no**")

@@ -47,7 +47,8 @@ while pos < len(xs):
     print(" ".join(o.hex() for o in outs))
 """
 
-_LOCAL_RUN = 'blob = open("model.bin", "rb").read()\nxs = open("inputs.bin", "rb").read()\n' \
+# The same, as a script reading model.bin and inputs.bin (unix runs; the conformance tests).
+RUNNER_SCRIPT = 'blob = open("model.bin", "rb").read()\nxs = open("inputs.bin", "rb").read()\n' \
     + _RUN
 
 
@@ -76,7 +77,7 @@ def device_outputs(board: str, blob: bytes, samples: list[list[bytes]]) -> list[
     if board in LOCAL:
         with tempfile.TemporaryDirectory() as d:
             script = Path(d) / "verify.py"
-            script.write_text(_LOCAL_RUN)
+            script.write_text(RUNNER_SCRIPT)
             out = run_local(board, script, {"model.bin": blob, "inputs.bin": data})
     else:
         with connect(board) as dev:

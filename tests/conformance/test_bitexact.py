@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from runtimes import ROOT, RUNTIMES, run_script
+from tinyml_tools.bench import RUNNER_SCRIPT
 from tinyml_tools.blob import read_blob
 from tinyml_tools.convert import convert_model, read_labels
 from tinyml_tools.reference import _interpreter
@@ -98,8 +99,9 @@ def test_bit_exact(case, runtime: str, tmp_path: Path) -> None:
     name, _, blob, xs, ref = case
     assert len(xs) >= 20
     inputs = b"".join(x.tobytes() for sample in xs for x in sample)
-    out = run_script(runtime, ROOT / "tests/device/run_inputs.py", tmp_path,
-                     {"model.bin": blob, "inputs.bin": inputs})
+    runner = tmp_path / "run_inputs.py"  # the script `tinyml verify` runs on boards
+    runner.write_text(RUNNER_SCRIPT)
+    out = run_script(runtime, runner, tmp_path / "run", {"model.bin": blob, "inputs.bin": inputs})
     got = [[bytes.fromhex(h) for h in line.split()] for line in out.splitlines()]
     assert len(got) == len(ref)
     mismatches = [i for i, (g, r) in enumerate(zip(got, ref, strict=True)) if g != r]

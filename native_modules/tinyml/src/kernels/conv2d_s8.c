@@ -43,9 +43,8 @@ int tml_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
                     if (bias) {
                         acc += bias[oc];
                     }
-                    acc = tml_requantize(acc, q->mult[oc], q->shift[oc], q->rounding);
-                    acc = tml_wrap_add(acc, p->output_offset);
-                    *out++ = (int8_t)tml_clamp(acc, p->act_min, p->act_max);
+                    *out++ = tml_output_stage(acc, q, oc, p->output_offset, p->act_min,
+                                              p->act_max);
                 }
             }
         }

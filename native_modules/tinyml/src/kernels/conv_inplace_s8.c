@@ -147,10 +147,8 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
                     if (bias) {
                         acc += bias[c];
                     }
-                    acc = tml_requantize(acc, q->mult[c], q->shift[c], q->rounding);
-                    acc = tml_wrap_add(acc, p->output_offset);
                     out_b[((int64_t)oy * out_w + ox) * ch + c] =
-                        (int8_t)tml_clamp(acc, p->act_min, p->act_max);
+                        tml_output_stage(acc, q, c, p->output_offset, p->act_min, p->act_max);
                 }
             }
         }

@@ -94,4 +94,13 @@ static inline int32_t tml_clamp(int32_t x, int32_t lo, int32_t hi) {
     return x < lo ? lo : (x > hi ? hi : x);
 }
 
+/* The output stage of the accumulating kernels (convolutions, fully connected): requantize
+ * channel c's accumulator (bias included), add the output zero point, clamp to the fused
+ * activation's range. */
+static inline int8_t tml_output_stage(int32_t acc, const tml_requant_t *q, int32_t c,
+                                      int32_t output_offset, int32_t act_min, int32_t act_max) {
+    acc = tml_requantize(acc, q->mult[c], q->shift[c], q->rounding);
+    return (int8_t)tml_clamp(tml_wrap_add(acc, output_offset), act_min, act_max);
+}
+
 #endif /* TML_FIXEDPOINT_H */

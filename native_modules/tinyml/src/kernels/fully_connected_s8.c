@@ -19,10 +19,9 @@ int tml_fully_connected_s8(const tml_fc_params_t *p, const tml_requant_t *q,
             if (bias) {
                 acc += bias[u];
             }
-            const int32_t c = per_channel ? u : 0;
-            acc = tml_requantize(acc, q->mult[c], q->shift[c], q->rounding);
-            acc = tml_wrap_add(acc, p->output_offset);
-            out[(int64_t)b * units + u] = (int8_t)tml_clamp(acc, p->act_min, p->act_max);
+            out[(int64_t)b * units + u] = tml_output_stage(acc, q, per_channel ? u : 0,
+                                                           p->output_offset, p->act_min,
+                                                           p->act_max);
         }
     }
     return 0;
