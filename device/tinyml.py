@@ -221,10 +221,15 @@ def _no_room(src):
 
 def load(src, arena=None):
     """Load a blob from a path, bytes, bytearray or memoryview (used in place, never copied).
-    arena: optional bytearray for activations, at least Net.arena_size bytes."""
+    A path in ROMFS (/rom/...) is mapped from flash and used in place too; any other file is
+    read into the heap. arena: optional bytearray for activations, at least Net.arena_size
+    bytes."""
     if isinstance(src, str):
         with open(src, "rb") as f:
-            src = f.read()
+            try:
+                src = memoryview(f)  # a ROMFS file is its bytes in flash
+            except TypeError:
+                src = f.read()
     elif not isinstance(src, (bytes, bytearray, memoryview)):
         raise TypeError("src must be a path, bytes, bytearray or memoryview")
     try:

@@ -105,7 +105,7 @@ for b in m3:QEMU_M3 m4:QEMU_M4 m7:QEMU_M7 rv32:QEMU_RV32; do
     extra=(); [ "$core" = rv32 ] && extra=("${RV32[@]}")
     # make does not track flags: a changed board definition rebuilds that board from scratch
     for d in "build/qemu/$core" "build/qemu/$core-stock"; do
-        if [ -f "$d/firmware.elf" ] && [ -n "$(find "$BOARDS/$board" "$BOARDS"/*.c "$BOARDS"/*.ld \
+        if [ -f "$d/firmware.elf" ] && [ -n "$(find "$BOARDS/$board" "$BOARDS"/*.[ch] "$BOARDS"/*.ld \
                 -newer "$d/firmware.elf" 2>/dev/null)" ]; then
             rm -rf "$d"
         fi

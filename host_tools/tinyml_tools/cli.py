@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -13,6 +14,9 @@ from rich.table import Table
 from .blob import BlobFormatError, read_blob
 from .convert import convert_model, read_labels
 from .inspect_blob import BOARD_HEAP, board_fit, describe
+
+if TYPE_CHECKING:
+    from .boards import Device
 from .lower import ROUNDING_MODES, ConversionError
 from .memory_plot import draw_memory
 from .quantize import QuantizeError, is_float_model, load_calibration, quantize
@@ -258,31 +262,67 @@ def install(board: str) -> None:
 
 
 @main.command()
-@click.argument("blob", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("blobs", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_BOARD
-@click.option("--romfs", is_flag=True, help="Into ROMFS (zero-copy from flash).")
-def deploy(blob: Path, board: str, romfs: bool) -> None:
-    """Copy a blob to the board's filesystem and check that it loads there."""
+@click.option("--romfs", is_flag=True,
+              help="Write the blobs as the board's ROMFS image (replacing it): the model is "
+                   "then read in place from flash, only its arena uses RAM.")
+def deploy(blobs: tuple[Path, ...], board: str, romfs: bool) -> None:
+    """Put blobs on a board (file copies, or a ROMFS image) and check that each loads there."""
     from .boards import LOCAL, BoardError, with_filesystem
 
     if board in LOCAL:
         raise click.ClickException(f"{board} reads files from this machine: nothing to deploy")
-    if romfs:
-        raise click.ClickException("--romfs: no tested board has a writable ROMFS partition "
-                                   "yet (docs/boards.md); deploy as a file")
+    names = [b.name for b in blobs]
+    if len(set(names)) != len(names):
+        raise click.ClickException("two blobs with the same file name")
     try:
         with with_filesystem(board) as dev:
-            if board.startswith("qemu-"):  # stock firmware: the module first
+            if romfs:
+                paths = _deploy_romfs(dev, blobs)
+            else:
+                for blob in blobs:
+                    dev.mpremote("cp", str(blob), f":{blob.name}")
+                paths = names
+            if board.startswith("qemu-"):  # stock firmware: the module too
                 from .boards import build_dir, pick_natmod
 
+                if romfs:  # the soft reset emptied the RAM disk
+                    dev.exec("import ramfs; ramfs.mount()")
                 mpy_info = int(dev.exec("import sys; print(sys.implementation._mpy)").split()[-1])
                 arch = pick_natmod(mpy_info)
                 dev.mpremote("cp", str(build_dir() / f"natmod/{arch}/tinyml.mpy"), ":")
-            dev.mpremote("cp", str(blob), f":{blob.name}")
-            out = dev.exec(f"import tinyml; print(repr(tinyml.load({blob.name!r})))").strip()
+            for blob, path in zip(blobs, paths, strict=True):
+                out = dev.exec(_LOAD_REPORT.format(path=path)).strip().splitlines()[-1]
+                click.echo(f"{board}: {blob.name} -> :{path}; {out}")
     except BoardError as e:
         raise click.ClickException(str(e)) from e
-    click.echo(f"{board}: {blob.name} -> :{blob.name}; {out.splitlines()[-1]}")
+
+
+# What a deployed blob costs in RAM once loaded: in place from ROMFS, only the arena.
+_LOAD_REPORT = ("import gc, tinyml; net = None; gc.collect(); free = gc.mem_free(); "
+                "net = tinyml.load({path!r}); gc.collect(); "
+                "print(repr(net) + ', heap used %d B' % (free - gc.mem_free()))")
+
+
+def _deploy_romfs(dev: Device, blobs: tuple[Path, ...]) -> list[str]:
+    """Write the blobs as the board's ROMFS image (files 16-byte aligned, romfs.py) with
+    `mpremote romfs deploy`, soft-reset so the board mounts it, and return their paths."""
+    import tempfile
+
+    from .boards import BoardError
+    from .romfs import build
+
+    image = build({b.name: b.read_bytes() for b in blobs})
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "tinyml.romfs"
+        path.write_bytes(image)
+        dev.mpremote("romfs", "deploy", str(path))
+    listed = dev.mpremote("soft-reset", "exec", "import os; print(os.listdir('/rom'))")
+    if repr([b.name for b in blobs]) not in listed:
+        raise BoardError(f"the board did not mount the ROMFS image at /rom: {listed.strip()}")
+    return [f"/rom/{b.name}" for b in blobs]
 
 
 if __name__ == "__main__":

@@ -110,3 +110,44 @@ def test_ctrl_c_during_inference_leaves_the_board_usable() -> None:
             s.write(b"print(n > 0, net.predict_raw(x).hex())\r")
             text = s.read_until(b">>> ").decode(errors="replace")
         assert f"True {want[0]}" in text, text
+
+
+@pytest.mark.parametrize("name", ["qemu-m4", "qemu-rv32"])
+def test_mpremote_mount_runs_a_model_from_the_host(name: str, tmp_path: Path) -> None:
+    """`mpremote mount` (select.poll on stdin, sys.stdin.buffer, poll timeouts): the board
+    imports a script and reads the model straight from a host folder."""
+    _require(name)
+    blob, xs, want = _case("kws")
+    (tmp_path / "kws.bin").write_bytes(blob)
+    (tmp_path / "xs.bin").write_bytes(xs[:4].tobytes())
+    (tmp_path / "infer.py").write_text(
+        "xs = open('xs.bin', 'rb').read()\nblob = open('kws.bin', 'rb').read()\n"
+        + RUN.format(n=xs.shape[1], m=12))
+    with board(name) as port:
+        out = mpremote(port, "mount", str(tmp_path), "exec", "import infer").splitlines()
+    assert out[0] == f"Local directory {tmp_path} is mounted at /remote"
+    assert out[1:] == want[:4]
+
+
+@pytest.mark.parametrize("name", ["qemu-m3", "qemu-rv32"])
+def test_romfs_model_runs_in_place(name: str, tmp_path: Path) -> None:
+    """`mpremote romfs deploy` of tinyml's image, a soft reset mounts it at /rom, and
+    tinyml.load('/rom/kws.bin') uses the blob in place: the heap holds the arena and the Net,
+    not the 31 KB of weights; the outputs are the host's."""
+    from tinyml_tools.romfs import build
+
+    _require(name)
+    blob, xs, want = _case("kws")
+    (tmp_path / "models.romfs").write_bytes(build({"kws.bin": blob}))
+    with board(name) as port:
+        mpremote(port, "romfs", "deploy", str(tmp_path / "models.romfs"))
+        mpremote(port, "soft-reset")  # mounts /rom; clears the globals, so xs comes after
+        send_bytes(port, "xs", xs.tobytes())
+        used = mpremote(port, "exec", "import gc, tinyml; gc.collect(); free = gc.mem_free(); "
+                        "net = tinyml.load('/rom/kws.bin'); gc.collect(); "
+                        "print(free - gc.mem_free(), net.arena_size)").split()
+        got = mpremote(port, "exec", RUN.replace("tinyml.load(blob)", "net")
+                       .format(n=xs.shape[1], m=12)).split()
+    assert got == want
+    assert int(used[1]) == 8492
+    assert 8492 <= int(used[0]) < 8492 + 2048  # arena and Net objects only

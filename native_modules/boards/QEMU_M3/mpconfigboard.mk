@@ -20,4 +20,6 @@ MICROPY_VFS_LFS2 = 1
 SRC_C += $(BOARD_DIR)/../board_common.c
 # Ctrl-C while Python runs (board_common.c).
 CFLAGS += -DMICROPY_VM_HOOK_LOOP="{ void tml_board_poll(void); tml_board_poll(); }"
-LDFLAGS += -Wl,--wrap=uart_rx_chr
+LDFLAGS += -Wl,--wrap=uart_rx_chr -Wl,--wrap=mp_hal_stdio_poll
+# select, sys.stdin.buffer and ROMFS (mpconfigboard_common.h).
+CFLAGS += -DMP_CONFIGFILE='"$(BOARD_DIR)/../mpconfigboard_common.h"'
