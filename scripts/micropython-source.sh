@@ -2,9 +2,9 @@
 # Print the path of a MicroPython v1.25.0 source tree, obtaining it if needed.
 #
 # Order: $MICROPYTHON_DIR if set; else a cached tree; else the upstream git tag (where the
-# network allows); else Debian's source package through a private apt state whose deb-src list
-# is built from the mirror already configured on this system. The system's apt configuration is
-# never modified. The orig tarball's sha256 is verified.
+# network allows); else Debian's source package through the private apt state of
+# debian-apt.sh (the system's apt configuration is never modified). The orig tarball's sha256
+# is verified.
 set -euo pipefail
 
 MP_VERSION=1.25.0
@@ -31,22 +31,12 @@ if timeout 60 git clone -q --depth 1 --branch "v$MP_VERSION" \
 else
     rm -rf "$DEST.tmp"
     log "upstream git unreachable; using Debian's source package $DEB_VERSION"
-    # The mirror URI this system already uses for Debian packages.
-    mirror=$(apt-get indextargets --format '$(REPO_URI)' 2>/dev/null | grep -v -e security -e updates | grep -m1 /debian/ || true)
-    if [ -z "$mirror" ]; then
-        mirror=$(grep -h -m1 -E '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null \
-                 | grep -v security | head -1 | sed -E 's/^URIs: *//; s/^deb +(\[[^]]*\] +)?//; s/ .*//')
-    fi
-    [ -n "$mirror" ] || { log "no Debian mirror found in the system's apt configuration"; exit 1; }
+    # shellcheck source=debian-apt.sh
+    . "$(dirname "$0")/debian-apt.sh"
+    debian_apt_update
     state=$CACHE/apt-state
-    mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$state/src"
-    printf 'deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s trixie main\n' \
-        "${mirror%/}/" > "$state/sources.list"
-    opts=(-o "Dir::Etc::SourceList=$state/sources.list" -o Dir::Etc::SourceParts=/dev/null
-          -o "Dir::State::Lists=$state/lists" -o "Dir::Cache=$state/cache"
-          -o APT::Sandbox::User=root -qq)
-    apt-get "${opts[@]}" update
-    (cd "$state/src" && apt-get "${opts[@]}" source --download-only "micropython=$DEB_VERSION")
+    mkdir -p "$state/src"
+    (cd "$state/src" && apt-get "${APT[@]}" source --download-only "micropython=$DEB_VERSION")
     echo "$ORIG_SHA256  $state/src/$ORIG" | sha256sum -c --quiet -
     mkdir -p "$DEST.tmp"
     tar -xJf "$state/src/$ORIG" -C "$DEST.tmp" --strip-components=1

@@ -3,7 +3,8 @@
 add_library(usermod_tinyml INTERFACE)
 
 set(TINYML_CORE ${CMAKE_CURRENT_LIST_DIR}/../tinyml)
-file(GLOB TINYML_CORE_SRC ${TINYML_CORE}/src/*.c ${TINYML_CORE}/src/kernels/*.c
+# CONFIGURE_DEPENDS: a source file added to the core is picked up by an existing build folder.
+file(GLOB TINYML_CORE_SRC CONFIGURE_DEPENDS ${TINYML_CORE}/src/*.c ${TINYML_CORE}/src/kernels/*.c
     ${TINYML_CORE}/src/ops/*.c)
 
 target_sources(usermod_tinyml INTERFACE
