@@ -1,12 +1,16 @@
 # tinyml: two commands a user needs.
 #   make demo   set everything up, convert the KWS model, run it in MicroPython
 #   make test   set everything up and run the whole test suite
-.PHONY: demo test setup clean conformance memory benchmarks fuzz fuzz-coverage
+.PHONY: demo test setup clean conformance memory benchmarks fuzz fuzz-coverage firmware-rp2
 
 PY := .venv/bin/python
 
 setup:
 	@scripts/setup.sh
+
+# Raspberry Pi Pico firmware (build/rp2/) and the RP2040 emulator; setup runs it too.
+firmware-rp2:
+	@scripts/build_rp2.sh >/dev/null
 
 demo: setup
 	@mkdir -p build/demo

@@ -219,6 +219,23 @@ def _no_room(src):
     return MemoryError("model needs %d bytes of arena, %d available" % (need, free))
 
 
+def _read(f):
+    """A blob file's bytes; MemoryError naming blob and arena when the heap cannot hold them."""
+    try:
+        return f.read()
+    except MemoryError:
+        pass
+    size = f.seek(0, 2)
+    f.seek(20)
+    arena = int.from_bytes(f.read(4), "little")
+    import gc
+
+    gc.collect()
+    raise MemoryError("model needs %d bytes (blob %d + arena %d), %d available; keep it in "
+                      "flash (ROMFS) to need the arena only"
+                      % (size + arena, size, arena, gc.mem_free()))
+
+
 def load(src, arena=None):
     """Load a blob from a path, bytes, bytearray or memoryview (used in place, never copied).
     A path in ROMFS (/rom/...) is mapped from flash and used in place too; any other file is
@@ -229,7 +246,7 @@ def load(src, arena=None):
             try:
                 src = memoryview(f)  # a ROMFS file is its bytes in flash
             except TypeError:
-                src = f.read()
+                src = _read(f)
     elif not isinstance(src, (bytes, bytearray, memoryview)):
         raise TypeError("src must be a path, bytes, bytearray or memoryview")
     try:

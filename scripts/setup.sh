@@ -23,7 +23,8 @@ need=()
 for p in gcc make libffi-dev pkg-config python3-venv xz-utils valgrind \
          gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf \
          picolibc-riscv64-unknown-elf gcc-xtensa-lx106 \
-         picolibc-xtensa-lx106-elf qemu-system-arm qemu-system-misc clang; do
+         picolibc-xtensa-lx106-elf qemu-system-arm qemu-system-misc clang \
+         cmake g++ nodejs socat; do
     dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -118,5 +119,16 @@ for b in m3:QEMU_M3 m4:QEMU_M4 m7:QEMU_M7 rv32:QEMU_RV32; do
         MPY_LIB_DIR="$LIBDIR" BUILD="$ROOT/build/qemu/$core-stock" "${extra[@]}" \
         FROZEN_MANIFEST="$BOARDS/manifest_stock.py" >/dev/null 2> >(quiet >&2)
 done
+
+# 7. Raspberry Pi Pico firmware (build/rp2/{RPI_PICO,RPI_PICO2,RPI_PICO-stock}/firmware.uf2,
+#    cached by build_rp2.sh itself) and the RP2040 emulator (rp2040js from npm, pinned by
+#    native_modules/boards/rp2040/package-lock.json) that the Pico tests boot it on.
+scripts/build_rp2.sh >/dev/null
+pico=native_modules/boards/rp2040
+if [ ! -f "$pico/node_modules/.package-lock.json" ] ||
+   [ "$pico/package-lock.json" -nt "$pico/node_modules/.package-lock.json" ]; then
+    say "installing the RP2040 emulator (npm ci)"
+    (cd "$pico" && npm ci --silent --no-audit --no-fund >/dev/null)
+fi
 say "ready: build/unix/micropython, build/natmod/*/tinyml.mpy, build/unix-stock/micropython," \
-    "build/qemu/{m3,m4,m7,rv32}{,-stock}/firmware.elf"
+    "build/qemu/{m3,m4,m7,rv32}{,-stock}/firmware.elf, build/rp2/*/firmware.uf2"

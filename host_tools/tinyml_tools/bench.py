@@ -13,11 +13,21 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 
-from .boards import EMULATED, LOCAL, BoardError, build_dir, connect, run_local
+from .boards import (
+    EMULATED,
+    LOCAL,
+    PICOS,
+    BoardError,
+    build_dir,
+    connect,
+    emulated_pico,
+    run_local,
+)
 
 # Runs on the board: `blob` and `xs` (every input of every sample, int8) are bound already.
 _RUN = """
@@ -79,6 +89,9 @@ def device_outputs(board: str, blob: bytes, samples: list[list[bytes]]) -> list[
             script = Path(d) / "verify.py"
             script.write_text(RUNNER_SCRIPT)
             out = run_local(board, script, {"model.bin": blob, "inputs.bin": data})
+    elif board in PICOS:  # in place from the emulated flash: no transfer over USB
+        with emulated_pico(board, flash={"blob": blob, "xs": data}) as dev:
+            out = dev.exec(_RUN)
     else:
         with connect(board) as dev:
             dev.send("blob", blob)
@@ -140,15 +153,53 @@ def _callgrind(blob: bytes, runs: int) -> int:
 def instructions_per_inference(board: str, blob: bytes, runs: int = 10) -> int:
     if board == "unix":
         return (_callgrind(blob, runs + 1) - _callgrind(blob, 1)) // runs
+    if board in PICOS:
+        return pico_counts(board, blob, runs)["instructions"]
     if board not in EMULATED:
         raise BoardError(f"bench counts instructions on unix and the emulated boards "
-                         f"({', '.join(EMULATED)}), not on {board}")
+                         f"({', '.join([*EMULATED, *PICOS])}), not on {board}")
     b = EMULATED[board]
     with connect(board, icount=True) as dev:
         dev.send("blob", blob)
         out = dev.exec(_BENCH.format(setup=b.timer_setup, read=b.timer_read, runs=runs))
     ticks = int(out.split()[-1])
     return round(ticks * b.instructions_per_tick / runs)
+
+
+def pico_counts(board: str, blob: bytes, runs: int = 10) -> dict[str, int]:
+    """Cycles and instructions per inference on the emulated Pico.
+
+    Cycles: the RP2040's TIMER (TIMERAWL) around `runs` inferences; the emulator advances time
+    by each instruction's Cortex-M0+ cycles at clk_sys, so µs × MHz is cycles (inference never
+    sleeps). Instructions: the emulator's own count around one board command running 1 + runs
+    and one running 1 inference; their difference over `runs` cancels the command's own work."""
+    import json
+
+    b = PICOS[board]
+    with tempfile.TemporaryDirectory() as d:
+        counters = Path(d) / "counters.json"
+        with emulated_pico(board, flash={"blob": blob}, counters=counters) as dev:
+            dev.exec("import machine, tinyml\nnet = tinyml.load(blob)\n" + _PREPARE)
+
+            def total() -> int:  # once the board idles again, the file holds its totals
+                seen = -1
+                while True:
+                    time.sleep(0.3)
+                    now = json.loads(counters.read_text())["instructions"]
+                    if now == seen:
+                        return now
+                    seen = now
+
+            counts = []
+            for n in (1, runs + 1):
+                before = total()
+                out = dev.exec(f"t0 = machine.mem32[0x40054028]\nfor _ in range({n}):\n"
+                               "    net.predict_into(x, out)\n"
+                               "print((machine.mem32[0x40054028] - t0) & 0xFFFFFFFF)")
+                counts.append((total() - before, int(out.split()[-1])))
+    (i1, us1), (i2, us2) = counts
+    return {"cycles": round((us2 - us1) * b.clock_mhz / runs),
+            "instructions": round((i2 - i1) / runs)}
 
 
 def code_bytes(board: str) -> int:
@@ -159,10 +210,12 @@ def code_bytes(board: str) -> int:
     elif board in EMULATED:
         root = (build_dir() / EMULATED[board].firmware).parent
         size = "riscv64-unknown-elf-size" if board == "qemu-rv32" else "arm-none-eabi-size"
+    elif board in PICOS:  # CMake keeps objects under the sources' absolute paths
+        root, size = (build_dir() / PICOS[board].firmware).parent, "arm-none-eabi-size"
     else:
         raise BoardError(f"no firmware build for {board}")
-    objs = [str(p) for p in [*root.glob("tinyml/**/*.o"), root / "micropython/tinyml_mp.o"]
-            if p.exists()]
+    objs = [str(p) for p in [*root.glob("**/tinyml/src/**/*.o"),
+                             *root.glob("**/micropython/tinyml_mp.*o")] if p.exists()]
     if not objs or shutil.which(size) is None:
         raise BoardError(f"{board}: no tinyml objects under {root}, or no {size}")
     p = subprocess.run([size, *objs], capture_output=True, text=True, check=True)

@@ -52,8 +52,25 @@ EMULATED = {
                           timer_read="machine.mem32[0x0200BFF8]", timer_setup="",
                           instructions_per_tick=3.125),
 }
+
+
+@dataclass(frozen=True)
+class EmulatedPico:
+    """A Raspberry Pi Pico on rp2040js (native_modules/boards/rp2040/run_pico.mjs), its USB
+    serial port bridged to a pty by socat. The emulator cannot program flash: files go in as a
+    littlefs image written into the flash before boot (fsimage.py), and blobs too large for the
+    heap as raw flash regions the board maps with uctypes.bytearray_at."""
+
+    firmware: str  # under the build directory; "-stock" appended to the folder for stock
+    layout: str  # fsimage.LAYOUTS key
+    natmod: str
+    clock_mhz: int  # clk_sys: the TIMER counts cycles / clock_mhz microseconds
+
+
+PICOS = {"rp2040": EmulatedPico("rp2/RPI_PICO/firmware.uf2", "pico", "armv6m", 125)}
 LOCAL = ("host", "unix")
-NAMES = (*LOCAL, *EMULATED)
+NAMES = (*LOCAL, *EMULATED, *PICOS)
+XIP_BASE = 0x10000000
 
 
 def build_dir() -> Path:
@@ -127,11 +144,115 @@ def emulated(name: str, stock: bool = False, icount: bool = False) -> Iterator[D
         p.wait()
 
 
+def pico_runner() -> Path:
+    return Path(__file__).resolve().parents[2] / "native_modules/boards/rp2040/run_pico.mjs"
+
+
+def flash_regions(blobs: dict[str, bytes], layout_name: str, firmware_end: int) -> dict[str, int]:
+    """Flash offsets for raw blobs: packed downwards from the filesystem's start, 4 KiB
+    aligned, above the firmware. Raises BoardError when they do not fit."""
+    from .fsimage import LAYOUTS
+
+    end = LAYOUTS[layout_name].offset
+    out: dict[str, int] = {}
+    for name, data in blobs.items():
+        end = (end - len(data)) & ~0xFFF
+        out[name] = end
+    if end < firmware_end:
+        raise BoardError(f"{sum(map(len, blobs.values())):,} bytes of blobs do not fit between "
+                         f"the firmware (ends at 0x{firmware_end:x}) and the filesystem")
+    return out
+
+
+def uf2_end(uf2: bytes) -> int:
+    """The flash offset just past the highest block of a UF2 image."""
+    import struct
+
+    top = 0
+    for pos in range(0, len(uf2) - 511, 512):
+        addr, size = struct.unpack_from("<II", uf2, pos + 12)
+        top = max(top, addr + size - XIP_BASE)
+    return top
+
+
+@contextmanager
+def emulated_pico(name: str, stock: bool = False, files: dict[str, bytes] | None = None,
+                  flash: dict[str, bytes] | None = None,
+                  counters: Path | None = None) -> Iterator[Device]:
+    """Boot an emulated Pico with `files` in its filesystem and `flash` blobs in raw flash,
+    each bound on the board as a global of its name (a bytearray over the flash, in place);
+    power it off afterwards. `counters`: a file the emulator keeps up to date with its core's
+    totals, JSON {"cycles", "instructions", "emulated_us"}."""
+    from .fsimage import LAYOUTS, build
+
+    b = PICOS[name]
+    fw = build_dir() / b.firmware
+    if stock:
+        fw = fw.parent.with_name(fw.parent.name + "-stock") / fw.name
+    runner = pico_runner()
+    missing = [t for t in ("node", "socat") if shutil.which(t) is None]
+    if missing or not fw.exists() or not (runner.parent / "node_modules").is_dir():
+        raise BoardError(f"{name}: needs node, socat, {fw} and rp2040js (run `make "
+                         "firmware-rp2`)")
+    layout = LAYOUTS[b.layout]
+    regions = flash_regions(flash or {}, b.layout, uf2_end(fw.read_bytes()))
+    with tempfile.TemporaryDirectory() as d:
+        image = Path(d) / "flash.bin"  # from the lowest raw blob to the end of the filesystem
+        start = min(regions.values(), default=layout.offset)
+        data = bytearray(b"\xff" * (layout.offset - start)) + build(files or {}, layout)
+        for blob_name, off in regions.items():
+            blob = flash[blob_name]  # type: ignore[index]
+            data[off - start : off - start + len(blob)] = blob
+        image.write_bytes(data)
+        port = Path(d) / "pico"
+        cmd = f"node {runner} {fw} --fs {image} --fs-offset {start:#x}"
+        if counters is not None:
+            cmd += f" --cycles-file {counters}"
+        p = subprocess.Popen(["socat", f"PTY,link={port},raw,echo=0", f"EXEC:{cmd}"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             start_new_session=True)
+        try:
+            for _ in range(100):
+                if port.exists() or p.poll() is not None:
+                    break
+                time.sleep(0.1)
+            if not port.exists():
+                err = p.stderr.read().decode() if p.poll() is not None and p.stderr else ""
+                raise BoardError(f"{name}: the emulator did not start: {err.strip()[-400:]}")
+            dev = Device(str(port))
+            _wait_for_repl(dev, name)
+            if regions:
+                dev.exec("import uctypes; " + "; ".join(
+                    f"{n} = uctypes.bytearray_at({XIP_BASE + off:#x}, {len(flash[n])})"  # type: ignore[index]
+                    for n, off in regions.items()))
+            yield dev
+        finally:
+            os.killpg(p.pid, 15)
+            p.wait()
+
+
+def _wait_for_repl(dev: Device, name: str, seconds: float = 60) -> None:
+    """The emulated Pico's USB serial port answers once MicroPython has booted and the host
+    side (the emulator's USB device) is configured."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            _mpremote(dev.port, "exec", "pass", timeout=20)
+            return
+        except (BoardError, subprocess.TimeoutExpired) as e:
+            if time.monotonic() > deadline:
+                raise BoardError(f"{name}: no REPL after {seconds:.0f} s: {e}") from None
+            time.sleep(0.5)
+
+
 @contextmanager
 def connect(board: str, icount: bool = False) -> Iterator[Device]:
     """A serial board by name or port."""
     if board in EMULATED:
         with emulated(board, icount=icount) as dev:
+            yield dev
+    elif board in PICOS:
+        with emulated_pico(board) as dev:
             yield dev
     elif board in LOCAL:
         raise BoardError(f"{board} is not a serial board")
@@ -186,13 +307,24 @@ def pick_natmod(board_mpy: int) -> str:
 
 
 @contextmanager
-def with_filesystem(board: str) -> Iterator[Device]:
-    """A board with a writable filesystem: a serial board as it is; an emulated board boots its
-    stock firmware (no tinyml inside) with a RAM disk mounted."""
+def with_filesystem(board: str, files: dict[str, bytes] | None = None) -> Iterator[Device]:
+    """A board with a writable filesystem holding `files` (name -> bytes): a serial board as it
+    is, the files copied with mpremote cp; an emulated board boots its stock firmware (no
+    tinyml inside): QEMU with a RAM disk mounted and the files copied there, the Pico emulator
+    with the files in the littlefs image it boots with (it cannot program flash)."""
+    files = files or {}
+    if board in PICOS:
+        with emulated_pico(board, stock=True, files=files) as dev:
+            yield dev
+        return
     if board in EMULATED:
-        with emulated(board, stock=True) as dev:
-            dev.exec("import ramfs; ramfs.mount()")
-            yield dev
+        ctx = emulated(board, stock=True)
     else:
-        with connect(board) as dev:
-            yield dev
+        ctx = connect(board)
+    with ctx as dev, tempfile.TemporaryDirectory() as d:
+        if board in EMULATED:
+            dev.exec("import ramfs; ramfs.mount()")
+        for name, data in files.items():
+            (Path(d) / name).write_bytes(data)
+            dev.mpremote("cp", str(Path(d) / name), f":{name}")
+        yield dev

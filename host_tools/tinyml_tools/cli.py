@@ -156,7 +156,8 @@ def inspect(blob: Path, as_json: bool, memory_png: Path | None, board: str | Non
 
 _BOARD = click.option(
     "--board", "board", required=True,
-    help="host, unix, qemu-m3, qemu-m4, qemu-m7, qemu-rv32, or a serial port (/dev/ttyACM0).")
+    help="host, unix, qemu-m3, qemu-m4, qemu-m7, qemu-rv32, rp2040 (emulated Pico), or a "
+         "serial port (/dev/ttyACM0).")
 
 
 @main.command()
@@ -206,21 +207,25 @@ def verify(blob: Path, board: str, count: int) -> None:
 def bench(blob: Path, board: str, as_json: bool) -> None:
     """Instructions per inference (deterministic: callgrind on unix, QEMU icount on the emulated
     boards), arena bytes and tinyml's code bytes on that board."""
-    from .bench import code_bytes, instructions_per_inference
-    from .boards import BoardError
+    from .bench import code_bytes, instructions_per_inference, pico_counts
+    from .boards import PICOS, BoardError
 
     data = blob.read_bytes()
     try:
-        info = {"board": board, "model": blob.name,
-                "instructions": instructions_per_inference(board, data),
-                "arena_bytes": describe(data)["arena_bytes"], "code_bytes": code_bytes(board)}
+        if board in PICOS:  # the emulator counts Cortex-M0+ cycles too
+            info = {"board": board, "model": blob.name, **pico_counts(board, data)}
+        else:
+            info = {"board": board, "model": blob.name,
+                    "instructions": instructions_per_inference(board, data)}
+        info |= {"arena_bytes": describe(data)["arena_bytes"], "code_bytes": code_bytes(board)}
     except BoardError as e:
         raise click.ClickException(str(e)) from e
     if as_json:
         json.dump(info, sys.stdout)
         sys.stdout.write("\n")
     else:
-        click.echo(f"{blob.name} on {board}: {info['instructions']:,} instructions per "
+        cycles = f" ({info['cycles']:,} cycles)" if "cycles" in info else ""
+        click.echo(f"{blob.name} on {board}: {info['instructions']:,} instructions{cycles} per "
                    f"inference, arena {info['arena_bytes']:,} bytes, tinyml code "
                    f"{info['code_bytes']:,} bytes")
 
@@ -240,25 +245,48 @@ def _device_file(name: str) -> Path:
 def install(board: str) -> None:
     """Copy the native module that fits the board (asked for its architecture and .mpy ABI) to
     its filesystem, and check that it imports."""
-    from .boards import LOCAL, BoardError, build_dir, pick_natmod, with_filesystem
+    from .boards import LOCAL, PICOS, BoardError, with_filesystem
 
     if board in LOCAL:
         raise click.ClickException(f"{board} needs no install")
+    train = _device_file("tinyml_train.py").read_bytes()
     try:
-        with with_filesystem(board) as dev:
-            board_mpy = int(dev.exec("import sys; print(sys.implementation._mpy)").split()[-1])
-            arch = pick_natmod(board_mpy)
-            mpy = build_dir() / f"natmod/{arch}/tinyml.mpy"
-            if not mpy.exists():
-                raise BoardError(f"{mpy} missing (run `make setup`)")
-            dev.mpremote("cp", str(mpy), ":tinyml.mpy")
-            # On-device learning (net.trainer) is plain Python next to the module.
-            dev.mpremote("cp", str(_device_file("tinyml_train.py")), ":tinyml_train.py")
-            out = dev.exec("import tinyml; print(tinyml.__version__)").split()[-1]
+        if board in PICOS:
+            # The emulated Pico takes its files at power-on: the module its core needs, then
+            # the same check as on any board.
+            arch = PICOS[board].natmod
+            with with_filesystem(board, {"tinyml.mpy": _natmod(arch).read_bytes(),
+                                         "tinyml_train.py": train}) as dev:
+                if _board_natmod(dev) != arch:
+                    raise BoardError(f"{board} reports another architecture than {arch}")
+                out = dev.exec("import tinyml; print(tinyml.__version__)").split()[-1]
+        else:
+            with with_filesystem(board) as dev:
+                arch = _board_natmod(dev)
+                dev.mpremote("cp", str(_natmod(arch)), ":tinyml.mpy")
+                # On-device learning (net.trainer) is plain Python next to the module.
+                dev.mpremote("cp", str(_device_file("tinyml_train.py")), ":tinyml_train.py")
+                out = dev.exec("import tinyml; print(tinyml.__version__)").split()[-1]
     except BoardError as e:
         raise click.ClickException(str(e)) from e
-    click.echo(f"{board}: installed build/natmod/{arch}/tinyml.mpy ({mpy.stat().st_size} "
-               f"bytes); import tinyml -> {out}")
+    click.echo(f"{board}: installed build/natmod/{arch}/tinyml.mpy "
+               f"({_natmod(arch).stat().st_size} bytes); import tinyml -> {out}")
+
+
+def _board_natmod(dev: Device) -> str:
+    """The native module folder that fits the board, from its sys.implementation._mpy."""
+    from .boards import pick_natmod
+
+    return pick_natmod(int(dev.exec("import sys; print(sys.implementation._mpy)").split()[-1]))
+
+
+def _natmod(arch: str) -> Path:
+    from .boards import BoardError, build_dir
+
+    mpy = build_dir() / f"natmod/{arch}/tinyml.mpy"
+    if not mpy.exists():
+        raise BoardError(f"{mpy} missing (run `make setup`)")
+    return mpy
 
 
 @main.command()
@@ -270,29 +298,23 @@ def install(board: str) -> None:
                    "then read in place from flash, only its arena uses RAM.")
 def deploy(blobs: tuple[Path, ...], board: str, romfs: bool) -> None:
     """Put blobs on a board (file copies, or a ROMFS image) and check that each loads there."""
-    from .boards import LOCAL, BoardError, with_filesystem
+    from .boards import EMULATED, LOCAL, PICOS, BoardError, with_filesystem
 
     if board in LOCAL:
         raise click.ClickException(f"{board} reads files from this machine: nothing to deploy")
     names = [b.name for b in blobs]
     if len(set(names)) != len(names):
         raise click.ClickException("two blobs with the same file name")
+    files = {} if romfs else {b.name: b.read_bytes() for b in blobs}
     try:
-        with with_filesystem(board) as dev:
-            if romfs:
-                paths = _deploy_romfs(dev, blobs)
-            else:
-                for blob in blobs:
-                    dev.mpremote("cp", str(blob), f":{blob.name}")
-                paths = names
-            if board.startswith("qemu-"):  # stock firmware: the module too
-                from .boards import build_dir, pick_natmod
-
+        if board in PICOS:  # stock firmware, files at power-on: the module with the blobs
+            files["tinyml.mpy"] = _natmod(PICOS[board].natmod).read_bytes()
+        with with_filesystem(board, files) as dev:
+            paths = _deploy_romfs(dev, blobs) if romfs else names
+            if board in EMULATED:  # stock firmware: the module too
                 if romfs:  # the soft reset emptied the RAM disk
                     dev.exec("import ramfs; ramfs.mount()")
-                mpy_info = int(dev.exec("import sys; print(sys.implementation._mpy)").split()[-1])
-                arch = pick_natmod(mpy_info)
-                dev.mpremote("cp", str(build_dir() / f"natmod/{arch}/tinyml.mpy"), ":")
+                dev.mpremote("cp", str(_natmod(_board_natmod(dev))), ":")
             for blob, path in zip(blobs, paths, strict=True):
                 out = dev.exec(_LOAD_REPORT.format(path=path)).strip().splitlines()[-1]
                 click.echo(f"{board}: {blob.name} -> :{path}; {out}")

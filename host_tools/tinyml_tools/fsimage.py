@@ -1,0 +1,91 @@
+"""littlefs images of a board's filesystem, built on the host.
+
+`tinyml fs-image` bakes models, the native module and the device package into the exact image
+MicroPython's rp2 port mounts at `/` (its `_boot.py`: littlefs v2 on `rp2.Flash()`, programmed
+in 256-byte pages). Written at the filesystem's flash offset with `picotool load`, it fills a
+whole classroom of Picos without a REPL session per board; the RP2040 emulator, which cannot
+program flash, boots with it already in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from littlefs import LittleFS
+from littlefs.errors import LittleFSError
+
+
+@dataclass(frozen=True)
+class FlashLayout:
+    """Where a board's MicroPython keeps its filesystem (ports/rp2/rp2_flash.c:
+    MICROPY_HW_FLASH_STORAGE_BYTES at the end of the flash)."""
+
+    board: str
+    flash_bytes: int
+    storage_bytes: int
+    block_size: int = 4096  # the flash's erase sector
+    prog_size: int = 256  # _boot.py mounts with progsize=256 (a flash page)
+    read_size: int = 32  # VfsLfs2's defaults
+    lookahead_size: int = 32
+
+    @property
+    def offset(self) -> int:
+        """Byte offset of the filesystem in flash (add 0x10000000, XIP, for picotool)."""
+        return self.flash_bytes - self.storage_bytes
+
+    @property
+    def block_count(self) -> int:
+        return self.storage_bytes // self.block_size
+
+
+LAYOUTS = {
+    "pico": FlashLayout("RPI_PICO", 2 * 1024 * 1024, 1408 * 1024),
+    "pico2": FlashLayout("RPI_PICO2", 4 * 1024 * 1024, 3 * 1024 * 1024),
+}
+XIP_BASE = 0x10000000
+_DISK_VERSION = 0x00020001  # what MicroPython 1.25's littlefs (2.8) writes
+
+
+def build(files: dict[str, bytes], layout: FlashLayout) -> bytes:
+    """The whole filesystem region: `files` (path -> bytes; folders are made) in littlefs.
+
+    Raises ValueError when the files do not fit."""
+    fs = LittleFS(block_size=layout.block_size, block_count=layout.block_count,
+                  read_size=layout.read_size, prog_size=layout.prog_size,
+                  lookahead_size=layout.lookahead_size, disk_version=_DISK_VERSION)
+    for path, data in files.items():
+        parts = [p for p in path.split("/") if p]
+        if not parts:
+            raise ValueError(f"{path!r}: not a file path")
+        for i in range(1, len(parts)):
+            folder = "/".join(parts[:i])
+            try:
+                fs.mkdir(folder)
+            except FileExistsError:
+                pass
+        try:
+            with fs.open("/".join(parts), "wb") as f:
+                f.write(data)
+        except LittleFSError as e:
+            if e.code != LittleFSError.Error.LFS_ERR_NOSPC:
+                raise
+            total = sum(len(d) for d in files.values())
+            raise ValueError(f"{total:,} bytes of files do not fit the {layout.board} "
+                             f"filesystem ({layout.storage_bytes:,} bytes)") from None
+    return bytes(fs.context.buffer)
+
+
+def read(image: bytes, layout: FlashLayout) -> dict[str, bytes]:
+    """Every file in an image, path -> bytes: to check what a board will see."""
+    fs = LittleFS(block_size=layout.block_size, block_count=layout.block_count,
+                  read_size=layout.read_size, prog_size=layout.prog_size,
+                  lookahead_size=layout.lookahead_size, mount=False)
+    fs.context.buffer[:] = image
+    fs.mount()
+    out: dict[str, bytes] = {}
+    for root, _dirs, names in fs.walk("/"):
+        for name in names:
+            path = f"{root.rstrip('/')}/{name}".lstrip("/")
+            with fs.open(path, "rb") as f:
+                out[path] = f.read()
+    return out

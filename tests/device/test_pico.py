@@ -1,0 +1,103 @@
+"""tinyml on the Raspberry Pi Pico's own chip: MicroPython's rp2 firmware (RPI_PICO) on an
+emulated RP2040 (rp2040js, Cortex-M0+), driven over its USB serial port with mpremote as a user
+drives a Pico. Two paths: tinyml compiled into the firmware, and the armv6m native module on
+stock firmware. Every output byte equals the host simulator's (itself TFLite's)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import tinyml
+from runtimes import ROOT
+from tinyml_tools.boards import BoardError, emulated_pico
+
+# `blob` and `xs` are bytearrays over the emulated flash (uctypes.bytearray_at): in place, as
+# a model kept in a Pico's flash outside the filesystem.
+RUN = """
+import tinyml
+net = tinyml.load(blob)
+n = {n}
+out = bytearray({m})
+for i in range(len(xs) // n):
+    net.predict_into(memoryview(xs)[i * n:(i + 1) * n], out)
+    print(out.hex())
+"""
+MPY = ROOT / "build/natmod/armv6m/tinyml.mpy"
+
+
+def _case(name: str, count: int) -> tuple[bytes, np.ndarray, list[str]]:
+    """(blob, inputs [count, n], host outputs in hex): KWS recordings or random AD inputs."""
+    blob = (ROOT / f"models/{name}/{name}.bin").read_bytes()
+    host = tinyml.load(blob)
+    n = int(np.prod(host.input_shape))
+    if name == "kws":
+        xs = np.fromfile(ROOT / "models/kws/samples.bin", np.int8).reshape(-1, n)[:count]
+    else:
+        xs = np.random.default_rng(5).integers(-128, 128, (count, n), dtype=np.int8)
+    return blob, xs, [host.predict_raw(x.tobytes()).hex() for x in xs]
+
+
+# KWS takes about 2 s of wall time per inference on the emulator (109 M cycles); AD 0.05 s.
+@pytest.mark.parametrize(("model", "count"), [("kws", 4), ("ad", 8)])
+def test_firmware_bit_exact(model: str, count: int) -> None:
+    blob, xs, want = _case(model, count)
+    with emulated_pico("rp2040", flash={"blob": blob, "xs": xs.tobytes()}) as dev:
+        got = dev.exec(RUN.format(n=xs.shape[1], m=len(want[0]) // 2)).split()
+    assert got == want
+
+
+@pytest.mark.parametrize(("model", "count"), [("kws", 4), ("ad", 8)])
+def test_native_module_on_stock_firmware(model: str, count: int) -> None:
+    """Stock RPI_PICO firmware (no tinyml inside) with tinyml.mpy in its littlefs filesystem."""
+    blob, xs, want = _case(model, count)
+    with emulated_pico("rp2040", stock=True, files={"tinyml.mpy": MPY.read_bytes()},
+                       flash={"blob": blob, "xs": xs.tobytes()}) as dev:
+        assert dev.exec("import sys; print('tinyml' in sys.modules)").split() == ["False"]
+        assert "tinyml.mpy" in dev.mpremote("ls", ":")
+        got = dev.exec(RUN.format(n=xs.shape[1], m=len(want[0]) // 2)).split()
+    assert got == want
+
+
+def test_model_too_big_for_the_heap_is_an_error_not_a_crash() -> None:
+    """AD's 272 KB blob as a file cannot be read into the Pico's 240 KB heap: MemoryError with
+    the numbers, and the board goes on working."""
+    ad = (ROOT / "models/ad/ad.bin").read_bytes()
+    with emulated_pico("rp2040", stock=True,
+                       files={"tinyml.mpy": MPY.read_bytes(), "ad.bin": ad}) as dev:
+        with pytest.raises(BoardError) as e:
+            dev.exec("import tinyml; tinyml.load('ad.bin')")
+        assert re.search(r"MemoryError: model needs 273440 bytes \(blob 272672 \+ arena 768\), "
+                         r"\d+ available; keep it in flash \(ROMFS\) to need the arena only$",
+                         str(e.value)), str(e.value)
+        assert dev.exec("import gc; gc.collect(); print(gc.mem_free() > 200000)").split() == [
+            "True"]
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "tinyml_tools.cli", *args],
+                          capture_output=True, text=True, cwd=ROOT)
+
+
+def test_cli_deploy_install_and_bench() -> None:
+    p = _cli("deploy", "models/kws/kws.bin", "--board", "rp2040")
+    assert p.returncode == 0, p.stderr
+    assert re.fullmatch(r"rp2040: kws\.bin -> :kws\.bin; <Net kws: 13 ops, in \(1, 49, 10, 1\) "
+                        r"int8, out \(1, 12\), arena 8492 B>, heap used \d+ B\n", p.stdout)
+    p = _cli("install", "--board", "rp2040")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith("rp2040: installed build/natmod/armv6m/tinyml.mpy (")
+    assert p.stdout.endswith("import tinyml -> 0.1.0\n")
+    p = _cli("bench", "models/ad/ad.bin", "--board", "rp2040", "--json")
+    assert p.returncode == 0, p.stderr
+    info = json.loads(p.stdout)
+    assert info["arena_bytes"] == 768 and info["code_bytes"] > 15000
+    # The TIMER gives cycles to its 1 µs (125 cycles) over 10 inferences, so ±25 per inference;
+    # the instruction count can differ by the USB traffic of the two board commands.
+    assert abs(info["cycles"] - 5_699_020) <= 50, info
+    assert abs(info["instructions"] - 3_725_776) <= 1_000, info
