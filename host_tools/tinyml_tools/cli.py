@@ -347,5 +347,40 @@ def _deploy_romfs(dev: Device, blobs: tuple[Path, ...]) -> list[str]:
     return [f"/rom/{b.name}" for b in blobs]
 
 
+@main.command("fs-image")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--board", "layout", type=click.Choice(["pico", "pico2"]), default="pico",
+              show_default=True, help="Raspberry Pi Pico (RP2040) or Pico 2 (RP2350).")
+@click.option("--with-module", is_flag=True,
+              help="Add the native module for the board's core and the device package, for "
+                   "stock MicroPython firmware.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The image: .uf2 for the BOOTSEL drive, anything else raw for picotool.")
+def fs_image(files: tuple[Path, ...], layout: str, with_module: bool, output: Path) -> None:
+    """Bake FILES (models, scripts) into the filesystem MicroPython mounts at / on a Pico, to
+    write to many boards at once. This replaces the board's whole filesystem."""
+    from .fsimage import LAYOUTS, UF2_FAMILY, XIP_BASE, build, to_uf2
+
+    contents = {f.name: f.read_bytes() for f in files}
+    if with_module:
+        arch = {"pico": "armv6m", "pico2": "armv7emsp"}[layout]  # Cortex-M0+, Cortex-M33
+        contents["tinyml.mpy"] = _natmod(arch).read_bytes()
+        contents["tinyml_train.py"] = _device_file("tinyml_train.py").read_bytes()
+    lay = LAYOUTS[layout]
+    try:
+        image = build(contents, lay)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from e
+    address = XIP_BASE + lay.offset
+    if output.suffix == ".uf2":
+        output.write_bytes(to_uf2(image, address, UF2_FAMILY[lay.board]))
+        how = f"hold BOOTSEL, copy {output.name} to the board's drive (after the firmware)"
+    else:
+        output.write_bytes(image)
+        how = f"picotool load -t bin {output.name} -o {address:#x}"
+    click.echo(f"{output}: {len(contents)} files, {sum(map(len, contents.values())):,} bytes in "
+               f"a {lay.storage_bytes // 1024} KiB littlefs for {lay.board}; {how}")
+
+
 if __name__ == "__main__":
     main()

@@ -89,3 +89,23 @@ def read(image: bytes, layout: FlashLayout) -> dict[str, bytes]:
             with fs.open(path, "rb") as f:
                 out[path] = f.read()
     return out
+
+
+# UF2 (the Pico's drag-and-drop format): 512-byte blocks of 256 payload bytes each.
+_UF2_MAGIC = (0x0A324655, 0x9E5D5157, 0x0AB16F30)
+_UF2_FAMILY_PRESENT = 0x2000
+UF2_FAMILY = {"RPI_PICO": 0xE48BFF56, "RPI_PICO2": 0xE48BFF59}  # rp2040, rp2350 Arm secure
+
+
+def to_uf2(data: bytes, address: int, family: int) -> bytes:
+    """`data` to be written at flash `address` (XIP), as UF2 blocks for the BOOTSEL drive."""
+    import struct
+
+    n = (len(data) + 255) // 256
+    out = bytearray()
+    for i in range(n):
+        chunk = data[i * 256 : (i + 1) * 256]
+        out += struct.pack("<8I", _UF2_MAGIC[0], _UF2_MAGIC[1], _UF2_FAMILY_PRESENT,
+                           address + i * 256, 256, i, n, family)
+        out += chunk.ljust(476, b"\0") + struct.pack("<I", _UF2_MAGIC[2])
+    return bytes(out)
