@@ -120,15 +120,7 @@ fi
 # 3. Firmware. mpy-cross first: a FROZEN_MANIFEST on the rp2 make line would leak into the
 # mpy-cross build the port would otherwise start itself.
 run_logged build/rp2/mpy-cross.log make -C "$MP/mpy-cross" -j"$JOBS"
-# Debian's source has no micropython-lib; our manifests need none, but the build wants the
-# folder (the same stand-in as setup.sh's).
-LIBDIR="$MP/lib/micropython-lib"
-if [ ! -f "$LIBDIR/README.md" ]; then
-    LIBDIR=$CACHE/micropython-lib-empty
-    mkdir -p "$LIBDIR"
-    echo "Empty stand-in: tinyml's frozen manifest requires nothing from micropython-lib." \
-        > "$LIBDIR/README.md"
-fi
+LIBDIR=$(scripts/micropython-lib-dir.sh "$MP")
 # Extra CMake flags go through the environment: the port's Makefile appends its own to it,
 # whereas CMAKE_ARGS on the make line would replace them.
 export CMAKE_ARGS="-Dpicotool_DIR=$DEPS/picotool/lib/cmake/picotool -DMICROPY_LIB_DIR=$LIBDIR"
@@ -155,16 +147,7 @@ for board in RPI_PICO RPI_PICO2; do
 done
 firmware RPI_PICO-stock RPI_PICO FROZEN_MANIFEST="$BOARDS/manifest_stock.py"
 
-# Flash and static RAM of each image, for the stock-versus-tinyml delta. Berkeley-style
-# `size` counts .data (initialised RAM, also code the SDK runs from RAM) as text: sum the
-# sections instead.
-for name in RPI_PICO-stock RPI_PICO RPI_PICO2; do
-    arm-none-eabi-size -A "build/rp2/$name/firmware.elf" | awk -v n="$name" '
-        $1 ~ /^\.(boot2|text|rodata|binary_info)$/ { text += $2 }
-        $1 ~ /^\.(ram_vector_table|data)$/ { data += $2 }
-        $1 == ".bss" { bss += $2 }
-        END { printf "build_rp2: %-15s text %7d  data %5d  bss %5d\n", n, text, data, bss }' >&2
-done
+# Flash and RAM of each image, stock against tinyml: docs/benchmarks.md (make benchmarks).
 for name in RPI_PICO RPI_PICO2 RPI_PICO-stock; do
     echo "build/rp2/$name/firmware.uf2"
 done

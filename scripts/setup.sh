@@ -58,15 +58,8 @@ fi
 MP=$(scripts/micropython-source.sh)
 make -s -C "$MP/mpy-cross" -j"$JOBS" >/dev/null 2> >(quiet >&2)
 
-# 4. Unix port with tinyml (make itself skips what is up to date). Debian's source has no
-# micropython-lib; our manifest needs none, but the build wants the folder to exist.
-LIBDIR="$MP/lib/micropython-lib"
-if [ ! -f "$LIBDIR/README.md" ]; then
-    LIBDIR="${TINYML_CACHE:-$HOME/.cache/tinyml}/micropython-lib-empty"
-    mkdir -p "$LIBDIR"
-    echo "Empty stand-in: tinyml's frozen manifest requires nothing from micropython-lib." \
-        > "$LIBDIR/README.md"
-fi
+# 4. Unix port with tinyml (make itself skips what is up to date)
+LIBDIR=$(scripts/micropython-lib-dir.sh "$MP")
 make -s -C "$MP/ports/unix" -j"$JOBS" MPY_LIB_DIR="$LIBDIR" \
     BUILD="$ROOT/build/unix/obj" \
     USER_C_MODULES="$ROOT/native_modules" \

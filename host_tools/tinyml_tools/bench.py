@@ -29,8 +29,9 @@ from .boards import (
     run_local,
 )
 
-# Runs on the board: `blob` and `xs` (every input of every sample, int8) are bound already.
-_RUN = """
+# Runs on the board once `blob` (the model: bytes, a buffer in flash, or a path) and `xs`
+# (every input of every sample, int8) are bound; prints each sample's outputs in hex.
+RUN = """
 import tinyml
 net = tinyml.load(blob)
 sizes = []
@@ -59,7 +60,7 @@ while pos < len(xs):
 
 # The same, as a script reading model.bin and inputs.bin (unix runs; the conformance tests).
 RUNNER_SCRIPT = 'blob = open("model.bin", "rb").read()\nxs = open("inputs.bin", "rb").read()\n' \
-    + _RUN
+    + RUN
 
 
 def random_inputs(blob: bytes, n: int, seed: int = 0) -> list[list[bytes]]:
@@ -91,12 +92,12 @@ def device_outputs(board: str, blob: bytes, samples: list[list[bytes]]) -> list[
             out = run_local(board, script, {"model.bin": blob, "inputs.bin": data})
     elif board in PICOS:  # in place from the emulated flash: no transfer over USB
         with emulated_pico(board, flash={"blob": blob, "xs": data}) as dev:
-            out = dev.exec(_RUN)
+            out = dev.exec(RUN)
     else:
         with connect(board) as dev:
             dev.send("blob", blob)
             dev.send("xs", data)
-            out = dev.exec(_RUN)
+            out = dev.exec(RUN)
     return [line.strip() for line in out.splitlines() if line.strip()]
 
 

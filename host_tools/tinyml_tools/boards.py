@@ -83,6 +83,13 @@ def build_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "build"
 
 
+def firmware_path(relative: str, stock: bool = False) -> Path:
+    """A board's firmware under the build directory; the stock build (no tinyml inside) sits
+    in the same folder name with "-stock" appended."""
+    fw = build_dir() / relative
+    return fw.parent.with_name(fw.parent.name + "-stock") / fw.name if stock else fw
+
+
 def _mpremote(port: str, *args: str, timeout: float = 900) -> str:
     p = subprocess.run([sys.executable, "-m", "mpremote", "connect", port, "resume", *args],
                        capture_output=True, text=True, timeout=timeout)
@@ -122,9 +129,7 @@ def emulated(name: str, stock: bool = False, icount: bool = False) -> Iterator[D
     """Boot an emulated board (tinyml firmware, or stock firmware without tinyml); power it off
     afterwards."""
     b = EMULATED[name]
-    fw = build_dir() / b.firmware
-    if stock:
-        fw = fw.parent.with_name(fw.parent.name + "-stock") / fw.name
+    fw = firmware_path(b.firmware, stock)
     if shutil.which(b.qemu[0]) is None or not fw.exists():
         raise BoardError(f"{name}: needs {b.qemu[0]} and {fw} (run `make setup`)")
     extra = ["-icount", "shift=5,align=off,sleep=off"] if icount else []
@@ -186,9 +191,7 @@ def emulated_pico(name: str, stock: bool = False, files: dict[str, bytes] | None
     from .fsimage import LAYOUTS, build
 
     b = PICOS[name]
-    fw = build_dir() / b.firmware
-    if stock:
-        fw = fw.parent.with_name(fw.parent.name + "-stock") / fw.name
+    fw = firmware_path(b.firmware, stock)
     runner = pico_runner()
     missing = [t for t in ("node", "socat") if shutil.which(t) is None]
     if missing or not fw.exists() or not (runner.parent / "node_modules").is_dir():

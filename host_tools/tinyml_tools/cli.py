@@ -249,24 +249,22 @@ def install(board: str) -> None:
 
     if board in LOCAL:
         raise click.ClickException(f"{board} needs no install")
+    # On-device learning (net.trainer) is plain Python next to the module.
     train = _device_file("tinyml_train.py").read_bytes()
     try:
-        if board in PICOS:
-            # The emulated Pico takes its files at power-on: the module its core needs, then
-            # the same check as on any board.
-            arch = PICOS[board].natmod
-            with with_filesystem(board, {"tinyml.mpy": _natmod(arch).read_bytes(),
-                                         "tinyml_train.py": train}) as dev:
-                if _board_natmod(dev) != arch:
-                    raise BoardError(f"{board} reports another architecture than {arch}")
-                out = dev.exec("import tinyml; print(tinyml.__version__)").split()[-1]
-        else:
-            with with_filesystem(board) as dev:
-                arch = _board_natmod(dev)
+        # The emulated Pico takes its files at power-on: the module its core needs, which the
+        # board then has to confirm like any other.
+        pico = PICOS[board].natmod if board in PICOS else None
+        files = {"tinyml.mpy": _natmod(pico).read_bytes(), "tinyml_train.py": train} \
+            if pico else {}
+        with with_filesystem(board, files) as dev:
+            arch = _board_natmod(dev)
+            if pico and arch != pico:
+                raise BoardError(f"{board} reports another architecture than {pico}")
+            if not pico:
                 dev.mpremote("cp", str(_natmod(arch)), ":tinyml.mpy")
-                # On-device learning (net.trainer) is plain Python next to the module.
                 dev.mpremote("cp", str(_device_file("tinyml_train.py")), ":tinyml_train.py")
-                out = dev.exec("import tinyml; print(tinyml.__version__)").split()[-1]
+            out = dev.exec("import tinyml; print(tinyml.__version__)").split()[-1]
     except BoardError as e:
         raise click.ClickException(str(e)) from e
     click.echo(f"{board}: installed build/natmod/{arch}/tinyml.mpy "

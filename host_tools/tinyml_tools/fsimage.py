@@ -46,13 +46,19 @@ XIP_BASE = 0x10000000
 _DISK_VERSION = 0x00020001  # what MicroPython 1.25's littlefs (2.8) writes
 
 
+def _littlefs(layout: FlashLayout, mount: bool) -> LittleFS:
+    """A RAM-backed littlefs with the board's geometry: formatted and mounted, or blank."""
+    return LittleFS(block_size=layout.block_size, block_count=layout.block_count,
+                    read_size=layout.read_size, prog_size=layout.prog_size,
+                    lookahead_size=layout.lookahead_size, disk_version=_DISK_VERSION,
+                    mount=mount)
+
+
 def build(files: dict[str, bytes], layout: FlashLayout) -> bytes:
     """The whole filesystem region: `files` (path -> bytes; folders are made) in littlefs.
 
     Raises ValueError when the files do not fit."""
-    fs = LittleFS(block_size=layout.block_size, block_count=layout.block_count,
-                  read_size=layout.read_size, prog_size=layout.prog_size,
-                  lookahead_size=layout.lookahead_size, disk_version=_DISK_VERSION)
+    fs = _littlefs(layout, mount=True)
     for path, data in files.items():
         parts = [p for p in path.split("/") if p]
         if not parts:
@@ -77,9 +83,7 @@ def build(files: dict[str, bytes], layout: FlashLayout) -> bytes:
 
 def read(image: bytes, layout: FlashLayout) -> dict[str, bytes]:
     """Every file in an image, path -> bytes: to check what a board will see."""
-    fs = LittleFS(block_size=layout.block_size, block_count=layout.block_count,
-                  read_size=layout.read_size, prog_size=layout.prog_size,
-                  lookahead_size=layout.lookahead_size, mount=False)
+    fs = _littlefs(layout, mount=False)
     fs.context.buffer[:] = image
     fs.mount()
     out: dict[str, bytes] = {}

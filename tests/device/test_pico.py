@@ -15,19 +15,11 @@ import pytest
 
 import tinyml
 from runtimes import ROOT
+from tinyml_tools.bench import RUN
 from tinyml_tools.boards import BoardError, emulated_pico
 
-# `blob` and `xs` are bytearrays over the emulated flash (uctypes.bytearray_at): in place, as
-# a model kept in a Pico's flash outside the filesystem.
-RUN = """
-import tinyml
-net = tinyml.load(blob)
-n = {n}
-out = bytearray({m})
-for i in range(len(xs) // n):
-    net.predict_into(memoryview(xs)[i * n:(i + 1) * n], out)
-    print(out.hex())
-"""
+# RUN's `blob` and `xs` are bytearrays over the emulated flash (uctypes.bytearray_at): in
+# place, as a model kept in a Pico's flash outside the filesystem.
 MPY = ROOT / "build/natmod/armv6m/tinyml.mpy"
 
 
@@ -48,7 +40,7 @@ def _case(name: str, count: int) -> tuple[bytes, np.ndarray, list[str]]:
 def test_firmware_bit_exact(model: str, count: int) -> None:
     blob, xs, want = _case(model, count)
     with emulated_pico("rp2040", flash={"blob": blob, "xs": xs.tobytes()}) as dev:
-        got = dev.exec(RUN.format(n=xs.shape[1], m=len(want[0]) // 2)).split()
+        got = dev.exec(RUN).split()
     assert got == want
 
 
@@ -60,7 +52,7 @@ def test_native_module_on_stock_firmware(model: str, count: int) -> None:
                        flash={"blob": blob, "xs": xs.tobytes()}) as dev:
         assert dev.exec("import sys; print('tinyml' in sys.modules)").split() == ["False"]
         assert "tinyml.mpy" in dev.mpremote("ls", ":")
-        got = dev.exec(RUN.format(n=xs.shape[1], m=len(want[0]) // 2)).split()
+        got = dev.exec(RUN).split()
     assert got == want
 
 

@@ -5,7 +5,6 @@ TFLite's, see the conformance suite)."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -15,18 +14,7 @@ import pytest
 import tinyml
 from qemu import BOARDS, board, mpremote, send_bytes
 from runtimes import ROOT
-
-# The native module that fits each core (docs/boards.md).
-
-RUN = """
-import tinyml
-net = tinyml.load(blob)
-n = {n}
-out = bytearray({m})
-for i in range(len(xs) // n):
-    net.predict_into(memoryview(xs)[i * n:(i + 1) * n], out)
-    print(out.hex())
-"""
+from tinyml_tools.bench import RUN, RUNNER_SCRIPT
 
 
 def _case(name: str) -> tuple[bytes, np.ndarray, list[str]]:
@@ -41,25 +29,14 @@ def _case(name: str) -> tuple[bytes, np.ndarray, list[str]]:
     return blob, xs, [host.predict_raw(x.tobytes()).hex() for x in xs]
 
 
-def _require(name: str, stock: bool = False) -> None:
-    b = BOARDS[name]
-    fw = ROOT / "build" / b.firmware
-    if stock:
-        fw = fw.parent.with_name(fw.parent.name + "-stock") / fw.name
-    if shutil.which(b.qemu[0]) is None or not fw.exists():
-        pytest.fail(f"{name}: {b.qemu[0]} or {fw} missing (run scripts/setup.sh)")
-
-
 @pytest.mark.parametrize("model", ["kws", "ad"])
 @pytest.mark.parametrize("name", sorted(BOARDS))
 def test_firmware_bit_exact(name: str, model: str) -> None:
-    _require(name)
     blob, xs, want = _case(model)
     with board(name) as port:
         send_bytes(port, "blob", blob)
         send_bytes(port, "xs", xs.tobytes())
-        run = RUN.format(n=xs.shape[1], m=len(want[0]) // 2)
-        got = mpremote(port, "exec", run).split()
+        got = mpremote(port, "exec", RUN).split()
     assert got == want
 
 
@@ -67,20 +44,17 @@ def test_firmware_bit_exact(name: str, model: str) -> None:
 def test_native_module_on_stock_firmware(name: str, tmp_path: Path) -> None:
     """Stock firmware (no tinyml inside): copy the .mpy and the model to the board's
     filesystem with mpremote cp, then run from files, as a user of stock firmware does."""
-    _require(name, stock=True)
     blob, xs, want = _case("kws")
     mpy = ROOT / f"build/natmod/{BOARDS[name].natmod}/tinyml.mpy"
-    (tmp_path / "kws.bin").write_bytes(blob)
-    (tmp_path / "xs.bin").write_bytes(xs.tobytes())
-    (tmp_path / "main.py").write_text(
-        "xs = open('xs.bin', 'rb').read()\nblob = open('kws.bin', 'rb').read()\n"
-        + RUN.format(n=xs.shape[1], m=12))
+    (tmp_path / "model.bin").write_bytes(blob)
+    (tmp_path / "inputs.bin").write_bytes(xs.tobytes())
+    (tmp_path / "main.py").write_text(RUNNER_SCRIPT)
     with board(name, stock=True) as port:
         mpremote(port, "exec", "import ramfs; ramfs.mount()")
-        mpremote(port, "cp", str(mpy), str(tmp_path / "kws.bin"), str(tmp_path / "xs.bin"),
-                 ":")
+        mpremote(port, "cp", str(mpy), str(tmp_path / "model.bin"),
+                 str(tmp_path / "inputs.bin"), ":")
         listing = mpremote(port, "ls", ":")
-        assert "tinyml.mpy" in listing and "kws.bin" in listing
+        assert "tinyml.mpy" in listing and "model.bin" in listing
         got = mpremote(port, "run", str(tmp_path / "main.py")).split()
     assert got == want
 
@@ -90,7 +64,6 @@ def test_ctrl_c_during_inference_leaves_the_board_usable() -> None:
     same Net then gives the same bytes."""
     import serial
 
-    _require("qemu-m3")
     blob, xs, want = _case("kws")
     with board("qemu-m3") as port:
         send_bytes(port, "blob", blob)
@@ -116,13 +89,10 @@ def test_ctrl_c_during_inference_leaves_the_board_usable() -> None:
 def test_mpremote_mount_runs_a_model_from_the_host(name: str, tmp_path: Path) -> None:
     """`mpremote mount` (select.poll on stdin, sys.stdin.buffer, poll timeouts): the board
     imports a script and reads the model straight from a host folder."""
-    _require(name)
     blob, xs, want = _case("kws")
-    (tmp_path / "kws.bin").write_bytes(blob)
-    (tmp_path / "xs.bin").write_bytes(xs[:4].tobytes())
-    (tmp_path / "infer.py").write_text(
-        "xs = open('xs.bin', 'rb').read()\nblob = open('kws.bin', 'rb').read()\n"
-        + RUN.format(n=xs.shape[1], m=12))
+    (tmp_path / "model.bin").write_bytes(blob)
+    (tmp_path / "inputs.bin").write_bytes(xs[:4].tobytes())
+    (tmp_path / "infer.py").write_text(RUNNER_SCRIPT)
     with board(name) as port:
         out = mpremote(port, "mount", str(tmp_path), "exec", "import infer").splitlines()
     assert out[0] == f"Local directory {tmp_path} is mounted at /remote"
@@ -136,7 +106,6 @@ def test_romfs_model_runs_in_place(name: str, tmp_path: Path) -> None:
     not the 31 KB of weights; the outputs are the host's."""
     from tinyml_tools.romfs import build
 
-    _require(name)
     blob, xs, want = _case("kws")
     (tmp_path / "models.romfs").write_bytes(build({"kws.bin": blob}))
     with board(name) as port:
@@ -146,8 +115,7 @@ def test_romfs_model_runs_in_place(name: str, tmp_path: Path) -> None:
         used = mpremote(port, "exec", "import gc, tinyml; gc.collect(); free = gc.mem_free(); "
                         "net = tinyml.load('/rom/kws.bin'); gc.collect(); "
                         "print(free - gc.mem_free(), net.arena_size)").split()
-        got = mpremote(port, "exec", RUN.replace("tinyml.load(blob)", "net")
-                       .format(n=xs.shape[1], m=12)).split()
+        got = mpremote(port, "exec", "blob = '/rom/kws.bin'", "exec", RUN).split()
     assert got == want
     assert int(used[1]) == 8492
     assert 8492 <= int(used[0]) < 8492 + 2048  # arena and Net objects only
