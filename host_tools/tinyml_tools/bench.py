@@ -90,9 +90,9 @@ def device_outputs(board: str, blob: bytes, samples: list[list[bytes]]) -> list[
             script = Path(d) / "verify.py"
             script.write_text(RUNNER_SCRIPT)
             out = run_local(board, script, {"model.bin": blob, "inputs.bin": data})
-    elif board in PICOS:  # in place from the emulated flash: no transfer over USB
-        with emulated_pico(board, flash={"blob": blob, "xs": data}) as dev:
-            out = dev.exec(RUN)
+    elif board in PICOS:  # no transfer over USB: the blob in place in flash, the inputs a file
+        with emulated_pico(board, files={"inputs.bin": data}, flash={"blob": blob}) as dev:
+            out = dev.exec("xs = open('inputs.bin', 'rb').read()\n" + RUN)
     else:
         with connect(board) as dev:
             dev.send("blob", blob)

@@ -85,6 +85,10 @@ def test_cli_deploy_install_and_bench() -> None:
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith("rp2040: installed build/natmod/armv6m/tinyml.mpy (")
     assert p.stdout.endswith("import tinyml -> 0.1.0\n")
+    # verify: the 272 KB blob in raw flash, 20 inputs (12.8 KB) in the filesystem
+    p = _cli("verify", "models/ad/ad.bin", "--board", "rp2040", "-n", "20")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "ad.bin on rp2040: 20/20 inputs bit-exact with the host\n"
     p = _cli("bench", "models/ad/ad.bin", "--board", "rp2040", "--json")
     assert p.returncode == 0, p.stderr
     info = json.loads(p.stdout)
