@@ -137,7 +137,8 @@ class Net:
 
     def predict_raw(self, x):
         """Run on x; return the base model's int8 outputs exactly, as bytes (a tuple for
-        several). An adapter does not change them."""
+        several). A head or ncm adapter does not change them; a bias or sparse one
+        does, as it updates the layers below the head."""
         outs = tuple(bytearray(n) for n in self._n_out)
         self.predict_into(x, outs[0] if self.n_outputs == 1 else outs)
         return bytes(outs[0]) if self.n_outputs == 1 else tuple(bytes(o) for o in outs)
@@ -170,15 +171,19 @@ class Net:
         return out
 
     def trainer(self, mode="head", lr=0.5, momentum=0.0, max_examples=64, ram_budget=None,
-                max_classes=None):
-        """Learn on the board: mode "ncm" (nearest class mean) or "head" (retrain the last
-        layer). See docs/training.md."""
+                max_classes=None, layers=2):
+        """Learn on the board: mode "ncm" (nearest class mean), "head" (retrain the last
+        layer), "bias" (and the int32 biases of the `layers` - 1 layers below it) or "sparse"
+        (and the blob's sparse-update scheme). See docs/training.md."""
         from tinyml_train import Trainer
 
-        return Trainer(self, mode, lr, momentum, max_examples, ram_budget, max_classes)
+        return Trainer(self, mode, lr, momentum, max_examples, ram_budget, max_classes, layers)
 
     def _set_adapter(self, adapter):
+        if self._adapter is not None and self._adapter is not adapter:
+            self._adapter._detach()
         self._adapter = adapter
+        adapter._attach()
         self.labels = tuple(adapter.labels)
 
     def load_adapter(self, path):
@@ -192,6 +197,8 @@ class Net:
 
     def clear_adapter(self):
         """Back to the base model and its labels."""
+        if self._adapter is not None:
+            self._adapter._detach()
         self._adapter = None
         self.labels = self._base_labels
 

@@ -17,11 +17,11 @@ import math
 from array import array
 from struct import pack, unpack_from
 
-from tinyml import _round_away
+from tinyml import _count, _f32, _quantize, _round_away
 
 MAGIC = b"TMLA"
 VERSION = 1
-MODES = {"ncm": 1, "head": 2}
+MODES = {"ncm": 1, "head": 2, "bias": 3, "sparse": 4}
 _HEADER = 44  # magic, version, mode, reserved, SHA-256 of the base blob, payload length
 
 
@@ -75,15 +75,15 @@ class Trainer:
     """Learns on top of a Net: see the module doc. Also the form a loaded adapter takes."""
 
     def __init__(self, net, mode="head", lr=0.5, momentum=0.0, max_examples=64,
-                 ram_budget=None, max_classes=None):
-        if mode in ("bias", "sparse"):
-            raise NotImplementedError("mode %r is not available yet; use 'ncm' or 'head'" % mode)
+                 ram_budget=None, max_classes=None, layers=2):
         if mode not in MODES:
-            raise ValueError("mode must be 'ncm' or 'head', got %r" % (mode,))
+            raise ValueError("mode must be 'ncm', 'head', 'bias' or 'sparse', got %r" % (mode,))
         head = net._head_info
         if head is None:
             raise ValueError("this model records no trainable head: its last layer must be a "
                              "FULLY_CONNECTED with int8 weights (convert it with tinyml 0.1+)")
+        if momentum and mode in ("bias", "sparse"):
+            raise ValueError("momentum is for head mode only")
         self.net = net
         self.mode = mode
         self.lr = lr
@@ -94,9 +94,20 @@ class Trainer:
         self.max_classes = max_classes if max_classes is not None else self.rows + 3
         if not self.rows <= self.max_classes <= 255:
             raise ValueError("max_classes must be between %d and 255" % self.rows)
-        self.max_examples = max_examples if mode == "head" else 0
-        if mode == "head" and not 1 <= max_examples <= 65535:
+        self._float_head = mode != "ncm"
+        self.max_examples = max_examples if self._float_head else 0
+        if self._float_head and not 1 <= max_examples <= 65535:
             raise ValueError("max_examples must be between 1 and 65535")
+        self.layers = layers
+        self._bb = None
+        # What a cached example is: the int8 embedding (head), or the int8 input (bias and
+        # sparse: the layers below the head change, so fit() runs them again).
+        self._unit = self.dim
+        if mode in ("bias", "sparse"):
+            if net.n_inputs != 1:
+                raise ValueError("bias and sparse modes need a model with one input")
+            self._unit = _count(net.input_shape)
+            self._bb = _Backbone(net, self._updates(), self._op, self._emb, self.dim)
         need = self.ram_needed()
         _check_room(need, ram_budget)
         base = net._base_labels
@@ -120,16 +131,57 @@ class Trainer:
             self._v = self._alloc("f", self.max_classes * (self.dim + 1), 4) if momentum else None
             self._z = self._alloc("f", self.max_classes, 4)
             self._thr = self._alloc("f", self.max_classes, 4)
-            self._cache = self._alloc("b", self.max_examples * self.dim, 1)
+            self._cache = self._alloc("b", self.max_examples * self._unit, 1)
             self._cache_y = self._alloc("B", self.max_examples, 1)
             self._init_head_rows()
+        if self._bb is not None:
+            self._bb.alloc()
+            self._mem += self._bb.need
+            self._bb.attach()
+            self._seed = 12345  # the weights' stochastic rounding (sparse)
         self._gated = False
         self._fresh = bytearray(self.max_classes)  # 1: a new class never trained yet
         self._seen = bytearray(self.max_classes)  # 1: the class has had examples
         self.n_examples = 0
         # Bytes copied out of the blob only while setting up (weights above) are not kept:
-        if mode == "head":
+        if self._float_head:
             self._wq = self._scales = self._bias_q = None
+
+    def _updates(self):
+        """(operator, bias?, weight channels) the backbone updates: bias mode, the biases of
+        the `layers` - 1 weighted layers below the head; sparse mode, the blob's scheme."""
+        m = self.net._model
+        if self.mode == "sparse":
+            ups = [u for u in m.update_scheme() if u[0] != self._op]
+            if not ups:
+                raise ValueError("this blob has no sparse-update scheme below the head: convert "
+                                 "it with --sparse-update BUDGET --data CALIB.npz")
+            return ups
+        if self.layers < 2:
+            raise ValueError("layers must be at least 2 (the head and one layer below it)")
+        ups = []
+        t = self._emb
+        k = self._op - 1
+        while k >= 0 and len(ups) < self.layers - 1:
+            kind, ins, out = m.op_info(k)[:3]
+            if out == t:
+                if kind in (_CONV, _DW, _FC) and len(ins) > 2 and ins[2] >= 0:
+                    ups.append((k, True, ()))
+                t = ins[0]
+            k -= 1
+        if len(ups) < self.layers - 1:
+            raise ValueError("the model has %d layers with a bias below the head; layers=%d "
+                             "asks for %d" % (len(ups), self.layers, self.layers - 1))
+        ups.reverse()
+        return ups
+
+    def _attach(self):
+        if self._bb is not None:
+            self._bb.attach()
+
+    def _detach(self):
+        if self._bb is not None:
+            self._bb.detach()
 
     # ---- memory ----
 
@@ -139,7 +191,8 @@ class Trainer:
         if self.mode == "ncm":
             return 2 * c * d + 2 * c + self.rows * (d + 4 + (4 if self._has_bias else 0)) + 2 * c
         w = 4 * c * (d + 1)
-        return (2 * w if self.momentum else w) + 8 * c + self.max_examples * (d + 1) + 2 * c
+        need = (2 * w if self.momentum else w) + 8 * c + self.max_examples * (self._unit + 1)
+        return need + 2 * c + (self._bb.need if self._bb is not None else 0)
 
     def _alloc(self, typecode, n, size):
         self._mem += n * size
@@ -175,12 +228,48 @@ class Trainer:
         return cid
 
     def _embed(self, x):
+        self._attach()
         return self.net.embedding(x)
+
+    def _raw(self, x):
+        """x as the model's int8 input bytes (the device API rule: an itemsize-1 buffer of the
+        input's length is raw int8; numbers are quantized)."""
+        if not isinstance(x, (list, tuple)):
+            b = bytes(x)
+            if len(b) == self._unit:
+                return b
+        scale, zp = self.net.input_quant
+        return _quantize(x, self._unit, scale, zp)
+
+    def _raw_at(self, i):
+        return memoryview(self._cache)[i * self._unit:(i + 1) * self._unit]
+
+    def _cached_e(self, i):
+        """Cached example i's dequantized embedding (bias/sparse: through the current
+        backbone)."""
+        if self._bb is None:
+            return self._deq(self._cache, i * self.dim)
+        return self._deq(self._embed(self._raw_at(i)), 0)
+
+    def _forward(self, raw):
+        """Backbone forward pass keeping what the backward pass needs; the int8 embedding."""
+        self._attach()
+        self.net._set_inputs(raw)
+        self._bb.forward(self._op)
+        q = bytearray(self.dim)
+        self.net._model.read_tensor(self._emb, q)
+        return q
+
+    def _rand(self):
+        self._seed = (1103515245 * self._seed + 12345) & 0x7FFFFFFF
+        return self._seed / 2147483648.0
 
     def add_example(self, x, label):
         """Record one example: one forward pass to the embedding. ncm: the class mean moves;
         head: the embedding is cached for fit()."""
         y = self._class(label)
+        if self._bb is not None:
+            raw = self._raw(x)
         q = self._embed(x)
         self._seen[y] = 1
         if self.mode == "ncm":
@@ -199,9 +288,11 @@ class Trainer:
         else:
             if self.n_examples >= self.max_examples:
                 raise ValueError("example cache full (max_examples=%d)" % self.max_examples)
-            base = self.n_examples * self.dim
-            for c in range(self.dim):
-                self._cache[base + c] = _s8(q[c])
+            u = self._unit
+            src = q if self._bb is None else raw
+            base = self.n_examples * u
+            for c in range(u):
+                self._cache[base + c] = _s8(src[c])
             self._cache_y[self.n_examples] = y
         self.n_examples += 1
         self.net._set_adapter(self)
@@ -326,6 +417,15 @@ class Trainer:
         for c in range(d):
             n2 += e[c] * e[c]
         lr, mom, v = self.lr / n2, self.momentum, self._v
+        if self._bb is not None:  # dLoss/d(embedding), with the head as it is before the step
+            ga = self._bb.ga
+            for c in range(d):
+                ga[c] = 0.0
+            for r in range(n):
+                g = math.exp(z[r] - zmax) / total - (1.0 if r == y else 0.0)
+                w = r * d1
+                for c in range(d):
+                    ga[c] += g * self._w[w + c]
         for r in range(n):
             if not self._seen[r]:
                 continue
@@ -337,14 +437,17 @@ class Trainer:
                     gc = mom * v[w + c] + gc
                     v[w + c] = gc
                 self._w[w + c] = self._w[w + c] - lr * gc
+        if self._bb is not None:
+            self._bb.backward(lr, self._rand)
         return loss
 
     def step(self, x, label):
         """One SGD step on one sample (one forward pass); returns the loss before the step."""
-        if self.mode != "head":
-            raise ValueError("step() trains the head: use add_example() in ncm mode")
+        if self.mode == "ncm":
+            raise ValueError("step() trains: use add_example() in ncm mode")
         y = self._class(label)
-        e = self._deq(self._embed(x), 0)
+        q = self._forward(self._raw(x)) if self._bb is not None else self._embed(x)
+        e = self._deq(q, 0)
         self._seen[y] = 1
         if self._fresh[y]:
             self._imprint(y, [e])
@@ -352,18 +455,18 @@ class Trainer:
         return self._sgd(e, y)
 
     def fit(self, epochs=30):
-        """Train on the cached examples (head mode; no backbone pass). Returns dict(loss,
-        accuracy) over the cached examples after training. ncm learns in add_example, so
-        there it only reports the count."""
+        """Train on the cached examples: head mode on the cached embeddings (no backbone
+        pass); bias and sparse modes run the backbone on the cached inputs, as its parameters
+        change. Returns dict(loss, accuracy) over the cached examples after training. ncm
+        learns in add_example, so there it only reports the count."""
         n = self.n_examples
         if self.mode == "ncm":
             return {"loss": None, "accuracy": None, "examples": n}
         if n == 0:
             raise ValueError("no examples: add_example() first")
-        d = self.dim
         for r in range(len(self.labels)):
             if self._fresh[r] and self._seen[r]:
-                self._imprint(r, [self._deq(self._cache, i * d) for i in range(n)
+                self._imprint(r, [self._cached_e(i) for i in range(n)
                                   if self._cache_y[i] == r])
         order = list(range(n))
         seed = 1
@@ -373,12 +476,16 @@ class Trainer:
                 j = seed % (i + 1)
                 order[i], order[j] = order[j], order[i]
             for i in order:
-                self._sgd(self._deq(self._cache, i * d), self._cache_y[i])
+                if self._bb is not None:
+                    e = self._deq(self._forward(self._raw_at(i)), 0)
+                else:
+                    e = self._cached_e(i)
+                self._sgd(e, self._cache_y[i])
         self._set_gate()
         loss = 0.0
         right = 0
         for i in range(n):
-            e = self._deq(self._cache, i * d)
+            e = self._cached_e(i)
             z = self._logits(e)
             y = self._cache_y[i]
             loss += _lse(z, len(self.labels)) - z[y]
@@ -398,7 +505,7 @@ class Trainer:
             self._thr[r] = 1e30
         for i in range(self.n_examples):
             y = self._cache_y[i]
-            z = self._logits(self._deq(self._cache, i * self.dim))
+            z = self._logits(self._cached_e(i))
             margin = z[y] - max(z[r] for r in unseen)
             if margin < self._thr[y]:
                 self._thr[y] = margin
@@ -481,6 +588,9 @@ class Trainer:
             out += bytes(self._seen)[:n]
             out += bytes([1 if self._gated else 0])
             out += bytes(self._thr)[:4 * n]
+        if self._bb is not None:
+            out += bytes([self.layers])
+            out += self._bb.params()
         return out
 
     def save(self, path, fault=None):
@@ -492,6 +602,318 @@ class Trainer:
         data += pack("<I", _crc32(data))
         atomic_write(path, bytes(data), fault)
         return len(data)
+
+
+
+# ---- bias and sparse modes: the int8 layers below the head ----
+
+_CONV, _DW, _FC, _AVG, _RESHAPE = 1, 2, 3, 4, 5
+_KINDS = {1: "CONV_2D", 2: "DEPTHWISE_CONV_2D", 3: "FULLY_CONNECTED", 4: "AVERAGE_POOL_2D",
+          5: "RESHAPE"}
+_CHUNK = 128  # bytes per read of an arena tensor while the forward pass keeps what it needs
+
+
+def qas_bias(b, res, i, delta, lim):
+    """Add delta (in LSB of the int32 bias, any real value) to b[i]; the part below one LSB is
+    carried in res[i] so that small steps add up. Saturates at +-lim (the C core's bound for
+    that layer), where the carry is dropped."""
+    t = res[i] + delta
+    n = _round_away(t)
+    v = b[i] + n
+    if v > lim or v < -lim:
+        v = lim if v > 0 else -lim
+        t = n
+    b[i] = v
+    res[i] = t - n
+
+
+def qas_weight(w, i, delta, u):
+    """Add delta (in LSB of the int8 weight) to w[i] (a bytearray) with stochastic rounding:
+    floor(delta + u), u uniform in [0, 1), so that the change is delta on average. Saturates
+    at +-127 (symmetric weights)."""
+    v = _s8(w[i]) + math.floor(delta + u)
+    w[i] = (127 if v > 127 else (-127 if v < -127 else v)) & 0xFF
+
+
+class _Layer:
+    """One operator on the path from the updated layers to the head (op_info in the C core)."""
+
+    def __init__(self, m, k):
+        kind, ins, out, amin, amax, _geo, rq = m.op_info(k)
+        if kind not in _KINDS:
+            raise ValueError("cannot backpropagate through operator %d (kind %d): bias and "
+                             "sparse modes support %s" % (k, kind, ", ".join(
+                                 _KINDS[i] for i in sorted(_KINDS))))
+        self.k, self.kind, self.x, self.y = k, kind, ins[0], out
+        self.amin, self.amax = amin, amax
+        ish, sx, self.zx = m.tensor_info(self.x)
+        osh, sy, self.zy = m.tensor_info(out)
+        self.sx, self.sy = _f32(sx), _f32(sy)
+        self.n_in, self.n_out = _count(ish), _count(osh)
+        self.chans = ()
+        self.bias = self.res = self.wq = self.xs = self.sel = self.mask = None
+        self.w_t = self.b_t = -1
+        self.P = 1
+        if kind == _AVG:
+            self.P = self.n_in // self.n_out
+            if self.n_out != osh[-1] or self.n_in != self.P * self.n_out:
+                raise ValueError("operator %d: only a global AVERAGE_POOL_2D (to 1x1) can be "
+                                 "backpropagated" % k)
+            self.cout = self.n_out
+        if kind not in (_CONV, _DW, _FC):
+            return
+        self.w_t = ins[1]
+        self.b_t = ins[2] if len(ins) > 2 else -1
+        wsh = m.tensor_info(self.w_t)[0]
+        self.w_size = _count(wsh)
+        self.cout = wsh[3] if kind == _DW else wsh[0]
+        self.cin = wsh[-1]
+        self.P = self.n_out // self.cout
+        if kind == _FC and self.n_in != self.cin:
+            raise ValueError("operator %d: FULLY_CONNECTED on a batch of one only" % k)
+        if kind == _CONV and (wsh[1] != 1 or wsh[2] != 1 or self.n_in != self.P * self.cin):
+            raise ValueError("operator %d: only 1x1 CONV_2D with stride 1 can be "
+                             "backpropagated" % k)
+        n = len(rq) // 8
+        mult = []
+        for c in range(self.cout):
+            a, s = unpack_from("<ii", rq, 8 * (c if n > 1 else 0))
+            mult.append(a * 2.0 ** (s - 31))  # s_x * s_w[c] / s_y, as the kernel applies it
+        # One LSB of the int32 bias is s_x * s_w[c] = s_y * mult[c]; of the weight, s_w[c].
+        self.lsb_b = [self.sy * v for v in mult]
+        self.lsb_w = [self.sy * v / self.sx for v in mult]
+        terms = self.cin if kind == _FC else (wsh[1] * wsh[2] * (1 if kind == _DW else
+                                                                   self.cin))
+        self.lim = 2147483647 - terms * (65536 if kind == _FC else 32768)
+
+
+def _chain(m, head_op, emb, lowest):
+    """The operators from the one computing `lowest`'s layer (an op index) up to the head,
+    following each one's first input down from the embedding; ValueError if another operator
+    reads a tensor on that path (a branch the gradient would miss)."""
+    path = []
+    t = emb
+    k = head_op - 1
+    while k >= lowest:
+        info = m.op_info(k)
+        if info[2] == t:
+            path.append(k)
+            t = info[1][0]
+        k -= 1
+    if not path or path[-1] != lowest:
+        raise ValueError("operator %d does not feed the head through its first inputs" % lowest)
+    path.reverse()
+    outs = [m.op_info(k)[2] for k in path]
+    for k in range(lowest, head_op):
+        if k in path:
+            continue
+        for t in m.op_info(k)[1]:
+            if t in outs:
+                raise ValueError("the path to the head branches at operator %d: bias and "
+                                 "sparse modes need a plain chain" % k)
+    return [_Layer(m, k) for k in path]
+
+
+class _Backbone:
+    """The updated int8 layers: RAM copies of their biases (and, in sparse mode, weights) put
+    over the blob's with Model.set_const; a forward pass that keeps, per layer, the bits of its
+    output inside the activation range and the chosen input channels; and the backward pass
+    with QAS updates. See docs/training.md for the memory it takes."""
+
+    def __init__(self, net, updates, head_op, emb, dim):
+        m = net._model
+        self.m = m
+        lowest = min(u[0] for u in updates)
+        self.layers = _chain(m, head_op, emb, lowest)
+        by_op = {}
+        for L in self.layers:
+            by_op[L.k] = L
+        self.updated = []
+        for op, bias, chans in updates:
+            L = by_op.get(op)
+            if L is None or L.w_t < 0:
+                raise ValueError("operator %d cannot be updated: it is not a CONV_2D, "
+                                 "DEPTHWISE_CONV_2D or FULLY_CONNECTED on the path to the head"
+                                 % op)
+            if bias and L.b_t < 0:
+                raise ValueError("operator %d has no bias to update" % op)
+            if chans and L.kind == _DW:
+                raise ValueError("operator %d: DEPTHWISE_CONV_2D weights are not updated, only "
+                                 "its bias" % op)
+            L.upd_bias = bool(bias)
+            L.chans = tuple(chans)
+            self.updated.append(L)
+        # Layers above the lowest updated one pass the gradient down to their input.
+        self.need = 0
+        grad = dim
+        for i in range(len(self.layers)):
+            L = self.layers[i]
+            L.down = i > 0
+            if not hasattr(L, "upd_bias"):
+                L.upd_bias = False
+            if L.down and L.kind == _DW:
+                raise ValueError("operator %d: cannot backpropagate through DEPTHWISE_CONV_2D "
+                                 "(update only layers above it, or its bias as the lowest)"
+                                 % L.k)
+            if L.w_t >= 0:
+                self.need += (L.P * L.cout + 7) // 8  # output mask
+                if L.upd_bias:
+                    self.need += 8 * L.cout  # int32 bias copy + float32 carry
+                if L.chans or L.down:
+                    self.need += L.w_size  # weight copy (updated, or read for the gradient)
+                if L.chans:
+                    self.need += L.P * len(L.chans) + L.cin  # kept input channels, channel map
+                if L.down:
+                    grad = max(grad, L.n_in)
+        self.grad = grad
+        self.need += 8 * grad + _CHUNK  # two float32 gradient buffers, the read buffer
+
+    def alloc(self):
+        m = self.m
+        for L in self.layers:
+            if L.w_t < 0:
+                continue
+            L.mask = bytearray((L.P * L.cout + 7) // 8)
+            if L.upd_bias:
+                raw = bytearray(4 * L.cout)
+                m.read_tensor(L.b_t, raw)
+                L.bias = array("i", raw)
+                L.res = _zeros("f", L.cout, 4)
+            if L.chans or L.down:
+                L.wq = bytearray(L.w_size)
+                m.read_tensor(L.w_t, L.wq)
+            if L.chans:
+                L.xs = bytearray(L.P * len(L.chans))
+                L.sel = bytearray(L.cin)
+                for j in range(len(L.chans)):
+                    L.sel[L.chans[j]] = j + 1
+        self.ga = _zeros("f", self.grad, 4)
+        self.gb = _zeros("f", self.grad, 4)
+        self.buf = bytearray(_CHUNK)
+
+    def params(self):
+        """The updated parameters as they are now (the adapter's backbone part)."""
+        out = bytearray()
+        for L in self.updated:
+            if L.upd_bias:
+                out += bytes(L.bias)
+            if L.chans:
+                out += L.wq
+        return out
+
+    def set_params(self, p, pos):
+        for L in self.updated:
+            if L.upd_bias:
+                _copy(L.bias, array("i", bytes(p[pos:pos + 4 * L.cout])))
+                pos += 4 * L.cout
+            if L.chans:
+                L.wq[:] = p[pos:pos + L.w_size]
+                pos += L.w_size
+        return pos
+
+    def attach(self):
+        for L in self.updated:
+            if L.upd_bias:
+                self.m.set_const(L.b_t, L.bias)
+            if L.chans:
+                self.m.set_const(L.w_t, L.wq)
+
+    def detach(self):
+        for L in self.updated:
+            if L.upd_bias:
+                self.m.set_const(L.b_t, None)
+            if L.chans:
+                self.m.set_const(L.w_t, None)
+
+    def _scan(self, t, n, fn):
+        """Call fn(i, byte) over arena tensor t's n bytes, read _CHUNK at a time."""
+        buf, m = self.buf, self.m
+        off = 0
+        while off < n:
+            k = n - off if n - off < _CHUNK else _CHUNK
+            view = memoryview(buf)[:k]
+            m.read_tensor(t, view, off)
+            for j in range(k):
+                fn(off + j, buf[j])
+            off += k
+
+    def forward(self, end):
+        """Run the model (inputs set) up to operator end, keeping what backward() needs."""
+        m = self.m
+        done = 0
+        for L in self.layers:
+            m.invoke(done, L.k)
+            if L.chans:
+                xs, sel, cin, nch = L.xs, L.sel, L.cin, len(L.chans)
+
+                def keep(i, b, xs=xs, sel=sel, cin=cin, nch=nch):
+                    s = sel[i % cin]
+                    if s:
+                        xs[(i // cin) * nch + s - 1] = b
+                self._scan(L.x, L.n_in, keep)
+            m.invoke(L.k, L.k + 1)
+            done = L.k + 1
+            if L.mask is not None:
+                mask, lo, hi = L.mask, L.amin, L.amax
+                for i in range(len(mask)):
+                    mask[i] = 0
+
+                def inside(i, b, mask=mask, lo=lo, hi=hi):
+                    v = b - 256 if b > 127 else b
+                    if lo < v < hi:
+                        mask[i >> 3] |= 1 << (i & 7)
+                self._scan(L.y, L.n_out, inside)
+        m.invoke(done, end)
+
+    def backward(self, eta, rng):
+        """self.ga holds dLoss/d(embedding) (real units); propagate it down the layers and
+        update the chosen parameters by QAS steps of eta * gradient. rng() gives uniform
+        [0, 1) draws for the weights' stochastic rounding. Input gradients use the weights as
+        they were before this step."""
+        g, other = self.ga, self.gb
+        bc = 0  # > 0: g holds one value per channel, spread evenly over bc positions
+        for idx in range(len(self.layers) - 1, -1, -1):
+            L = self.layers[idx]
+            if L.kind == _RESHAPE:
+                continue
+            if L.kind == _AVG:
+                bc = L.P
+                continue
+            P, co, ci = L.P, L.cout, L.cin
+            nch = len(L.chans)
+            gbias = [0.0] * co
+            gw = [0.0] * (co * nch)
+            if L.down:
+                for i in range(P * ci):
+                    other[i] = 0.0
+            mask, xs, wq, zx, sx = L.mask, L.xs, L.wq, L.zx, L.sx
+            for p in range(P):
+                for c in range(co):
+                    bit = p * co + c
+                    if not (mask[bit >> 3] >> (bit & 7)) & 1:
+                        continue
+                    gy = g[c] / bc if bc else g[bit]
+                    if gy == 0.0:
+                        continue
+                    gbias[c] += gy
+                    for j in range(nch):
+                        gw[c * nch + j] += gy * (_s8(xs[p * nch + j]) - zx) * sx
+                    if L.down:
+                        f = gy * L.lsb_w[c]
+                        row, base = c * ci, p * ci
+                        for i in range(ci):
+                            other[base + i] += f * _s8(wq[row + i])
+            if L.upd_bias:
+                for c in range(co):
+                    qas_bias(L.bias, L.res, c, -eta * gbias[c] / L.lsb_b[c], L.lim)
+            for c in range(co):
+                for j in range(nch):
+                    i = c * ci + L.chans[j]
+                    qas_weight(wq, i, -eta * gw[c * nch + j] / L.lsb_w[c], rng())
+            if not L.down:
+                break
+            g, other = other, g
+            bc = 0
 
 
 def load_adapter(net, data):
@@ -520,7 +942,7 @@ def load_adapter(net, data):
     n, dim, rows, max_classes = unpack_from("<HHHH", p, 0)
     if net._head_info is None or dim != net._head_info[6] or rows != net._head_info[5]:
         raise ValueError("adapter does not fit this model's head")
-    if not rows <= n <= max_classes <= 255:
+    if not rows <= n <= max_classes <= 255 or n == 0:
         raise ValueError("invalid adapter payload")
     pos = 8
     labels = []
@@ -531,9 +953,28 @@ def load_adapter(net, data):
         labels.append(str(bytes(p[pos + 1:pos + 1 + ln]), "utf-8"))
         pos += 1 + ln
     rest = 2 * n + 2 * n * dim if mode == "ncm" else 4 * n * (dim + 1) + n + 1 + 4 * n
+    layers = 2
+    if mode in ("bias", "sparse"):
+        if len(p) - pos < rest + 1:
+            raise ValueError("invalid adapter payload")
+        layers = p[pos + rest]
+    tr = Trainer(net, mode, max_examples=1, max_classes=max_classes, layers=layers)
+    try:
+        _fill(tr, p, pos, labels, rest)
+    except ValueError:
+        tr._detach()
+        if net._adapter is not None:
+            net._adapter._attach()  # the adapter in use stays as it was
+        raise
+    return tr
+
+
+def _fill(tr, p, pos, labels, rest):
+    n, dim, mode = len(labels), tr.dim, tr.mode
+    if tr._bb is not None:
+        rest += 1 + len(tr._bb.params())
     if len(p) - pos != rest:
         raise ValueError("invalid adapter payload")
-    tr = Trainer(net, mode, max_examples=1, max_classes=max_classes)
     tr.labels = labels
     if mode == "ncm":
         _copy(tr._counts, array("H", bytes(p[pos:pos + 2 * n])))
@@ -550,9 +991,11 @@ def load_adapter(net, data):
         pos += n
         tr._gated = p[pos] == 1
         _copy(tr._thr, array("f", bytes(p[pos + 1:pos + 1 + 4 * n])))
+        pos += 1 + 4 * n
+        if tr._bb is not None:
+            tr._bb.set_params(p, pos + 1)
     for r in range(n):
         tr._fresh[r] = 0
-    return tr
 
 
 def _copy(dst, src):

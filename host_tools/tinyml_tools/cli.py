@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from . import sparse
 from .blob import BlobFormatError, read_blob
 from .convert import convert_model, read_labels
 from .inspect_blob import BOARD_HEAP, board_fit, describe
@@ -59,16 +61,21 @@ def quantize_cmd(model: Path, data: Path, output: Path) -> None:
 @click.option("--rounding", type=click.Choice(ROUNDING_MODES), default="tflite",
               show_default=True, help="Requantization rounding to reproduce.")
 @click.option("--data", type=_DATA,
-              help="Calibration samples for a float Keras/SavedModel MODEL: quantize first.")
+              help="Calibration samples for a float Keras/SavedModel MODEL: quantize first. "
+                   "With --sparse-update: a .npz with inputs x and labels y.")
+@click.option("--sparse-update", "budget", type=click.IntRange(min=1), metavar="BUDGET",
+              help="Record which parameters below the head on-device training updates "
+                   "(trainer mode 'sparse'), chosen from --data within BUDGET bytes of RAM.")
 def convert(model: Path, output: Path, labels: Path | None, name: str | None,
-            rounding: str, data: Path | None) -> None:
+            rounding: str, data: Path | None, budget: int | None) -> None:
     """Convert an int8 .tflite MODEL (or a float Keras/SavedModel one, with --data) to a
     tinyml blob."""
     try:
+        xy = _labelled(data) if budget is not None else None
         if is_float_model(model):
             if data is None:
                 raise QuantizeError("a float model needs --data CALIB.npy to be quantized")
-            tfl = quantize(model, load_calibration(data))
+            tfl = quantize(model, [xy[0]] if xy else load_calibration(data))
         elif model.is_dir():
             raise ModelFormatError("not a .tflite file, .keras/.h5 file or SavedModel folder")
         else:
@@ -76,14 +83,33 @@ def convert(model: Path, output: Path, labels: Path | None, name: str | None,
         blob_bytes, blob = convert_model(
             tfl, name or model.stem, read_labels(labels) if labels else [], rounding,
         )
-    except (ConversionError, ModelFormatError, QuantizeError) as e:
+        if xy is not None and budget is not None:
+            choice = sparse.choose(blob_bytes, blob, xy[0], xy[1], budget)
+            blob_bytes = sparse.with_scheme(blob, choice.scheme)
+    except (ConversionError, ModelFormatError, QuantizeError, sparse.SparseUpdateError) as e:
         raise click.ClickException(f"{model}: {e}") from e
     output.write_bytes(blob_bytes)
+    if xy is not None:
+        click.echo(f"sparse update: {choice.biases} biases and {choice.channels} weight "
+                   f"channels in {len(choice.scheme)} layers, {choice.ram_bytes} bytes of RAM "
+                   f"(budget {budget})")
     size = f"{len(tfl)} .tflite"
     click.echo(
         f"{output}: {len(blob_bytes)} bytes ({size}), "
         f"{len(blob.ops)} ops, arena {blob.arena_size} bytes"
     )
+
+
+def _labelled(data: Path | None) -> tuple[np.ndarray, np.ndarray]:
+    """--data for --sparse-update: a .npz with arrays x (inputs) and y (integer labels)."""
+    if data is None:
+        raise QuantizeError("--sparse-update needs --data CALIB.npz (arrays x and y)")
+    try:
+        with np.load(data, allow_pickle=False) as z:
+            return np.asarray(z["x"]), np.asarray(z["y"]).astype(np.int64)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise QuantizeError(f"{data}: --sparse-update needs a .npz with arrays x and y ({e})"
+                            ) from e
 
 
 @main.command()

@@ -1,13 +1,22 @@
 """NumPy reference of on-device learning (device/tinyml_train.py): the same initialisation,
 the same order of updates, float32 storage, float64 arithmetic. Given the same int8 embeddings,
-its predictions are the device's.
+its ncm and head predictions are the device's.
+
+bias and sparse modes also update int8 layers below the head. Their forward pass is the C core's
+(the host simulator, `tinyml`, with the updated parameters put over the blob's), and the
+backward pass and QAS updates are vectorised NumPy here: the device sums in another order and
+keeps some sums in float32, so the two agree in accuracy rather than bit for bit.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .blob import Blob
+
+CONV, DW, FC, AVG, RESHAPE = 1, 2, 3, 4, 5
 
 
 def round_away(v: np.ndarray) -> np.ndarray:
@@ -16,7 +25,8 @@ def round_away(v: np.ndarray) -> np.ndarray:
 
 class RefTrainer:
     def __init__(self, blob: Blob, mode: str = "head", lr: float = 0.5,
-                 momentum: float = 0.0, max_classes: int | None = None) -> None:
+                 momentum: float = 0.0, max_classes: int | None = None,
+                 model: bytes | None = None, layers: int = 2) -> None:
         if blob.head is None:
             raise ValueError("the blob records no trainable head")
         k, scales = blob.head
@@ -50,6 +60,11 @@ class RefTrainer:
         self.cache: list[tuple[np.ndarray, int]] = []
         self.thr = np.full(c, 1e30)
         self.gated = False
+        self.bb: RefBackbone | None = None
+        if mode in ("bias", "sparse"):
+            if model is None:
+                raise ValueError("bias and sparse modes need the blob's bytes (model=)")
+            self.bb = RefBackbone(model, k, emb_index(blob, k), mode=mode, layers=layers)
 
     def add_class(self, name: str) -> int:
         self.labels.append(name)
@@ -60,6 +75,7 @@ class RefTrainer:
         return (q.astype(np.float64) - self.zp_e) * self.s_e
 
     def add_example(self, q: np.ndarray, y: int) -> None:
+        """q: the int8 embedding; in bias and sparse modes, the int8 input."""
         self.seen[y] = True
         if self.mode == "ncm":
             e = self.deq(q)
@@ -101,16 +117,23 @@ class RefTrainer:
         g[y] -= 1.0
         e1 = np.append(e, 1.0)
         lr = self.lr / (1.0 + float(e @ e))
+        ge = (g @ self.w[:n, :self.dim].astype(np.float64)).astype(np.float32)
         for r in np.flatnonzero(self.seen[:n]):
             gc = g[r] * e1
             if self.momentum:
                 gc = self.momentum * self.v[r].astype(np.float64) + gc
                 self.v[r] = gc.astype(np.float32)
             self.w[r] = (self.w[r].astype(np.float64) - lr * gc).astype(np.float32)
+        if self.bb is not None:
+            self.bb.backward(ge.astype(np.float64), lr)
         return loss
 
+    def emb(self, q: np.ndarray) -> np.ndarray:
+        """The dequantized embedding of a cached example (bias/sparse: q is the input)."""
+        return self.deq(q if self.bb is None else self.bb.embedding(q))
+
     def step(self, q: np.ndarray, y: int) -> float:
-        e = self.deq(q)
+        e = self.deq(q if self.bb is None else self.bb.forward(q))
         self.seen[y] = True
         if self.fresh[y]:
             self.imprint(y, [e])
@@ -120,7 +143,7 @@ class RefTrainer:
         n = len(self.cache)
         for r in range(len(self.labels)):
             if self.fresh[r] and self.seen[r]:
-                self.imprint(r, [self.deq(q) for q, y in self.cache if y == r])
+                self.imprint(r, [self.emb(q) for q, y in self.cache if y == r])
         order = list(range(n))
         seed = 1
         for _ in range(epochs):
@@ -130,17 +153,17 @@ class RefTrainer:
                 order[i], order[j] = order[j], order[i]
             for i in order:
                 q, y = self.cache[i]
-                self.sgd(self.deq(q), y)
+                self.sgd(self.deq(q) if self.bb is None else self.deq(self.bb.forward(q)), y)
         unseen = self.unseen()
         self.gated = bool(unseen)
         if unseen:
             self.thr[:] = np.float32(1e30)
             for q, y in self.cache:
-                z = self.logits(self.deq(q))
+                z = self.logits(self.emb(q))
                 self.thr[y] = min(self.thr[y], float(np.float32(z[y] - z[unseen].max())))
         loss, right = 0.0, 0
         for q, y in self.cache:
-            z = self.logits(self.deq(q))
+            z = self.logits(self.emb(q))
             zmax = z.max()
             loss += float(zmax + np.log(np.sum(np.exp(z - zmax))) - z[y])
             right += int(np.argmax(z) == y)
@@ -186,4 +209,178 @@ class RefTrainer:
         return ex / ex.sum()
 
     def predict(self, q: np.ndarray) -> int:
-        return int(np.argmax(self.scores(q)))
+        """q: the int8 embedding; bias/sparse: the int8 input."""
+        return int(np.argmax(self.scores(q if self.bb is None else self.bb.embedding(q))))
+
+
+def emb_index(blob: Blob, head_op: int) -> int:
+    return blob.ops[head_op].inputs[0]
+
+
+def s8(b: bytes) -> np.ndarray:
+    return np.frombuffer(b, np.int8).astype(np.int64)
+
+
+class RefLayer:
+    def __init__(self, m: Any, k: int) -> None:  # noqa: ANN401 - the simulator's Model
+        kind, ins, out, self.amin, self.amax, _geo, rq = m.op_info(k)
+        if kind not in (CONV, DW, FC, AVG, RESHAPE):
+            raise ValueError(f"operator {k} (kind {kind}) cannot be backpropagated")
+        self.k, self.kind, self.x, self.y = k, kind, ins[0], out
+        ish, sx, self.zx = m.tensor_info(self.x)
+        osh, sy, self.zy = m.tensor_info(out)
+        self.sx, self.sy = float(sx), float(sy)
+        self.n_in, self.n_out = int(np.prod(ish)), int(np.prod(osh))
+        self.chans: tuple[int, ...] = ()
+        self.upd_bias = False
+        self.down = False
+        self.P = self.n_in // self.n_out if kind == AVG else 1
+        self.w_t = self.b_t = -1
+        if kind not in (CONV, DW, FC):
+            return
+        self.w_t, self.b_t = ins[1], (ins[2] if len(ins) > 2 else -1)
+        wsh = m.tensor_info(self.w_t)[0]
+        self.wshape = wsh
+        self.cout = wsh[3] if kind == DW else wsh[0]
+        self.cin = wsh[-1]
+        self.P = self.n_out // self.cout
+        pairs = np.frombuffer(rq, "<i4").reshape(-1, 2).astype(np.float64)
+        mult = pairs[:, 0] * 2.0 ** (pairs[:, 1] - 31)
+        mult = np.broadcast_to(mult, (self.cout,))
+        self.lsb_b = self.sy * mult
+        self.lsb_w = self.sy * mult / self.sx
+        terms = self.cin if kind == FC else wsh[1] * wsh[2] * (1 if kind == DW else self.cin)
+        self.lim = 2147483647 - terms * (65536 if kind == FC else 32768)
+        raw = bytearray(int(np.prod(wsh)))
+        m.read_tensor(self.w_t, raw)
+        self.wq = s8(bytes(raw)).reshape(self.cout, -1) if kind != DW else s8(bytes(raw))
+        self.bias = np.zeros(self.cout, np.int64)
+        if self.b_t >= 0:
+            b = bytearray(4 * self.cout)
+            m.read_tensor(self.b_t, b)
+            self.bias = np.frombuffer(bytes(b), "<i4").astype(np.int64)
+        self.res = np.zeros(self.cout, np.float32)
+        self.mask = np.zeros((self.P, self.cout), bool)
+        self.xs = np.zeros((self.P, 0))
+
+
+class RefBackbone:
+    """The backbone of bias and sparse modes: the C core runs it (host simulator) with the
+    updated parameters; gradients and QAS updates in NumPy."""
+
+    def __init__(self, model: bytes, head_op: int, emb: int, mode: str = "sparse",
+                 layers: int = 2, updates: list[tuple[int, bool, tuple[int, ...]]] | None = None
+                 ) -> None:
+        import tinyml  # the host simulator (device/tinyml.py over the C core)
+
+        self.net = tinyml.load(model)
+        m = self.net._model
+        self.m, self.head_op = m, head_op
+        if updates is not None:
+            pass
+        elif mode == "sparse":
+            updates = [u for u in m.update_scheme() if u[0] != head_op]
+        else:
+            updates = []
+            t, k = emb, head_op - 1
+            while k >= 0 and len(updates) < layers - 1:
+                kind, ins, out = m.op_info(k)[:3]
+                if out == t:
+                    if kind in (CONV, DW, FC) and len(ins) > 2 and ins[2] >= 0:
+                        updates.append((k, True, ()))
+                    t = ins[0]
+                k -= 1
+        lowest = min(u[0] for u in updates)
+        path, t = [], emb
+        for k in range(head_op - 1, lowest - 1, -1):
+            info = m.op_info(k)
+            if info[2] == t:
+                path.append(k)
+                t = info[1][0]
+        self.layers = [RefLayer(m, k) for k in reversed(path)]
+        by = {L.k: L for L in self.layers}
+        for op, bias, chans in updates:
+            by[op].upd_bias, by[op].chans = bool(bias), tuple(chans)
+        for i, L in enumerate(self.layers):
+            L.down = i > 0
+        self.seed = 12345
+        self.bufs: dict[int, bytearray] = {}
+
+    def rand(self) -> float:
+        self.seed = (1103515245 * self.seed + 12345) & 0x7FFFFFFF
+        return self.seed / 2147483648.0
+
+    def _install(self) -> None:
+        for L in self.layers:
+            if L.upd_bias:
+                self.bufs[L.b_t] = bytearray(L.bias.astype("<i4").tobytes())
+                self.m.set_const(L.b_t, self.bufs[L.b_t])
+            if L.chans:
+                self.bufs[L.w_t] = bytearray(L.wq.astype(np.int8).tobytes())
+                self.m.set_const(L.w_t, self.bufs[L.w_t])
+
+    def _read(self, t: int, n: int) -> np.ndarray:
+        b = bytearray(n)
+        self.m.read_tensor(t, b)
+        return s8(bytes(b))
+
+    def forward(self, q: np.ndarray) -> np.ndarray:
+        """Run on int8 input q, keeping masks and chosen input channels; the int8 embedding."""
+        self._install()
+        m = self.m
+        m.set_input(q.astype(np.int8).tobytes())
+        done = 0
+        for L in self.layers:
+            m.invoke(done, L.k)
+            if L.chans:
+                x = self._read(L.x, L.n_in).reshape(L.P, L.cin)
+                L.xs = x[:, list(L.chans)]
+            m.invoke(L.k, L.k + 1)
+            done = L.k + 1
+            if L.w_t >= 0:
+                y = self._read(L.y, L.n_out).reshape(L.P, L.cout)
+                L.mask = (y > L.amin) & (y < L.amax)
+        m.invoke(done, self.head_op)
+        return self._read(self.layers[-1].y, self.layers[-1].n_out)
+
+    def embedding(self, q: np.ndarray) -> np.ndarray:
+        return self.forward(q)
+
+    def grads(self, g: np.ndarray) -> list[tuple[RefLayer, np.ndarray, np.ndarray]]:
+        """dLoss/d(bias) and dLoss/d(chosen weight columns) of each layer from the top down,
+        in real units, for dLoss/d(embedding) g (after forward())."""
+        out = []
+        bc = 0
+        for L in reversed(self.layers):
+            if L.kind == RESHAPE:
+                continue
+            if L.kind == AVG:
+                bc = L.P
+                continue
+            gy = np.broadcast_to(g / bc, (L.P, L.cout)) if bc else g.reshape(L.P, L.cout)
+            gy = np.where(L.mask, gy, 0.0)
+            gx = None
+            if L.down:  # with the weights as they were before this step
+                gx = (gy @ (L.lsb_w[:, None] * L.wq)).astype(np.float32).astype(np.float64)
+            gw = gy.T @ ((L.xs - L.zx) * L.sx) if L.chans else np.zeros((L.cout, 0))
+            out.append((L, gy.sum(0), gw))
+            if gx is None:
+                break
+            g, bc = gx.ravel(), 0
+        return out
+
+    def backward(self, g: np.ndarray, eta: float) -> None:
+        """QAS steps of eta * gradient on the chosen parameters."""
+        for L, gb, gw in self.grads(g):
+            if L.upd_bias:
+                t = L.res.astype(np.float64) - eta * gb / L.lsb_b
+                n = round_away(t)
+                v = L.bias + n.astype(np.int64)
+                sat = np.abs(v) > L.lim
+                L.bias = np.clip(v, -L.lim, L.lim)
+                L.res = np.where(sat, 0.0, t - n).astype(np.float32)
+            if L.chans:
+                delta = -eta * gw / L.lsb_w[:, None]
+                u = np.array([self.rand() for _ in range(delta.size)]).reshape(delta.shape)
+                cols = list(L.chans)
+                L.wq[:, cols] = np.clip(L.wq[:, cols] + np.floor(delta + u), -127, 127)
