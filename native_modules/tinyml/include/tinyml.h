@@ -45,6 +45,11 @@ typedef enum {
     TML_E_VALUE,           /* NaN or infinite float input */
     TML_E_INPUT_LEN,       /* input of the wrong length */
     TML_E_OUTPUT_LEN,      /* output buffer of the wrong length */
+    TML_E_NOT_CONST,       /* constant override of a tensor that is not a constant */
+    TML_E_CONST_SIZE,      /* constant override of the wrong size */
+    TML_E_CONST_ALIGN,     /* constant override not 4-byte aligned */
+    TML_E_CONST_FULL,      /* more than TML_MAX_OVERRIDES constant overrides */
+    TML_E_CONST_CHECK,     /* an operator's checks refuse the overridden constants */
     TML_STATUS_COUNT
 } tml_status_t;
 
@@ -88,6 +93,9 @@ typedef struct {
     uint32_t offset;     /* arena offset, or offset in the blob's data section */
 } tml_tensor_t;
 
+/* Input slots of an operator record (blob format). */
+#define TML_OP_MAX_INPUTS 4
+
 /* A loaded model: pointers into the blob and arena. Fill with tml_model_init. */
 typedef struct {
     const uint8_t *blob;
@@ -105,10 +113,15 @@ typedef struct {
     const uint8_t *meta;
     uint32_t meta_size;
     const uint8_t *head;     /* the trainable-head record in the metadata (1.1), or NULL */
+    const uint8_t *sparse;   /* the sparse-update scheme record (1.1), or NULL */
+    /* Constant overrides (tml_model_set_const): RAM read instead of these constant tensors. */
+    uint32_t n_overrides;
+    uint16_t override_tensor[TML_MAX_OVERRIDES];
+    const void *override_data[TML_MAX_OVERRIDES];
     /* Details of the last error, for tml_format_error. */
     int32_t err_item;        /* index of the tensor or op at fault, else -1 */
     uint8_t err_kind;        /* TML_ITEM_TENSOR or TML_ITEM_OP when err_item >= 0 */
-    uint32_t err_a, err_b;   /* numbers the message quotes (sizes, versions) */
+    uint32_t err_a, err_b, err_c; /* numbers the message quotes (sizes, versions, indices) */
 } tml_model_t;
 
 enum { TML_ITEM_NONE = 0, TML_ITEM_TENSOR = 1, TML_ITEM_OP = 2 };
@@ -118,6 +131,7 @@ enum { TML_ITEM_NONE = 0, TML_ITEM_TENSOR = 1, TML_ITEM_OP = 2 };
 #define TML_MSG_OUTPUT_TYPE "output must be a writable bytearray/array('b') or array('f')"
 #define TML_MSG_BLOB_TYPE "blob must be bytes, bytearray or memoryview"
 #define TML_MSG_ARENA_TYPE "arena must be a bytearray or writable buffer"
+#define TML_MSG_CONST_TYPE "constant must be a buffer (bytearray, array, memoryview) or None"
 
 /* Validate everything in the blob. On error the model is unusable and m->err_item tells which
  * tensor or operator was at fault (-1 if none). */
@@ -133,8 +147,45 @@ tml_status_t tml_model_set_arena(tml_model_t *m, void *arena, size_t arena_len);
 tml_status_t tml_model_invoke(tml_model_t *m);
 
 /* Run operators [first, end) only (first <= end <= operator count): a prefix computes an
- * intermediate tensor, e.g. the embedding the trainable head reads. */
+ * intermediate tensor, e.g. the embedding the trainable head reads. With constant overrides,
+ * the operators in the range that read one are checked again first (the caller's RAM may have
+ * changed since tml_model_set_const); if one fails, nothing runs and the status is
+ * TML_E_CONST_CHECK. */
 tml_status_t tml_model_invoke_range(tml_model_t *m, uint32_t first, uint32_t end);
+
+/* Constant overrides, for on-device training: use `data` (the caller's RAM, exactly the
+ * tensor's size, 4-byte aligned, same layout as in the blob: int32 little-endian) instead of
+ * constant tensor `tensor`'s bytes in the blob, in every operator that reads it and in
+ * tml_model_tensor. The blob itself is never written. data must stay alive while the override
+ * is in place; it may change between invokes (tml_model_invoke_range checks it again).
+ * Setting a tensor again replaces its override; data == NULL removes it (len ignored).
+ * Before it takes effect, the checks of every operator reading the tensor run over the new
+ * values (e.g. a bias must keep the accumulator inside int32); if one fails the previous state
+ * is kept. Statuses: TML_E_INDEX, TML_E_NOT_CONST, TML_E_CONST_SIZE, TML_E_CONST_ALIGN,
+ * TML_E_CONST_FULL (TML_MAX_OVERRIDES tensors at most), TML_E_CONST_CHECK. */
+tml_status_t tml_model_set_const(tml_model_t *m, uint32_t tensor, const void *data, size_t len);
+
+/* One operator's record and parameters, decoded for on-device training (backward passes). */
+typedef struct {
+    uint32_t kind;                         /* tml_op_kind_t */
+    uint32_t n_inputs;
+    uint32_t inputs[TML_OP_MAX_INPUTS];    /* tensor indices; 0xFFFF: none (omitted bias) */
+    uint32_t output;
+    int32_t act_min, act_max;  /* fused activation clamp; -128, 127 for kinds without one */
+    /* CONV_2D, DEPTHWISE_CONV_2D: stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w,
+     * depth multiplier (1 for CONV_2D). AVERAGE_POOL_2D, MAX_POOL_2D: stride_h, stride_w,
+     * filter_h, filter_w, pad_h, pad_w, 0. Other kinds: zeros. pad_h and pad_w are the top and
+     * left padding: output (y, x) reads input rows from y * stride_h - pad_h and columns from
+     * x * stride_w - pad_w (the bottom/right padding is whatever the output size implies). */
+    int32_t geometry[7];
+    /* CONV_2D, DEPTHWISE_CONV_2D: one requantization per output channel; FULLY_CONNECTED: one
+     * per unit, or 1 when per tensor; other kinds 0. Rescale = mult * 2^(shift - 31). */
+    uint32_t n_requant;
+    const uint8_t *mult, *shift; /* n_requant little-endian int32 each, in the blob */
+} tml_op_info_t;
+
+/* TML_E_INDEX when index >= the operator count. */
+tml_status_t tml_model_op_info(const tml_model_t *m, uint32_t index, tml_op_info_t *info);
 
 /* The trainable head (blob 1.1, optional): the model's last FULLY_CONNECTED, which the
  * converter records so that on-device learning can find the embedding and the real-valued
@@ -153,8 +204,27 @@ typedef struct {
 /* TML_E_INDEX when the blob records no head. */
 tml_status_t tml_model_head(const tml_model_t *m, tml_head_t *h);
 
+/* The sparse-update scheme (blob 1.1, optional): which parameters on-device training may
+ * update, chosen by the host converter. Entry i names a CONV_2D, DEPTHWISE_CONV_2D or
+ * FULLY_CONNECTED operator (strictly increasing over the entries), whether its bias is
+ * updated, and the channels updated: indices into the LAST dimension of its int8 weights
+ * (input channels of CONV_2D [out, kh, kw, in] and FULLY_CONNECTED [out, in]; output channels
+ * of DEPTHWISE_CONV_2D [1, kh, kw, out]), strictly increasing. Validated at load. */
+typedef struct {
+    uint32_t op;               /* operator index */
+    uint32_t bias;             /* 1: the bias is updated (the operator has one) */
+    uint32_t n_channels;       /* bias or n_channels >= 1 */
+    const uint8_t *channels;   /* n_channels little-endian u16 */
+} tml_update_t;
+
+/* Number of entries in the scheme; 0 without one. */
+uint32_t tml_model_update_count(const tml_model_t *m);
+/* TML_E_INDEX when i >= tml_model_update_count(m). */
+tml_status_t tml_model_update(const tml_model_t *m, uint32_t i, tml_update_t *u);
+
 tml_status_t tml_model_input(const tml_model_t *m, uint32_t index, tml_tensor_t *t);
 tml_status_t tml_model_output(const tml_model_t *m, uint32_t index, tml_tensor_t *t);
+/* Any tensor; t->data of an overridden constant is the override's RAM. */
 tml_status_t tml_model_tensor(const tml_model_t *m, uint32_t index, tml_tensor_t *t);
 
 /* Metadata strings (UTF-8, not NUL-terminated). */

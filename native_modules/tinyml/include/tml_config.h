@@ -12,6 +12,12 @@
 #define TML_HAS_FLOAT (1)
 #endif
 
+/* Constant overrides (tml_model_set_const) a model can hold at once: each costs 8-16 bytes of
+ * tml_model_t. On-device training overrides the weights and biases it updates. */
+#ifndef TML_MAX_OVERRIDES
+#define TML_MAX_OVERRIDES (8)
+#endif
+
 /* Operators: turning one off drops its code from the build and the loader refuses it with
  * "unsupported operator". RESHAPE (an alias) is always built in. */
 #ifndef TML_HAS_CONV_2D

@@ -11,7 +11,7 @@
 #define TML_TENSOR_RECORD 32u
 #define TML_OP_RECORD 32u
 #define TML_NONE 0xFFFFu
-#define TML_OP_MAX_INPUTS 4
+/* TML_OP_MAX_INPUTS (4 input slots) is in tinyml.h: tml_op_info_t has them. */
 #define TML_OP_MAX_OUTPUTS 2
 /* Operator flags (op record byte 3). */
 #define TML_OP_FLAG_DOUBLE_ROUNDING 1u

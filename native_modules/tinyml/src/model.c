@@ -29,6 +29,11 @@ static const char *const status_text[TML_STATUS_COUNT] = {
     [TML_E_VALUE] = "input is NaN or infinite",
     [TML_E_INPUT_LEN] = "input of the wrong length",
     [TML_E_OUTPUT_LEN] = "output buffer of the wrong length",
+    [TML_E_NOT_CONST] = "constant override: not a constant tensor",
+    [TML_E_CONST_SIZE] = "constant override: wrong size",
+    [TML_E_CONST_ALIGN] = "constant override: buffer not 4-byte aligned",
+    [TML_E_CONST_FULL] = "constant override: too many tensors",
+    [TML_E_CONST_CHECK] = "constant override: refused by an operator's checks",
 };
 
 const char *tml_status_str(tml_status_t status) {
@@ -99,7 +104,8 @@ tml_status_t tml_model_tensor(const tml_model_t *m, uint32_t index, tml_tensor_t
     t->location = (int32_t)ti.loc;
     t->offset = ti.off;
     if (ti.loc == TML_LOC_CONST) {
-        t->data = (void *)(m->data + ti.off);
+        const void *ram = tml_override(m, index);
+        t->data = (void *)(ram != NULL ? ram : m->data + ti.off);
     } else {
         t->data = m->arena ? (void *)(m->arena + ti.off) : NULL;
     }
@@ -195,6 +201,60 @@ static tml_status_t check_head(tml_model_t *m, const uint8_t *p, uint32_t len) {
     return TML_OK;
 }
 
+/* The sparse-update scheme record (tag 2): u16 n_entries, u16 0, then per entry u16 operator,
+ * u16 flags (bit 0: bias), u16 n_channels, u16 0, n_channels u16 channels, u16 0 if n_channels
+ * is odd. Operators strictly increasing; each a CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED
+ * (whose checks established int8 constant weights); channels strictly increasing and inside
+ * the weights' last dimension. */
+static tml_status_t check_sparse(tml_model_t *m, const uint8_t *p, uint32_t len) {
+    if (m->sparse != NULL || len < 4 || tml_rd16(p + 2) != 0) {
+        return TML_E_META; /* at most one scheme */
+    }
+    const uint32_t n = tml_rd16(p);
+    uint32_t pos = 4, next_op = 0;
+    for (uint32_t e = 0; e < n; e++) {
+        if (!in_range(pos, 8, len)) {
+            return TML_E_META;
+        }
+        const uint32_t k = tml_rd16(p + pos), flags = tml_rd16(p + pos + 2);
+        const uint32_t n_ch = tml_rd16(p + pos + 4);
+        const uint32_t size = 8u + 2u * n_ch + 2u * (n_ch & 1u);
+        if (k < next_op || k >= m->n_ops || (flags & ~1u) != 0 || tml_rd16(p + pos + 6) != 0 ||
+            (flags == 0 && n_ch == 0) || !in_range(pos, size, len)) {
+            return TML_E_META;
+        }
+        const uint8_t *rec = m->ops + (size_t)k * TML_OP_RECORD;
+        const uint32_t kind = rec[O_KIND];
+        if (kind != TML_OP_CONV_2D && kind != TML_OP_DEPTHWISE_CONV_2D &&
+            kind != TML_OP_FULLY_CONNECTED) {
+            return TML_E_META;
+        }
+        tinfo_t w;
+        tinfo(m, tml_rd16(rec + O_INPUTS + 2), &w);
+        const uint32_t has_bias = rec[O_N_IN] > 2 && tml_rd16(rec + O_INPUTS + 4) != TML_NONE;
+        if (w.dtype != TML_DTYPE_INT8 || w.loc != TML_LOC_CONST || ((flags & 1u) && !has_bias)) {
+            return TML_E_META;
+        }
+        const uint32_t dim = (uint32_t)w.d[w.rank - 1];
+        for (uint32_t i = 0; i < n_ch; i++) {
+            const uint32_t ch = tml_rd16(p + pos + 8 + 2 * i);
+            if (ch >= dim || (i > 0 && ch <= tml_rd16(p + pos + 6 + 2 * i))) {
+                return TML_E_META;
+            }
+        }
+        if ((n_ch & 1u) && tml_rd16(p + pos + 8 + 2 * n_ch) != 0) {
+            return TML_E_META;
+        }
+        pos += size;
+        next_op = k + 1;
+    }
+    if (pos != len) {
+        return TML_E_META;
+    }
+    m->sparse = p;
+    return TML_OK;
+}
+
 static tml_status_t check_meta(tml_model_t *m) {
     const uint8_t *p = m->meta;
     uint32_t pos = 0;
@@ -234,8 +294,9 @@ static tml_status_t check_meta(tml_model_t *m) {
         if (!in_range(pos, len, m->meta_size)) {
             return TML_E_META;
         }
-        if (tag == 1) {
-            tml_status_t st = check_head(m, p + pos, len);
+        if (tag == 1 || tag == 2) {
+            const tml_status_t st = tag == 1 ? check_head(m, p + pos, len) :
+                                               check_sparse(m, p + pos, len);
             if (st != TML_OK) {
                 return st;
             }
@@ -261,6 +322,76 @@ tml_status_t tml_model_head(const tml_model_t *m, tml_head_t *h) {
     h->cols = (uint32_t)w.d[1];
     h->scales = m->head + 4;
     return TML_OK;
+}
+
+uint32_t tml_model_update_count(const tml_model_t *m) {
+    return m->sparse != NULL ? tml_rd16(m->sparse) : 0;
+}
+
+tml_status_t tml_model_update(const tml_model_t *m, uint32_t i, tml_update_t *u) {
+    if (i >= tml_model_update_count(m)) {
+        return TML_E_INDEX;
+    }
+    const uint8_t *e = m->sparse + 4;
+    for (uint32_t j = 0; j < i; j++) {
+        const uint32_t n_ch = tml_rd16(e + 4);
+        e += 8u + 2u * n_ch + 2u * (n_ch & 1u);
+    }
+    u->op = tml_rd16(e);
+    u->bias = tml_rd16(e + 2) & 1u;
+    u->n_channels = tml_rd16(e + 4);
+    u->channels = e + 8;
+    return TML_OK;
+}
+
+tml_status_t tml_model_set_const(tml_model_t *m, uint32_t tensor, const void *data, size_t len) {
+    tml_tensor_t t;
+    uint32_t slot = 0;
+    if (tml_model_tensor(m, tensor, &t) != TML_OK) {
+        return TML_E_INDEX;
+    }
+    if (t.location != TML_LOC_CONST) {
+        m->err_a = tensor;
+        return TML_E_NOT_CONST;
+    }
+    while (slot < m->n_overrides && m->override_tensor[slot] != tensor) {
+        slot++;
+    }
+    if (data == NULL) {
+        if (slot < m->n_overrides) {
+            m->n_overrides--;
+            m->override_tensor[slot] = m->override_tensor[m->n_overrides];
+            m->override_data[slot] = m->override_data[m->n_overrides];
+        }
+        return TML_OK; /* the blob's own values passed the loader's checks */
+    }
+    if (len != t.size) {
+        m->err_a = tensor;
+        m->err_b = t.size;
+        m->err_c = (uint32_t)(len > 0xffffffffu ? 0xffffffffu : len);
+        return TML_E_CONST_SIZE;
+    }
+    if (((uintptr_t)data & 3) != 0) {
+        return TML_E_CONST_ALIGN;
+    }
+    if (slot == TML_MAX_OVERRIDES) {
+        return TML_E_CONST_FULL;
+    }
+    const void *previous = slot < m->n_overrides ? m->override_data[slot] : NULL;
+    m->override_tensor[slot] = (uint16_t)tensor;
+    m->override_data[slot] = data;
+    if (previous == NULL) {
+        m->n_overrides++;
+    }
+    const tml_status_t st = tml_check_overrides(m, 0, m->n_ops, tensor);
+    if (st != TML_OK) {
+        if (previous != NULL) {
+            m->override_data[slot] = previous;
+        } else {
+            m->n_overrides--; /* the new entry is the last one */
+        }
+    }
+    return st;
 }
 
 tml_status_t tml_model_init(tml_model_t *m, const void *blob, size_t blob_len) {
@@ -477,6 +608,27 @@ size_t tml_format_error(char *buf, size_t cap, tml_status_t status, const tml_mo
         put_u32(&o, m->err_a);
         put_str(&o, " bytes, got ");
         put_u32(&o, m->err_b);
+    } else if (m && status == TML_E_NOT_CONST) {
+        put_str(&o, "constant override: tensor ");
+        put_u32(&o, m->err_a);
+        put_str(&o, " is not a constant");
+    } else if (m && status == TML_E_CONST_SIZE) {
+        put_str(&o, "constant override: tensor ");
+        put_u32(&o, m->err_a);
+        put_str(&o, " has ");
+        put_u32(&o, m->err_b);
+        put_str(&o, " bytes, got ");
+        put_u32(&o, m->err_c);
+    } else if (status == TML_E_CONST_FULL) {
+        put_str(&o, "constant override: at most ");
+        put_u32(&o, TML_MAX_OVERRIDES);
+        put_str(&o, " tensors");
+    } else if (m && status == TML_E_CONST_CHECK) {
+        put_str(&o, "constant override: ");
+        put_str(&o, tml_status_str((tml_status_t)m->err_b));
+        put_str(&o, " (operator ");
+        put_u32(&o, m->err_a);
+        put_str(&o, ")");
     } else if (m && (status == TML_E_INPUT_LEN || status == TML_E_OUTPUT_LEN)) {
         put_str(&o, status == TML_E_INPUT_LEN ? "wrong input length: got " :
                                                 "wrong output length: got ");

@@ -62,6 +62,21 @@ TML_DECLARE_OP(mean);
 /* Check op record k of a model whose header, sections and tensors are already checked. */
 tml_status_t tml_op_check(const tml_model_t *m, uint32_t k);
 
+/* The RAM that overrides constant tensor t (tml_model_set_const), or NULL. */
+static inline const void *tml_override(const tml_model_t *m, uint32_t t) {
+    for (uint32_t i = 0; i < m->n_overrides; i++) {
+        if (m->override_tensor[i] == t) {
+            return m->override_data[i];
+        }
+    }
+    return NULL;
+}
+
+/* Check again the operators in [first, end) that read tensor `tensor` (TML_NONE: any
+ * overridden tensor), over the overrides' current values. The first failure is
+ * TML_E_CONST_CHECK, with the operator in err_a and its check's status in err_b. */
+tml_status_t tml_check_overrides(tml_model_t *m, uint32_t first, uint32_t end, uint32_t tensor);
+
 /* ---- helpers for check functions ---- */
 
 static inline int tml_in_range(uint32_t off, uint32_t size, uint32_t limit) {
@@ -96,9 +111,9 @@ int tml_check_array(const tml_model_t *m, int32_t off, uint32_t n, uint32_t elem
 /* n requantization pairs (mult >= 0, shift in [-31, 30]) at data offsets. */
 int tml_check_requant(const tml_model_t *m, int32_t mult_off, int32_t shift_off, uint32_t n);
 /* A constant int32 [n] bias whose values keep accumulator + bias inside int32 when the
- * accumulator sums `terms` products of magnitude <= max_term. */
-int tml_check_bias(const tml_model_t *m, const tml_tensor_t *b, int32_t n, int64_t terms,
-                   int64_t max_term);
+ * accumulator sums `terms` products of magnitude <= max_term. Reads b->data: the blob's
+ * values, or a constant override's. */
+int tml_check_bias(const tml_tensor_t *b, int32_t n, int64_t terms, int64_t max_term);
 /* Broadcast words (4 output dims, then 4 strides per input, in elements) against the output
  * size and each input's size: every index reached lies inside the input. */
 int tml_check_bcast(const int32_t *w, uint32_t n_inputs, const tml_tensor_t *const *ins,

@@ -1,6 +1,7 @@
-/* Operator records: the checks common to every kind, the registry of built-in operators, and
- * the run loop over the validated plan. Parameters are decoded from the blob on each invoke (a
- * few dozen little-endian reads per op), so no RAM is spent on decoded copies. */
+/* Operator records: the checks common to every kind, the registry of built-in operators, the
+ * run loop over the validated plan, and the decoded view of a record (tml_model_op_info).
+ * Parameters are decoded from the blob on each invoke (a few dozen little-endian reads per op),
+ * so no RAM is spent on decoded copies. */
 #include <string.h>
 #include "op.h"
 
@@ -190,12 +191,111 @@ tml_status_t tml_model_invoke_range(tml_model_t *m, uint32_t first, uint32_t end
     if (first > end || end > m->n_ops) {
         return TML_E_INDEX;
     }
+    if (m->n_overrides != 0) {
+        /* The overrides live in the caller's RAM, which may have changed since they were set:
+         * the kernels rely on the checks (a bias too large would overflow the accumulator). */
+        const tml_status_t st = tml_check_overrides(m, first, end, TML_NONE);
+        if (st != TML_OK) {
+            return st;
+        }
+    }
     for (uint32_t k = first; k < end; k++) {
         const uint8_t *rec = m->ops + (size_t)k * TML_OP_RECORD;
         load_ctx(m, rec, &c);
         if (op_def(c.kind)->eval(&c) != 0) {
             return TML_E_KERNEL;
         }
+    }
+    return TML_OK;
+}
+
+/* Operator record rec names tensor `tensor` as an input (TML_NONE: any overridden tensor). */
+static int reads(const tml_model_t *m, const uint8_t *rec, uint32_t tensor) {
+    for (uint32_t i = 0; i < rec[O_N_IN]; i++) {
+        const uint32_t idx = tml_rd16(rec + O_INPUTS + 2 * i);
+        if (idx != TML_NONE &&
+            (tensor == TML_NONE ? tml_override(m, idx) != NULL : idx == tensor)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+tml_status_t tml_check_overrides(tml_model_t *m, uint32_t first, uint32_t end, uint32_t tensor) {
+    for (uint32_t k = first; k < end; k++) {
+        if (reads(m, m->ops + (size_t)k * TML_OP_RECORD, tensor)) {
+            const tml_status_t st = tml_op_check(m, k);
+            if (st != TML_OK) {
+                m->err_a = k;
+                m->err_b = (uint32_t)st;
+                return TML_E_CONST_CHECK;
+            }
+        }
+    }
+    return TML_OK;
+}
+
+static void set_requant(const tml_model_t *m, tml_op_info_t *info, int32_t mult_off,
+                        int32_t shift_off, uint32_t n) {
+    info->n_requant = n;
+    info->mult = m->data + mult_off;
+    info->shift = m->data + shift_off;
+}
+
+tml_status_t tml_model_op_info(const tml_model_t *m, uint32_t index, tml_op_info_t *info) {
+    tml_op_ctx_t c;
+    if (index >= m->n_ops) {
+        return TML_E_INDEX;
+    }
+    const uint8_t *rec = m->ops + (size_t)index * TML_OP_RECORD;
+    load_ctx(m, rec, &c);
+    const int32_t *w = c.w;
+    memset(info, 0, sizeof(*info));
+    info->kind = c.kind;
+    info->n_inputs = c.n_in;
+    for (uint32_t i = 0; i < TML_OP_MAX_INPUTS; i++) {
+        info->inputs[i] = c.idx[i];
+    }
+    info->output = tml_rd16(rec + O_OUTPUTS);
+    info->act_min = -128;
+    info->act_max = 127;
+    /* The loader checked every word and array read below (tml_op_check). */
+    switch (c.kind) {
+    case TML_OP_CONV_2D:
+    case TML_OP_DEPTHWISE_CONV_2D:
+        for (int i = 0; i < 6; i++) {
+            info->geometry[i] = w[P_CONV_STRIDE_H + i]; /* strides, dilations, pads */
+        }
+        info->geometry[6] = c.kind == TML_OP_DEPTHWISE_CONV_2D ? w[P_DW_DEPTH_MULT] : 1;
+        info->act_min = w[P_CONV_ACT_MIN];
+        info->act_max = w[P_CONV_ACT_MAX];
+        set_requant(m, info, w[P_CONV_MULT_OFF], w[P_CONV_SHIFT_OFF],
+                    (uint32_t)c.out.dims[3]);
+        break;
+    case TML_OP_FULLY_CONNECTED:
+        info->act_min = w[P_FC_ACT_MIN];
+        info->act_max = w[P_FC_ACT_MAX];
+        set_requant(m, info, w[P_FC_MULT_OFF], w[P_FC_SHIFT_OFF],
+                    w[P_FC_PER_CHANNEL] ? (uint32_t)c.in[1].dims[0] : 1u);
+        break;
+    case TML_OP_AVERAGE_POOL_2D:
+    case TML_OP_MAX_POOL_2D:
+        for (int i = 0; i < 6; i++) {
+            info->geometry[i] = w[P_POOL_STRIDE_H + i]; /* strides, filter, pads */
+        }
+        info->act_min = w[P_POOL_ACT_MIN];
+        info->act_max = w[P_POOL_ACT_MAX];
+        break;
+    case TML_OP_ADD:
+        info->act_min = w[P_ADD_ACT_MIN];
+        info->act_max = w[P_ADD_ACT_MAX];
+        break;
+    case TML_OP_MUL:
+        info->act_min = w[P_MUL_ACT_MIN];
+        info->act_max = w[P_MUL_ACT_MAX];
+        break;
+    default:
+        break;
     }
     return TML_OK;
 }
@@ -221,14 +321,13 @@ int tml_check_requant(const tml_model_t *m, int32_t mult_off, int32_t shift_off,
     return 1;
 }
 
-int tml_check_bias(const tml_model_t *m, const tml_tensor_t *b, int32_t n, int64_t terms,
-                   int64_t max_term) {
+int tml_check_bias(const tml_tensor_t *b, int32_t n, int64_t terms, int64_t max_term) {
     const int64_t limit = (int64_t)0x7fffffff - terms * max_term;
     if (!tml_is_const(b, TML_DTYPE_INT32) || b->rank != 1 || b->dims[0] != n) {
         return 0;
     }
     for (int32_t i = 0; i < n; i++) {
-        const int64_t v = tml_rdi32(m->data + b->offset + 4 * (uint32_t)i);
+        const int64_t v = tml_rdi32((const uint8_t *)b->data + 4 * (uint32_t)i);
         if (v > limit || v < -limit) {
             return 0;
         }

@@ -32,7 +32,7 @@ static tml_status_t check(const tml_op_ctx_t *c) {
         return TML_E_PARAMS;
     }
     const int64_t terms = (int64_t)f->dims[1] * f->dims[2] * (dw ? 1 : f->dims[3]);
-    if ((c->idx[2] != TML_NONE && !tml_check_bias(c->m, &c->in[2], out_c, terms, 256 * 128)) ||
+    if ((c->idx[2] != TML_NONE && !tml_check_bias(&c->in[2], out_c, terms, 256 * 128)) ||
         !tml_check_requant(c->m, w[P_CONV_MULT_OFF], w[P_CONV_SHIFT_OFF], (uint32_t)out_c)) {
         return TML_E_PARAMS;
     }

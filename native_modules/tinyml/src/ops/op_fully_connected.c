@@ -19,7 +19,7 @@ static tml_status_t check(const tml_op_ctx_t *c) {
         !tml_check_act(w[P_FC_ACT_MIN], w[P_FC_ACT_MAX])) {
         return TML_E_PARAMS;
     }
-    if ((c->idx[2] != TML_NONE && !tml_check_bias(c->m, &c->in[2], units, depth, 256 * 256)) ||
+    if ((c->idx[2] != TML_NONE && !tml_check_bias(&c->in[2], units, depth, 256 * 256)) ||
         !tml_check_requant(c->m, w[P_FC_MULT_OFF], w[P_FC_SHIFT_OFF],
                            per_channel ? (uint32_t)units : 1)) {
         return TML_E_PARAMS;
