@@ -16,6 +16,11 @@ typedef struct {
     Py_buffer arena;
     PyObject *arena_obj;
     int have_blob, have_arena;
+    /* Constant overrides: the buffers the core reads, held (and so kept from resizing) while
+     * in place, for the tensors in const_tensor where const_held is set. */
+    Py_buffer consts[TML_MAX_OVERRIDES];
+    long const_tensor[TML_MAX_OVERRIDES];
+    char const_held[TML_MAX_OVERRIDES];
 } ModelObject;
 
 static PyObject *raise_status(tml_status_t st, const tml_model_t *m) {
@@ -31,6 +36,11 @@ static void Model_dealloc(ModelObject *self) {
     }
     if (self->have_arena) {
         PyBuffer_Release(&self->arena);
+    }
+    for (int i = 0; i < TML_MAX_OVERRIDES; i++) {
+        if (self->const_held[i]) {
+            PyBuffer_Release(&self->consts[i]);
+        }
     }
     Py_XDECREF(self->arena_obj);
     Py_TYPE(self)->tp_free((PyObject *)self);
@@ -257,6 +267,122 @@ static PyObject *Model_head(ModelObject *self, PyObject *unused) {
                          (const char *)h.scales, (Py_ssize_t)(4 * h.rows));
 }
 
+/* op_info(k) -> (kind, inputs, output, act_min, act_max, geometry, requant): inputs -1 where
+ * omitted; requant: per channel the int32 multiplier then the int32 shift, little-endian. */
+static PyObject *Model_op_info(ModelObject *self, PyObject *arg) {
+    tml_op_info_t info;
+    long k = PyLong_AsLong(arg);
+    if (k == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (k < 0 || tml_model_op_info(&self->m, (uint32_t)k, &info) != TML_OK) {
+        PyErr_SetString(PyExc_IndexError, "operator index out of range");
+        return NULL;
+    }
+    PyObject *inputs = PyTuple_New(info.n_inputs);
+    PyObject *geometry = PyTuple_New(7);
+    PyObject *requant = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(8 * info.n_requant));
+    if (!inputs || !geometry || !requant) {
+        Py_XDECREF(inputs);
+        Py_XDECREF(geometry);
+        Py_XDECREF(requant);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < info.n_inputs; i++) {
+        const long t = info.inputs[i] == 0xFFFFu ? -1 : (long)info.inputs[i];
+        PyTuple_SET_ITEM(inputs, i, PyLong_FromLong(t));
+    }
+    for (int i = 0; i < 7; i++) {
+        PyTuple_SET_ITEM(geometry, i, PyLong_FromLong(info.geometry[i]));
+    }
+    char *q = PyBytes_AS_STRING(requant);
+    for (uint32_t c = 0; c < info.n_requant; c++) {
+        memcpy(q + 8 * c, info.mult + 4 * c, 4);
+        memcpy(q + 8 * c + 4, info.shift + 4 * c, 4);
+    }
+    return Py_BuildValue("(INIiiNN)", (unsigned)info.kind, inputs, (unsigned)info.output,
+                         (int)info.act_min, (int)info.act_max, geometry, requant);
+}
+
+/* set_const(tensor, buf or None): read buf instead of constant tensor's bytes in the blob. */
+static PyObject *Model_set_const(ModelObject *self, PyObject *args) {
+    PyObject *index, *data;
+    tml_tensor_t t;
+    if (!PyArg_ParseTuple(args, "OO", &index, &data) || any_tensor(self, index, &t)) {
+        return NULL;
+    }
+    const long tensor = PyLong_AsLong(index);
+    int slot = -1, free_slot = -1;
+    for (int i = 0; i < TML_MAX_OVERRIDES; i++) {
+        if (self->const_held[i] && self->const_tensor[i] == tensor) {
+            slot = i;
+        } else if (!self->const_held[i] && free_slot < 0) {
+            free_slot = i;
+        }
+    }
+    tml_status_t st;
+    if (data == Py_None) {
+        st = tml_model_set_const(&self->m, (uint32_t)tensor, NULL, 0);
+        if (st == TML_OK && slot >= 0) {
+            PyBuffer_Release(&self->consts[slot]);
+            self->const_held[slot] = 0;
+        }
+        return st == TML_OK ? Py_NewRef(Py_None) : raise_status(st, &self->m);
+    }
+    Py_buffer b;
+    if (PyObject_GetBuffer(data, &b, PyBUF_C_CONTIGUOUS) != 0) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError, TML_MSG_CONST_TYPE);
+        return NULL;
+    }
+    st = tml_model_set_const(&self->m, (uint32_t)tensor, b.buf, (size_t)b.len);
+    if (st != TML_OK) {
+        PyBuffer_Release(&b);
+        return raise_status(st, &self->m);
+    }
+    /* The core has a free entry whenever it accepted a new tensor, and so has this table. */
+    if (slot >= 0) {
+        PyBuffer_Release(&self->consts[slot]);
+    } else {
+        slot = free_slot;
+    }
+    self->consts[slot] = b;
+    self->const_tensor[slot] = tensor;
+    self->const_held[slot] = 1;
+    return Py_NewRef(Py_None);
+}
+
+/* update_scheme() -> ((op, bias, channels), ...): the blob's sparse-update scheme, or (). */
+static PyObject *Model_update_scheme(ModelObject *self, PyObject *unused) {
+    (void)unused;
+    const uint32_t n = tml_model_update_count(&self->m);
+    PyObject *scheme = PyTuple_New(n);
+    if (!scheme) {
+        return NULL;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        tml_update_t u;
+        tml_model_update(&self->m, i, &u);
+        PyObject *channels = PyTuple_New(u.n_channels);
+        if (!channels) {
+            Py_DECREF(scheme);
+            return NULL;
+        }
+        for (uint32_t c = 0; c < u.n_channels; c++) {
+            const unsigned ch = (unsigned)(u.channels[2 * c] | (u.channels[2 * c + 1] << 8));
+            PyTuple_SET_ITEM(channels, c, PyLong_FromUnsignedLong(ch));
+        }
+        PyObject *entry = Py_BuildValue("(INN)", (unsigned)u.op, PyBool_FromLong(u.bias),
+                                        channels);
+        if (!entry) {
+            Py_DECREF(scheme);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(scheme, i, entry);
+    }
+    return scheme;
+}
+
 static PyObject *Model_get_output(ModelObject *self, PyObject *args) {
     PyObject *out;
     unsigned int index = 0;
@@ -333,6 +459,12 @@ static PyMethodDef Model_methods[] = {
     {"head", (PyCFunction)Model_head, METH_NOARGS,
      "None or (op, embedding, weights, bias, output, rows, cols, scale bytes)"},
     {"get_output", (PyCFunction)Model_get_output, METH_VARARGS, "get_output(out, index=0)"},
+    {"op_info", (PyCFunction)Model_op_info, METH_O,
+     "(kind, inputs, output, act_min, act_max, geometry, requant bytes)"},
+    {"set_const", (PyCFunction)Model_set_const, METH_VARARGS,
+     "set_const(tensor, buf): read buf (None: the blob) as constant tensor's bytes"},
+    {"update_scheme", (PyCFunction)Model_update_scheme, METH_NOARGS,
+     "the sparse-update scheme: ((op, bias, channels), ...)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -35,6 +35,10 @@ typedef struct _tml_mp_model_t {
     mp_obj_base_t base;
     mp_obj_t blob;   /* referenced so the GC keeps the weights the core reads in place */
     mp_obj_t arena;  /* likewise for the activations */
+    /* Likewise for constant overrides: the buffer object set for tensor consts_tensor[i], or
+     * MP_OBJ_NULL for a free slot. */
+    mp_obj_t consts[TML_MAX_OVERRIDES];
+    uint16_t consts_tensor[TML_MAX_OVERRIDES];
     tml_model_t m;
 } tml_mp_model_t;
 
@@ -90,6 +94,9 @@ static mp_obj_t model_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
     tml_mp_model_t *self = mp_obj_malloc(tml_mp_model_t, type);
     self->blob = args[0];
     self->arena = arena;
+    for (int i = 0; i < TML_MAX_OVERRIDES; i++) {
+        self->consts[i] = MP_OBJ_NULL;
+    }
     self->m = m;
     return MP_OBJ_FROM_PTR(self);
 }
@@ -214,9 +221,33 @@ static mp_obj_t model_set_input(size_t n_args, const mp_obj_t *args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(model_set_input_obj, 2, 3, model_set_input);
 
+/* A bytearray can be resized (its bytes move) and nothing here stops it: before the core reads
+ * the constant overrides, point it at each buffer's current bytes, checked again; a buffer that
+ * no longer fits loses its override and raises. */
+static void refresh_consts(tml_mp_model_t *self) {
+    for (int i = 0; i < TML_MAX_OVERRIDES; i++) {
+        mp_buffer_info_t b;
+        tml_tensor_t t;
+        if (self->consts[i] == MP_OBJ_NULL) {
+            continue;
+        }
+        mp_get_buffer_raise(self->consts[i], &b, MP_BUFFER_READ);
+        tml_model_tensor(&self->m, self->consts_tensor[i], &t);
+        if (b.buf != t.data || b.len != t.size) {
+            tml_status_t st = tml_model_set_const(&self->m, self->consts_tensor[i], b.buf, b.len);
+            if (st != TML_OK) {
+                tml_model_set_const(&self->m, self->consts_tensor[i], NULL, 0);
+                self->consts[i] = MP_OBJ_NULL;
+                raise_status(st, &self->m);
+            }
+        }
+    }
+}
+
 /* invoke(first=0, end=operator count): run operators [first, end). */
 static mp_obj_t model_invoke(size_t n_args, const mp_obj_t *args) {
     tml_mp_model_t *self = MP_OBJ_TO_PTR(args[0]);
+    refresh_consts(self);
     mp_int_t first = n_args > 1 ? mp_obj_get_int(args[1]) : 0;
     mp_int_t end = n_args > 2 ? mp_obj_get_int(args[2]) : self->m.n_ops;
     if (first < 0 || end < 0) {
@@ -247,6 +278,7 @@ static MP_DEFINE_CONST_FUN_OBJ_2(model_tensor_info_obj, model_tensor_info);
 static mp_obj_t model_read_tensor(mp_obj_t self_in, mp_obj_t index, mp_obj_t out) {
     tml_mp_model_t *self = MP_OBJ_TO_PTR(self_in);
     tml_tensor_t t;
+    refresh_consts(self);
     any_tensor(self, index, &t);
     mp_buffer_info_t b;
     if (!mp_get_buffer(out, &b, MP_BUFFER_WRITE) || !is_byte_typecode((char)b.typecode)) {
@@ -275,6 +307,99 @@ static mp_obj_t model_head(mp_obj_t self_in) {
     return mp_obj_new_tuple(8, items);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(model_head_obj, model_head);
+
+/* op_info(k) -> (kind, inputs, output, act_min, act_max, geometry, requant): inputs -1 where
+ * omitted; requant: per channel the int32 multiplier then the int32 shift, little-endian. */
+static mp_obj_t model_op_info(mp_obj_t self_in, mp_obj_t index) {
+    tml_mp_model_t *self = MP_OBJ_TO_PTR(self_in);
+    tml_op_info_t info;
+    mp_int_t k = mp_obj_get_int(index);
+    if (k < 0 || tml_model_op_info(&self->m, (uint32_t)k, &info) != TML_OK) {
+        mp_raise_msg(&mp_type_IndexError, MP_ERROR_TEXT("operator index out of range"));
+    }
+    mp_obj_t inputs[TML_OP_MAX_INPUTS], geometry[7];
+    for (uint32_t i = 0; i < info.n_inputs; i++) {
+        const mp_int_t t = info.inputs[i] == 0xFFFFu ? -1 : (mp_int_t)info.inputs[i];
+        inputs[i] = MP_OBJ_NEW_SMALL_INT(t);
+    }
+    for (int i = 0; i < 7; i++) {
+        geometry[i] = MP_OBJ_NEW_SMALL_INT(info.geometry[i]);
+    }
+    /* The pairs are interleaved in a heap buffer, then copied into the bytes object. */
+    const size_t n = 8 * (size_t)info.n_requant, cap = n ? n : 1;
+    uint8_t *q = m_new(uint8_t, cap);
+    for (uint32_t c = 0; c < info.n_requant; c++) {
+        memcpy(q + 8 * c, info.mult + 4 * c, 4);
+        memcpy(q + 8 * c + 4, info.shift + 4 * c, 4);
+    }
+    mp_obj_t requant = mp_obj_new_bytes(q, n);
+    m_del(uint8_t, q, cap);
+    mp_obj_t items[7] = {
+        MP_OBJ_NEW_SMALL_INT(info.kind), mp_obj_new_tuple(info.n_inputs, inputs),
+        MP_OBJ_NEW_SMALL_INT(info.output), MP_OBJ_NEW_SMALL_INT(info.act_min),
+        MP_OBJ_NEW_SMALL_INT(info.act_max), mp_obj_new_tuple(7, geometry), requant,
+    };
+    return mp_obj_new_tuple(7, items);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(model_op_info_obj, model_op_info);
+
+/* set_const(tensor, buf or None): read buf instead of the constant tensor's bytes in the blob
+ * (None: the blob's again). buf is kept referenced while the override is in place. */
+static mp_obj_t model_set_const(mp_obj_t self_in, mp_obj_t index, mp_obj_t data) {
+    tml_mp_model_t *self = MP_OBJ_TO_PTR(self_in);
+    tml_tensor_t t;
+    any_tensor(self, index, &t);
+    const uint32_t tensor = (uint32_t)mp_obj_get_int(index);
+    int slot = -1, free_slot = -1;
+    for (int i = 0; i < TML_MAX_OVERRIDES; i++) {
+        if (self->consts[i] != MP_OBJ_NULL && self->consts_tensor[i] == tensor) {
+            slot = i;
+        } else if (self->consts[i] == MP_OBJ_NULL && free_slot < 0) {
+            free_slot = i;
+        }
+    }
+    if (data == mp_const_none) {
+        check(tml_model_set_const(&self->m, tensor, NULL, 0), &self->m);
+        if (slot >= 0) {
+            self->consts[slot] = MP_OBJ_NULL;
+        }
+        return mp_const_none;
+    }
+    mp_buffer_info_t b;
+    if (!mp_get_buffer(data, &b, MP_BUFFER_READ)) {
+        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_CONST_TYPE));
+    }
+    check(tml_model_set_const(&self->m, tensor, b.buf, b.len), &self->m);
+    /* The core has a free entry whenever it accepted a new tensor, and so has this table. */
+    if (slot < 0) {
+        slot = free_slot;
+        self->consts_tensor[slot] = (uint16_t)tensor;
+    }
+    self->consts[slot] = data;
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(model_set_const_obj, model_set_const);
+
+/* update_scheme() -> ((op, bias, channels), ...): the blob's sparse-update scheme, or (). */
+static mp_obj_t model_update_scheme(mp_obj_t self_in) {
+    tml_mp_model_t *self = MP_OBJ_TO_PTR(self_in);
+    const uint32_t n = tml_model_update_count(&self->m);
+    mp_obj_t scheme = mp_obj_new_tuple(n, NULL);
+    mp_obj_tuple_t *st = MP_OBJ_TO_PTR(scheme);
+    for (uint32_t i = 0; i < n; i++) {
+        tml_update_t u;
+        tml_model_update(&self->m, i, &u);
+        mp_obj_t channels = mp_obj_new_tuple(u.n_channels, NULL);
+        mp_obj_tuple_t *ct = MP_OBJ_TO_PTR(channels);
+        for (uint32_t c = 0; c < u.n_channels; c++) {
+            ct->items[c] = MP_OBJ_NEW_SMALL_INT(u.channels[2 * c] | (u.channels[2 * c + 1] << 8));
+        }
+        mp_obj_t entry[3] = {MP_OBJ_NEW_SMALL_INT(u.op), mp_obj_new_bool(u.bias), channels};
+        st->items[i] = mp_obj_new_tuple(3, entry);
+    }
+    return scheme;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(model_update_scheme_obj, model_update_scheme);
 
 /* get_output(out, i=0): a bytearray/array('b') receives the raw int8 bytes, array('f') the
  * dequantized values. No allocation. */
@@ -316,7 +441,10 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(model_get_output_obj, 2, 3, model_get
     X(MP_QSTR_get_output, model_get_output_obj)   \
     X(MP_QSTR_tensor_info, model_tensor_info_obj) \
     X(MP_QSTR_read_tensor, model_read_tensor_obj) \
-    X(MP_QSTR_head, model_head_obj)
+    X(MP_QSTR_head, model_head_obj)               \
+    X(MP_QSTR_op_info, model_op_info_obj)         \
+    X(MP_QSTR_set_const, model_set_const_obj)     \
+    X(MP_QSTR_update_scheme, model_update_scheme_obj)
 
 #if MICROPY_ENABLE_DYNRUNTIME
 /* ---- native .mpy registration ---- */
