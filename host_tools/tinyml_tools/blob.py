@@ -107,6 +107,9 @@ class Blob:
     version: tuple[int, int] = VERSION
     # The trainable head (1.1): (index of the last FULLY_CONNECTED, float32 scale per row)
     head: tuple[int, tuple[float, ...]] | None = None
+    # The sparse-update scheme (1.1): which parameters on-device training updates, per entry
+    # (operator index, bias updated, channels: indices into the weights' last dimension)
+    sparse_update: tuple[tuple[int, bool, tuple[int, ...]], ...] = ()
 
 
 def _align(n: int, a: int) -> int:
@@ -114,6 +117,8 @@ def _align(n: int, a: int) -> int:
 
 
 META_HEAD = 1  # metadata record tag: the trainable head
+META_SPARSE = 2  # metadata record tag: the sparse-update scheme
+SPARSE_KINDS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
 
 
 def find_head(ops: list[BOp], tensors: list[BTensor]) -> tuple[int, tuple[float, ...]] | None:
@@ -138,6 +143,49 @@ def _head_bytes(head: tuple[int, tuple[float, ...]] | None) -> bytes:
     k, scales = head
     payload = struct.pack(f"<HH{len(scales)}f", k, 0, *scales)
     return struct.pack("<HH", META_HEAD, len(payload)) + payload
+
+
+def _sparse_bytes(blob: Blob) -> bytes:
+    """The sparse-update scheme record, checked as the C loader checks it."""
+    if not blob.sparse_update:
+        return b""
+    payload = bytearray(struct.pack("<HH", len(blob.sparse_update), 0))
+    prev = -1
+    for k, bias, channels in blob.sparse_update:
+        if not prev < k < len(blob.ops):
+            raise ValueError(f"sparse update: operator {k} out of range or not increasing")
+        op = blob.ops[k]
+        if op.kind not in SPARSE_KINDS:
+            raise ValueError(f"sparse update: operator {k} is a {op.kind}, not one of "
+                             f"{', '.join(SPARSE_KINDS)}")
+        w = blob.tensors[op.inputs[1]]
+        if w.dtype != "int8" or w.const is None:
+            raise ValueError(f"sparse update: operator {k}'s weights are not int8 constants")
+        if bias and (len(op.inputs) < 3 or op.inputs[2] < 0):
+            raise ValueError(f"sparse update: operator {k} has no bias")
+        if not bias and not channels:
+            raise ValueError(f"sparse update: operator {k} updates nothing")
+        if list(channels) != sorted(set(channels)) or any(
+                not 0 <= c < w.shape[-1] for c in channels):
+            raise ValueError(f"sparse update: operator {k}'s channels must be strictly "
+                             f"increasing and below {w.shape[-1]}")
+        payload += struct.pack(f"<HHHH{len(channels)}H", k, int(bool(bias)), len(channels), 0,
+                               *channels)
+        payload += b"\0\0" * (len(channels) % 2)
+        prev = k
+    if len(payload) > 0xFFFF:
+        raise ValueError(f"sparse update: the scheme takes {len(payload)} bytes, at most 65535")
+    return struct.pack("<HH", META_SPARSE, len(payload)) + bytes(payload)
+
+
+def _read_sparse(p: bytes) -> tuple[tuple[int, bool, tuple[int, ...]], ...]:
+    (n,) = struct.unpack_from("<H", p, 0)
+    pos, out = 4, []
+    for _ in range(n):
+        k, flags, n_ch, _r = struct.unpack_from("<HHHH", p, pos)
+        out.append((k, bool(flags & 1), struct.unpack_from(f"<{n_ch}H", p, pos + 8)))
+        pos += 8 + 2 * (n_ch + n_ch % 2)
+    return tuple(out)
 
 
 def _meta_bytes(name: str, labels: list[str]) -> bytes:
@@ -206,7 +254,7 @@ def write_blob(blob: Blob) -> bytes:
             p_off, p_size, *op.scratch,
         )
     io = struct.pack(f"<{len(blob.inputs) + len(blob.outputs)}H", *blob.inputs, *blob.outputs)
-    meta = _meta_bytes(blob.name, blob.labels) + _head_bytes(blob.head)
+    meta = _meta_bytes(blob.name, blob.labels) + _head_bytes(blob.head) + _sparse_bytes(blob)
 
     t_off = HEADER_SIZE
     o_off = t_off + len(tensors)
@@ -278,6 +326,7 @@ def read_blob(buf: bytes) -> Blob:
         labels.append(bytes(meta[pos + 2 : pos + 2 + ln]).decode())
         pos += 2 + ln
     head = None
+    sparse: tuple[tuple[int, bool, tuple[int, ...]], ...] = ()
     while pos + 4 <= len(meta):
         tag, ln = struct.unpack_from("<HH", meta, pos)
         if tag == 0:
@@ -285,6 +334,8 @@ def read_blob(buf: bytes) -> Blob:
         if tag == META_HEAD:
             (k,) = struct.unpack_from("<H", meta, pos + 4)
             head = (k, struct.unpack_from(f"<{(ln - 4) // 4}f", meta, pos + 8))
+        elif tag == META_SPARSE:
+            sparse = _read_sparse(bytes(meta[pos + 4 : pos + 4 + ln]))
         pos += 4 + ln
     return Blob(name, labels, tensors, ops, list(io[:n_in]), list(io[n_in:]), arena, flags,
-                (major, minor), head)
+                (major, minor), head, sparse)
