@@ -1,11 +1,13 @@
 """The C core under libFuzzer with ASan and UBSan (tests/fuzz/fuzz_blob.c): seeded with real
-blobs, structure-aware (CRC fixed after mutation), load -> invoke on whatever the validator
-accepts, canaries around the arena. `make test` runs it for TML_FUZZ_SECONDS (60 by default);
-`make fuzz` runs it for half an hour. Every crash found becomes a file in
-tests/fuzz/regressions/, replayed here on every run."""
+blobs (and the same with a sparse-update scheme), structure-aware (CRC fixed after mutation),
+load -> invoke on whatever the validator accepts, canaries around the arena, then the training
+API (operator info, the scheme, constant overrides) on it. `make test` runs it for
+TML_FUZZ_SECONDS (60 by default); `make fuzz` runs it for half an hour. Every crash found
+becomes a file in tests/fuzz/regressions/, replayed here on every run."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from runtimes import ROOT
+from tinyml_tools.blob import SPARSE_KINDS, write_blob
 from tinyml_tools.convert import convert_model
 
 CORE = ROOT / "native_modules/tinyml"
@@ -55,7 +58,15 @@ def test_fuzz_core(fuzzer: Path, tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for seed in SEEDS:
-        (corpus / f"{seed.stem}.bin").write_bytes(convert_model(seed.read_bytes(), seed.stem)[0])
+        data, blob = convert_model(seed.read_bytes(), seed.stem)
+        (corpus / f"{seed.stem}.bin").write_bytes(data)
+        # The same with a sparse-update scheme (metadata tag 2) over every layer it may name.
+        scheme = tuple((k, len(op.inputs) > 2 and op.inputs[2] >= 0,
+                        tuple(range(min(3, blob.tensors[op.inputs[1]].shape[-1]))))
+                       for k, op in enumerate(blob.ops) if op.kind in SPARSE_KINDS)
+        if scheme:
+            (corpus / f"{seed.stem}_sparse.bin").write_bytes(
+                write_blob(dataclasses.replace(blob, sparse_update=scheme)))
     seconds = int(os.environ.get("TML_FUZZ_SECONDS", "60"))
     p = subprocess.run([str(fuzzer), f"-max_total_time={seconds}", "-max_len=65536",
                         "-print_final_stats=1", f"-artifact_prefix={tmp_path}/", str(corpus)],
