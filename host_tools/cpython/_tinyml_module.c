@@ -232,9 +232,14 @@ static PyObject *Model_tensor_info(ModelObject *self, PyObject *arg) {
 
 static PyObject *Model_read_tensor(ModelObject *self, PyObject *args) {
     PyObject *index, *out;
+    long offset = -1;
     tml_tensor_t t;
     Py_buffer b;
-    if (!PyArg_ParseTuple(args, "OO", &index, &out) || any_tensor(self, index, &t)) {
+    if (!PyArg_ParseTuple(args, "OO|l", &index, &out, &offset) || any_tensor(self, index, &t)) {
+        return NULL;
+    }
+    if (offset != -1 && (offset < 0 || (unsigned long)offset > t.size)) {
+        PyErr_SetString(PyExc_ValueError, "offset outside the tensor");
         return NULL;
     }
     if (PyObject_GetBuffer(out, &b, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
@@ -247,9 +252,14 @@ static PyObject *Model_read_tensor(ModelObject *self, PyObject *args) {
         PyErr_SetString(PyExc_TypeError, TML_MSG_OUTPUT_TYPE);
         return NULL;
     }
-    tml_status_t st = tml_check_length(&self->m, TML_E_OUTPUT_LEN, (uint32_t)b.len, t.size);
+    /* Whole tensor: exactly its size. From an offset: any length up to its end. */
+    const uint32_t start = offset < 0 ? 0 : (uint32_t)offset;
+    const uint32_t want = t.size - start;
+    const uint32_t got = (uint32_t)b.len;
+    tml_status_t st = tml_check_length(&self->m, TML_E_OUTPUT_LEN, got,
+                                       offset < 0 || got > want ? want : got);
     if (st == TML_OK) {
-        memcpy(b.buf, t.data, t.size);
+        memcpy(b.buf, (const uint8_t *)t.data + start, got);
     }
     PyBuffer_Release(&b);
     return st == TML_OK ? Py_NewRef(Py_None) : raise_status(st, &self->m);
@@ -455,7 +465,7 @@ static PyMethodDef Model_methods[] = {
      "invoke(first=0, end=n_ops): run operators [first, end)"},
     {"tensor_info", (PyCFunction)Model_tensor_info, METH_O, "(shape, scale, zero_point)"},
     {"read_tensor", (PyCFunction)Model_read_tensor, METH_VARARGS,
-     "read_tensor(i, buf): copy tensor i's bytes"},
+     "read_tensor(i, buf, offset=None): copy tensor i's bytes (from offset: len(buf) of them)"},
     {"head", (PyCFunction)Model_head, METH_NOARGS,
      "None or (op, embedding, weights, bias, output, rows, cols, scale bytes)"},
     {"get_output", (PyCFunction)Model_get_output, METH_VARARGS, "get_output(out, index=0)"},

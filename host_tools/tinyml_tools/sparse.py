@@ -154,8 +154,13 @@ def _scheme(chosen: dict[int, tuple[bool, list[int]]]) -> Scheme:
 
 
 def with_scheme(blob: Blob, scheme: Scheme) -> bytes:
-    """The blob again, with the scheme recorded (metadata tag 2)."""
+    """The blob again, with the scheme recorded (metadata tag 2). `blob` is the converter's
+    (convert_model's second result), which the writer lays out again."""
+    from _tinyml import Model
+
     from .blob import write_blob
 
     blob.sparse_update = scheme
-    return write_blob(blob)
+    data = write_blob(blob)
+    Model(data)  # the C core's loader accepts it, as the board's will
+    return data
