@@ -35,10 +35,10 @@ typedef struct _tml_mp_model_t {
     mp_obj_base_t base;
     mp_obj_t blob;   /* referenced so the GC keeps the weights the core reads in place */
     mp_obj_t arena;  /* likewise for the activations */
-    /* Likewise for constant overrides: the buffer object set for tensor consts_tensor[i], or
-     * MP_OBJ_NULL for a free slot. */
-    mp_obj_t consts[TML_MAX_OVERRIDES];
-    uint16_t consts_tensor[TML_MAX_OVERRIDES];
+    /* Likewise for constant overrides: MP_OBJ_NULL until the first set_const (a model only
+     * run pays one word), then a list of TML_MAX_OVERRIDES (tensor, buffer) pairs, None in
+     * free slots. */
+    mp_obj_t consts;
     tml_model_t m;
 } tml_mp_model_t;
 
@@ -94,9 +94,7 @@ static mp_obj_t model_make_new(const mp_obj_type_t *type, size_t n_args, size_t 
     tml_mp_model_t *self = mp_obj_malloc(tml_mp_model_t, type);
     self->blob = args[0];
     self->arena = arena;
-    for (int i = 0; i < TML_MAX_OVERRIDES; i++) {
-        self->consts[i] = MP_OBJ_NULL;
-    }
+    self->consts = MP_OBJ_NULL;
     self->m = m;
     return MP_OBJ_FROM_PTR(self);
 }
@@ -221,23 +219,44 @@ static mp_obj_t model_set_input(size_t n_args, const mp_obj_t *args) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(model_set_input_obj, 2, 3, model_set_input);
 
+/* The constant overrides' (tensor, buffer) pairs: 2 * TML_MAX_OVERRIDES items, or NULL if
+ * set_const was never called and create is 0. */
+static mp_obj_t *const_slots(tml_mp_model_t *self, int create) {
+    size_t n;
+    mp_obj_t *items;
+    if (self->consts == MP_OBJ_NULL) {
+        if (!create) {
+            return NULL;
+        }
+        mp_obj_t none[2 * TML_MAX_OVERRIDES];
+        for (int i = 0; i < 2 * TML_MAX_OVERRIDES; i++) {
+            none[i] = mp_const_none;
+        }
+        self->consts = mp_obj_new_list(2 * TML_MAX_OVERRIDES, none);
+    }
+    mp_obj_get_array(self->consts, &n, &items);
+    return items;
+}
+
 /* A bytearray can be resized (its bytes move) and nothing here stops it: before the core reads
  * the constant overrides, point it at each buffer's current bytes, checked again; a buffer that
  * no longer fits loses its override and raises. */
 static void refresh_consts(tml_mp_model_t *self) {
-    for (int i = 0; i < TML_MAX_OVERRIDES; i++) {
+    mp_obj_t *slots = const_slots(self, 0);
+    for (int i = 0; slots != NULL && i < TML_MAX_OVERRIDES; i++) {
         mp_buffer_info_t b;
         tml_tensor_t t;
-        if (self->consts[i] == MP_OBJ_NULL) {
+        if (slots[2 * i + 1] == mp_const_none) {
             continue;
         }
-        mp_get_buffer_raise(self->consts[i], &b, MP_BUFFER_READ);
-        tml_model_tensor(&self->m, self->consts_tensor[i], &t);
+        const uint32_t tensor = (uint32_t)MP_OBJ_SMALL_INT_VALUE(slots[2 * i]);
+        mp_get_buffer_raise(slots[2 * i + 1], &b, MP_BUFFER_READ);
+        tml_model_tensor(&self->m, tensor, &t);
         if (b.buf != t.data || b.len != t.size) {
-            tml_status_t st = tml_model_set_const(&self->m, self->consts_tensor[i], b.buf, b.len);
+            tml_status_t st = tml_model_set_const(&self->m, tensor, b.buf, b.len);
             if (st != TML_OK) {
-                tml_model_set_const(&self->m, self->consts_tensor[i], NULL, 0);
-                self->consts[i] = MP_OBJ_NULL;
+                tml_model_set_const(&self->m, tensor, NULL, 0);
+                slots[2 * i] = slots[2 * i + 1] = mp_const_none;
                 raise_status(st, &self->m);
             }
         }
@@ -350,18 +369,21 @@ static mp_obj_t model_set_const(mp_obj_t self_in, mp_obj_t index, mp_obj_t data)
     tml_tensor_t t;
     any_tensor(self, index, &t);
     const uint32_t tensor = (uint32_t)mp_obj_get_int(index);
+    /* Allocated before the core takes the buffer: a raise after that would leave the core
+     * reading a buffer nothing here keeps alive. */
+    mp_obj_t *slots = const_slots(self, data != mp_const_none);
     int slot = -1, free_slot = -1;
-    for (int i = 0; i < TML_MAX_OVERRIDES; i++) {
-        if (self->consts[i] != MP_OBJ_NULL && self->consts_tensor[i] == tensor) {
+    for (int i = 0; slots != NULL && i < TML_MAX_OVERRIDES; i++) {
+        if (slots[2 * i + 1] == mp_const_none) {
+            free_slot = free_slot < 0 ? i : free_slot;
+        } else if ((uint32_t)MP_OBJ_SMALL_INT_VALUE(slots[2 * i]) == tensor) {
             slot = i;
-        } else if (self->consts[i] == MP_OBJ_NULL && free_slot < 0) {
-            free_slot = i;
         }
     }
     if (data == mp_const_none) {
         check(tml_model_set_const(&self->m, tensor, NULL, 0), &self->m);
         if (slot >= 0) {
-            self->consts[slot] = MP_OBJ_NULL;
+            slots[2 * slot] = slots[2 * slot + 1] = mp_const_none;
         }
         return mp_const_none;
     }
@@ -371,11 +393,9 @@ static mp_obj_t model_set_const(mp_obj_t self_in, mp_obj_t index, mp_obj_t data)
     }
     check(tml_model_set_const(&self->m, tensor, b.buf, b.len), &self->m);
     /* The core has a free entry whenever it accepted a new tensor, and so has this table. */
-    if (slot < 0) {
-        slot = free_slot;
-        self->consts_tensor[slot] = (uint16_t)tensor;
-    }
-    self->consts[slot] = data;
+    slot = slot >= 0 ? slot : free_slot;
+    slots[2 * slot] = MP_OBJ_NEW_SMALL_INT(tensor);
+    slots[2 * slot + 1] = data;
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(model_set_const_obj, model_set_const);

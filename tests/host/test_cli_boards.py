@@ -93,7 +93,7 @@ def test_deploy(tmp_path: Path) -> None:
     p = run("deploy", "models/kws/kws.bin", "--board", "qemu-m7")
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == ("qemu-m7: kws.bin -> :kws.bin; <Net kws: 13 ops, in (1, 49, 10, "
-                                "1) int8, out (1, 12), arena 8492 B>, heap used 41120 B")
+                                "1) int8, out (1, 12), arena 8492 B>, heap used 41168 B")
 
 
 def test_deploy_romfs() -> None:
@@ -103,9 +103,9 @@ def test_deploy_romfs() -> None:
     assert p.returncode == 0, p.stderr
     assert p.stdout.splitlines() == [
         "qemu-rv32: kws.bin -> :/rom/kws.bin; <Net kws: 13 ops, in (1, 49, 10, 1) int8, "
-        "out (1, 12), arena 8492 B>, heap used 9872 B",
+        "out (1, 12), arena 8492 B>, heap used 9936 B",
         "qemu-rv32: ad.bin -> :/rom/ad.bin; <Net ad: 10 ops, in (1, 640) int8, out (1, 640), "
-        "arena 768 B>, heap used 1568 B"]
+        "arena 768 B>, heap used 1632 B"]
 
 
 def test_mip_package_installs_the_module() -> None:
