@@ -154,7 +154,7 @@ tml_status_t tml_model_invoke(tml_model_t *m);
 tml_status_t tml_model_invoke_range(tml_model_t *m, uint32_t first, uint32_t end);
 
 /* Constant overrides, for on-device training: use `data` (the caller's RAM, exactly the
- * tensor's size, 4-byte aligned, same layout as in the blob: int32 little-endian) instead of
+ * tensor's size, 4-byte aligned, laid out as the blob's bytes: int32 little-endian) instead of
  * constant tensor `tensor`'s bytes in the blob, in every operator that reads it and in
  * tml_model_tensor. The blob itself is never written. data must stay alive while the override
  * is in place; it may change between invokes (tml_model_invoke_range checks it again).

@@ -17,6 +17,9 @@
 #ifndef TML_MAX_OVERRIDES
 #define TML_MAX_OVERRIDES (8)
 #endif
+#if TML_MAX_OVERRIDES < 1 || TML_MAX_OVERRIDES > 255
+#error "TML_MAX_OVERRIDES must be 1..255"
+#endif
 
 /* Operators: turning one off drops its code from the build and the loader refuses it with
  * "unsupported operator". RESHAPE (an alias) is always built in. */
