@@ -294,20 +294,27 @@ static MP_DEFINE_CONST_FUN_OBJ_2(model_tensor_info_obj, model_tensor_info);
 
 /* read_tensor(i, buf): copy tensor i's bytes (int32 tensors: little-endian words) into a
  * writable byte buffer of exactly its size. */
-static mp_obj_t model_read_tensor(mp_obj_t self_in, mp_obj_t index, mp_obj_t out) {
-    tml_mp_model_t *self = MP_OBJ_TO_PTR(self_in);
+static mp_obj_t model_read_tensor(size_t n_args, const mp_obj_t *args) {
+    tml_mp_model_t *self = MP_OBJ_TO_PTR(args[0]);
     tml_tensor_t t;
     refresh_consts(self);
-    any_tensor(self, index, &t);
+    any_tensor(self, args[1], &t);
     mp_buffer_info_t b;
-    if (!mp_get_buffer(out, &b, MP_BUFFER_WRITE) || !is_byte_typecode((char)b.typecode)) {
+    if (!mp_get_buffer(args[2], &b, MP_BUFFER_WRITE) || !is_byte_typecode((char)b.typecode)) {
         mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_OUTPUT_TYPE));
     }
-    check(tml_check_length(&self->m, TML_E_OUTPUT_LEN, b.len, t.size), &self->m);
-    memcpy(b.buf, t.data, t.size);
+    /* Whole tensor: exactly its size. From an offset: len(buf) bytes, up to its end. */
+    mp_int_t start = n_args > 3 ? mp_obj_get_int(args[3]) : 0;
+    if (start < 0 || (mp_uint_t)start > t.size) {
+        mp_raise_ValueError(MP_ERROR_TEXT("offset outside the tensor"));
+    }
+    const uint32_t want = t.size - (uint32_t)start;
+    check(tml_check_length(&self->m, TML_E_OUTPUT_LEN, b.len,
+                           n_args < 4 || b.len > want ? want : (uint32_t)b.len), &self->m);
+    memcpy(b.buf, (const uint8_t *)t.data + start, b.len);
     return mp_const_none;
 }
-static MP_DEFINE_CONST_FUN_OBJ_3(model_read_tensor_obj, model_read_tensor);
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(model_read_tensor_obj, 3, 4, model_read_tensor);
 
 /* head() -> None, or (op, embedding, weights, bias or -1, output, rows, cols, scale bytes) */
 static mp_obj_t model_head(mp_obj_t self_in) {
