@@ -39,8 +39,10 @@ def _case(name: str, count: int) -> tuple[bytes, np.ndarray, list[str]]:
 @pytest.mark.parametrize(("model", "count"), [("kws", 4), ("ad", 8)])
 def test_firmware_bit_exact(model: str, count: int) -> None:
     blob, xs, want = _case(model, count)
-    with emulated_pico("rp2040", flash={"blob": blob, "xs": xs.tobytes()}) as dev:
-        got = dev.exec(RUN).split()
+    # The blob in raw flash, the inputs as a file (AD's 272 KB blob fills the gap between the
+    # firmware and the filesystem, as tinyml verify places them).
+    with emulated_pico("rp2040", flash={"blob": blob}, files={"xs.bin": xs.tobytes()}) as dev:
+        got = dev.exec('xs = open("xs.bin", "rb").read()\n' + RUN).split()
     assert got == want
 
 
@@ -95,5 +97,5 @@ def test_cli_deploy_install_and_bench() -> None:
     assert info["arena_bytes"] == 768 and info["code_bytes"] > 15000
     # The TIMER gives cycles to its 1 µs (125 cycles) over 10 inferences, so ±25 per inference;
     # the instruction count can differ by the USB traffic of the two board commands.
-    assert abs(info["cycles"] - 5_699_020) <= 50, info
+    assert abs(info["cycles"] - 5_699_125) <= 50, info
     assert abs(info["instructions"] - 3_725_776) <= 1_000, info
