@@ -159,20 +159,10 @@ class Trainer:
             return ups
         if self.layers < 2:
             raise ValueError("layers must be at least 2 (the head and one layer below it)")
-        ups = []
-        t = self._emb
-        k = self._op - 1
-        while k >= 0 and len(ups) < self.layers - 1:
-            kind, ins, out = m.op_info(k)[:3]
-            if out == t:
-                if kind in (_CONV, _DW, _FC) and len(ins) > 2 and ins[2] >= 0:
-                    ups.append((k, True, ()))
-                t = ins[0]
-            k -= 1
+        ups = bias_updates(m, self._op, self._emb, self.layers - 1)
         if len(ups) < self.layers - 1:
             raise ValueError("the model has %d layers with a bias below the head; layers=%d "
                              "asks for %d" % (len(ups), self.layers, self.layers - 1))
-        ups.reverse()
         return ups
 
     def _attach(self):
@@ -651,6 +641,7 @@ class _Layer:
         self.sx, self.sy = _f32(sx), _f32(sy)
         self.n_in, self.n_out = _count(ish), _count(osh)
         self.chans = ()
+        self.upd_bias = False
         self.bias = self.res = self.wq = self.xs = self.sel = self.mask = None
         self.w_t = self.b_t = -1
         self.P = 1
@@ -687,19 +678,33 @@ class _Layer:
         self.lim = 2147483647 - terms * (65536 if kind == _FC else 32768)
 
 
-def _chain(m, head_op, emb, lowest):
-    """The operators from the one computing `lowest`'s layer (an op index) up to the head,
-    following each one's first input down from the embedding; ValueError if another operator
-    reads a tensor on that path (a branch the gradient would miss)."""
-    path = []
+def below_head(m, head_op, emb):
+    """The operators under the head, from the top down: the one computing the embedding, then
+    the one computing its first input, and so on. A list of (op, kind, inputs, output)."""
+    out = []
     t = emb
-    k = head_op - 1
-    while k >= lowest:
-        info = m.op_info(k)
-        if info[2] == t:
-            path.append(k)
-            t = info[1][0]
-        k -= 1
+    for k in range(head_op - 1, -1, -1):
+        kind, ins, o = m.op_info(k)[:3]
+        if o == t:
+            out.append((k, kind, ins, o))
+            t = ins[0]
+    return out
+
+
+def bias_updates(m, head_op, emb, n):
+    """Bias mode's updates: the biases of the first n layers with one under the head, in
+    operator order (fewer if the model has fewer)."""
+    ups = [(k, True, ()) for k, kind, ins, _ in below_head(m, head_op, emb)
+           if kind in (_CONV, _DW, _FC) and len(ins) > 2 and ins[2] >= 0][:n]
+    ups.reverse()
+    return ups
+
+
+def chain(m, head_op, emb, lowest):
+    """The operators from `lowest` (an op index) up to the head, in operator order;
+    ValueError if `lowest` is not under the head or another operator reads a tensor on that
+    path (a branch the gradient would miss)."""
+    path = [k for k, _, _, _ in below_head(m, head_op, emb) if k >= lowest]
     if not path or path[-1] != lowest:
         raise ValueError("operator %d does not feed the head through its first inputs" % lowest)
     path.reverse()
@@ -711,7 +716,7 @@ def _chain(m, head_op, emb, lowest):
             if t in outs:
                 raise ValueError("the path to the head branches at operator %d: bias and "
                                  "sparse modes need a plain chain" % k)
-    return [_Layer(m, k) for k in path]
+    return path
 
 
 class _Backbone:
@@ -724,7 +729,7 @@ class _Backbone:
         m = net._model
         self.m = m
         lowest = min(u[0] for u in updates)
-        self.layers = _chain(m, head_op, emb, lowest)
+        self.layers = [_Layer(m, k) for k in chain(m, head_op, emb, lowest)]
         by_op = {}
         for L in self.layers:
             by_op[L.k] = L
@@ -749,8 +754,6 @@ class _Backbone:
         for i in range(len(self.layers)):
             L = self.layers[i]
             L.down = i > 0
-            if not hasattr(L, "upd_bias"):
-                L.upd_bias = False
             if L.down and L.kind == _DW:
                 raise ValueError("operator %d: cannot backpropagate through DEPTHWISE_CONV_2D "
                                  "(update only layers above it, or its bias as the lowest)"

@@ -72,6 +72,7 @@ def convert(model: Path, output: Path, labels: Path | None, name: str | None,
     tinyml blob."""
     try:
         xy = _labelled(data) if budget is not None else None
+        choice = None
         if is_float_model(model):
             if data is None:
                 raise QuantizeError("a float model needs --data CALIB.npy to be quantized")
@@ -89,7 +90,7 @@ def convert(model: Path, output: Path, labels: Path | None, name: str | None,
     except (ConversionError, ModelFormatError, QuantizeError, sparse.SparseUpdateError) as e:
         raise click.ClickException(f"{model}: {e}") from e
     output.write_bytes(blob_bytes)
-    if xy is not None:
+    if choice is not None:
         click.echo(f"sparse update: {choice.biases} biases and {choice.channels} weight "
                    f"channels in {len(choice.scheme)} layers, {choice.ram_bytes} bytes of RAM "
                    f"(budget {budget})")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .blob import Blob
-from .train_ref import AVG, CONV, DW, FC, RESHAPE, RefBackbone
+from .train_ref import CONV, DW, FC, RefBackbone
 
 Scheme = tuple[tuple[int, bool, tuple[int, ...]], ...]
 
@@ -36,35 +36,23 @@ class Choice:
 
 
 def candidates(m, head_op: int, emb: int) -> list[tuple[int, bool, tuple[int, ...]]]:  # noqa: ANN001
-    """Every parameter group the board could update: (op, has bias, channels), top down."""
+    """Every parameter group the board could update: (op, has bias, channels), top down, as
+    far down as the board's backward pass goes (tinyml_train's own checks decide)."""
+    from tinyml_train import _Layer, below_head
+
     out = []
-    t, k = emb, head_op - 1
-    while k >= 0:
-        kind, ins, o = m.op_info(k)[:3]
-        if o != t:
-            k -= 1
-            continue
-        if kind in (RESHAPE, AVG):
-            if kind == AVG and int(np.prod(m.tensor_info(o)[0])) != m.tensor_info(o)[0][-1]:
-                break
-        elif kind in (FC, CONV, DW):
-            wsh = m.tensor_info(ins[1])[0]
-            n_in = int(np.prod(m.tensor_info(ins[0])[0]))
-            n_out = int(np.prod(m.tensor_info(o)[0]))
-            bias = len(ins) > 2 and ins[2] >= 0
-            if kind == DW:
-                if bias:
-                    out.append((k, True, ()))
-                break
-            if kind == FC and n_in != wsh[1]:
-                break
-            if kind == CONV and (wsh[1] != 1 or wsh[2] != 1 or n_in // wsh[3] != n_out // wsh[0]):
-                break
-            out.append((k, bias, tuple(range(wsh[-1]))))
-        else:
+    for k, kind, ins, _ in below_head(m, head_op, emb):
+        try:
+            layer = _Layer(m, k)
+        except ValueError:
+            break  # the gradient cannot pass this operator
+        bias = len(ins) > 2 and ins[2] >= 0
+        if kind == DW:  # only its bias, and nothing under it
+            if bias:
+                out.append((k, True, ()))
             break
-        t = ins[0]
-        k -= 1
+        if kind in (FC, CONV):
+            out.append((k, bias, tuple(range(layer.cin))))
     return out
 
 

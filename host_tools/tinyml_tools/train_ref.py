@@ -272,32 +272,16 @@ class RefBackbone:
                  layers: int = 2, updates: list[tuple[int, bool, tuple[int, ...]]] | None = None
                  ) -> None:
         import tinyml  # the host simulator (device/tinyml.py over the C core)
+        from tinyml_train import bias_updates, chain  # which layers: the device's own choice
 
         self.net = tinyml.load(model)
         m = self.net._model
         self.m, self.head_op = m, head_op
-        if updates is not None:
-            pass
-        elif mode == "sparse":
-            updates = [u for u in m.update_scheme() if u[0] != head_op]
-        else:
-            updates = []
-            t, k = emb, head_op - 1
-            while k >= 0 and len(updates) < layers - 1:
-                kind, ins, out = m.op_info(k)[:3]
-                if out == t:
-                    if kind in (CONV, DW, FC) and len(ins) > 2 and ins[2] >= 0:
-                        updates.append((k, True, ()))
-                    t = ins[0]
-                k -= 1
+        if updates is None:
+            updates = ([u for u in m.update_scheme() if u[0] != head_op] if mode == "sparse"
+                       else bias_updates(m, head_op, emb, layers - 1))
         lowest = min(u[0] for u in updates)
-        path, t = [], emb
-        for k in range(head_op - 1, lowest - 1, -1):
-            info = m.op_info(k)
-            if info[2] == t:
-                path.append(k)
-                t = info[1][0]
-        self.layers = [RefLayer(m, k) for k in reversed(path)]
+        self.layers = [RefLayer(m, k) for k in chain(m, head_op, emb, lowest)]
         by = {L.k: L for L in self.layers}
         for op, bias, chans in updates:
             by[op].upd_bias, by[op].chans = bool(bias), tuple(chans)

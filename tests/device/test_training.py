@@ -33,47 +33,48 @@ def _quantize(net, x: np.ndarray) -> bytes:  # noqa: ANN001 - a tinyml.Net
 def task() -> dict:
     import tinyml
 
-    blob, _ = convert_model(MODEL.read_bytes(), "digits", LABELS)
+    blob, lowered = convert_model(MODEL.read_bytes(), "digits", LABELS)
     net = tinyml.load(blob)
     (xtr, ytr), (xte, yte) = digits_split()
     idx = shots(ytr, OLD_CLASSES + NEW_CLASSES)
     sx = [_quantize(net, xtr[i]) for i in idx]
     tx = [_quantize(net, x) for x in xte]
     emb = {x: np.frombuffer(bytes(net.embedding(x)), np.int8) for x in sx + tx}
-    ref = {}
-    for mode in ("ncm", "head"):
-        for flow in ("classroom", "new-only"):
-            r = RefTrainer(read_blob(blob), mode, max_classes=10)
-            for c in NEW_CLASSES:
-                r.add_class(str(c))
-            for x, i in zip(sx, idx, strict=True):
-                if flow == "classroom" or ytr[i] in NEW_CLASSES:
-                    r.add_example(emb[x], int(ytr[i]))
-            if mode == "head":
-                r.fit(30)
-            ref[mode, flow] = np.array([r.predict(emb[x]) for x in tx])
     # The sparse-update scheme, chosen on the old classes' training images.
     old = np.isin(ytr, OLD_CLASSES)
-    lowered = convert_model(MODEL.read_bytes(), "digits", LABELS)[1]
     choice = sparse.choose(blob, lowered, xtr[old], ytr[old], SPARSE_BUDGET)
     sparse_blob = sparse.with_scheme(lowered, choice.scheme)
     raw = {x: np.frombuffer(x, np.int8) for x in sx + tx}
-    for mode, model in (("bias", blob), ("sparse", sparse_blob)):
+    # ncm and head learn from embeddings; bias and sparse from inputs (the backbone changes).
+    cases = (("ncm", blob, emb, 0), ("head", blob, emb, 30), ("bias", blob, raw, SPARSE_EPOCHS),
+             ("sparse", sparse_blob, raw, SPARSE_EPOCHS))
+    ref = {}
+    for mode, model, feats, epochs in cases:
         for flow in ("classroom", "new-only"):
             r = RefTrainer(read_blob(model), mode, max_classes=10, model=model)
             for c in NEW_CLASSES:
                 r.add_class(str(c))
             for x, i in zip(sx, idx, strict=True):
                 if flow == "classroom" or ytr[i] in NEW_CLASSES:
-                    r.add_example(raw[x], int(ytr[i]))
-            r.fit(SPARSE_EPOCHS)
-            ref[mode, flow] = np.array([r.predict(raw[x]) for x in tx])
+                    r.add_example(feats[x], int(ytr[i]))
+            if epochs:
+                r.fit(epochs)
+            ref[mode, flow] = np.array([r.predict(feats[x]) for x in tx])
     other, _ = convert_model((ROOT / "tests/models/keras/se_block.tflite").read_bytes(), "se")
     files = {"model.bin": blob, "other.bin": other, "shots.bin": b"".join(sx),
              "shots_y.bin": bytes(int(ytr[i]) for i in idx), "test.bin": b"".join(tx),
              "test_y.bin": bytes(int(y) for y in yte), "sparse.bin": sparse_blob}
     return {"files": files, "ref": ref, "y": yte, "choice": choice, "blob": blob,
             "first_shot": (raw[sx[0]], int(ytr[idx[0]]))}
+
+
+def flows(out: str, ref: dict) -> list[tuple[str, str, np.ndarray, np.ndarray, int, int]]:
+    """A check script's "flow MODE FLOW PREDICTIONS MEM BOUND" lines: (mode, flow, device
+    predictions, reference predictions, mem_info, ram_needed)."""
+    rows = [ln.split() for ln in out.strip().split("\n") if ln.startswith("flow ")]
+    assert len(rows) == 4
+    return [(mode, flow, np.frombuffer(bytes.fromhex(preds), np.uint8).astype(int),
+             ref[mode, flow], int(mem), int(bound)) for _, mode, flow, preds, mem, bound in rows]
 
 
 def accuracy(pred: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
@@ -87,13 +88,9 @@ def test_few_shot_matches_the_reference(runtime: str, task: dict, tmp_path: Path
     out = run_script(runtime, ROOT / "tests/device/training_check.py", tmp_path, task["files"],
                      timeout=900)
     lines = out.strip().split("\n")
-    flows = [ln.split() for ln in lines if ln.startswith("flow ")]
-    assert len(flows) == 4
-    for _, mode, flow, preds, mem, bound in flows:
-        dev = np.frombuffer(bytes.fromhex(preds), np.uint8).astype(int)
-        ref = task["ref"][mode, flow]
+    for mode, flow, dev, ref, mem, bound in flows(out, task["ref"]):
         assert np.array_equal(dev, ref), (mode, flow, int(np.sum(dev != ref)))
-        assert int(mem) == int(bound)
+        assert mem == bound
         all_, new, old = accuracy(dev, task["y"])
         print(f"\n{runtime} {mode} {flow}: all {all_:.1f} new {new:.1f} old {old:.1f}")
         # Taught classes are learnt, and the model's own classes are not forgotten.
@@ -139,12 +136,8 @@ def test_bias_and_sparse_modes_match_the_reference(runtime: str, task: dict,
     out = run_script(runtime, ROOT / "tests/device/sparse_check.py", tmp_path, task["files"],
                      timeout=1800)
     lines = out.strip().split("\n")
-    flows = [ln.split() for ln in lines if ln.startswith("flow ")]
-    assert len(flows) == 4
-    for _, mode, flow, preds, mem, bound in flows:
-        dev = np.frombuffer(bytes.fromhex(preds), np.uint8).astype(int)
-        ref = task["ref"][mode, flow]
-        assert int(mem) == int(bound)
+    for mode, flow, dev, ref, mem, bound in flows(out, task["ref"]):
+        assert mem == bound
         d, r = accuracy(dev, task["y"]), accuracy(ref, task["y"])
         print(f"\n{runtime} {mode} {flow}: all {d[0]:.1f} new {d[1]:.1f} old {d[2]:.1f}; "
               f"reference {r[0]:.1f} {r[1]:.1f} {r[2]:.1f}")
