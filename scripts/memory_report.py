@@ -19,8 +19,8 @@ sys.path.insert(0, str(ROOT / "tests/conformance"))
 
 from test_bitexact import MODELS  # noqa: E402
 
-from tinyml_tools.blob import OP_FLAG_IN_PLACE  # noqa: E402
 from tinyml_tools.convert import convert_model  # noqa: E402
+from tinyml_tools.format.blob import OP_FLAG_IN_PLACE  # noqa: E402
 from tinyml_tools.inspect_blob import describe  # noqa: E402
 
 

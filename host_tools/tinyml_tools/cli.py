@@ -13,16 +13,15 @@ from rich.console import Console
 from rich.table import Table
 
 from . import sparse
-from .blob import BlobFormatError, read_blob
 from .convert import convert_model, read_labels
+from .format.blob import BlobFormatError, read_blob
 from .inspect_blob import BOARD_HEAP, board_fit, describe
 
 if TYPE_CHECKING:
     from .boards import Device
-from .lower import ROUNDING_MODES, ConversionError
+from .convert import ROUNDING_MODES, ConversionError, ModelFormatError
+from .convert.quantize import QuantizeError, is_float_model, load_calibration, quantize
 from .memory_plot import draw_memory
-from .quantize import QuantizeError, is_float_model, load_calibration, quantize
-from .tflite_reader import ModelFormatError
 
 
 @click.group()

@@ -12,8 +12,8 @@ import pytest
 
 from runtimes import ROOT, RUNTIMES, run_script
 from tinyml_tools.bench import RUNNER_SCRIPT
-from tinyml_tools.blob import read_blob
 from tinyml_tools.convert import convert_model, read_labels
+from tinyml_tools.format.blob import read_blob
 from tinyml_tools.reference import _interpreter
 
 SHARED = ROOT.parent / "shared" / "models"

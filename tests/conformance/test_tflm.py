@@ -9,7 +9,7 @@ from opcheck import tinyml
 from test_bitexact import MODELS
 
 from tinyml_tools.convert import convert_model
-from tinyml_tools.tflite_reader import read_tflite
+from tinyml_tools.convert.tflite_reader import read_tflite
 
 tflm_runtime = pytest.importorskip("tflite_micro.python.tflite_micro.runtime",
                                    reason="pip install --pre tflite-micro")

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from runtimes import ROOT, RUNTIMES, run_script
-from tinyml_tools.blob import read_blob
 from tinyml_tools.convert import convert_model
+from tinyml_tools.format.blob import read_blob
 
 pytest.importorskip("sklearn", reason="pip install scikit-learn (in the [dev] extra)")
 

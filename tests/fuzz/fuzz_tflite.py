@@ -13,9 +13,8 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from tinyml_tools.convert import convert_model
-    from tinyml_tools.lower import ConversionError
-    from tinyml_tools.tflite_reader import ModelFormatError
+    from tinyml_tools.convert import ConversionError, convert_model
+    from tinyml_tools.convert.tflite_reader import ModelFormatError
 
 import tinyml  # noqa: E402 - the C extension is not Python-instrumented
 

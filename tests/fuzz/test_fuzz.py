@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from runtimes import ROOT
-from tinyml_tools.blob import SPARSE_KINDS, write_blob
 from tinyml_tools.convert import convert_model
+from tinyml_tools.format.blob import SPARSE_KINDS, write_blob
 
 CORE = ROOT / "native_modules/tinyml"
 HARNESS = ROOT / "tests/fuzz/fuzz_blob.c"

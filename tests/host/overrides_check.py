@@ -126,7 +126,7 @@ for t, _ in held:
     m.set_const(t, None)
 print("none_left", run(m) == base)
 
-# Sparse-update schemes: blobs written by tinyml_tools.blob, and corrupted ones.
+# Sparse-update schemes: blobs written by tinyml_tools.format.blob, and corrupted ones.
 for name in read("sparse_cases.txt").decode().split():
     if name.startswith("bad"):
         print("sparse", name, err(Model, read(name)))

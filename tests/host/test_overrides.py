@@ -1,7 +1,7 @@
 """On-device sparse-update support in the C core: Model.op_info, constant overrides
 (Model.set_const) and the sparse-update scheme record (blob metadata tag 2), on the host
 simulator, the unix firmware and the x64 native modules (tests/host/overrides_check.py), with
-every expectation computed here from the blob through tinyml_tools.blob."""
+every expectation computed here from the blob through tinyml_tools.format.blob."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 import tinyml
-import tinyml_tools.blob as blobmod
+import tinyml_tools.format.blob as blobmod
 from runtimes import NOFLOAT, ROOT, RUNTIMES, run_script
-from tinyml_tools.blob import Blob, read_blob, write_blob
 from tinyml_tools.convert import convert_model, read_labels
+from tinyml_tools.format.blob import Blob, read_blob, write_blob
 
 KWS = (ROOT / "models/kws/kws.bin").read_bytes()
 SCRIPT = ROOT / "tests/host/overrides_check.py"

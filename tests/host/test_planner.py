@@ -9,8 +9,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tinyml_tools.blob import OP_FLAG_IN_PLACE, BOp, BTensor
-from tinyml_tools.planner import lower_bound, plan
+from tinyml_tools.convert.planner import lower_bound, plan
+from tinyml_tools.format.blob import OP_FLAG_IN_PLACE, BOp, BTensor
 
 
 @st.composite

@@ -12,7 +12,7 @@ import pytest
 from opcheck import assert_bit_exact
 
 from runtimes import ROOT
-from tinyml_tools.tflite_reader import read_tflite
+from tinyml_tools.convert.tflite_reader import read_tflite
 
 TINYML = [sys.executable, "-m", "tinyml_tools.cli"]
 keras = pytest.importorskip("keras", reason="the [quantize] extra (TensorFlow) is not installed")

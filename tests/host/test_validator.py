@@ -72,7 +72,7 @@ def test_misaligned_blob_is_rejected() -> None:
 def test_trainable_head_record() -> None:
     """Blob 1.1's head record (after the labels): the loader checks it against the operator it
     names; an unknown record tag is skipped."""
-    from tinyml_tools.blob import read_blob
+    from tinyml_tools.format.blob import read_blob
 
     blob = read_blob(BLOB)
     assert blob.version == (1, 1) and blob.head is not None

@@ -327,7 +327,7 @@ def test_pad(shape: tuple[int, ...], data: st.DataObject, q: tuple[float, int],
 @given(shapes(1, 4, 6), st.data(), quant())
 def test_strided_slice(shape: tuple[int, ...], data: st.DataObject, q: tuple[float, int]
                        ) -> None:
-    from tinyml_tools.graph_passes import _strided_slice_np
+    from tinyml_tools.convert.graph_passes import _strided_slice_np
 
     begin = [data.draw(st.integers(-n, n - 1)) for n in shape]
     end = [data.draw(st.integers(-n - 1, n + 1)) for n in shape]

@@ -23,8 +23,8 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from tinyml_tools.convert.quantize import quantize  # noqa: E402
 from tinyml_tools.fewshot import OLD_CLASSES, digits_split  # noqa: E402
-from tinyml_tools.quantize import quantize  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 

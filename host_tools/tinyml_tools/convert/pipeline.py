@@ -5,8 +5,9 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from .blob import Blob, write_blob
-from .lower import ConversionError, lower
+from ..format.blob import Blob, write_blob
+from .lower import lower
+from .lowering import ConversionError
 from .tflite_reader import ModelFormatError, read_tflite
 
 

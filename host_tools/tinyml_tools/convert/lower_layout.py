@@ -8,11 +8,11 @@ import math
 
 import numpy as np
 
+from ..format.blob import ArrayRef, BOp
 from . import quantmath as qm
-from .blob import ArrayRef, BOp
 from .graph import Op
 from .graph_passes import RewriteError, _strided_slice_np
-from .lower import ConversionError, Lowering, scalar_q, where
+from .lowering import ConversionError, Lowering, scalar_q, where
 from .quantmath import _round_half_away
 
 F32 = np.float32

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .blob import OP_FLAG_IN_PLACE, BOp, BTensor
+from ..format.blob import OP_FLAG_IN_PLACE, BOp, BTensor
 
 ALIGN = 4
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..format.blob import ArrayRef, BOp
 from . import luts
 from . import quantmath as qm
-from .blob import ArrayRef, BOp
 from .graph import Op
-from .lower import ConversionError, Lowering, scalar_q, where
+from .lowering import ConversionError, Lowering, scalar_q, where
 
 F32 = np.float32
 
