@@ -8,6 +8,7 @@ becomes a file in tests/fuzz/regressions/, replayed here on every run."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import re
 import shutil
@@ -47,11 +48,21 @@ def fuzzer() -> Path:
 
 
 def test_regressions_replay(fuzzer: Path) -> None:
-    files = sorted(REGRESSIONS.glob("*"))
-    files = [f for f in files if f.name != "README.md"]
-    if files:
-        p = subprocess.run([str(fuzzer), *map(str, files)], capture_output=True, text=True)
-        assert p.returncode == 0, p.stderr[-2000:]
+    """Every input that once crashed runs clean. The folder holds its README and libFuzzer's
+    artifacts only, each named by the SHA-1 of its bytes (as test_fuzz_core copies them), and
+    it is never empty: an emptied folder would pass by replaying nothing."""
+    files = sorted(f for f in REGRESSIONS.iterdir() if f.name != "README.md")
+    assert (REGRESSIONS / "README.md").is_file()
+    assert files, f"no regression inputs in {REGRESSIONS}"
+    for f in files:
+        m = re.fullmatch(r"(crash|leak|timeout)-([0-9a-f]{40})", f.name)
+        assert m, f"{f.name}: not a libFuzzer artifact name"
+        assert hashlib.sha1(f.read_bytes()).hexdigest() == m.group(2), f"{f.name}: altered"
+    p = subprocess.run([str(fuzzer), *map(str, files)], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr[-2000:]
+    # libFuzzer names each input it ran: all of them ran, to the end.
+    ran = re.findall(r"^Executed (\S+) in \d+ ms$", p.stderr, re.M)
+    assert sorted(ran) == [str(f) for f in files], p.stderr[-2000:]
 
 
 def test_fuzz_core(fuzzer: Path, tmp_path: Path) -> None:
