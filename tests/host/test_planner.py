@@ -12,6 +12,20 @@ from hypothesis import strategies as st
 from tinyml_tools.convert.planner import lower_bound, plan
 from tinyml_tools.format.blob import OP_FLAG_IN_PLACE, BOp, BTensor
 
+# ADD's quantization words: the planner reads only the broadcast words.
+ADD_QUANT = dict(in1_offset=0, in2_offset=0, out_offset=0, left_shift=0, in1_mult=0,
+                 in1_shift=0, in2_mult=0, in2_shift=0, out_mult=0, out_shift=0, act_min=-128,
+                 act_max=127, subtract=0)
+
+
+def conv(kind: str, inputs: list[int], outputs: list[int], stride: int, pad: int,
+         pad_w: int | None = None, **extra: int) -> BOp:
+    """A convolution with the geometry the planner reads (quantization words unused)."""
+    return BOp.build(kind, inputs, outputs, stride_h=stride, stride_w=stride, dil_h=1,
+                     dil_w=1, pad_h=pad, pad_w=pad if pad_w is None else pad_w, in_offset=0,
+                     out_offset=0, act_min=-128, act_max=127, mult=np.zeros(1, np.int32),
+                     shift=np.zeros(1, np.int32), **extra)
+
 
 @st.composite
 def graphs(draw: st.DrawFn) -> tuple[list[BTensor], list[BOp], list[int], list[int]]:
@@ -42,26 +56,26 @@ def graphs(draw: st.DrawFn) -> tuple[list[BTensor], list[BOp], list[int], list[i
         elif kind == "CONV_2D" and len(xs) == 4:  # 1x1, stride 1: in place pixel by pixel
             co = draw(st.integers(1, 12))
             y = act((1, xs[1], xs[2], co))
-            ops.append(BOp("CONV_2D", [x, const((co, 1, 1, xs[3])), -1], [y],
-                           [1, 1, 1, 1, 0, 0, 0, 0, -128, 127, 0, 0]))
+            ops.append(conv("CONV_2D", [x, const((co, 1, 1, xs[3])), -1], [y], 1, 0))
         elif kind == "CONV_ROWS" and len(xs) == 4:  # 3x3, stride 2: maybe row-streamed
             co = draw(st.integers(1, 12))
             y = act((1, (xs[1] + 1) // 2, (xs[2] + 1) // 2, co))
-            ops.append(BOp("CONV_2D", [x, const((co, 3, 3, xs[3])), -1], [y],
-                           [2, 2, 1, 1, draw(st.integers(0, 1)), 0, 0, 0, -128, 127, 0, 0]))
+            ops.append(conv("CONV_2D", [x, const((co, 3, 3, xs[3])), -1], [y], 2,
+                            draw(st.integers(0, 1)), pad_w=0))
         elif kind == "DEPTHWISE_CONV_2D" and len(xs) == 4:
             s = draw(st.integers(1, 2))
             y = act((1, (xs[1] + s - 1) // s, (xs[2] + s - 1) // s, xs[3]))
-            ops.append(BOp("DEPTHWISE_CONV_2D", [x, const((1, 3, 3, xs[3])), -1], [y],
-                           [s, s, 1, 1, 1, 1, 0, 0, -128, 127, 0, 0, 1]))
+            ops.append(conv("DEPTHWISE_CONV_2D", [x, const((1, 3, 3, xs[3])), -1], [y], s, 1,
+                            depth_mult=1))
         elif kind == "LUT":  # element-wise: may run over its input
             y = act(xs)
-            ops.append(BOp("LUT", [x], [y], [0]))
+            ops.append(BOp.build("LUT", [x], [y], table=np.zeros(256, np.int8)))
         elif kind == "ADD_SAME":  # same-shape ADD: may run over input 0
             x2 = draw(st.sampled_from(avail))
             y = act(xs)
             n = int(np.prod(xs))
-            ops.append(BOp("ADD", [x, x2], [y], [1, 1, 1, n, 0, 0, 0, 1, 0, 0, 0, 1]))
+            ops.append(BOp.build("ADD", [x, x2], [y], dims=[1, 1, 1, n], stride1=[0, 0, 0, 1],
+                                 stride2=[0, 0, 0, 1], **ADD_QUANT))
         elif kind == "ELEM2":
             x2 = draw(st.sampled_from(avail))
             y = act(shape())

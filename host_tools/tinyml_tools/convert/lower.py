@@ -12,7 +12,6 @@ import numpy as np
 from ..format.blob import (
     OP_FLAG_DOUBLE_ROUNDING,
     OP_FLAG_ROUND_AWAY,
-    ArrayRef,
     Blob,
     BOp,
     find_head,
@@ -75,16 +74,19 @@ def conv(lw: Lowering, k: int, op: Op) -> list[BOp]:
         for ws in w_scales
     ), strict=True)
     act_min, act_max = lw.activation_range(k, op, y)
-    params: list[int | ArrayRef] = [sh, sw, dh, dwl, pad_h, pad_w, -in_zp, out_zp,
-                                    act_min, act_max, ArrayRef(0), ArrayRef(1)]
+    extra = {}
     if dw:
         if out_c % in_c:
             raise ConversionError(f"{where(k, op)}: output channels not a multiple of input")
-        params.append(out_c // in_c)
-    return [BOp(op.kind, [lw.tensor(op.inputs[0]), lw.tensor(op.inputs[1]),
-                          lw.tensor(op.inputs[2]) if b is not None else -1],
-                [lw.tensor(op.outputs[0])], params,
-                [np.array(mults, np.int32), np.array(shifts, np.int32)])]
+        extra["depth_mult"] = out_c // in_c
+    return [BOp.build(
+        op.kind, [lw.tensor(op.inputs[0]), lw.tensor(op.inputs[1]),
+                  lw.tensor(op.inputs[2]) if b is not None else -1],
+        [lw.tensor(op.outputs[0])],
+        stride_h=sh, stride_w=sw, dil_h=dh, dil_w=dwl, pad_h=pad_h, pad_w=pad_w,
+        in_offset=-in_zp, out_offset=out_zp, act_min=act_min, act_max=act_max,
+        mult=np.array(mults, np.int32), shift=np.array(shifts, np.int32), **extra,
+    )]
 
 
 def fully_connected(lw: Lowering, k: int, op: Op) -> list[BOp]:
@@ -104,13 +106,15 @@ def fully_connected(lw: Lowering, k: int, op: Op) -> list[BOp]:
         for ws in w.scale
     ), strict=True)
     act_min, act_max = lw.activation_range(k, op, y)
-    return [BOp(op.kind, [lw.tensor(op.inputs[0]), lw.tensor(op.inputs[1]),
-                          lw.tensor(op.inputs[2]) if b is not None else -1],
-                [lw.tensor(op.outputs[0])],
-                [-in_zp, -w_zp, out_zp, act_min, act_max, ArrayRef(0), ArrayRef(1),
-                 1 if per_channel else 0],
-                [np.array(mults, np.int32), np.array(shifts, np.int32)],
-                weight_scales=tuple(float(np.float32(s)) for s in w.scale) if w_zp == 0 else ())]
+    return [BOp.build(
+        op.kind, [lw.tensor(op.inputs[0]), lw.tensor(op.inputs[1]),
+                  lw.tensor(op.inputs[2]) if b is not None else -1],
+        [lw.tensor(op.outputs[0])],
+        weight_scales=tuple(float(np.float32(s)) for s in w.scale) if w_zp == 0 else (),
+        in_offset=-in_zp, filter_offset=-w_zp, out_offset=out_zp, act_min=act_min,
+        act_max=act_max, mult=np.array(mults, np.int32), shift=np.array(shifts, np.int32),
+        per_channel=1 if per_channel else 0,
+    )]
 
 
 def pool(lw: Lowering, k: int, op: Op) -> list[BOp]:
@@ -125,8 +129,9 @@ def pool(lw: Lowering, k: int, op: Op) -> list[BOp]:
     else:
         pad_h = pad_w = 0
     act_min, act_max = lw.activation_range(k, op, y)
-    return [BOp(op.kind, [lw.tensor(op.inputs[0])], [lw.tensor(op.outputs[0])],
-                [sh, sw, fh, fw, pad_h, pad_w, act_min, act_max])]
+    return [BOp.build(op.kind, [lw.tensor(op.inputs[0])], [lw.tensor(op.outputs[0])],
+                      stride_h=sh, stride_w=sw, filter_h=fh, filter_w=fw, pad_h=pad_h,
+                      pad_w=pad_w, act_min=act_min, act_max=act_max)]
 
 
 def reshape(lw: Lowering, k: int, op: Op) -> list[BOp]:
@@ -142,8 +147,8 @@ def softmax(lw: Lowering, k: int, op: Op) -> list[BOp]:
     if scalar_q(y) != (1.0 / 256.0, -128):
         raise ConversionError(f"{where(k, op)}: int8 softmax output must be 1/256, -128")
     mult, shift, diff_min = qm.softmax_params(float(op.options["beta"]), in_s, lw.rounding)
-    return [BOp(op.kind, [lw.tensor(op.inputs[0])], [lw.tensor(op.outputs[0])],
-                [mult, shift, diff_min])]
+    return [BOp.build(op.kind, [lw.tensor(op.inputs[0])], [lw.tensor(op.outputs[0])],
+                      mult=mult, left_shift=shift, diff_min=diff_min)]
 
 
 def _dispatch() -> dict[str, Callable[[Lowering, int, Op], list[BOp]]]:

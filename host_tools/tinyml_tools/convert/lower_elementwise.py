@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..format.blob import ArrayRef, BOp
+from ..format.blob import BOp
 from . import luts
 from . import quantmath as qm
 from .graph import Op
@@ -15,8 +15,9 @@ F32 = np.float32
 
 
 def broadcast_words(k: int, op: Op, a: tuple[int, ...], b: tuple[int, ...],
-                    out: tuple[int, ...]) -> list[int]:
-    """Output dims (4) and the element strides of each input (4 + 4), 0 where broadcast."""
+                    out: tuple[int, ...]) -> dict[str, list[int]]:
+    """The broadcast words: output dims (4) and the element strides of each input (4 + 4),
+    0 where broadcast."""
     if len(out) > 4 or len(a) > 4 or len(b) > 4:
         raise ConversionError(f"{where(k, op)}: broadcasting beyond 4 dimensions")
     o4 = (1,) * (4 - len(out)) + tuple(out)
@@ -31,10 +32,10 @@ def broadcast_words(k: int, op: Op, a: tuple[int, ...], b: tuple[int, ...],
             acc *= s4[d]
         return st
 
-    return [*o4, *strides(a), *strides(b)]
+    return {"dims": list(o4), "stride1": strides(a), "stride2": strides(b)}
 
 
-def _binary_inputs(lw: Lowering, k: int, op: Op) -> list[int]:
+def _binary_inputs(lw: Lowering, k: int, op: Op) -> dict[str, list[int]]:
     for i in op.inputs:
         lw.int8(k, op, i)
     lw.act(k, op, op.outputs[0])
@@ -59,10 +60,12 @@ def add_sub(lw: Lowering, k: int, op: Op) -> list[BOp]:
         )
     mo = qm.quantize_multiplier(real_out, lw.rounding)
     act_min, act_max = lw.activation_range(k, op, lw.t(op.outputs[0]))
-    return [BOp("ADD", [lw.tensor(op.inputs[0]), lw.tensor(op.inputs[1])],
-                [lw.tensor(op.outputs[0])],
-                [*bc, -za, -zb, zo, left_shift, *m1, *m2, *mo, act_min, act_max,
-                 1 if op.kind == "SUB" else 0])]
+    return [BOp.build("ADD", [lw.tensor(op.inputs[0]), lw.tensor(op.inputs[1])],
+                      [lw.tensor(op.outputs[0])], **bc, in1_offset=-za, in2_offset=-zb,
+                      out_offset=zo, left_shift=left_shift, in1_mult=m1[0], in1_shift=m1[1],
+                      in2_mult=m2[0], in2_shift=m2[1], out_mult=mo[0], out_shift=mo[1],
+                      act_min=act_min, act_max=act_max,
+                      subtract=1 if op.kind == "SUB" else 0)]
 
 
 def mul(lw: Lowering, k: int, op: Op) -> list[BOp]:
@@ -71,14 +74,16 @@ def mul(lw: Lowering, k: int, op: Op) -> list[BOp]:
     so, zo = scalar_q(lw.t(op.outputs[0]))
     m = qm.quantize_multiplier(float(F32(sa) * F32(sb) / F32(so)), lw.rounding)
     act_min, act_max = lw.activation_range(k, op, lw.t(op.outputs[0]))
-    return [BOp("MUL", [lw.tensor(op.inputs[0]), lw.tensor(op.inputs[1])],
-                [lw.tensor(op.outputs[0])], [*bc, -za, -zb, zo, *m, act_min, act_max])]
+    return [BOp.build("MUL", [lw.tensor(op.inputs[0]), lw.tensor(op.inputs[1])],
+                      [lw.tensor(op.outputs[0])], **bc, in1_offset=-za, in2_offset=-zb,
+                      out_offset=zo, mult=m[0], shift=m[1], act_min=act_min,
+                      act_max=act_max)]
 
 
 def min_max(lw: Lowering, k: int, op: Op) -> list[BOp]:
     bc = _binary_inputs(lw, k, op)
-    return [BOp(op.kind, [lw.tensor(op.inputs[0]), lw.tensor(op.inputs[1])],
-                [lw.tensor(op.outputs[0])], bc)]
+    return [BOp.build(op.kind, [lw.tensor(op.inputs[0]), lw.tensor(op.inputs[1])],
+                      [lw.tensor(op.outputs[0])], **bc)]
 
 
 def prelu(lw: Lowering, k: int, op: Op) -> list[BOp]:
@@ -90,8 +95,10 @@ def prelu(lw: Lowering, k: int, op: Op) -> list[BOp]:
     (si, zi), (sa, za), (so, zo) = scalar_q(x), scalar_q(alpha), scalar_q(y)
     m1 = qm.quantize_multiplier(float(F32(si) / F32(so)), lw.rounding)
     m2 = qm.quantize_multiplier(float(F32(si) * F32(sa) / F32(so)), lw.rounding)
-    return [BOp("PRELU", [lw.tensor(op.inputs[0]), lw.tensor(op.inputs[1])],
-                [lw.tensor(op.outputs[0])], [*bc, -zi, -za, zo, *m1, *m2])]
+    return [BOp.build("PRELU", [lw.tensor(op.inputs[0]), lw.tensor(op.inputs[1])],
+                      [lw.tensor(op.outputs[0])], **bc, in_offset=-zi, alpha_offset=-za,
+                      out_offset=zo, mult_pos=m1[0], shift_pos=m1[1], mult_neg=m2[0],
+                      shift_neg=m2[1])]
 
 
 def lut(lw: Lowering, k: int, op: Op) -> list[BOp]:
@@ -117,8 +124,8 @@ def lut(lw: Lowering, k: int, op: Op) -> list[BOp]:
             raise ConversionError(f"{where(k, op)}: {e}") from e
     else:  # pragma: no cover - the dispatch table sends only the kinds above
         raise ConversionError(f"{where(k, op)}: no table for {op.kind}")
-    return [BOp("LUT", [lw.tensor(op.inputs[0])], [lw.tensor(op.outputs[0])], [ArrayRef(0)],
-                [table])]
+    return [BOp.build("LUT", [lw.tensor(op.inputs[0])], [lw.tensor(op.outputs[0])],
+                      table=table)]
 
 
 def dequantize(lw: Lowering, k: int, op: Op) -> list[BOp]:

@@ -5,10 +5,11 @@ SPLIT_V, UNPACK), which the host turns into one affine index map per output (STR
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
-from ..format.blob import ArrayRef, BOp
+from ..format.blob import BOp
 from . import quantmath as qm
 from .graph import Op
 from .graph_passes import RewriteError, _strided_slice_np
@@ -46,8 +47,9 @@ def mean(lw: Lowering, k: int, op: Op) -> list[BOp]:
     mult_n = (mult << s) // n
     shift_n = shift - s
     mask = sum(1 << (a + 4 - rank) for a in axes)
-    return [BOp("MEAN", [lw.tensor(op.inputs[0])], [lw.tensor(op.outputs[0])],
-                [*_pad4(x.shape), mask, zi, zo, mult_n, shift_n])]
+    return [BOp.build("MEAN", [lw.tensor(op.inputs[0])], [lw.tensor(op.outputs[0])],
+                      dims=_pad4(x.shape), axes=mask, in_zp=zi, out_zp=zo, mult=mult_n,
+                      shift=shift_n)]
 
 
 def concat(lw: Lowering, k: int, op: Op) -> list[BOp]:
@@ -71,9 +73,9 @@ def concat(lw: Lowering, k: int, op: Op) -> list[BOp]:
         group, srcs = srcs[:4], srcs[4:]
         size = sum(lw.tensors[s].nbytes for s in group)
         tmp = lw.new_tensor(op.outputs[0], (outer, size // outer), f"{y.name}/part{len(ops)}")
-        ops.append(BOp("CONCAT", group, [tmp], [outer]))
+        ops.append(BOp.build("CONCAT", group, [tmp], outer=outer))
         srcs = [tmp, *srcs]
-    ops.append(BOp("CONCAT", srcs, [out], [outer]))
+    ops.append(BOp.build("CONCAT", srcs, [out], outer=outer))
     return ops
 
 
@@ -91,8 +93,9 @@ def pad(lw: Lowering, k: int, op: Op) -> list[BOp]:
                                   "the output's quantization")
         value = int(np.ravel(cv.data)[0])
     before = [0] * (4 - rank) + [int(p) for p in paddings[:, 0]]
-    return [BOp("PAD", [lw.tensor(op.inputs[0])], [lw.tensor(op.outputs[0])],
-                [*_pad4(x.shape), *_pad4(y.shape), *before, value])]
+    return [BOp.build("PAD", [lw.tensor(op.inputs[0])], [lw.tensor(op.outputs[0])],
+                      in_dims=_pad4(x.shape), out_dims=_pad4(y.shape), before=before,
+                      value=value)]
 
 
 def _index_views(lw: Lowering, k: int, op: Op, idx: np.ndarray) -> list[np.ndarray]:
@@ -124,8 +127,9 @@ def _index_views(lw: Lowering, k: int, op: Op, idx: np.ndarray) -> list[np.ndarr
     raise ConversionError(f"{where(k, op)}: not a gather")  # pragma: no cover
 
 
-def affine_map(view: np.ndarray, out_shape: tuple[int, ...]) -> list[int] | None:
-    """[dims(4), base, strides(4)] if out[i] = in[base + sum(i_d * stride_d)], else None."""
+def affine_map(view: np.ndarray, out_shape: tuple[int, ...]) -> dict[str, Any] | None:
+    """STRIDED_COPY's words (dims, base, stride: 4, 1 and 4 values) if
+    out[i] = in[base + sum(i_d * stride_d)], else None."""
     if len(out_shape) > 4 or view.size != math.prod(out_shape):
         return None
     dims = _pad4(out_shape)
@@ -139,7 +143,7 @@ def affine_map(view: np.ndarray, out_shape: tuple[int, ...]) -> list[int] | None
     grid = np.indices(dims).reshape(4, -1).T @ np.array(strides) + base
     if not np.array_equal(grid, v.reshape(-1)):
         return None
-    return [*dims, base, *strides]
+    return {"dims": list(dims), "base": base, "stride": strides}
 
 
 def gather(lw: Lowering, k: int, op: Op) -> list[BOp]:
@@ -161,8 +165,8 @@ def gather(lw: Lowering, k: int, op: Op) -> list[BOp]:
         words = affine_map(view, y.shape)
         if words is None:
             raise ConversionError(f"{where(k, op)}: output {y.shape} is not a strided view")
-        ops.append(BOp("STRIDED_COPY", [lw.tensor(op.inputs[data_in])], [lw.tensor(o)],
-                       words))
+        ops.append(BOp.build("STRIDED_COPY", [lw.tensor(op.inputs[data_in])], [lw.tensor(o)],
+                             **words))
     return ops
 
 
@@ -191,7 +195,6 @@ def resize_nearest(lw: Lowering, k: int, op: Op) -> list[BOp]:
         raise ConversionError(f"{where(k, op)}: input and output must be 4-D")
     ac = bool(op.options.get("align_corners", False))
     hpc = bool(op.options.get("half_pixel_centers", False))
-    return [BOp("RESIZE_NEAREST", [lw.tensor(op.inputs[0])], [lw.tensor(op.outputs[0])],
-                [ArrayRef(0), ArrayRef(1)],
-                [nearest_map(x.shape[1], y.shape[1], ac, hpc),
-                 nearest_map(x.shape[2], y.shape[2], ac, hpc)])]
+    return [BOp.build("RESIZE_NEAREST", [lw.tensor(op.inputs[0])], [lw.tensor(op.outputs[0])],
+                      map_h=nearest_map(x.shape[1], y.shape[1], ac, hpc),
+                      map_w=nearest_map(x.shape[2], y.shape[2], ac, hpc))]

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..format.blob import OP_FLAG_IN_PLACE, BOp, BTensor
+from ..format.layout import word_count
 
 ALIGN = 4
 
@@ -49,16 +51,21 @@ def in_place_scratch(op: BOp, tensors: list[BTensor]) -> int:
     (through the host simulator extension), so the planner and the loader cannot disagree."""
     from _tinyml import conv_in_place_scratch
 
-    if op.kind not in ("CONV_2D", "DEPTHWISE_CONV_2D") or not op.params:
+    p = _words(op)
+    if op.kind not in ("CONV_2D", "DEPTHWISE_CONV_2D") or p is None:
         return 0
     x, f, y = tensors[op.inputs[0]], tensors[op.inputs[1]], tensors[op.outputs[0]]
     if len(x.shape) != 4 or len(y.shape) != 4 or len(f.shape) != 4:
         return 0
-    sh, sw, _, _, ph, pw = (int(p) for p in op.params[:6])  # type: ignore[arg-type]
     dw = op.kind == "DEPTHWISE_CONV_2D"
-    mult = int(op.params[12]) if dw else 1  # type: ignore[arg-type]
     return int(conv_in_place_scratch(dw, tuple(x.shape), tuple(f.shape), tuple(y.shape),
-                                     sh, sw, ph, pw, mult))
+                                     p["stride_h"], p["stride_w"], p["pad_h"], p["pad_w"],
+                                     p["depth_mult"] if dw else 1))
+
+
+def _words(op: BOp) -> dict[str, Any] | None:
+    """op's parameter words by name; None for an operator made without them."""
+    return op.p if len(op.params) == word_count(op.kind) else None
 
 
 _ELEMENTWISE = {"LUT", "ADD", "MUL", "MINIMUM", "MAXIMUM", "PRELU"}
@@ -67,15 +74,16 @@ _ELEMENTWISE = {"LUT", "ADD", "MUL", "MINIMUM", "MAXIMUM", "PRELU"}
 def exact_alias_ok(op: BOp, tensors: list[BTensor]) -> bool:
     """An element-wise op may write over input 0 when it reads input 0 at the very index it
     writes: same size, and (broadcasting kinds) row-major strides (the loader's rule)."""
-    if op.kind not in _ELEMENTWISE or (op.kind != "LUT" and len(op.params) < 8):
+    p = _words(op)
+    if op.kind not in _ELEMENTWISE or (op.kind != "LUT" and p is None):
         return False
     x, y = tensors[op.inputs[0]], tensors[op.outputs[0]]
     if x.nbytes != y.nbytes or x.const is not None:
         return False
     if op.kind == "LUT":
         return True
-    dims = [int(v) for v in op.params[:4]]  # type: ignore[arg-type]
-    strides = [int(v) for v in op.params[4:8]]  # type: ignore[arg-type]
+    assert p is not None
+    dims, strides = p["dims"], p["stride1"]
     stride = 1
     for d in range(3, -1, -1):
         if dims[d] > 1 and strides[d] != stride:

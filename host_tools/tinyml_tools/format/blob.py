@@ -9,61 +9,51 @@ from __future__ import annotations
 import struct
 import zlib
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-MAGIC = b"TMLB"
-VERSION = (1, 1)
-HEADER_SIZE = 64
-TENSOR_RECORD = 32
-OP_RECORD = 32
-NONE = 0xFFFF
-DATA_ALIGN = 16
-OP_FLAG_DOUBLE_ROUNDING = 1
-OP_FLAG_ROUND_AWAY = 2
-OP_FLAG_IN_PLACE = 4
+from .layout import (
+    DATA_ALIGN,
+    DTYPE_CODES,
+    DTYPE_NAMES,
+    DTYPE_SIZES,
+    HEADER,
+    HEADER_SIZE,
+    LOC_ARENA,
+    LOC_CONST,
+    MAGIC,
+    META_HEAD,
+    META_SPARSE,
+    NONE,
+    OP,
+    OP_CODES,
+    OP_FLAG_DOUBLE_ROUNDING,
+    OP_FLAG_IN_PLACE,
+    OP_FLAG_ROUND_AWAY,
+    OP_MAX_INPUTS,
+    OP_MAX_OUTPUTS,
+    OP_NAMES,
+    OP_RECORD,
+    TENSOR,
+    TENSOR_RECORD,
+    VERSION,
+    ArrayRef,
+    build_params,
+    read_params,
+)
 
-OP_CODES = {
-    "CONV_2D": 1,
-    "DEPTHWISE_CONV_2D": 2,
-    "FULLY_CONNECTED": 3,
-    "AVERAGE_POOL_2D": 4,
-    "RESHAPE": 5,
-    "SOFTMAX": 6,
-    "ADD": 7,
-    "MUL": 8,
-    "MINIMUM": 9,
-    "MAXIMUM": 10,
-    "MAX_POOL_2D": 11,
-    "LUT": 12,
-    "CONCAT": 13,
-    "PAD": 14,
-    "STRIDED_COPY": 15,
-    "RESIZE_NEAREST": 16,
-    "PRELU": 17,
-    "MEAN": 18,
-}
-OP_NAMES = {v: k for k, v in OP_CODES.items()}
-DTYPE_CODES = {"int8": 1, "int32": 2}
-DTYPE_NAMES = {v: k for k, v in DTYPE_CODES.items()}
-DTYPE_SIZES = {"int8": 1, "int32": 4}
-LOC_ARENA, LOC_CONST = 0, 1
-
-_HEADER = struct.Struct("<4sHHIIIIHHHHIIIIIIII")
-_TENSOR = struct.Struct("<BBBB4HIIfiI")
-_OP = struct.Struct("<BBBB4H2HIIII")
-assert _HEADER.size == HEADER_SIZE and _TENSOR.size == TENSOR_RECORD and _OP.size == OP_RECORD
+__all__ = [
+    "DATA_ALIGN", "DTYPE_CODES", "DTYPE_NAMES", "DTYPE_SIZES", "HEADER_SIZE", "LOC_ARENA",
+    "LOC_CONST", "MAGIC", "META_HEAD", "META_SPARSE", "NONE", "OP_CODES",
+    "OP_FLAG_DOUBLE_ROUNDING", "OP_FLAG_IN_PLACE", "OP_FLAG_ROUND_AWAY", "OP_NAMES",
+    "OP_RECORD", "TENSOR_RECORD", "VERSION", "ArrayRef", "BTensor", "BOp", "Blob",
+    "BlobFormatError", "find_head", "read_blob", "write_blob",
+]
 
 
 class BlobFormatError(ValueError):
     """A blob that this reader cannot parse."""
-
-
-@dataclass
-class ArrayRef:
-    """A parameter word that holds the data-section offset of an op's constant int32 array."""
-
-    index: int
 
 
 @dataclass
@@ -93,6 +83,19 @@ class BOp:
     # FULLY_CONNECTED with symmetric weights: real weight[r] = weight_scales[r] * int8
     weight_scales: tuple[float, ...] = ()
 
+    @classmethod
+    def build(cls, kind: str, inputs: list[int], outputs: list[int],
+              weight_scales: tuple[float, ...] = (), **params: Any) -> BOp:
+        """An operator with its parameter words given by name (the schema's field names;
+        an array-offset field takes the array: `mult=...` for MULT_OFF)."""
+        words, arrays = build_params(kind, **params)
+        return cls(kind, inputs, outputs, words, arrays, weight_scales=weight_scales)
+
+    @property
+    def p(self) -> dict[str, Any]:
+        """The parameter words by the schema's field names."""
+        return read_params(self.kind, self.params)
+
 
 @dataclass
 class Blob:
@@ -112,12 +115,15 @@ class Blob:
     sparse_update: tuple[tuple[int, bool, tuple[int, ...]], ...] = ()
 
 
+# The CRC covers the blob from the header's flags field on (magic, version, size and the CRC
+# itself are checked apart).
+_CRC_START = HEADER.offsets["flags"]
+
+
 def _align(n: int, a: int) -> int:
     return (n + a - 1) // a * a
 
 
-META_HEAD = 1  # metadata record tag: the trainable head
-META_SPARSE = 2  # metadata record tag: the sparse-update scheme
 SPARSE_KINDS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
 
 
@@ -240,18 +246,20 @@ def write_blob(blob: Blob) -> bytes:
         dims = list(t.shape) + [0] * (4 - len(t.shape))
         if not 1 <= len(t.shape) <= 4 or any(not 0 < d <= 0xFFFF for d in t.shape):
             raise ValueError(f"tensor {t.name}: shape {t.shape} not representable")
-        loc = LOC_CONST if t.const is not None else LOC_ARENA
-        tensors += _TENSOR.pack(
-            DTYPE_CODES[t.dtype], len(t.shape), loc, 0, *dims, off, t.nbytes,
-            float(t.scale), int(t.zero_point), 0,
+        tensors += TENSOR.pack(
+            dtype=DTYPE_CODES[t.dtype], rank=len(t.shape),
+            location=LOC_CONST if t.const is not None else LOC_ARENA, dims=dims, offset=off,
+            size=t.nbytes, scale=float(t.scale), zero_point=int(t.zero_point),
         )
     ops = bytearray()
     for op, (p_off, p_size) in zip(blob.ops, op_params, strict=True):
-        ins = [NONE if i < 0 else i for i in op.inputs] + [NONE] * (4 - len(op.inputs))
-        outs = list(op.outputs) + [NONE] * (2 - len(op.outputs))
-        ops += _OP.pack(
-            OP_CODES[op.kind], len(op.inputs), len(op.outputs), op.flags, *ins, *outs,
-            p_off, p_size, *op.scratch,
+        ins = [NONE if i < 0 else i for i in op.inputs]
+        ops += OP.pack(
+            kind=OP_CODES[op.kind], n_in=len(op.inputs), n_out=len(op.outputs), flags=op.flags,
+            inputs=ins + [NONE] * (OP_MAX_INPUTS - len(ins)),
+            outputs=list(op.outputs) + [NONE] * (OP_MAX_OUTPUTS - len(op.outputs)),
+            params_off=p_off, params_size=p_size, scratch_off=op.scratch[0],
+            scratch_size=op.scratch[1],
         )
     io = struct.pack(f"<{len(blob.inputs) + len(blob.outputs)}H", *blob.inputs, *blob.outputs)
     meta = _meta_bytes(blob.name, blob.labels) + _head_bytes(blob.head) + _sparse_bytes(blob)
@@ -268,14 +276,16 @@ def write_blob(blob: Blob) -> bytes:
     body[io_off : io_off + len(io)] = io
     body[meta_off : meta_off + len(meta)] = meta
     body[data_off : data_off + len(data)] = data
-    header = _HEADER.pack(
-        MAGIC, blob.version[0], blob.version[1], total, 0, blob.flags, blob.arena_size,
-        len(blob.tensors), len(blob.ops), len(blob.inputs), len(blob.outputs),
-        t_off, o_off, io_off, meta_off, len(meta), data_off, len(data), 0,
+    header = dict(
+        magic=MAGIC, major=blob.version[0], minor=blob.version[1], total_size=total, crc=0,
+        flags=blob.flags, arena_size=blob.arena_size, n_tensors=len(blob.tensors),
+        n_ops=len(blob.ops), n_inputs=len(blob.inputs), n_outputs=len(blob.outputs),
+        tensors_off=t_off, ops_off=o_off, io_off=io_off, meta_off=meta_off,
+        meta_size=len(meta), data_off=data_off, data_size=len(data),
     )
-    body[:HEADER_SIZE] = header
-    crc = zlib.crc32(bytes(body[16:]))
-    struct.pack_into("<I", body, 12, crc)
+    body[:HEADER_SIZE] = HEADER.pack(**header)
+    header["crc"] = zlib.crc32(bytes(body[_CRC_START:]))
+    body[:HEADER_SIZE] = HEADER.pack(**header)
     return bytes(body)
 
 
@@ -283,37 +293,37 @@ def read_blob(buf: bytes) -> Blob:
     """Parse a blob (checking magic, version, size and CRC) back into a Blob."""
     if len(buf) < HEADER_SIZE:
         raise BlobFormatError("truncated: shorter than a blob header")
-    h = _HEADER.unpack_from(buf, 0)
-    (magic, major, minor, total, crc, flags, arena, n_t, n_o, n_in, n_out,
-     t_off, o_off, io_off, meta_off, meta_size, data_off, data_size, _res) = h
-    if magic != MAGIC:
+    h = HEADER.unpack_from(buf, 0)
+    major, minor, total = h["major"], h["minor"], h["total_size"]
+    if h["magic"] != MAGIC:
         raise BlobFormatError("bad magic: not a tinyml blob")
     if major != VERSION[0]:
         raise BlobFormatError(f"unsupported blob version {major}.{minor}")
     if total > len(buf):
         raise BlobFormatError(f"truncated: blob header says {total} bytes, got {len(buf)}")
-    if zlib.crc32(buf[16:total]) != crc:
+    if zlib.crc32(buf[_CRC_START:total]) != h["crc"]:
         raise BlobFormatError("CRC mismatch: blob corrupted")
-    data = buf[data_off : data_off + data_size]
+    data = buf[h["data_off"] : h["data_off"] + h["data_size"]]
     tensors = []
-    for i in range(n_t):
-        f = _TENSOR.unpack_from(buf, t_off + i * TENSOR_RECORD)
-        dtype_c, rank, loc, _r, d0, d1, d2, d3, off, size, scale, zp, _r2 = f
-        dtype = DTYPE_NAMES.get(dtype_c, f"dtype{dtype_c}")
-        shape = tuple([d0, d1, d2, d3][:rank])
-        const = bytes(data[off : off + size]) if loc == LOC_CONST else None
-        tensors.append(BTensor(f"t{i}", dtype, shape, scale, zp, const, off))
+    for i in range(h["n_tensors"]):
+        t = TENSOR.unpack_from(buf, h["tensors_off"] + i * TENSOR_RECORD)
+        dtype = DTYPE_NAMES.get(t["dtype"], f"dtype{t['dtype']}")
+        off = t["offset"]
+        const = bytes(data[off : off + t["size"]]) if t["location"] == LOC_CONST else None
+        tensors.append(BTensor(f"t{i}", dtype, t["dims"][: t["rank"]], t["scale"],
+                               t["zero_point"], const, off))
     ops = []
-    for k in range(n_o):
-        f = _OP.unpack_from(buf, o_off + k * OP_RECORD)
-        kind, nin, nout, oflags, i0, i1, i2, i3, o0, o1, p_off, p_size, s_off, s_size = f
-        ins = [-1 if i == NONE else i for i in (i0, i1, i2, i3)[:nin]]
-        outs = [o for o in (o0, o1)[:nout]]
+    for k in range(h["n_ops"]):
+        r = OP.unpack_from(buf, h["ops_off"] + k * OP_RECORD)
+        ins = [-1 if i == NONE else i for i in r["inputs"][: r["n_in"]]]
+        outs = list(r["outputs"][: r["n_out"]])
+        p_off, p_size = r["params_off"], r["params_size"]
         params = list(struct.unpack_from(f"<{p_size // 4}i", data, p_off)) if p_size else []
-        ops.append(BOp(OP_NAMES.get(kind, f"op{kind}"), ins, outs, params, [], (s_off, s_size),
-                       oflags))
-    io = struct.unpack_from(f"<{n_in + n_out}H", buf, io_off)
-    meta = buf[meta_off : meta_off + meta_size]
+        ops.append(BOp(OP_NAMES.get(r["kind"], f"op{r['kind']}"), ins, outs, params, [],
+                       (r["scratch_off"], r["scratch_size"]), r["flags"]))
+    n_in, n_out = h["n_inputs"], h["n_outputs"]
+    io = struct.unpack_from(f"<{n_in + n_out}H", buf, h["io_off"])
+    meta = buf[h["meta_off"] : h["meta_off"] + h["meta_size"]]
     pos = 0
     (nlen,) = struct.unpack_from("<H", meta, pos)
     name = bytes(meta[2 : 2 + nlen]).decode()
@@ -337,5 +347,5 @@ def read_blob(buf: bytes) -> Blob:
         elif tag == META_SPARSE:
             sparse = _read_sparse(bytes(meta[pos + 4 : pos + 4 + ln]))
         pos += 4 + ln
-    return Blob(name, labels, tensors, ops, list(io[:n_in]), list(io[n_in:]), arena, flags,
-                (major, minor), head, sparse)
+    return Blob(name, labels, tensors, ops, list(io[:n_in]), list(io[n_in:]), h["arena_size"],
+                h["flags"], (major, minor), head, sparse)
