@@ -18,10 +18,10 @@ sys.path.insert(0, str(ROOT / "tests/conformance"))
 
 from test_bitexact import MODELS  # noqa: E402
 
-from tinyml_tools.bench import code_bytes, instructions_per_inference, pico_counts  # noqa: E402
-from tinyml_tools.boards import EMULATED  # noqa: E402
+from tinyml_tools.boards.bench import code_bytes, instructions_per_inference, pico_counts  # noqa: E402
+from tinyml_tools.boards.devices import EMULATED  # noqa: E402
 from tinyml_tools.convert import convert_model  # noqa: E402
-from tinyml_tools.inspect_blob import describe  # noqa: E402
+from tinyml_tools.report.inspect_blob import describe  # noqa: E402
 
 BOARDS = ["unix", *EMULATED]
 ARCHS = ["x64", "armv6m", "armv7m", "armv7emsp", "rv32imc", "xtensa"]

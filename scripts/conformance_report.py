@@ -21,10 +21,10 @@ sys.path.insert(0, str(ROOT / "tests/conformance"))
 from test_bitexact import MODELS, _samples, reference_run  # noqa: E402
 
 from runtimes import run_script  # noqa: E402
-from tinyml_tools.bench import RUNNER_SCRIPT  # noqa: E402
+from tinyml_tools.boards.bench import RUNNER_SCRIPT  # noqa: E402
 from tinyml_tools.convert import convert_model, read_labels  # noqa: E402
 from tinyml_tools.convert.tflite_reader import read_tflite  # noqa: E402
-from tinyml_tools.inspect_blob import describe  # noqa: E402
+from tinyml_tools.report.inspect_blob import describe  # noqa: E402
 
 # TFLite operator -> (device kernel, how), in the order of docs/blob-format.md.
 COVERAGE = [

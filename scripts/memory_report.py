@@ -21,7 +21,7 @@ from test_bitexact import MODELS  # noqa: E402
 
 from tinyml_tools.convert import convert_model  # noqa: E402
 from tinyml_tools.format.blob import OP_FLAG_IN_PLACE  # noqa: E402
-from tinyml_tools.inspect_blob import describe  # noqa: E402
+from tinyml_tools.report.inspect_blob import describe  # noqa: E402
 
 
 def tflm_arena(tfl: bytes) -> tuple[int, int] | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from tinyml_tools.boards import EMULATED, emulated
+from tinyml_tools.boards.devices import EMULATED, emulated
 
 BOARDS = EMULATED
 
@@ -19,12 +19,12 @@ def board(name: str, stock: bool = False) -> Iterator[str]:
 
 
 def mpremote(port: str, *args: str) -> str:
-    from tinyml_tools.boards import Device
+    from tinyml_tools.boards.devices import Device
 
     return Device(port).mpremote(*args)
 
 
 def send_bytes(port: str, name: str, data: bytes) -> None:
-    from tinyml_tools.boards import Device
+    from tinyml_tools.boards.devices import Device
 
     Device(port).send(name, data)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 import numpy as np
@@ -13,15 +12,11 @@ from rich.console import Console
 from rich.table import Table
 
 from . import sparse
-from .convert import convert_model, read_labels
-from .format.blob import BlobFormatError, read_blob
-from .inspect_blob import BOARD_HEAP, board_fit, describe
-
-if TYPE_CHECKING:
-    from .boards import Device
-from .convert import ROUNDING_MODES, ConversionError, ModelFormatError
+from .convert import ROUNDING_MODES, ConversionError, ModelFormatError, convert_model, read_labels
 from .convert.quantize import QuantizeError, is_float_model, load_calibration, quantize
-from .memory_plot import draw_memory
+from .format.blob import BlobFormatError, read_blob
+from .report.inspect_blob import BOARD_HEAP, board_fit, describe
+from .report.memory_plot import draw_memory
 
 
 @click.group()
@@ -191,7 +186,7 @@ _BOARD = click.option(
 @_BOARD
 def run(script: Path, board: str) -> None:
     """Run a MicroPython SCRIPT on a board and print what it prints."""
-    from .boards import LOCAL, BoardError, connect, run_local
+    from .boards.devices import LOCAL, BoardError, connect, run_local
 
     try:
         if board in LOCAL:
@@ -210,8 +205,8 @@ def run(script: Path, board: str) -> None:
 @click.option("-n", "count", default=20, show_default=True, help="Random inputs to compare.")
 def verify(blob: Path, board: str, count: int) -> None:
     """Check that the board's output bytes equal the host simulator's on N inputs."""
-    from .bench import device_outputs, host_outputs, random_inputs
-    from .boards import BoardError
+    from .boards.bench import device_outputs, host_outputs, random_inputs
+    from .boards.devices import BoardError
 
     data = blob.read_bytes()
     try:
@@ -233,8 +228,8 @@ def verify(blob: Path, board: str, count: int) -> None:
 def bench(blob: Path, board: str, as_json: bool) -> None:
     """Instructions per inference (deterministic: callgrind on unix, QEMU icount on the emulated
     boards), arena bytes and tinyml's code bytes on that board."""
-    from .bench import code_bytes, instructions_per_inference, pico_counts
-    from .boards import PICOS, BoardError
+    from .boards.bench import code_bytes, instructions_per_inference, pico_counts
+    from .boards.devices import PICOS, BoardError
 
     data = blob.read_bytes()
     try:
@@ -256,61 +251,20 @@ def bench(blob: Path, board: str, as_json: bool) -> None:
                    f"{info['code_bytes']:,} bytes")
 
 
-def _device_file(name: str) -> Path:
-    """A file of the device package, wherever the host package was installed from."""
-    import importlib.util
-
-    spec = importlib.util.find_spec(name.removesuffix(".py"))
-    if spec is None or spec.origin is None:
-        raise click.ClickException(f"{name} not found (reinstall tinyml)")
-    return Path(spec.origin)
-
-
 @main.command()
 @_BOARD
 def install(board: str) -> None:
     """Copy the native module that fits the board (asked for its architecture and .mpy ABI) to
     its filesystem, and check that it imports."""
-    from .boards import LOCAL, PICOS, BoardError, with_filesystem
+    from .boards.deploy import install as install_on
+    from .boards.devices import BoardError
 
-    if board in LOCAL:
-        raise click.ClickException(f"{board} needs no install")
-    # On-device learning (net.trainer) is plain Python next to the module.
-    train = _device_file("tinyml_train.py").read_bytes()
     try:
-        # The emulated Pico takes its files at power-on: the module its core needs, which the
-        # board then has to confirm like any other.
-        pico = PICOS[board].natmod if board in PICOS else None
-        files = {"tinyml.mpy": _natmod(pico).read_bytes(), "tinyml_train.py": train} \
-            if pico else {}
-        with with_filesystem(board, files) as dev:
-            arch = _board_natmod(dev)
-            if pico and arch != pico:
-                raise BoardError(f"{board} reports another architecture than {pico}")
-            if not pico:
-                dev.mpremote("cp", str(_natmod(arch)), ":tinyml.mpy")
-                dev.mpremote("cp", str(_device_file("tinyml_train.py")), ":tinyml_train.py")
-            out = dev.exec("import tinyml; print(tinyml.__version__)").split()[-1]
+        done = install_on(board)
     except BoardError as e:
         raise click.ClickException(str(e)) from e
-    click.echo(f"{board}: installed build/natmod/{arch}/tinyml.mpy "
-               f"({_natmod(arch).stat().st_size} bytes); import tinyml -> {out}")
-
-
-def _board_natmod(dev: Device) -> str:
-    """The native module folder that fits the board, from its sys.implementation._mpy."""
-    from .boards import pick_natmod
-
-    return pick_natmod(int(dev.exec("import sys; print(sys.implementation._mpy)").split()[-1]))
-
-
-def _natmod(arch: str) -> Path:
-    from .boards import BoardError, build_dir
-
-    mpy = build_dir() / f"natmod/{arch}/tinyml.mpy"
-    if not mpy.exists():
-        raise BoardError(f"{mpy} missing (run `make setup`)")
-    return mpy
+    click.echo(f"{board}: installed build/natmod/{done.arch}/tinyml.mpy "
+               f"({done.module.stat().st_size} bytes); import tinyml -> {done.version}")
 
 
 @main.command()
@@ -322,53 +276,14 @@ def _natmod(arch: str) -> Path:
                    "then read in place from flash, only its arena uses RAM.")
 def deploy(blobs: tuple[Path, ...], board: str, romfs: bool) -> None:
     """Put blobs on a board (file copies, or a ROMFS image) and check that each loads there."""
-    from .boards import EMULATED, LOCAL, PICOS, BoardError, with_filesystem
+    from .boards.deploy import deploy as deploy_to
+    from .boards.devices import BoardError
 
-    if board in LOCAL:
-        raise click.ClickException(f"{board} reads files from this machine: nothing to deploy")
-    names = [b.name for b in blobs]
-    if len(set(names)) != len(names):
-        raise click.ClickException("two blobs with the same file name")
-    files = {} if romfs else {b.name: b.read_bytes() for b in blobs}
     try:
-        if board in PICOS:  # stock firmware, files at power-on: the module with the blobs
-            files["tinyml.mpy"] = _natmod(PICOS[board].natmod).read_bytes()
-        with with_filesystem(board, files) as dev:
-            paths = _deploy_romfs(dev, blobs) if romfs else names
-            if board in EMULATED:  # stock firmware: the module too
-                if romfs:  # the soft reset emptied the RAM disk
-                    dev.exec("import ramfs; ramfs.mount()")
-                dev.mpremote("cp", str(_natmod(_board_natmod(dev))), ":")
-            for blob, path in zip(blobs, paths, strict=True):
-                out = dev.exec(_LOAD_REPORT.format(path=path)).strip().splitlines()[-1]
-                click.echo(f"{board}: {blob.name} -> :{path}; {out}")
+        for line in deploy_to(blobs, board, romfs):
+            click.echo(f"{board}: {line}")
     except BoardError as e:
         raise click.ClickException(str(e)) from e
-
-
-# What a deployed blob costs in RAM once loaded: in place from ROMFS, only the arena.
-_LOAD_REPORT = ("import gc, tinyml; net = None; gc.collect(); free = gc.mem_free(); "
-                "net = tinyml.load({path!r}); gc.collect(); "
-                "print(repr(net) + ', heap used %d B' % (free - gc.mem_free()))")
-
-
-def _deploy_romfs(dev: Device, blobs: tuple[Path, ...]) -> list[str]:
-    """Write the blobs as the board's ROMFS image (files 16-byte aligned, romfs.py) with
-    `mpremote romfs deploy`, soft-reset so the board mounts it, and return their paths."""
-    import tempfile
-
-    from .boards import BoardError
-    from .romfs import build
-
-    image = build({b.name: b.read_bytes() for b in blobs})
-    with tempfile.TemporaryDirectory() as d:
-        path = Path(d) / "tinyml.romfs"
-        path.write_bytes(image)
-        dev.mpremote("romfs", "deploy", str(path))
-    listed = dev.mpremote("soft-reset", "exec", "import os; print(os.listdir('/rom'))")
-    if repr([b.name for b in blobs]) not in listed:
-        raise BoardError(f"the board did not mount the ROMFS image at /rom: {listed.strip()}")
-    return [f"/rom/{b.name}" for b in blobs]
 
 
 @main.command("fs-image")
@@ -383,26 +298,22 @@ def _deploy_romfs(dev: Device, blobs: tuple[Path, ...]) -> list[str]:
 def fs_image(files: tuple[Path, ...], layout: str, with_module: bool, output: Path) -> None:
     """Bake FILES (models, scripts) into the filesystem MicroPython mounts at / on a Pico, to
     write to many boards at once. This replaces the board's whole filesystem."""
-    from .fsimage import LAYOUTS, UF2_FAMILY, XIP_BASE, build, to_uf2
+    from .boards.deploy import fs_image as make_image
+    from .boards.devices import BoardError
 
-    contents = {f.name: f.read_bytes() for f in files}
-    if with_module:
-        arch = {"pico": "armv6m", "pico2": "armv7emsp"}[layout]  # Cortex-M0+, Cortex-M33
-        contents["tinyml.mpy"] = _natmod(arch).read_bytes()
-        contents["tinyml_train.py"] = _device_file("tinyml_train.py").read_bytes()
-    lay = LAYOUTS[layout]
+    uf2 = output.suffix == ".uf2"
     try:
-        image = build(contents, lay)
-    except ValueError as e:
+        image = make_image({f.name: f.read_bytes() for f in files}, layout, with_module, uf2)
+    except (BoardError, ValueError) as e:
         raise click.ClickException(str(e)) from e
-    address = XIP_BASE + lay.offset
-    if output.suffix == ".uf2":
-        output.write_bytes(to_uf2(image, address, UF2_FAMILY[lay.board]))
+    output.write_bytes(image.data)
+    if uf2:
         how = f"hold BOOTSEL, copy {output.name} to the board's drive (after the firmware)"
     else:
-        output.write_bytes(image)
-        how = f"picotool load -t bin {output.name} -o {address:#x}"
-    click.echo(f"{output}: {len(contents)} files, {sum(map(len, contents.values())):,} bytes in "
+        how = f"picotool load -t bin {output.name} -o {image.address:#x}"
+    lay = image.layout
+    click.echo(f"{output}: {len(image.files)} files, "
+               f"{sum(map(len, image.files.values())):,} bytes in "
                f"a {lay.storage_bytes // 1024} KiB littlefs for {lay.board}; {how}")
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from runtimes import ROOT, RUNTIMES, run_script
-from tinyml_tools.bench import RUNNER_SCRIPT
+from tinyml_tools.boards.bench import RUNNER_SCRIPT
 from tinyml_tools.convert import convert_model, read_labels
 from tinyml_tools.format.blob import read_blob
 from tinyml_tools.reference import _interpreter

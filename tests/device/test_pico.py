@@ -15,8 +15,8 @@ import pytest
 
 import tinyml
 from runtimes import ROOT
-from tinyml_tools.bench import RUN
-from tinyml_tools.boards import BoardError, emulated_pico
+from tinyml_tools.boards.bench import RUN
+from tinyml_tools.boards.devices import BoardError, emulated_pico
 
 # RUN's `blob` and `xs` are bytearrays over the emulated flash (uctypes.bytearray_at): in
 # place, as a model kept in a Pico's flash outside the filesystem.

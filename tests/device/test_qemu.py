@@ -14,7 +14,7 @@ import pytest
 import tinyml
 from qemu import BOARDS, board, mpremote, send_bytes
 from runtimes import ROOT
-from tinyml_tools.bench import RUN, RUNNER_SCRIPT
+from tinyml_tools.boards.bench import RUN, RUNNER_SCRIPT
 
 
 def _case(name: str) -> tuple[bytes, np.ndarray, list[str]]:
@@ -104,7 +104,7 @@ def test_romfs_model_runs_in_place(name: str, tmp_path: Path) -> None:
     """`mpremote romfs deploy` of tinyml's image, a soft reset mounts it at /rom, and
     tinyml.load('/rom/kws.bin') uses the blob in place: the heap holds the arena and the Net,
     not the 31 KB of weights; the outputs are the host's."""
-    from tinyml_tools.romfs import build
+    from tinyml_tools.boards.romfs import build
 
     blob, xs, want = _case("kws")
     (tmp_path / "models.romfs").write_bytes(build({"kws.bin": blob}))

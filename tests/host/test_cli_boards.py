@@ -72,7 +72,7 @@ def test_install_picks_the_module_that_fits(board: str, arch: str) -> None:
 
 
 def test_pick_natmod() -> None:
-    from tinyml_tools.boards import BoardError, pick_natmod
+    from tinyml_tools.boards.devices import BoardError, pick_natmod
 
     def mpy(arch: int, version: int = 6, sub: int = 3) -> int:
         return version | sub << 8 | arch << 10
@@ -110,7 +110,7 @@ def test_deploy_romfs() -> None:
 
 def test_mip_package_installs_the_module() -> None:
     """`mpremote mip install mip/<arch>.json` on stock firmware, then import and run."""
-    from tinyml_tools.boards import with_filesystem
+    from tinyml_tools.boards.devices import with_filesystem
 
     with with_filesystem("qemu-m3") as dev:
         dev.mpremote("mip", "install", "--target", "/ram/lib", "mip/armv7m.json")
@@ -123,7 +123,7 @@ def test_every_native_module_is_built_for_its_architecture() -> None:
     """Each build/natmod/<arch>/tinyml.mpy: .mpy 6.3 for that architecture, and MicroPython's
     own mpy-tool parses it whole (qstrs, bytecode of the device API, native code with its
     relocations). The xtensa (ESP8266) module is checked only this way: QEMU has no ESP8266."""
-    from tinyml_tools.boards import MPY_VERSION, NATMOD_ARCHS
+    from tinyml_tools.boards.devices import MPY_VERSION, NATMOD_ARCHS
 
     mp = subprocess.run([str(ROOT / "scripts/micropython-source.sh")], capture_output=True,
                         text=True, check=True).stdout.strip()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from runtimes import ROOT
-from tinyml_tools.fsimage import LAYOUTS, build, read, to_uf2
+from tinyml_tools.boards.fsimage import LAYOUTS, build, read, to_uf2
 
 KWS = (ROOT / "models/kws/kws.bin").read_bytes()
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from runtimes import ROOT
-from tinyml_tools.romfs import build, files_of, varuint
+from tinyml_tools.boards.romfs import build, files_of, varuint
 
 KWS = (ROOT / "models/kws/kws.bin").read_bytes()
 FILES = {"a.txt": b"x", "kws.bin": KWS, "empty": b"", "odd.bin": bytes(range(7)) * 41}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .format.blob import Blob
+from ..format.blob import Blob
 
 
 def draw_memory(b: Blob, info: dict[str, Any], path: Path) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .boards import (
+from .devices import (
     EMULATED,
     LOCAL,
     PICOS,

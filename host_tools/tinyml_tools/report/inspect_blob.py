@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from .convert.planner import lower_bound
-from .format.blob import OP_FLAG_IN_PLACE, Blob, read_blob
+from ..convert.planner import lower_bound
+from ..format.blob import OP_FLAG_IN_PLACE, Blob, read_blob
 
 # Typical free MicroPython heap (gc.mem_free() right after boot, MicroPython 1.25 generic
 # firmware, no PSRAM) per board: what a model's arena, and its blob if read from a file, must

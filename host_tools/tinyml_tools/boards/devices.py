@@ -17,6 +17,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .fsimage import LAYOUTS, XIP_BASE
+from .fsimage import build as build_fs
+
 
 class BoardError(RuntimeError):
     """The board cannot be reached or the code on it failed; the message says how."""
@@ -54,6 +57,17 @@ EMULATED = {
 }
 
 
+# MicroPython's native architecture numbers (sys.implementation._mpy >> 10; .mpy header byte 2
+# >> 2) and the native module folder built for each.
+NATMOD_ARCHS = {2: "x64", 4: "armv6m", 5: "armv7m", 7: "armv7emsp", 9: "xtensa",
+                11: "rv32imc"}
+_THUMB = (4, 5, 6, 7, 8)  # armv6m ... armv7emdp: a lower Thumb module loads on a higher core
+MPY_VERSION = (6, 3)  # .mpy version and sub-version the modules are built for (MicroPython 1.25)
+# The native module for each Raspberry Pi Pico (fsimage.LAYOUTS key): RP2040's Cortex-M0+ and
+# RP2350's Cortex-M33.
+PICO_NATMOD = {"pico": "armv6m", "pico2": "armv7emsp"}
+
+
 @dataclass(frozen=True)
 class EmulatedPico:
     """A Raspberry Pi Pico on rp2040js (native_modules/boards/rp2040/run_pico.mjs), its USB
@@ -67,10 +81,9 @@ class EmulatedPico:
     clock_mhz: int  # clk_sys: the TIMER counts cycles / clock_mhz microseconds
 
 
-PICOS = {"rp2040": EmulatedPico("rp2/RPI_PICO/firmware.uf2", "pico", "armv6m", 125)}
+PICOS = {"rp2040": EmulatedPico("rp2/RPI_PICO/firmware.uf2", "pico", PICO_NATMOD["pico"], 125)}
 LOCAL = ("host", "unix")
 NAMES = (*LOCAL, *EMULATED, *PICOS)
-XIP_BASE = 0x10000000
 
 
 def build_dir() -> Path:
@@ -80,7 +93,7 @@ def build_dir() -> Path:
         return Path(os.environ["TINYML_BUILD"])
     if (Path.cwd() / "build").is_dir():
         return Path.cwd() / "build"
-    return Path(__file__).resolve().parents[2] / "build"
+    return Path(__file__).resolve().parents[3] / "build"
 
 
 def firmware_path(relative: str, stock: bool = False) -> Path:
@@ -150,14 +163,12 @@ def emulated(name: str, stock: bool = False, icount: bool = False) -> Iterator[D
 
 
 def pico_runner() -> Path:
-    return Path(__file__).resolve().parents[2] / "native_modules/boards/rp2040/run_pico.mjs"
+    return Path(__file__).resolve().parents[3] / "native_modules/boards/rp2040/run_pico.mjs"
 
 
 def flash_regions(blobs: dict[str, bytes], layout_name: str, firmware_end: int) -> dict[str, int]:
     """Flash offsets for raw blobs: packed downwards from the filesystem's start, 4 KiB
     aligned, above the firmware. Raises BoardError when they do not fit."""
-    from .fsimage import LAYOUTS
-
     end = LAYOUTS[layout_name].offset
     out: dict[str, int] = {}
     for name, data in blobs.items():
@@ -188,8 +199,6 @@ def emulated_pico(name: str, stock: bool = False, files: dict[str, bytes] | None
     each bound on the board as a global of its name (a bytearray over the flash, in place);
     power it off afterwards. `counters`: a file the emulator keeps up to date with its core's
     totals, JSON {"cycles", "instructions", "emulated_us"}."""
-    from .fsimage import LAYOUTS, build
-
     b = PICOS[name]
     fw = firmware_path(b.firmware, stock)
     runner = pico_runner()
@@ -202,7 +211,7 @@ def emulated_pico(name: str, stock: bool = False, files: dict[str, bytes] | None
     with tempfile.TemporaryDirectory() as d:
         image = Path(d) / "flash.bin"  # from the lowest raw blob to the end of the filesystem
         start = min(regions.values(), default=layout.offset)
-        data = bytearray(b"\xff" * (layout.offset - start)) + build(files or {}, layout)
+        data = bytearray(b"\xff" * (layout.offset - start)) + build_fs(files or {}, layout)
         for blob_name, off in regions.items():
             blob = flash[blob_name]  # type: ignore[index]
             data[off - start : off - start + len(blob)] = blob
@@ -282,14 +291,6 @@ def run_local(board: str, script: Path, files: dict[str, bytes] | None = None) -
         if p.returncode != 0:
             raise BoardError(f"{board}: {(p.stderr or p.stdout).strip()[-800:]}")
         return p.stdout
-
-
-# MicroPython's native architecture numbers (sys.implementation._mpy >> 10; .mpy header byte 2
-# >> 2) and the native module folder built for each.
-NATMOD_ARCHS = {2: "x64", 4: "armv6m", 5: "armv7m", 7: "armv7emsp", 9: "xtensa",
-                11: "rv32imc"}
-_THUMB = (4, 5, 6, 7, 8)  # armv6m ... armv7emdp: a lower Thumb module loads on a higher core
-MPY_VERSION = (6, 3)  # .mpy version and sub-version the modules are built for (MicroPython 1.25)
 
 
 def pick_natmod(board_mpy: int) -> str:

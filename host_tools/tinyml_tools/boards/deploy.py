@@ -1,0 +1,145 @@
+"""Putting tinyml on a board: `tinyml install` (the native module that fits it), `tinyml deploy`
+(blobs as files or as a ROMFS image, each checked to load there) and `tinyml fs-image` (a
+Pico's whole filesystem baked on the host). The command line only parses and prints; every
+failure is a BoardError whose message says what went wrong."""
+
+from __future__ import annotations
+
+import importlib.util
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .devices import (
+    EMULATED,
+    LOCAL,
+    PICO_NATMOD,
+    PICOS,
+    BoardError,
+    Device,
+    build_dir,
+    pick_natmod,
+    with_filesystem,
+)
+from .fsimage import LAYOUTS, UF2_FAMILY, XIP_BASE, FlashLayout, to_uf2
+from .fsimage import build as build_fs
+from .romfs import build as build_romfs
+
+
+def device_file(name: str) -> Path:
+    """A file of the device package, wherever the host package was installed from."""
+    spec = importlib.util.find_spec(name.removesuffix(".py"))
+    if spec is None or spec.origin is None:
+        raise BoardError(f"{name} not found (reinstall tinyml)")
+    return Path(spec.origin)
+
+
+def natmod_path(arch: str) -> Path:
+    """The native module built for an architecture (build/natmod/<arch>/tinyml.mpy)."""
+    mpy = build_dir() / f"natmod/{arch}/tinyml.mpy"
+    if not mpy.exists():
+        raise BoardError(f"{mpy} missing (run `make setup`)")
+    return mpy
+
+
+def board_natmod(dev: Device) -> str:
+    """The native module folder that fits the board, from its sys.implementation._mpy."""
+    return pick_natmod(int(dev.exec("import sys; print(sys.implementation._mpy)").split()[-1]))
+
+
+@dataclass(frozen=True)
+class Installed:
+    arch: str  # the native module folder copied
+    module: Path  # its file on this machine
+    version: str  # what `tinyml.__version__` says on the board
+
+
+def install(board: str) -> Installed:
+    """Copy the native module that fits the board (asked for its architecture and .mpy ABI)
+    and the on-device learning module to its filesystem, and check that tinyml imports."""
+    if board in LOCAL:
+        raise BoardError(f"{board} needs no install")
+    # On-device learning (net.trainer) is plain Python next to the module.
+    train = device_file("tinyml_train.py").read_bytes()
+    # The emulated Pico takes its files at power-on: the module its core needs, which the board
+    # then has to confirm like any other.
+    pico = PICOS[board].natmod if board in PICOS else None
+    files = {"tinyml.mpy": natmod_path(pico).read_bytes(), "tinyml_train.py": train} \
+        if pico else {}
+    with with_filesystem(board, files) as dev:
+        arch = board_natmod(dev)
+        if pico and arch != pico:
+            raise BoardError(f"{board} reports another architecture than {pico}")
+        if not pico:
+            dev.mpremote("cp", str(natmod_path(arch)), ":tinyml.mpy")
+            dev.mpremote("cp", str(device_file("tinyml_train.py")), ":tinyml_train.py")
+        version = dev.exec("import tinyml; print(tinyml.__version__)").split()[-1]
+    return Installed(arch, natmod_path(arch), version)
+
+
+# What a deployed blob costs in RAM once loaded: in place from ROMFS, only the arena.
+_LOAD_REPORT = ("import gc, tinyml; net = None; gc.collect(); free = gc.mem_free(); "
+                "net = tinyml.load({path!r}); gc.collect(); "
+                "print(repr(net) + ', heap used %d B' % (free - gc.mem_free()))")
+
+
+def deploy(blobs: tuple[Path, ...], board: str, romfs: bool) -> Iterator[str]:
+    """Put blobs on a board (file copies, or a ROMFS image) and check that each loads there.
+    Yields one line per blob as it loads: where it went and what loading it cost."""
+    if board in LOCAL:
+        raise BoardError(f"{board} reads files from this machine: nothing to deploy")
+    names = [b.name for b in blobs]
+    if len(set(names)) != len(names):
+        raise BoardError("two blobs with the same file name")
+    files = {} if romfs else {b.name: b.read_bytes() for b in blobs}
+    if board in PICOS:  # stock firmware, files at power-on: the module with the blobs
+        files["tinyml.mpy"] = natmod_path(PICOS[board].natmod).read_bytes()
+    with with_filesystem(board, files) as dev:
+        paths = _deploy_romfs(dev, blobs) if romfs else names
+        if board in EMULATED:  # stock firmware: the module too
+            if romfs:  # the soft reset emptied the RAM disk
+                dev.exec("import ramfs; ramfs.mount()")
+            dev.mpremote("cp", str(natmod_path(board_natmod(dev))), ":")
+        for blob, path in zip(blobs, paths, strict=True):
+            out = dev.exec(_LOAD_REPORT.format(path=path)).strip().splitlines()[-1]
+            yield f"{blob.name} -> :{path}; {out}"
+
+
+def _deploy_romfs(dev: Device, blobs: tuple[Path, ...]) -> list[str]:
+    """Write the blobs as the board's ROMFS image (files 16-byte aligned, romfs.py) with
+    `mpremote romfs deploy`, soft-reset so the board mounts it, and return their paths."""
+    image = build_romfs({b.name: b.read_bytes() for b in blobs})
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "tinyml.romfs"
+        path.write_bytes(image)
+        dev.mpremote("romfs", "deploy", str(path))
+    listed = dev.mpremote("soft-reset", "exec", "import os; print(os.listdir('/rom'))")
+    if repr([b.name for b in blobs]) not in listed:
+        raise BoardError(f"the board did not mount the ROMFS image at /rom: {listed.strip()}")
+    return [f"/rom/{b.name}" for b in blobs]
+
+
+@dataclass(frozen=True)
+class FsImage:
+    data: bytes  # the image: UF2 blocks, or the raw filesystem region
+    address: int  # where the filesystem region goes in the board's address space
+    layout: FlashLayout
+    files: dict[str, bytes]  # what it holds
+
+
+def fs_image(files: dict[str, bytes], layout: str, with_module: bool, uf2: bool) -> FsImage:
+    """The littlefs filesystem MicroPython mounts at / on a Pico (`layout`: fsimage.LAYOUTS),
+    holding `files` and, with_module, the native module for the board's core and the device
+    package (for stock firmware); as UF2 blocks or raw bytes. Raises ValueError when the files
+    do not fit."""
+    contents = dict(files)
+    if with_module:
+        contents["tinyml.mpy"] = natmod_path(PICO_NATMOD[layout]).read_bytes()
+        contents["tinyml_train.py"] = device_file("tinyml_train.py").read_bytes()
+    lay = LAYOUTS[layout]
+    image = build_fs(contents, lay)
+    address = XIP_BASE + lay.offset
+    if uf2:
+        image = to_uf2(image, address, UF2_FAMILY[lay.board])
+    return FsImage(image, address, lay, contents)
