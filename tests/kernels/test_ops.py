@@ -330,7 +330,7 @@ def test_pad(shape: tuple[int, ...], data: st.DataObject, q: tuple[float, int],
 @given(shapes(1, 4, 6), st.data(), quant())
 def test_strided_slice(shape: tuple[int, ...], data: st.DataObject, q: tuple[float, int]
                        ) -> None:
-    from tinyml_tools.convert.graph_passes import _strided_slice_np
+    from tinyml_tools.convert.graph_passes import strided_slice_np
 
     rank = len(shape)
     # At least one axis kept (a rank-0 output is not a model tinyml runs).
@@ -362,7 +362,7 @@ def test_strided_slice(shape: tuple[int, ...], data: st.DataObject, q: tuple[flo
         strides.append(s)
     opts = {"begin_mask": masks["BeginMask"], "end_mask": masks["EndMask"],
             "shrink_axis_mask": masks["ShrinkAxisMask"]}
-    out = _strided_slice_np(np.zeros(shape), np.array(begin), np.array(end),
+    out = strided_slice_np(np.zeros(shape), np.array(begin), np.array(end),
                             np.array(strides), opts).shape
     assert out and 0 not in out, (shape, begin, end, strides, masks)  # never an empty slice
     m = ModelBuilder()

@@ -29,7 +29,7 @@ def _const(g: Graph, i: int) -> np.ndarray | None:
     return g.tensors[i].data if 0 <= i < len(g.tensors) else None
 
 
-def _strided_slice_np(x: np.ndarray, begin: np.ndarray, end: np.ndarray, strides: np.ndarray,
+def strided_slice_np(x: np.ndarray, begin: np.ndarray, end: np.ndarray, strides: np.ndarray,
                       o: dict[str, object]) -> np.ndarray:
     """TFLite STRIDED_SLICE on a numpy array, through Python's slice semantics (which clamp
     begin and end the same way for positive and negative strides)."""
@@ -61,7 +61,7 @@ def _fold_fns() -> dict[str, Callable[[Graph, Op, list[np.ndarray | None]], list
         return [a[0].reshape(g.tensors[op.outputs[0]].shape)]  # type: ignore[union-attr]
 
     def strided_slice(g: Graph, op: Op, a: list[np.ndarray | None]) -> list[np.ndarray]:
-        return [_strided_slice_np(*a[:4], op.options).reshape(  # type: ignore[misc]
+        return [strided_slice_np(*a[:4], op.options).reshape(  # type: ignore[misc]
             g.tensors[op.outputs[0]].shape)]
 
     def pack(g: Graph, op: Op, a: list[np.ndarray | None]) -> list[np.ndarray]:

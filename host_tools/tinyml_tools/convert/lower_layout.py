@@ -12,9 +12,9 @@ import numpy as np
 from ..format.blob import BOp
 from . import quantmath as qm
 from .graph import Op
-from .graph_passes import RewriteError, _strided_slice_np
+from .graph_passes import RewriteError, strided_slice_np
 from .lowering import ConversionError, Lowering, scalar_q, where
-from .quantmath import _round_half_away
+from .quantmath import round_half_away
 
 F32 = np.float32
 
@@ -103,7 +103,7 @@ def _index_views(lw: Lowering, k: int, op: Op, idx: np.ndarray) -> list[np.ndarr
     o = op.options
     if op.kind == "STRIDED_SLICE":
         begin, end, strides = (lw.const(k, op, i, "slice bounds") for i in op.inputs[1:4])
-        return [_strided_slice_np(idx, begin, end, strides, o)]
+        return [strided_slice_np(idx, begin, end, strides, o)]
     if op.kind == "SLICE":
         begin = lw.const(k, op, op.inputs[1], "the begin")
         size = lw.const(k, op, op.inputs[2], "the size")
@@ -181,7 +181,7 @@ def nearest_map(in_size: int, out_size: int, align_corners: bool,
     out = []
     for x in range(out_size):
         v = F32(F32(x) + off) * scale
-        i = _round_half_away(float(v)) if align_corners else int(math.floor(float(v)))
+        i = round_half_away(float(v)) if align_corners else int(math.floor(float(v)))
         i = min(i, in_size - 1)
         if half_pixel_centers:
             i = max(0, i)

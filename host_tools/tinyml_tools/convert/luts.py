@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from . import fixedpoint as fp
-from .quantmath import DOUBLE, _round_half_away, quantize_multiplier
+from .quantmath import DOUBLE, quantize_multiplier, round_half_away
 
 INPUTS = np.array([i - 256 if i >= 128 else i for i in range(256)], np.int64)
 F32 = np.float32
@@ -35,7 +35,7 @@ def relu(kind: str, s_in: float, zp_in: int, s_out: float, zp_out: int,
     m, sh = quantize_multiplier(float(F32(s_in) / F32(s_out)), rounding)
 
     def q(f: float) -> int:
-        return zp_out + _round_half_away(float(F32(f) / F32(s_out)))
+        return zp_out + round_half_away(float(F32(f) / F32(s_out)))
 
     lo = max(-128, q(-1.0 if kind == "RELU_N1_TO_1" else 0.0))
     hi = 127 if kind == "RELU" else min(127, q(1.0 if kind == "RELU_N1_TO_1" else 6.0))
@@ -46,7 +46,7 @@ def relu(kind: str, s_in: float, zp_in: int, s_out: float, zp_out: int,
 def relu6_tflm(s_in: float, zp_in: int) -> np.ndarray:
     """TensorFlow Lite Micro's int8 RELU6: the input codes clamped to [zp_in, q_in(6)], the
     output quantization ignored (LiteRT requantizes: `--rounding tflm` reproduces TFLM)."""
-    six = zp_in + _round_half_away(float(F32(6.0) / F32(s_in)))
+    six = zp_in + round_half_away(float(F32(6.0) / F32(s_in)))
     return _table(np.clip(INPUTS, max(-128, zp_in), min(127, six)))
 
 
@@ -71,7 +71,7 @@ def _float_lut(fn: object, s_in: float, zp_in: int, s_out: float, zp_out: int) -
     for i, v in enumerate(INPUTS):
         x = F32(s_in) * F32(int(v) - zp_in)
         y = F32(fn(float(x)))  # type: ignore[operator]
-        r = _round_half_away(float(F32(y * inv)))
+        r = round_half_away(float(F32(y * inv)))
         out[i] = int(F32(r) + F32(zp_out))
     return _table(out)
 

@@ -21,7 +21,7 @@ def quantize_multiplier(m: float, rounding: str = SINGLE) -> tuple[int, int]:
     if m == 0.0:
         return 0, 0
     frac, shift = math.frexp(m)
-    q = _round_half_away(frac * (1 << 31))
+    q = round_half_away(frac * (1 << 31))
     if q == 1 << 31:
         q //= 2
         shift += 1
@@ -32,7 +32,7 @@ def quantize_multiplier(m: float, rounding: str = SINGLE) -> tuple[int, int]:
     return q, shift
 
 
-def _round_half_away(x: float) -> int:
+def round_half_away(x: float) -> int:
     return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
 
 
@@ -45,7 +45,7 @@ def activation_range(activation: str, scale: float, zero_point: int) -> tuple[in
 
     def q(f: float) -> int:
         # float32 division, then std::round, as the reference does.
-        return int(zero_point) + _round_half_away(float(np.float32(f) / np.float32(scale)))
+        return int(zero_point) + round_half_away(float(np.float32(f) / np.float32(scale)))
 
     lo, hi = -128, 127
     if activation == "NONE":
