@@ -12,16 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "tests/conformance"))
-
-from test_bitexact import MODELS  # noqa: E402
-
-from tinyml_tools.boards.bench import code_bytes, instructions_per_inference, pico_counts  # noqa: E402
-from tinyml_tools.boards.devices import EMULATED  # noqa: E402
-from tinyml_tools.convert import convert_model  # noqa: E402
-from tinyml_tools.report.inspect_blob import describe  # noqa: E402
+from registry import MODELS, ROOT
+from tinyml_tools.boards.bench import code_bytes, instructions_per_inference, pico_counts
+from tinyml_tools.boards.devices import EMULATED
+from tinyml_tools.convert import convert_model
+from tinyml_tools.report.inspect_blob import describe
 
 BOARDS = ["unix", *EMULATED]
 ARCHS = ["x64", "armv6m", "armv7m", "armv7emsp", "rv32imc", "xtensa"]

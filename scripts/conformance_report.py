@@ -7,24 +7,19 @@ kernels (ai-edge-litert, BUILTIN_REF), plus the operator coverage table.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "tests/conformance"))
-
-from test_bitexact import MODELS, _samples, reference_run  # noqa: E402
-
-from runtimes import run_script  # noqa: E402
-from tinyml_tools.boards.bench import RUNNER_SCRIPT  # noqa: E402
-from tinyml_tools.convert import convert_model, read_labels  # noqa: E402
-from tinyml_tools.convert.tflite_reader import read_tflite  # noqa: E402
-from tinyml_tools.report.inspect_blob import describe  # noqa: E402
+from reference import reference_run
+from registry import MODELS, ROOT, samples
+from runtimes import run_script
+from tinyml_tools.boards.bench import RUNNER_SCRIPT
+from tinyml_tools.convert import convert_model, read_labels
+from tinyml_tools.convert.tflite_reader import read_tflite
+from tinyml_tools.report.inspect_blob import describe
 
 # TFLite operator -> (device kernel, how), in the order of docs/blob-format.md.
 COVERAGE = [
@@ -88,7 +83,7 @@ def model_row(name: str, path: Path) -> list[str]:
     ins = [(b.tensors[i].shape, b.tensors[i].nbytes) for i in b.inputs]
     in_q = [(b.tensors[i].scale, b.tensors[i].zero_point) for i in b.inputs]
     out_q = [(b.tensors[i].scale, b.tensors[i].zero_point) for i in b.outputs]
-    xs = _samples(name, ins)
+    xs = samples(name, ins)
     ref = reference_run(tfl, xs, in_q, out_q)
     inputs = b"".join(x.tobytes() for s in xs for x in s)
     verdicts = []

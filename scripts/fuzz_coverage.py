@@ -10,20 +10,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+from registry import FUZZ_SEEDS, ROOT
+
 CORE = ROOT / "native_modules/tinyml"
 OUT = ROOT / "build/fuzz-coverage"
 
 
 def main() -> None:
     from tinyml_tools.convert import convert_model
-
-    sys.path.insert(0, str(ROOT / "tests/fuzz"))
-    from test_fuzz import SEEDS
 
     OUT.mkdir(parents=True, exist_ok=True)
     exe = OUT / "fuzz_blob_cov"
@@ -35,7 +30,7 @@ def main() -> None:
                     *map(str, sources), "-o", str(exe)], check=True)
     corpus = OUT / "corpus"
     corpus.mkdir(exist_ok=True)
-    for seed in SEEDS:
+    for seed in FUZZ_SEEDS:
         (corpus / f"{seed.stem}.bin").write_bytes(convert_model(seed.read_bytes(), seed.stem)[0])
     seconds = os.environ.get("TML_FUZZ_SECONDS", "120")
     env = {**os.environ, "LLVM_PROFILE_FILE": str(OUT / "fuzz.profraw")}

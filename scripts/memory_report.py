@@ -11,17 +11,11 @@ import os
 import re
 import sys
 import tempfile
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "tests/conformance"))
-
-from test_bitexact import MODELS  # noqa: E402
-
-from tinyml_tools.convert import convert_model  # noqa: E402
-from tinyml_tools.format.blob import OP_FLAG_IN_PLACE  # noqa: E402
-from tinyml_tools.report.inspect_blob import describe  # noqa: E402
+from registry import MODELS, ROOT
+from tinyml_tools.convert import convert_model
+from tinyml_tools.format.blob import OP_FLAG_IN_PLACE
+from tinyml_tools.report.inspect_blob import describe
 
 
 def tflm_arena(tfl: bytes) -> tuple[int, int] | None:

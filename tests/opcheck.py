@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from reference import interpreter
 from tinyml_tools.convert import convert_model
-from tinyml_tools.reference import _interpreter
 
 
 def random_inputs(tfl: bytes, rng: np.random.Generator, n: int = 3) -> list[list[np.ndarray]]:
-    it = _interpreter(tfl)
+    it = interpreter(tfl)
     sets = []
     for k in range(n):
         xs = []
@@ -26,7 +26,7 @@ def random_inputs(tfl: bytes, rng: np.random.Generator, n: int = 3) -> list[list
 
 
 def reference(tfl: bytes, inputs: list[np.ndarray]) -> list[bytes]:
-    it = _interpreter(tfl)
+    it = interpreter(tfl)
     for d, x in zip(it.get_input_details(), inputs, strict=True):
         it.set_tensor(d["index"], x.reshape(d["shape"]))
     it.invoke()

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from opcheck import tinyml
-from test_bitexact import MODELS
 
+from registry import MODELS
 from tinyml_tools.convert import convert_model
 from tinyml_tools.convert.tflite_reader import read_tflite
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from registry import FUZZ_SEEDS
 from runtimes import ROOT
 from tinyml_tools.convert import convert_model
 from tinyml_tools.format.blob import SPARSE_KINDS, write_blob
@@ -25,9 +26,6 @@ CORE = ROOT / "native_modules/tinyml"
 HARNESS = ROOT / "tests/fuzz/fuzz_blob.c"
 EXE = ROOT / "build/fuzz/fuzz_blob"
 REGRESSIONS = ROOT / "tests/fuzz/regressions"
-# Seeds: every kernel kind, small enough for thousands of executions a second.
-SEEDS = [*sorted((ROOT / "tests/models/keras").glob("*.tflite")), ROOT / "models/kws/kws.tflite",
-         ROOT / "tests/models/mlperf_tiny/sww_wakeword.tflite"]
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +66,7 @@ def test_regressions_replay(fuzzer: Path) -> None:
 def test_fuzz_core(fuzzer: Path, tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    for seed in SEEDS:
+    for seed in FUZZ_SEEDS:
         data, blob = convert_model(seed.read_bytes(), seed.stem)
         (corpus / f"{seed.stem}.bin").write_bytes(data)
         # The same with a sparse-update scheme (metadata tag 2) over every layer it may name.
