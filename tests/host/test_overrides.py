@@ -1,6 +1,6 @@
 """On-device sparse-update support in the C core: Model.op_info, constant overrides
 (Model.set_const) and the sparse-update scheme record (blob metadata tag 2), on the host
-simulator, the unix firmware and the x64 native modules (tests/host/overrides_check.py), with
+simulator, the unix firmware and the x64 native modules (tests/device/overrides_check.py), with
 every expectation computed here from the blob through tinyml_tools.format.blob."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from tinyml_tools.convert import convert_model, read_labels
 from tinyml_tools.format.blob import Blob, read_blob, write_blob
 
 KWS = (ROOT / "models/kws/kws.bin").read_bytes()
-SCRIPT = ROOT / "tests/host/overrides_check.py"
+SCRIPT = ROOT / "tests/device/overrides_check.py"
 # Operator 0 (CONV_2D, weights [64, 10, 4, 1]), 1 (DEPTHWISE_CONV_2D, [1, 3, 3, 64]) and 11
 # (FULLY_CONNECTED, [12, 64]) of KWS.
 SCHEME = ((0, True, (0,)), (1, False, (3, 5)), (11, True, (1, 2, 63)))
