@@ -98,7 +98,7 @@ def main() -> None:
         "",
         "- **unix**: x86-64 instructions of `build/unix/micropython`, counted by valgrind's",
         "  callgrind over 1 and 11 inferences (the difference / 10: start-up cancels out);",
-        "- **qemu-\\***: the emulated boards' firmware (`native_modules/boards/`) under QEMU's",
+        "- **qemu-\\***: the emulated boards' firmware (`boards/qemu/`) under QEMU's",
         "  `-icount shift=5` (one instruction = 32 ns of virtual time), a hardware timer read",
         "  on the board around 10 inferences (CMSDK TIMER0 on MPS2: 1.25 instructions per tick;",
         "  CLINT mtime on RISC-V virt: 3.125). Identical run to run.",

@@ -124,7 +124,7 @@ LIBDIR=$(scripts/micropython-lib-dir.sh "$MP")
 # Extra CMake flags go through the environment: the port's Makefile appends its own to it,
 # whereas CMAKE_ARGS on the make line would replace them.
 export CMAKE_ARGS="-Dpicotool_DIR=$DEPS/picotool/lib/cmake/picotool -DMICROPY_LIB_DIR=$LIBDIR"
-BOARDS=$ROOT/native_modules/boards/rp2
+BOARDS=$ROOT/boards/rp2
 
 firmware() {  # name board make-args...
     local name=$1 board=$2 dir=$ROOT/build/rp2/$1 start=$SECONDS config; shift 2

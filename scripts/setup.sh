@@ -87,18 +87,23 @@ natmod ARCH=x64 OUT=../../build/natmod/x64-nofloat TML_CFLAGS=-DTML_HAS_FLOAT=0
 for arch in armv6m armv7m armv7emsp rv32imc xtensa; do
     natmod ARCH="$arch"
 done
-# 6. Firmware for the emulated boards (native_modules/boards/): the qemu port with tinyml
+# 6. Firmware for the emulated boards (boards/qemu/): the qemu port with tinyml
 #    compiled in and device/ frozen
 #    (build/qemu/<core>), and stock firmware without tinyml to load the native modules into
 #    (build/qemu/<core>-stock)
-BOARDS="$ROOT/native_modules/boards"
+BOARDS="$ROOT/boards/qemu"
 RV32=(RV32_ARCH=rv32imac CFLAGS_EXTRA=-march=rv32imac_zicsr
       "AFLAGS=-mabi=ilp32 -march=rv32imac_zicsr")
 for b in m3:QEMU_M3 m4:QEMU_M4 m7:QEMU_M7 rv32:QEMU_RV32; do
     core=${b%%:*} board=${b#*:}
     extra=(); [ "$core" = rv32 ] && extra=("${RV32[@]}")
-    # make does not track flags: a changed board definition rebuilds that board from scratch
+    # make does not track flags or paths: a changed board definition, or a build made from
+    # another board folder (.tinyml-config: the one it was built from), rebuilds that board
+    # from scratch
     for d in "build/qemu/$core" "build/qemu/$core-stock"; do
+        if [ -d "$d" ] && [ "$(cat "$d/.tinyml-config" 2>/dev/null)" != "$BOARDS/$board" ]; then
+            rm -rf "$d"
+        fi
         if [ -f "$d/firmware.elf" ] && [ -n "$(find "$BOARDS/$board" "$BOARDS"/*.[ch] "$BOARDS"/*.ld \
                 -newer "$d/firmware.elf" 2>/dev/null)" ]; then
             rm -rf "$d"
@@ -111,13 +116,16 @@ for b in m3:QEMU_M3 m4:QEMU_M4 m7:QEMU_M7 rv32:QEMU_RV32; do
     make -s -C "$MP/ports/qemu" -j"$JOBS" BOARD="$board" BOARD_DIR="$BOARDS/$board" \
         MPY_LIB_DIR="$LIBDIR" BUILD="$ROOT/build/qemu/$core-stock" "${extra[@]}" \
         FROZEN_MANIFEST="$BOARDS/manifest_stock.py" >/dev/null 2> >(quiet >&2)
+    for d in "build/qemu/$core" "build/qemu/$core-stock"; do
+        echo "$BOARDS/$board" > "$d/.tinyml-config"
+    done
 done
 
 # 7. Raspberry Pi Pico firmware (build/rp2/{RPI_PICO,RPI_PICO2,RPI_PICO-stock}/firmware.uf2,
 #    cached by build_rp2.sh itself) and the RP2040 emulator (rp2040js from npm, pinned by
-#    native_modules/boards/rp2040/package-lock.json) that the Pico tests boot it on.
+#    boards/rp2040-emulator/package-lock.json) that the Pico tests boot it on.
 scripts/build_rp2.sh >/dev/null
-pico=native_modules/boards/rp2040
+pico=boards/rp2040-emulator
 if [ ! -f "$pico/node_modules/.package-lock.json" ] ||
    [ "$pico/package-lock.json" -nt "$pico/node_modules/.package-lock.json" ]; then
     say "installing the RP2040 emulator (npm ci)"

@@ -70,7 +70,7 @@ PICO_NATMOD = {"pico": "armv6m", "pico2": "armv7emsp"}
 
 @dataclass(frozen=True)
 class EmulatedPico:
-    """A Raspberry Pi Pico on rp2040js (native_modules/boards/rp2040/run_pico.mjs), its USB
+    """A Raspberry Pi Pico on rp2040js (boards/rp2040-emulator/run_pico.mjs), its USB
     serial port bridged to a pty by socat. The emulator cannot program flash: files go in as a
     littlefs image written into the flash before boot (fsimage.py), and blobs too large for the
     heap as raw flash regions the board maps with uctypes.bytearray_at."""
@@ -163,7 +163,7 @@ def emulated(name: str, stock: bool = False, icount: bool = False) -> Iterator[D
 
 
 def pico_runner() -> Path:
-    return Path(__file__).resolve().parents[3] / "native_modules/boards/rp2040/run_pico.mjs"
+    return Path(__file__).resolve().parents[3] / "boards/rp2040-emulator/run_pico.mjs"
 
 
 def flash_regions(blobs: dict[str, bytes], layout_name: str, firmware_end: int) -> dict[str, int]:
