@@ -8,10 +8,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from tflite_sizes import Model
 
 from runtimes import ROOT
 
 TINYML = [sys.executable, "-m", "tinyml_tools.cli"]
+# KWS's figures, derived from its .tflite by the test (tests/tflite_sizes.py): the arena is
+# the bound no plan can beat, which the planner reaches.
+KWS_TFLITE = (ROOT / "models/kws/kws.tflite").read_bytes()
+KWS = Model(KWS_TFLITE)
+KWS_ARENA = KWS.arena_lower_bound(in_place=True)
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -24,11 +30,15 @@ def test_convert_and_inspect_json(tmp_path: Path) -> None:
             "models/kws/labels.txt")
     assert p.returncode == 0, p.stderr
     size = out.stat().st_size
-    assert f"{out}: {size} bytes (53936 .tflite), 13 ops, arena 8492 bytes" in p.stdout
+    # The bound, by hand: the first convolution's input (49x10x1, 4-aligned) and output
+    # (25x5x64) are alive together and it cannot run in place.
+    assert KWS_ARENA == 492 + 25 * 5 * 64
+    assert (f"{out}: {size} bytes ({len(KWS_TFLITE)} .tflite), {len(KWS.ops)} ops, "
+            f"arena {KWS_ARENA} bytes") in p.stdout
     info = json.loads(run("inspect", str(out), "--json").stdout)
-    assert info["arena_bytes"] == 8492
+    assert info["arena_bytes"] == KWS_ARENA
     assert info["blob_bytes"] == out.stat().st_size
-    assert info["weight_bytes"] == 24368
+    assert info["weight_bytes"] == KWS.weight_bytes()
     assert info["name"] == "kws"
     assert info["labels"][:3] == ["down", "go", "left"]
     assert [op["kind"] for op in info["ops"]][:3] == ["CONV_2D", "DEPTHWISE_CONV_2D", "CONV_2D"]
@@ -48,7 +58,7 @@ def test_shipped_blobs_are_current(tmp_path: Path) -> None:
 def test_inspect_human_readable(tmp_path: Path) -> None:
     p = run("inspect", "models/kws/kws.bin")
     assert p.returncode == 0
-    assert "arena (RAM)" in p.stdout and "8492 bytes" in p.stdout
+    assert "arena (RAM)" in p.stdout and f"{KWS_ARENA} bytes" in p.stdout
 
 
 def _with_opcode(model: bytes, old: str, new: str) -> bytes:
@@ -116,12 +126,25 @@ def test_inspect_memory_and_board(tmp_path: Path) -> None:
     p = run("inspect", "models/kws/kws.bin", "--json", "--memory", str(png), "--board", "pico")
     assert p.returncode == 0, p.stderr
     info = json.loads(p.stdout)
-    assert (info["arena_bytes"], info["lower_bound_bytes"], info["peak_op"]) == (8492, 16000, 0)
-    assert [r["live_bytes"] for r in info["live"]][:3] == [8490, 8128, 8064]
-    assert info["live"][1]["in_place"] and info["live"][1]["scratch"] == [8000, 128]
-    assert info["board"] == {"board": "pico", "heap_bytes": 192000, "arena_bytes": 8492,
-                             "romfs_margin_bytes": 183508,
-                             "file_margin_bytes": 192000 - 8492 - info["blob_bytes"]}
+    live = [KWS.live_bytes(k) for k in range(len(KWS.ops))]
+    assert [r["live_bytes"] for r in info["live"]] == live
+    assert (info["arena_bytes"], info["lower_bound_bytes"], info["peak_op"]) == (
+        KWS_ARENA, KWS.arena_lower_bound(in_place=False), live.index(max(live)))
+    # The depthwise convolution runs in place with one input channel (25x5) of scratch, in
+    # the arena apart from the buffer it reads and writes.
+    dw = info["live"][1]
+    off, size = dw["scratch"]
+    buf = info["tensors"][dw["tensors"][0]]
+    assert dw["in_place"] and size == (25 * 5 + 3) // 4 * 4
+    assert off + size <= buf["offset"] or buf["offset"] + buf["bytes"] <= off
+    assert off + size <= KWS_ARENA
+    # The board's typical free heap (inspect_blob.BOARD_HEAP) less the arena, and the blob.
+    assert info["board"] == {"board": "pico", "heap_bytes": 192000, "arena_bytes": KWS_ARENA,
+                             "romfs_margin_bytes": 192000 - KWS_ARENA,
+                             "file_margin_bytes": 192000 - KWS_ARENA - info["blob_bytes"]}
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     p = run("inspect", "models/ad/ad.bin", "--board", "nucleo-f446re")
-    assert "blob read from a file: does not fit: 198440 bytes short" in p.stdout.replace("\n", " ")
+    ad = Model((ROOT / "models/ad/ad.tflite").read_bytes()).arena_lower_bound(in_place=True)
+    short = (ROOT / "models/ad/ad.bin").stat().st_size + ad - 75_000
+    assert f"blob read from a file: does not fit: {short} bytes short" in \
+        p.stdout.replace("\n", " ")
