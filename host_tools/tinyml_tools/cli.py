@@ -11,12 +11,12 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from . import sparse
 from .convert import ROUNDING_MODES, ConversionError, ModelFormatError, convert_model, read_labels
 from .convert.quantize import QuantizeError, is_float_model, load_calibration, quantize
 from .format.blob import BlobFormatError, read_blob
 from .report.inspect_blob import BOARD_HEAP, board_fit, describe
 from .report.memory_plot import draw_memory
+from .train import sparse
 
 
 @click.group()

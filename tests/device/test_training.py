@@ -14,9 +14,10 @@ from tinyml_tools.format.blob import read_blob
 
 pytest.importorskip("sklearn", reason="pip install scikit-learn (in the [dev] extra)")
 
-from tinyml_tools import sparse  # noqa: E402
-from tinyml_tools.fewshot import NEW_CLASSES, OLD_CLASSES, digits_split, shots  # noqa: E402
-from tinyml_tools.train_ref import RefTrainer  # noqa: E402
+from fewshot import NEW_CLASSES, OLD_CLASSES, digits_split, shots  # noqa: E402
+
+from tinyml_tools.train import sparse  # noqa: E402
+from tinyml_tools.train.reference import RefTrainer  # noqa: E402
 
 MODEL = ROOT / "tests/models/fewshot/digits_0to5.tflite"
 LABELS = [str(c) for c in OLD_CLASSES]

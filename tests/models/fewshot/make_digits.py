@@ -14,6 +14,7 @@ same versions give the same file.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -24,9 +25,10 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from tinyml_tools.convert.quantize import quantize  # noqa: E402
-from tinyml_tools.fewshot import OLD_CLASSES, digits_split  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))  # tests/: the few-shot task, shared with the tests
+from fewshot import OLD_CLASSES, digits_split  # noqa: E402
 
 
 def main() -> None:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .format.blob import Blob
-from .train_ref import CONV, DW, FC, RefBackbone
+from ..format.blob import Blob
+from .reference import CONV, DW, FC, RefBackbone
 
 Scheme = tuple[tuple[int, bool, tuple[int, ...]], ...]
 
@@ -146,7 +146,7 @@ def with_scheme(blob: Blob, scheme: Scheme) -> bytes:
     (convert_model's second result), which the writer lays out again."""
     from _tinyml import Model
 
-    from .format.blob import write_blob
+    from ..format.blob import write_blob
 
     blob.sparse_update = scheme
     data = write_blob(blob)

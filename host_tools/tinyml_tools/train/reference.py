@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .format.blob import Blob
+from ..format.blob import Blob
 
 CONV, DW, FC, AVG, RESHAPE = 1, 2, 3, 4, 5
 
