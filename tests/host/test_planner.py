@@ -158,14 +158,22 @@ def test_live_buffers_never_overlap(g: tuple[list[BTensor], list[BOp], list[int]
 
 def test_kws_in_place_chain() -> None:
     """The DS-CNN body runs in one buffer: the arena is the first layer's input plus output,
-    not two 8000-byte activations."""
+    not two 8000-byte activations. The figures come from the .tflite through the test's own
+    reading of the format's rules (tests/tflite_sizes.py), not from the planner."""
+    from tflite_sizes import Model
+
     from runtimes import ROOT
     from tinyml_tools.convert import convert_model
 
-    _, b = convert_model((ROOT / "models/kws/kws.tflite").read_bytes(), "kws")
-    assert b.arena_size == 8492
-    assert sum(1 for op in b.ops if op.flags & OP_FLAG_IN_PLACE) == 8
-    assert lower_bound(b.tensors, b.ops, b.inputs, b.outputs) == 16000
+    tfl = (ROOT / "models/kws/kws.tflite").read_bytes()
+    m = Model(tfl)
+    _, b = convert_model(tfl, "kws")
+    assert b.arena_size == m.arena_lower_bound(in_place=True) == 492 + 25 * 5 * 64
+    # Every depthwise (multiplier 1) and 1x1 convolution of the body runs in place.
+    convs = [k for k in range(len(m.ops)) if m.in_place_scratch(k)]
+    assert [k for k, op in enumerate(b.ops) if op.flags & OP_FLAG_IN_PLACE] == convs
+    assert len(convs) == 8
+    assert lower_bound(b.tensors, b.ops, b.inputs, b.outputs) == m.arena_lower_bound(False)
 
 
 def test_branch_order_lowers_the_peak() -> None:
