@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from tflite_sizes import Model
 
 from runtimes import ROOT
 
 TINYML = [sys.executable, "-m", "tinyml_tools.cli"]
+# Arenas derived from the .tflite files by the test (the bound the planner reaches).
+KWS_ARENA = Model((ROOT / "models/kws/kws.tflite").read_bytes()).arena_lower_bound(True)
+AD_ARENA = Model((ROOT / "models/ad/ad.tflite").read_bytes()).arena_lower_bound(True)
+KWS_BLOB = (ROOT / "models/kws/kws.bin").stat().st_size
+# What a loaded Net holds in the heap besides its arena (and its blob when read from a file):
+# the Net and Model objects, labels, the GC's 16-byte blocks. A budget, not a measurement:
+# the exact figures are in docs/boards.md.
+NET_OBJECTS = 2048
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*TINYML, *args], capture_output=True, text=True, cwd=ROOT)
 
 
-@pytest.mark.parametrize("board", ["host", "unix", "qemu-m3", "qemu-rv32"])
+# Not `--board host`: verify compares a board with the host simulator, so there it would
+# compare the simulator with itself. The host simulator's own check is against TFLite's
+# reference kernels: tests/conformance/test_bitexact.py (runtime "host").
+@pytest.mark.parametrize("board", ["unix", "qemu-m3", "qemu-rv32"])
 def test_verify(board: str) -> None:
     p = run("verify", "models/kws/kws.bin", "--board", board, "-n", "4")
     assert p.returncode == 0, p.stderr
@@ -42,15 +55,14 @@ def test_run_script_on_a_board(tmp_path: Path) -> None:
 
 
 def test_bench_is_deterministic() -> None:
-    """icount makes instruction counts exact: two runs agree to the instruction."""
+    """icount makes instruction counts exact: two runs agree to the instruction. The figures
+    themselves are the benchmark report's (docs/benchmarks.md), not pinned here."""
     a = json.loads(run("bench", "models/kws/kws.bin", "--board", "qemu-m3", "--json").stdout)
     b = json.loads(run("bench", "models/kws/kws.bin", "--board", "qemu-m3", "--json").stdout)
     assert a == b
     assert set(a) == {"board", "model", "instructions", "arena_bytes", "code_bytes"}
-    assert a["arena_bytes"] == 8492
-    # 2.66 M multiply-accumulates: between 5 and 50 Cortex-M3 instructions each.
-    assert 5 * 2_656_768 < a["instructions"] < 50 * 2_656_768
-    assert 10_000 < a["code_bytes"] < 40_000
+    assert (a["board"], a["model"], a["arena_bytes"]) == ("qemu-m3", "kws.bin", KWS_ARENA)
+    assert a["instructions"] > 0 and a["code_bytes"] > 0
 
 
 def test_unknown_board() -> None:
@@ -88,12 +100,18 @@ def test_pick_natmod() -> None:
         pick_natmod(mpy(4, 5, 0))
 
 
+def _heap(line: str) -> int:
+    return int(re.fullmatch(r".*, heap used (\d+) B", line).group(1))
+
+
 def test_deploy(tmp_path: Path) -> None:
-    """A file copy: the blob is read into the heap (31,220 B) beside its arena."""
+    """A file copy: the blob is read into the heap beside its arena."""
     p = run("deploy", "models/kws/kws.bin", "--board", "qemu-m7")
     assert p.returncode == 0, p.stderr
-    assert p.stdout.strip() == ("qemu-m7: kws.bin -> :kws.bin; <Net kws: 13 ops, in (1, 49, 10, "
-                                "1) int8, out (1, 12), arena 8492 B>, heap used 41168 B")
+    line = p.stdout.strip()
+    assert line.startswith("qemu-m7: kws.bin -> :kws.bin; <Net kws: 13 ops, in (1, 49, 10, 1) "
+                           f"int8, out (1, 12), arena {KWS_ARENA} B>, heap used ")
+    assert KWS_BLOB + KWS_ARENA <= _heap(line) <= KWS_BLOB + KWS_ARENA + NET_OBJECTS, line
 
 
 def test_deploy_romfs() -> None:
@@ -101,11 +119,14 @@ def test_deploy_romfs() -> None:
     p = run("deploy", "models/kws/kws.bin", "models/ad/ad.bin", "--board", "qemu-rv32",
             "--romfs")
     assert p.returncode == 0, p.stderr
-    assert p.stdout.splitlines() == [
-        "qemu-rv32: kws.bin -> :/rom/kws.bin; <Net kws: 13 ops, in (1, 49, 10, 1) int8, "
-        "out (1, 12), arena 8492 B>, heap used 9936 B",
-        "qemu-rv32: ad.bin -> :/rom/ad.bin; <Net ad: 10 ops, in (1, 640) int8, out (1, 640), "
-        "arena 768 B>, heap used 1632 B"]
+    kws, ad = p.stdout.splitlines()
+    assert kws.startswith("qemu-rv32: kws.bin -> :/rom/kws.bin; <Net kws: 13 ops, in (1, 49, "
+                          f"10, 1) int8, out (1, 12), arena {KWS_ARENA} B>, heap used ")
+    assert ad.startswith("qemu-rv32: ad.bin -> :/rom/ad.bin; <Net ad: 10 ops, in (1, 640) int8, "
+                         f"out (1, 640), arena {AD_ARENA} B>, heap used ")
+    # The blobs are not in the heap: the arena and the objects only.
+    assert KWS_ARENA <= _heap(kws) <= KWS_ARENA + NET_OBJECTS < KWS_BLOB, kws
+    assert AD_ARENA <= _heap(ad) <= AD_ARENA + NET_OBJECTS, ad
 
 
 def test_mip_package_installs_the_module() -> None:
