@@ -7,7 +7,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <string.h>
-#include "tinyml.h"
+#include "tml_bind.h"
+#include "tml_kernels.h"
 
 typedef struct {
     PyObject_HEAD
@@ -302,8 +303,12 @@ static PyObject *Model_op_info(ModelObject *self, PyObject *arg) {
         const long t = info.inputs[i] == 0xFFFFu ? -1 : (long)info.inputs[i];
         PyTuple_SET_ITEM(inputs, i, PyLong_FromLong(t));
     }
+    const int pool = info.kind == TML_OP_AVERAGE_POOL_2D || info.kind == TML_OP_MAX_POOL_2D;
+    const int32_t geo[7] = {info.stride_h, info.stride_w, pool ? info.filter_h : info.dilation_h,
+                            pool ? info.filter_w : info.dilation_w, info.pad_h, info.pad_w,
+                            info.depth_mult};
     for (int i = 0; i < 7; i++) {
-        PyTuple_SET_ITEM(geometry, i, PyLong_FromLong(info.geometry[i]));
+        PyTuple_SET_ITEM(geometry, i, PyLong_FromLong(geo[i]));
     }
     char *q = PyBytes_AS_STRING(requant);
     for (uint32_t c = 0; c < info.n_requant; c++) {

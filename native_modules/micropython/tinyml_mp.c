@@ -25,7 +25,7 @@ static inline const uint16_t *tml_qstr_table(void) {
 #include "py/objarray.h"
 #endif
 #include <string.h>
-#include "tinyml.h"
+#include "tml_bind.h"
 
 #ifndef BYTEARRAY_TYPECODE
 #define BYTEARRAY_TYPECODE 1
@@ -348,8 +348,12 @@ static mp_obj_t model_op_info(mp_obj_t self_in, mp_obj_t index) {
         const mp_int_t t = info.inputs[i] == 0xFFFFu ? -1 : (mp_int_t)info.inputs[i];
         inputs[i] = MP_OBJ_NEW_SMALL_INT(t);
     }
+    const int pool = info.kind == TML_OP_AVERAGE_POOL_2D || info.kind == TML_OP_MAX_POOL_2D;
+    const int32_t geo[7] = {info.stride_h, info.stride_w, pool ? info.filter_h : info.dilation_h,
+                            pool ? info.filter_w : info.dilation_w, info.pad_h, info.pad_w,
+                            info.depth_mult};
     for (int i = 0; i < 7; i++) {
-        geometry[i] = MP_OBJ_NEW_SMALL_INT(info.geometry[i]);
+        geometry[i] = MP_OBJ_NEW_SMALL_INT(geo[i]);
     }
     /* The pairs are interleaved in a heap buffer, then copied into the bytes object. */
     const size_t n = 8 * (size_t)info.n_requant, cap = n ? n : 1;

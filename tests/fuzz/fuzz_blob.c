@@ -17,13 +17,14 @@
  *   refused), invoked, flipped again behind the core's back and invoked again (whatever the
  *   core accepts must run clean: the invoke-time checks are the only guard).
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I<core>/include tests/fuzz/fuzz_blob.c \
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I<core>/include -I<core>/src \
+ *       -I<core>/src/kernels tests/fuzz/fuzz_blob.c \
  *       <core>/src/ *.c <core>/src/kernels/ *.c <core>/src/ops/ *.c -o fuzz_blob
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "tinyml.h"
+#include "tml_train.h"
 
 #define CANARY 64
 #define CANARY_BYTE 0xA5
@@ -82,13 +83,30 @@ static void training_api(tml_model_t *m, const uint8_t *mem, const uint8_t *data
     uint8_t *bufs[TML_MAX_OVERRIDES];
     uint32_t held[TML_MAX_OVERRIDES], n_held = 0;
     const uint32_t need = tml_model_arena_size(m);
-    for (uint32_t k = 0; k < m->n_ops; k++) {
+    for (uint32_t k = 0; k < tml_model_op_count(m); k++) {
         tml_op_info_t info;
         if (tml_model_op_info(m, k, &info) != TML_OK) {
             abort();
         }
         for (uint32_t c = 0; c < 4 * info.n_requant; c++) {
             sink += info.mult[c] + info.shift[c];
+        }
+        /* The bias limit the loader checked the bias against, and only for kinds with one. */
+        const int with_bias = info.kind == TML_OP_CONV_2D ||
+                              info.kind == TML_OP_DEPTHWISE_CONV_2D ||
+                              info.kind == TML_OP_FULLY_CONNECTED;
+        tml_tensor_t b;
+        if (with_bias != (info.bias_limit > 0)) {
+            abort();
+        }
+        if (with_bias && info.n_inputs > 2 && info.inputs[2] != TML_NONE &&
+            tml_model_tensor(m, info.inputs[2], &b) == TML_OK) {
+            for (uint32_t c = 0; c < b.size / 4; c++) {
+                const int32_t v = (int32_t)rd32((const uint8_t *)b.data + 4 * c);
+                if (v > info.bias_limit || v < -info.bias_limit) {
+                    abort();
+                }
+            }
         }
     }
     for (uint32_t i = 0; i < tml_model_update_count(m); i++) {
@@ -115,7 +133,7 @@ static void training_api(tml_model_t *m, const uint8_t *mem, const uint8_t *data
         abort();
     }
     /* Override the constant inputs of the operators, in order, with flipped copies. */
-    for (uint32_t k = 0; k < m->n_ops; k++) {
+    for (uint32_t k = 0; k < tml_model_op_count(m); k++) {
         tml_op_info_t info;
         tml_model_op_info(m, k, &info);
         for (uint32_t i = 0; i < info.n_inputs; i++) {
@@ -186,7 +204,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         memset(mem, CANARY_BYTE, need + 2 * CANARY);
         uint8_t *arena = mem + CANARY;
         if (tml_model_set_arena(&m, arena, need) == TML_OK) {
-            for (uint32_t i = 0; i < m.n_inputs; i++) {
+            for (uint32_t i = 0; i < tml_model_input_count(&m); i++) {
                 tml_tensor_t t;
                 if (tml_model_input(&m, i, &t) == TML_OK) {
                     for (uint32_t k = 0; k < t.size; k++) {

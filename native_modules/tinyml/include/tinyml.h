@@ -2,7 +2,7 @@
  * and runs it over a caller-provided arena. No heap, no globals with state, no MicroPython.
  *
  *   tml_model_t m;
- *   if (tml_model_init(&m, blob, blob_len) != TML_OK) ... tml_status_str(status)
+ *   if (tml_model_init(&m, blob, blob_len) != TML_OK) ... tml_format_error(...)
  *   tml_model_set_arena(&m, arena, arena_len);   // at least tml_model_arena_size(&m) bytes
  *   tml_tensor_t t; tml_model_input(&m, 0, &t);  // write int8 input into t.data
  *   tml_model_invoke(&m);
@@ -10,6 +10,10 @@
  *
  * The blob is used in place (weights are never copied) and must stay alive and unchanged, and
  * 4-byte aligned, for the model's lifetime. Targets are little-endian.
+ *
+ * Other public headers: tml_train.h (on-device training: operator records, the trainable head,
+ * the sparse-update scheme, constant overrides), tml_bind.h (what the language bindings share),
+ * tml_kernels.h (the int8 kernels alone), tml_schema.def (the blob format's lists).
  */
 #ifndef TINYML_H
 #define TINYML_H
@@ -17,10 +21,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "tml_config.h"
-#include "tml_kernels.h"
+#include "tml_schema.def"
 
-#define TML_VERSION_MAJOR 1
-#define TML_VERSION_MINOR 1
+/* The format's constants, from the schema: TML_VERSION_MAJOR, TML_VERSION_MINOR (what this
+ * reader writes and reads), TML_HEADER_SIZE, TML_TENSOR_RECORD, TML_OP_RECORD, TML_NONE (an
+ * absent tensor index), TML_OP_MAX_INPUTS, TML_OP_MAX_OUTPUTS, TML_DATA_ALIGN. */
+#define TML_CONST_(NAME, value) TML_##NAME = (value),
+enum { TML_SCHEMA_CONSTS(TML_CONST_) };
+#undef TML_CONST_
 
 typedef enum {
     TML_OK = 0,
@@ -53,33 +61,16 @@ typedef enum {
     TML_STATUS_COUNT
 } tml_status_t;
 
-/* Operator kinds stored in the blob (stable numbers: part of the format). */
-typedef enum {
-    TML_OP_CONV_2D = 1,
-    TML_OP_DEPTHWISE_CONV_2D = 2,
-    TML_OP_FULLY_CONNECTED = 3,
-    TML_OP_AVERAGE_POOL_2D = 4,
-    TML_OP_RESHAPE = 5,
-    TML_OP_SOFTMAX = 6,
-    TML_OP_ADD = 7,          /* also SUB: input 2's multiplier negated */
-    TML_OP_MUL = 8,
-    TML_OP_MINIMUM = 9,
-    TML_OP_MAXIMUM = 10,
-    TML_OP_MAX_POOL_2D = 11,
-    TML_OP_LUT = 12,         /* any int8 -> int8 element-wise function: a 256-entry table */
-    TML_OP_CONCAT = 13,      /* also PACK */
-    TML_OP_PAD = 14,
-    TML_OP_STRIDED_COPY = 15, /* STRIDED_SLICE, SLICE, TRANSPOSE, SPLIT, UNPACK */
-    TML_OP_RESIZE_NEAREST = 16,
-    TML_OP_PRELU = 17,
-    TML_OP_MEAN = 18,
-    TML_OP_KIND_COUNT
-} tml_op_kind_t;
+/* Operator kinds stored in the blob, from the schema: TML_OP_CONV_2D = 1, ... (stable numbers,
+ * dense from 1: part of the format). */
+#define TML_OP_KIND_(NAME, code, LAYOUT) TML_OP_##NAME = (code),
+typedef enum { TML_SCHEMA_OPS(TML_OP_KIND_) TML_OP_KIND_COUNT } tml_op_kind_t;
+#undef TML_OP_KIND_
 
-typedef enum {
-    TML_DTYPE_INT8 = 1,
-    TML_DTYPE_INT32 = 2,
-} tml_dtype_t;
+/* Tensor data types, from the schema: TML_DTYPE_INT8, TML_DTYPE_INT32. */
+#define TML_DTYPE_(NAME, code, bytes) TML_DTYPE_##NAME = (code),
+typedef enum { TML_SCHEMA_DTYPES(TML_DTYPE_) } tml_dtype_t;
+#undef TML_DTYPE_
 
 typedef struct {
     void *data;          /* arena or blob memory; NULL for arena tensors before set_arena */
@@ -93,10 +84,8 @@ typedef struct {
     uint32_t offset;     /* arena offset, or offset in the blob's data section */
 } tml_tensor_t;
 
-/* Input slots of an operator record (blob format). */
-#define TML_OP_MAX_INPUTS 4
-
-/* A loaded model: pointers into the blob and arena. Fill with tml_model_init. */
+/* A loaded model. Public only so that callers can allocate it (on the stack, in an object);
+ * every field is private to the core: use the functions below. Fill with tml_model_init. */
 typedef struct {
     const uint8_t *blob;
     uint32_t blob_size;
@@ -120,21 +109,12 @@ typedef struct {
     const void *override_data[TML_MAX_OVERRIDES];
     /* Details of the last error, for tml_format_error. */
     int32_t err_item;        /* index of the tensor or op at fault, else -1 */
-    uint8_t err_kind;        /* TML_ITEM_TENSOR or TML_ITEM_OP when err_item >= 0 */
+    uint8_t err_kind;        /* 1: tensor, 2: operator, when err_item >= 0 */
     uint32_t err_a, err_b, err_c; /* numbers the message quotes (sizes, versions, indices) */
 } tml_model_t;
 
-enum { TML_ITEM_NONE = 0, TML_ITEM_TENSOR = 1, TML_ITEM_OP = 2 };
-
-/* Messages for type errors, shared by every binding so they read the same everywhere. */
-#define TML_MSG_INPUT_TYPE "input must be a bytes-like int8 buffer or a sequence of numbers"
-#define TML_MSG_OUTPUT_TYPE "output must be a writable bytearray/array('b') or array('f')"
-#define TML_MSG_BLOB_TYPE "blob must be bytes, bytearray or memoryview"
-#define TML_MSG_ARENA_TYPE "arena must be a bytearray or writable buffer"
-#define TML_MSG_CONST_TYPE "constant must be a buffer (bytearray, array, memoryview) or None"
-
-/* Validate everything in the blob. On error the model is unusable and m->err_item tells which
- * tensor or operator was at fault (-1 if none). */
+/* Validate everything in the blob. On error the model is unusable; tml_format_error tells
+ * which tensor or operator was at fault. */
 tml_status_t tml_model_init(tml_model_t *m, const void *blob, size_t blob_len);
 
 /* Bytes of arena the model's memory plan needs. */
@@ -147,80 +127,18 @@ tml_status_t tml_model_set_arena(tml_model_t *m, void *arena, size_t arena_len);
 tml_status_t tml_model_invoke(tml_model_t *m);
 
 /* Run operators [first, end) only (first <= end <= operator count): a prefix computes an
- * intermediate tensor, e.g. the embedding the trainable head reads. With constant overrides,
- * the operators in the range that read one are checked again first (the caller's RAM may have
- * changed since tml_model_set_const); if one fails, nothing runs and the status is
- * TML_E_CONST_CHECK. */
+ * intermediate tensor, e.g. the embedding the trainable head reads. With constant overrides
+ * (tml_train.h), the operators in the range that read one are checked again first (the
+ * caller's RAM may have changed since tml_model_set_const); if one fails, nothing runs and the
+ * status is TML_E_CONST_CHECK. */
 tml_status_t tml_model_invoke_range(tml_model_t *m, uint32_t first, uint32_t end);
 
-/* Constant overrides, for on-device training: use `data` (the caller's RAM, exactly the
- * tensor's size, 4-byte aligned, laid out as the blob's bytes: int32 little-endian) instead of
- * constant tensor `tensor`'s bytes in the blob, in every operator that reads it and in
- * tml_model_tensor. The blob itself is never written. data must stay alive while the override
- * is in place; it may change between invokes (tml_model_invoke_range checks it again).
- * Setting a tensor again replaces its override; data == NULL removes it (len ignored).
- * Before it takes effect, the checks of every operator reading the tensor run over the new
- * values (e.g. a bias must keep the accumulator inside int32); if one fails the previous state
- * is kept. Statuses: TML_E_INDEX, TML_E_NOT_CONST, TML_E_CONST_SIZE, TML_E_CONST_ALIGN,
- * TML_E_CONST_FULL (TML_MAX_OVERRIDES tensors at most), TML_E_CONST_CHECK. */
-tml_status_t tml_model_set_const(tml_model_t *m, uint32_t tensor, const void *data, size_t len);
-
-/* One operator's record and parameters, decoded for on-device training (backward passes). */
-typedef struct {
-    uint32_t kind;                         /* tml_op_kind_t */
-    uint32_t n_inputs;
-    uint32_t inputs[TML_OP_MAX_INPUTS];    /* tensor indices; 0xFFFF: none (omitted bias) */
-    uint32_t output;
-    int32_t act_min, act_max;  /* fused activation clamp; -128, 127 for kinds without one */
-    /* CONV_2D, DEPTHWISE_CONV_2D: stride_h, stride_w, dilation_h, dilation_w, pad_h, pad_w,
-     * depth multiplier (1 for CONV_2D). AVERAGE_POOL_2D, MAX_POOL_2D: stride_h, stride_w,
-     * filter_h, filter_w, pad_h, pad_w, 0. Other kinds: zeros. pad_h and pad_w are the top and
-     * left padding: output (y, x) reads input rows from y * stride_h - pad_h and columns from
-     * x * stride_w - pad_w (the bottom/right padding is whatever the output size implies). */
-    int32_t geometry[7];
-    /* CONV_2D, DEPTHWISE_CONV_2D: one requantization per output channel; FULLY_CONNECTED: one
-     * per unit, or 1 when per tensor; other kinds 0. Rescale = mult * 2^(shift - 31). */
-    uint32_t n_requant;
-    const uint8_t *mult, *shift; /* n_requant little-endian int32 each, in the blob */
-} tml_op_info_t;
-
-/* TML_E_INDEX when index >= the operator count. */
-tml_status_t tml_model_op_info(const tml_model_t *m, uint32_t index, tml_op_info_t *info);
-
-/* The trainable head (blob 1.1, optional): the model's last FULLY_CONNECTED, which the
- * converter records so that on-device learning can find the embedding and the real-valued
- * weights. real weight[r][c] = scale[r] * int8 weight[r][c]; real bias[r] = scale[r] *
- * embedding scale * int32 bias[r]. Validated at load. */
-typedef struct {
-    uint32_t op;           /* operator index */
-    uint32_t embedding;    /* its input: int8 arena tensor of cols elements */
-    uint32_t weights;      /* int8 constant [rows, cols] */
-    uint32_t bias;         /* int32 constant [rows], or 0xFFFF when the layer has none */
-    uint32_t output;       /* its output: int8 arena tensor of rows elements */
-    uint32_t rows, cols;
-    const uint8_t *scales; /* rows little-endian IEEE float32 bits, each finite and > 0 */
-} tml_head_t;
-
-/* TML_E_INDEX when the blob records no head. */
-tml_status_t tml_model_head(const tml_model_t *m, tml_head_t *h);
-
-/* The sparse-update scheme (blob 1.1, optional): which parameters on-device training may
- * update, chosen by the host converter. Entry i names a CONV_2D, DEPTHWISE_CONV_2D or
- * FULLY_CONNECTED operator (strictly increasing over the entries), whether its bias is
- * updated, and the channels updated: indices into the LAST dimension of its int8 weights
- * (input channels of CONV_2D [out, kh, kw, in] and FULLY_CONNECTED [out, in]; output channels
- * of DEPTHWISE_CONV_2D [1, kh, kw, out]), strictly increasing. Validated at load. */
-typedef struct {
-    uint32_t op;               /* operator index */
-    uint32_t bias;             /* 1: the bias is updated (the operator has one) */
-    uint32_t n_channels;       /* bias or n_channels >= 1 */
-    const uint8_t *channels;   /* n_channels little-endian u16 */
-} tml_update_t;
-
-/* Number of entries in the scheme; 0 without one. */
-uint32_t tml_model_update_count(const tml_model_t *m);
-/* TML_E_INDEX when i >= tml_model_update_count(m). */
-tml_status_t tml_model_update(const tml_model_t *m, uint32_t i, tml_update_t *u);
+/* Counts from the header and metadata. */
+uint32_t tml_model_op_count(const tml_model_t *m);
+uint32_t tml_model_tensor_count(const tml_model_t *m);
+uint32_t tml_model_input_count(const tml_model_t *m);
+uint32_t tml_model_output_count(const tml_model_t *m);
+uint32_t tml_model_label_count(const tml_model_t *m);
 
 tml_status_t tml_model_input(const tml_model_t *m, uint32_t index, tml_tensor_t *t);
 tml_status_t tml_model_output(const tml_model_t *m, uint32_t index, tml_tensor_t *t);
@@ -232,9 +150,6 @@ void tml_model_name(const tml_model_t *m, const char **s, uint32_t *len);
 tml_status_t tml_model_label(const tml_model_t *m, uint32_t index, const char **s, uint32_t *len);
 
 const char *tml_status_str(tml_status_t status);
-
-/* Record a length mismatch (TML_E_INPUT_LEN / TML_E_OUTPUT_LEN) for tml_format_error. */
-tml_status_t tml_check_length(tml_model_t *m, tml_status_t kind, uint32_t got, uint32_t want);
 
 /* Write a NUL-terminated message for status into buf, with the details recorded in m (which
  * may be NULL). Returns the message length. Every binding raises exactly this text. */

@@ -1,94 +1,132 @@
-/* Byte layout of a tinyml blob, version 1 (internal). docs/blob-format.md is normative; this
- * header mirrors it. All fields are little-endian and read with the helpers below, never by
- * casting a struct over the bytes. */
+/* Byte layout of a tinyml blob (internal): every name below is generated from the schema's
+ * lists (include/tml_schema.def), which docs/blob-format.md explains. All fields are
+ * little-endian and read with the helpers at the end, never by casting a struct over the
+ * bytes. The compile-time checks below fail the build when the lists do not add up. */
 #ifndef TML_BLOB_LAYOUT_H
 #define TML_BLOB_LAYOUT_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include "tinyml.h"
 
-#define TML_MAGIC "TMLB"
-#define TML_HEADER_SIZE 64u
-#define TML_TENSOR_RECORD 32u
-#define TML_OP_RECORD 32u
-#define TML_NONE 0xFFFFu
-/* TML_OP_MAX_INPUTS (4 input slots) is in tinyml.h: tml_op_info_t has them. */
-#define TML_OP_MAX_OUTPUTS 2
-/* Operator flags (op record byte 3). */
-#define TML_OP_FLAG_DOUBLE_ROUNDING 1u
-#define TML_OP_FLAG_ROUND_AWAY 2u /* single rounding, ties away from zero */
-#define TML_OP_FLAG_IN_PLACE 4u  /* output over input 0, with the op's scratch */
-#define TML_OP_ROUNDING_FLAGS (TML_OP_FLAG_DOUBLE_ROUNDING | TML_OP_FLAG_ROUND_AWAY)
-#define TML_OP_KNOWN_FLAGS (TML_OP_ROUNDING_FLAGS | TML_OP_FLAG_IN_PLACE)
+#define TML_MAGIC TML_SCHEMA_MAGIC
 
-/* Header field offsets. */
-enum {
-    H_MAGIC = 0, H_MAJOR = 4, H_MINOR = 6, H_TOTAL_SIZE = 8, H_CRC = 12, H_FLAGS = 16,
-    H_ARENA_SIZE = 20, H_N_TENSORS = 24, H_N_OPS = 26, H_N_INPUTS = 28, H_N_OUTPUTS = 30,
-    H_TENSORS_OFF = 32, H_OPS_OFF = 36, H_IO_OFF = 40, H_META_OFF = 44, H_META_SIZE = 48,
-    H_DATA_OFF = 52, H_DATA_SIZE = 56, H_RESERVED = 60,
-};
+/* A C99 compile-time assertion: a negative array size when cond is false. */
+#define TML_STATIC_ASSERT(name, cond) typedef char tml_static_assert_##name[(cond) ? 1 : -1]
 
-/* Tensor record field offsets. */
-enum {
-    T_DTYPE = 0, T_RANK = 1, T_LOCATION = 2, T_DIMS = 4, T_OFFSET = 12, T_SIZE = 16,
-    T_SCALE = 20, T_ZERO_POINT = 24,
-};
-enum { TML_LOC_ARENA = 0, TML_LOC_CONST = 1 };
+/* Bytes of one element of each field type of the record lists. */
+enum { TML_SIZE_U8 = 1, TML_SIZE_U16 = 2, TML_SIZE_U32 = 4, TML_SIZE_I32 = 4, TML_SIZE_F32 = 4,
+       TML_SIZE_CHAR = 1 };
 
-/* Operator record field offsets. */
-enum {
-    O_KIND = 0, O_N_IN = 1, O_N_OUT = 2, O_FLAGS = 3, O_INPUTS = 4, O_OUTPUTS = 12, O_PARAMS_OFF = 16,
-    O_PARAMS_SIZE = 20, O_SCRATCH_OFF = 24, O_SCRATCH_SIZE = 28,
-};
+/* Record field offsets: H_<FIELD> (header), T_<FIELD> (tensor record), O_<FIELD> (operator
+ * record), e.g. H_TOTAL_SIZE, T_DIMS, O_PARAMS_OFF. */
+#define TML_H_(F, off, T, n) H_##F = (off),
+#define TML_T_(F, off, T, n) T_##F = (off),
+#define TML_O_(F, off, T, n) O_##F = (off),
+enum { TML_SCHEMA_HEADER(TML_H_) };
+enum { TML_SCHEMA_TENSOR(TML_T_) };
+enum { TML_SCHEMA_OP_RECORD(TML_O_) };
+#undef TML_H_
+#undef TML_T_
+#undef TML_O_
 
-/* Parameter words (int32) per operator kind. */
-enum {
-    P_CONV_STRIDE_H = 0, P_CONV_STRIDE_W, P_CONV_DIL_H, P_CONV_DIL_W, P_CONV_PAD_H, P_CONV_PAD_W,
-    P_CONV_IN_OFFSET, P_CONV_OUT_OFFSET, P_CONV_ACT_MIN, P_CONV_ACT_MAX, P_CONV_MULT_OFF,
-    P_CONV_SHIFT_OFF, P_CONV_WORDS, /* depthwise appends: */
-    P_DW_DEPTH_MULT = P_CONV_WORDS, P_DW_WORDS,
-};
-enum {
-    P_FC_IN_OFFSET = 0, P_FC_FILTER_OFFSET, P_FC_OUT_OFFSET, P_FC_ACT_MIN, P_FC_ACT_MAX,
-    P_FC_MULT_OFF, P_FC_SHIFT_OFF, P_FC_PER_CHANNEL, P_FC_WORDS,
-};
-enum {
-    P_POOL_STRIDE_H = 0, P_POOL_STRIDE_W, P_POOL_FILTER_H, P_POOL_FILTER_W, P_POOL_PAD_H,
-    P_POOL_PAD_W, P_POOL_ACT_MIN, P_POOL_ACT_MAX, P_POOL_WORDS,
-};
-enum { P_SM_MULT = 0, P_SM_LEFT_SHIFT, P_SM_DIFF_MIN, P_SM_WORDS };
-/* Element-wise binary operators start with 12 broadcast words: 4 output dims, then 4 strides
- * (in elements, 0 where broadcast) for input 1 and 4 for input 2. */
-enum { P_BCAST_DIMS = 0, P_BCAST_STRIDE1 = 4, P_BCAST_STRIDE2 = 8, P_BCAST_WORDS = 12 };
-enum {
-    P_ADD_IN1_OFFSET = P_BCAST_WORDS, P_ADD_IN2_OFFSET, P_ADD_OUT_OFFSET, P_ADD_LEFT_SHIFT,
-    P_ADD_IN1_MULT, P_ADD_IN1_SHIFT, P_ADD_IN2_MULT, P_ADD_IN2_SHIFT, P_ADD_OUT_MULT,
-    P_ADD_OUT_SHIFT, P_ADD_ACT_MIN, P_ADD_ACT_MAX, P_ADD_SUBTRACT, P_ADD_WORDS,
-};
-enum {
-    P_MUL_IN1_OFFSET = P_BCAST_WORDS, P_MUL_IN2_OFFSET, P_MUL_OUT_OFFSET, P_MUL_MULT,
-    P_MUL_SHIFT, P_MUL_ACT_MIN, P_MUL_ACT_MAX, P_MUL_WORDS,
-};
-enum {
-    P_PRELU_IN_OFFSET = P_BCAST_WORDS, P_PRELU_ALPHA_OFFSET, P_PRELU_OUT_OFFSET,
-    P_PRELU_MULT_POS, P_PRELU_SHIFT_POS, P_PRELU_MULT_NEG, P_PRELU_SHIFT_NEG, P_PRELU_WORDS,
-};
-/* MEAN: input viewed as 4-D, a bit mask of reduced dims, zero points, and the multiplier of
- * s_in / (s_out * n) as TFLite derives it (n: elements reduced per output). */
-enum {
-    P_MEAN_DIMS = 0, P_MEAN_AXES = 4, P_MEAN_IN_ZP, P_MEAN_OUT_ZP, P_MEAN_MULT, P_MEAN_SHIFT,
-    P_MEAN_WORDS,
-};
-/* LUT: the data-section offset of a 256-byte table indexed by the input byte. */
-enum { P_LUT_TABLE_OFF = 0, P_LUT_WORDS };
-/* CONCAT: `outer` rounds; each input contributes size / outer bytes per round. */
-enum { P_CONCAT_OUTER = 0, P_CONCAT_WORDS };
-/* PAD: input and output viewed as 4-D; leading pad per dim; the pad value. */
-enum { P_PAD_IN_DIMS = 0, P_PAD_OUT_DIMS = 4, P_PAD_BEFORE = 8, P_PAD_VALUE = 12, P_PAD_WORDS };
-/* STRIDED_COPY: 4 output dims, base input offset, 4 signed input strides. */
-enum { P_SC_DIMS = 0, P_SC_BASE = 4, P_SC_STRIDE = 5, P_SC_WORDS = 9 };
-/* RESIZE_NEAREST: data offsets of int32 row and column maps (output size entries each). */
-enum { P_RN_MAP_H_OFF = 0, P_RN_MAP_W_OFF, P_RN_WORDS };
+/* Where a tensor lives: TML_LOC_ARENA, TML_LOC_CONST. */
+#define TML_LOC_(NAME, code) TML_LOC_##NAME = (code),
+enum { TML_SCHEMA_LOCATIONS(TML_LOC_) };
+#undef TML_LOC_
+
+/* Operator record flags: TML_OP_FLAG_DOUBLE_ROUNDING, TML_OP_FLAG_ROUND_AWAY,
+ * TML_OP_FLAG_IN_PLACE; TML_OP_KNOWN_FLAGS is all of them. */
+#define TML_FLAG_(NAME, bit) TML_OP_FLAG_##NAME = (bit),
+#define TML_FLAG_OR_(NAME, bit) | (bit)
+enum { TML_SCHEMA_OP_FLAGS(TML_FLAG_) TML_OP_KNOWN_FLAGS = 0 TML_SCHEMA_OP_FLAGS(TML_FLAG_OR_) };
+#undef TML_FLAG_
+#undef TML_FLAG_OR_
+enum { TML_OP_ROUNDING_FLAGS = TML_OP_FLAG_DOUBLE_ROUNDING | TML_OP_FLAG_ROUND_AWAY };
+
+/* Metadata record tags: TML_META_HEAD, TML_META_SPARSE. */
+#define TML_META_(NAME, tag) TML_META_##NAME = (tag),
+enum { TML_SCHEMA_META_TAGS(TML_META_) };
+#undef TML_META_
+
+/* Parameter words (int32) of each layout: P_<LAYOUT>_<FIELD> is a field's first word, and
+ * P_<LAYOUT>_WORDS the layout's word count. A layout with a base (DW on CONV; ADD, MUL, PRELU
+ * on BCAST) starts its own words where the base's end; a field of count n takes n words.
+ * First the count of each layout's own words, then the indices. */
+#define TML_P_COUNT_(L, F, n, TYPE) + (n)
+#define TML_P_OWN_(L, B) TML_P_OWN_##L = 0 TML_SCHEMA_WORDS_##L(TML_P_COUNT_),
+enum { TML_SCHEMA_LAYOUTS(TML_P_OWN_) };
+#define TML_P_WORD_(L, F, n, TYPE) P_##L##_##F, P_##L##_##F##_LAST_ = P_##L##_##F + (n) - 1,
+#define TML_P_LAYOUT_(L, B) \
+    enum { P_##L##_BASE_ = TML_P_OWN_##B - 1, TML_SCHEMA_WORDS_##L(TML_P_WORD_) P_##L##_WORDS };
+TML_SCHEMA_LAYOUTS(TML_P_LAYOUT_)
+#undef TML_P_COUNT_
+#undef TML_P_OWN_
+#undef TML_P_WORD_
+#undef TML_P_LAYOUT_
+
+/* Parameter words of each operator kind, from its layout: TML_OP_WORDS_<KIND>. */
+#define TML_OP_WORDS_(NAME, code, LAYOUT) TML_OP_WORDS_##NAME = P_##LAYOUT##_WORDS,
+enum { TML_SCHEMA_OPS(TML_OP_WORDS_) };
+#undef TML_OP_WORDS_
+
+/* The words an operator context holds: the largest layout. */
+#define TML_MAX_WORDS 32
+
+/* ---- compile-time checks of the schema's lists ---- */
+
+/* Each record's fields tile it: in order, without gaps, naturally aligned, ending at the
+ * record's size. A struct of byte arrays has no padding, so offsetof gives the running sum. */
+#define TML_FIELD_(F, off, T, n) uint8_t F[TML_SIZE_##T * (n)];
+struct tml_header_tiling_ { TML_SCHEMA_HEADER(TML_FIELD_) };
+struct tml_tensor_tiling_ { TML_SCHEMA_TENSOR(TML_FIELD_) };
+struct tml_op_tiling_ { TML_SCHEMA_OP_RECORD(TML_FIELD_) };
+#undef TML_FIELD_
+#define TML_CHECK_H_(F, off, T, n)                                                      \
+    TML_STATIC_ASSERT(header_##F, offsetof(struct tml_header_tiling_, F) == (off) &&     \
+                                  (off) % TML_SIZE_##T == 0);
+#define TML_CHECK_T_(F, off, T, n)                                                      \
+    TML_STATIC_ASSERT(tensor_##F, offsetof(struct tml_tensor_tiling_, F) == (off) &&     \
+                                  (off) % TML_SIZE_##T == 0);
+#define TML_CHECK_O_(F, off, T, n)                                                      \
+    TML_STATIC_ASSERT(op_##F, offsetof(struct tml_op_tiling_, F) == (off) &&             \
+                              (off) % TML_SIZE_##T == 0);
+TML_SCHEMA_HEADER(TML_CHECK_H_)
+TML_SCHEMA_TENSOR(TML_CHECK_T_)
+TML_SCHEMA_OP_RECORD(TML_CHECK_O_)
+#undef TML_CHECK_H_
+#undef TML_CHECK_T_
+#undef TML_CHECK_O_
+TML_STATIC_ASSERT(header_size, sizeof(struct tml_header_tiling_) == TML_HEADER_SIZE);
+TML_STATIC_ASSERT(tensor_size, sizeof(struct tml_tensor_tiling_) == TML_TENSOR_RECORD);
+TML_STATIC_ASSERT(op_size, sizeof(struct tml_op_tiling_) == TML_OP_RECORD);
+/* The record's arrays hold what the core indexes. */
+TML_STATIC_ASSERT(tensor_dims, sizeof(((struct tml_tensor_tiling_ *)0)->DIMS) == 4 * 2);
+TML_STATIC_ASSERT(op_inputs,
+                  sizeof(((struct tml_op_tiling_ *)0)->INPUTS) == 2 * TML_OP_MAX_INPUTS);
+TML_STATIC_ASSERT(op_outputs,
+                  sizeof(((struct tml_op_tiling_ *)0)->OUTPUTS) == 2 * TML_OP_MAX_OUTPUTS);
+
+/* Operator codes are dense from 1, in the list's order. */
+#define TML_OP_SEQ_(NAME, code, LAYOUT) TML_OP_SEQ_##NAME,
+enum { TML_OP_SEQ_START_ = 0, TML_SCHEMA_OPS(TML_OP_SEQ_) TML_OP_SEQ_END_ };
+#undef TML_OP_SEQ_
+#define TML_CHECK_OP_(NAME, code, LAYOUT) \
+    TML_STATIC_ASSERT(op_code_##NAME, (int)TML_OP_##NAME == (int)TML_OP_SEQ_##NAME);
+TML_SCHEMA_OPS(TML_CHECK_OP_)
+#undef TML_CHECK_OP_
+TML_STATIC_ASSERT(op_count, (int)TML_OP_KIND_COUNT == (int)TML_OP_SEQ_END_);
+
+/* A base is itself a layout without a base (its words start at 0), and every layout fits an
+ * operator context. */
+#define TML_CHECK_LAYOUT_(L, B)                                              \
+    TML_STATIC_ASSERT(layout_base_##L, (int)P_##B##_WORDS == (int)TML_P_OWN_##B);       \
+    TML_STATIC_ASSERT(layout_size_##L, P_##L##_WORDS <= TML_MAX_WORDS);
+TML_SCHEMA_LAYOUTS(TML_CHECK_LAYOUT_)
+#undef TML_CHECK_LAYOUT_
+
+/* The u8 location and flag bytes hold their values. */
+TML_STATIC_ASSERT(flags_fit, TML_OP_KNOWN_FLAGS <= 0xff);
 
 static inline uint16_t tml_rd16(const uint8_t *p) {
     return (uint16_t)(p[0] | (p[1] << 8));

@@ -1,14 +1,12 @@
-/* Operator registry (internal): each operator file (src/ops/op_*.c) supplies one tml_op_def_t
- * with a check function, run once by the loader over the blob's bytes, and an eval function
- * that decodes its parameter words and calls a pure kernel. The shared context below is filled
- * from the op record in the same way for both, so they read the blob identically. */
+/* Operators (internal): each operator file (src/ops/op_*.c) supplies one tml_op_def_t with a
+ * check function, run once by the loader over the blob's bytes, and an eval function that
+ * decodes its parameter words and calls a pure kernel. The shared context below is filled from
+ * the op record in the same way for both (ops.c), so they read the blob identically. */
 #ifndef TML_OP_H
 #define TML_OP_H
 
-#include "tinyml.h"
-#include "blob_layout.h"
-
-#define TML_MAX_WORDS 32
+#include "core.h"
+#include "tml_kernels.h"
 
 typedef struct {
     const tml_model_t *m;
@@ -28,17 +26,23 @@ typedef struct {
 typedef struct {
     uint8_t kind;
     uint8_t min_in, max_in;     /* inputs; input 2 may be TML_NONE only if min_in <= 2 */
-    uint8_t words;              /* parameter words */
+    uint8_t words;              /* parameter words: TML_OP_WORDS_<KIND>, from the schema */
     uint8_t in_place;           /* output may coincide exactly with input 0 */
-    uint8_t const_inputs;       /* bit i: input i may (or must, per check) be constant */
+    uint8_t const_inputs;       /* TML_IN(i): input i may (or must, per check) be constant */
     tml_status_t (*check)(const tml_op_ctx_t *c);
     int (*eval)(const tml_op_ctx_t *c);
     /* In-place variant: scratch bytes it needs, or 0 if this op cannot run in place (shapes,
      * parameters). NULL: the kind has no in-place variant. Host and device share the rule. */
     uint32_t (*in_place_scratch)(const tml_op_ctx_t *c);
+    /* tml_model_op_info's fields beyond the record (fused clamp, geometry, requantization,
+     * bias limit), over a context the loader checked. NULL: none (clamp -128..127, zeros). */
+    void (*info)(const tml_op_ctx_t *c, tml_op_info_t *info);
 } tml_op_def_t;
 
-/* Each operator file's definition; NULL-free table in ops.c selects the built-in ones. */
+/* Bit of tml_op_def_t.const_inputs for input i. */
+#define TML_IN(i) (1u << (i))
+
+/* Each operator file's definition; the table in ops.c selects the built-in ones. */
 #define TML_DECLARE_OP(name) extern const tml_op_def_t tml_op_##name
 TML_DECLARE_OP(conv_2d);
 TML_DECLARE_OP(depthwise_conv_2d);
@@ -59,29 +63,8 @@ TML_DECLARE_OP(resize_nearest);
 TML_DECLARE_OP(prelu);
 TML_DECLARE_OP(mean);
 
-/* Check op record k of a model whose header, sections and tensors are already checked. */
-tml_status_t tml_op_check(const tml_model_t *m, uint32_t k);
-
-/* The RAM that overrides constant tensor t (tml_model_set_const), or NULL. */
-static inline const void *tml_override(const tml_model_t *m, uint32_t t) {
-    for (uint32_t i = 0; i < m->n_overrides; i++) {
-        if (m->override_tensor[i] == t) {
-            return m->override_data[i];
-        }
-    }
-    return NULL;
-}
-
-/* Check again the operators in [first, end) that read tensor `tensor` (TML_NONE: any
- * overridden tensor), over the overrides' current values. The first failure is
- * TML_E_CONST_CHECK, with the operator in err_a and its check's status in err_b. */
-tml_status_t tml_check_overrides(tml_model_t *m, uint32_t first, uint32_t end, uint32_t tensor);
-
 /* ---- helpers for check functions ---- */
 
-static inline int tml_in_range(uint32_t off, uint32_t size, uint32_t limit) {
-    return off <= limit && size <= limit - off;
-}
 static inline int tml_is_act(const tml_tensor_t *t) {
     return t->dtype == TML_DTYPE_INT8 && t->location == TML_LOC_ARENA;
 }
@@ -110,10 +93,16 @@ static inline const int32_t *tml_data_i32(const tml_model_t *m, int32_t off) {
 int tml_check_array(const tml_model_t *m, int32_t off, uint32_t n, uint32_t elem);
 /* n requantization pairs (mult >= 0, shift in [-31, 30]) at data offsets. */
 int tml_check_requant(const tml_model_t *m, int32_t mult_off, int32_t shift_off, uint32_t n);
-/* A constant int32 [n] bias whose values keep accumulator + bias inside int32 when the
- * accumulator sums `terms` products of magnitude <= max_term. Reads b->data: the blob's
+/* The largest |bias| that keeps accumulator + bias inside int32 when the accumulator sums
+ * `terms` products of magnitude <= max_term (terms * max_term < 2^31): the one rule each
+ * operator with a bias checks its bias against and reports as tml_op_info_t.bias_limit. */
+int32_t tml_bias_limit(int64_t terms, int64_t max_term);
+/* A constant int32 [n] bias whose values lie in [-limit, limit]. Reads b->data: the blob's
  * values, or a constant override's. */
-int tml_check_bias(const tml_tensor_t *b, int32_t n, int64_t terms, int64_t max_term);
+int tml_check_bias(const tml_tensor_t *b, int32_t n, int32_t limit);
+/* tml_op_info_t's requantization: n pairs at data offsets the check accepted. */
+void tml_info_requant(const tml_op_ctx_t *c, tml_op_info_t *info, int32_t mult_off,
+                      int32_t shift_off, uint32_t n);
 /* Broadcast words (4 output dims, then 4 strides per input, in elements) against the output
  * size and each input's size: every index reached lies inside the input. */
 int tml_check_bcast(const int32_t *w, uint32_t n_inputs, const tml_tensor_t *const *ins,

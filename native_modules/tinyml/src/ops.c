@@ -1,5 +1,5 @@
-/* Operator records: the checks common to every kind, the registry of built-in operators, the
- * run loop over the validated plan, and the decoded view of a record (tml_model_op_info).
+/* Operator records: the registry of built-in operators, the checks common to every kind, the
+ * evaluation of one operator, and the decoded view of a record (tml_model_op_info).
  * Parameters are decoded from the blob on each invoke (a few dozen little-endian reads per op),
  * so no RAM is spent on decoded copies. */
 #include <string.h>
@@ -95,7 +95,7 @@ static void load_ctx(const tml_model_t *m, const uint8_t *rec, tml_op_ctx_t *c) 
 }
 
 tml_status_t tml_op_check(const tml_model_t *m, uint32_t k) {
-    const uint8_t *r = m->ops + (size_t)k * TML_OP_RECORD;
+    const uint8_t *r = tml_op_rec(m, k);
     const uint32_t n_in = r[O_N_IN], n_out = r[O_N_OUT];
     const uint32_t p_off = tml_rd32(r + O_PARAMS_OFF), p_size = tml_rd32(r + O_PARAMS_SIZE);
     const tml_op_def_t *def = op_def(r[O_KIND]);
@@ -179,67 +179,10 @@ tml_status_t tml_op_check(const tml_model_t *m, uint32_t k) {
     return TML_OK;
 }
 
-tml_status_t tml_model_invoke(tml_model_t *m) {
-    return tml_model_invoke_range(m, 0, m->n_ops);
-}
-
-tml_status_t tml_model_invoke_range(tml_model_t *m, uint32_t first, uint32_t end) {
+int tml_op_eval(const tml_model_t *m, uint32_t k) {
     tml_op_ctx_t c;
-    if (m->arena == NULL) {
-        return TML_E_NO_ARENA;
-    }
-    if (first > end || end > m->n_ops) {
-        return TML_E_INDEX;
-    }
-    if (m->n_overrides != 0) {
-        /* The overrides live in the caller's RAM, which may have changed since they were set:
-         * the kernels rely on the checks (a bias too large would overflow the accumulator). */
-        const tml_status_t st = tml_check_overrides(m, first, end, TML_NONE);
-        if (st != TML_OK) {
-            return st;
-        }
-    }
-    for (uint32_t k = first; k < end; k++) {
-        const uint8_t *rec = m->ops + (size_t)k * TML_OP_RECORD;
-        load_ctx(m, rec, &c);
-        if (op_def(c.kind)->eval(&c) != 0) {
-            return TML_E_KERNEL;
-        }
-    }
-    return TML_OK;
-}
-
-/* Operator record rec names tensor `tensor` as an input (TML_NONE: any overridden tensor). */
-static int reads(const tml_model_t *m, const uint8_t *rec, uint32_t tensor) {
-    for (uint32_t i = 0; i < rec[O_N_IN]; i++) {
-        const uint32_t idx = tml_rd16(rec + O_INPUTS + 2 * i);
-        if (idx != TML_NONE &&
-            (tensor == TML_NONE ? tml_override(m, idx) != NULL : idx == tensor)) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-tml_status_t tml_check_overrides(tml_model_t *m, uint32_t first, uint32_t end, uint32_t tensor) {
-    for (uint32_t k = first; k < end; k++) {
-        if (reads(m, m->ops + (size_t)k * TML_OP_RECORD, tensor)) {
-            const tml_status_t st = tml_op_check(m, k);
-            if (st != TML_OK) {
-                m->err_a = k;
-                m->err_b = (uint32_t)st;
-                return TML_E_CONST_CHECK;
-            }
-        }
-    }
-    return TML_OK;
-}
-
-static void set_requant(const tml_model_t *m, tml_op_info_t *info, int32_t mult_off,
-                        int32_t shift_off, uint32_t n) {
-    info->n_requant = n;
-    info->mult = m->data + mult_off;
-    info->shift = m->data + shift_off;
+    load_ctx(m, tml_op_rec(m, k), &c);
+    return op_def(c.kind)->eval(&c);
 }
 
 tml_status_t tml_model_op_info(const tml_model_t *m, uint32_t index, tml_op_info_t *info) {
@@ -247,9 +190,8 @@ tml_status_t tml_model_op_info(const tml_model_t *m, uint32_t index, tml_op_info
     if (index >= m->n_ops) {
         return TML_E_INDEX;
     }
-    const uint8_t *rec = m->ops + (size_t)index * TML_OP_RECORD;
+    const uint8_t *rec = tml_op_rec(m, index);
     load_ctx(m, rec, &c);
-    const int32_t *w = c.w;
     memset(info, 0, sizeof(*info));
     info->kind = c.kind;
     info->n_inputs = c.n_in;
@@ -259,147 +201,10 @@ tml_status_t tml_model_op_info(const tml_model_t *m, uint32_t index, tml_op_info
     info->output = tml_rd16(rec + O_OUTPUTS);
     info->act_min = -128;
     info->act_max = 127;
-    /* The loader checked every word and array read below (tml_op_check). */
-    switch (c.kind) {
-    case TML_OP_CONV_2D:
-    case TML_OP_DEPTHWISE_CONV_2D:
-        for (int i = 0; i < 6; i++) {
-            info->geometry[i] = w[P_CONV_STRIDE_H + i]; /* strides, dilations, pads */
-        }
-        info->geometry[6] = c.kind == TML_OP_DEPTHWISE_CONV_2D ? w[P_DW_DEPTH_MULT] : 1;
-        info->act_min = w[P_CONV_ACT_MIN];
-        info->act_max = w[P_CONV_ACT_MAX];
-        set_requant(m, info, w[P_CONV_MULT_OFF], w[P_CONV_SHIFT_OFF],
-                    (uint32_t)c.out.dims[3]);
-        break;
-    case TML_OP_FULLY_CONNECTED:
-        info->act_min = w[P_FC_ACT_MIN];
-        info->act_max = w[P_FC_ACT_MAX];
-        set_requant(m, info, w[P_FC_MULT_OFF], w[P_FC_SHIFT_OFF],
-                    w[P_FC_PER_CHANNEL] ? (uint32_t)c.in[1].dims[0] : 1u);
-        break;
-    case TML_OP_AVERAGE_POOL_2D:
-    case TML_OP_MAX_POOL_2D:
-        for (int i = 0; i < 6; i++) {
-            info->geometry[i] = w[P_POOL_STRIDE_H + i]; /* strides, filter, pads */
-        }
-        info->act_min = w[P_POOL_ACT_MIN];
-        info->act_max = w[P_POOL_ACT_MAX];
-        break;
-    case TML_OP_ADD:
-        info->act_min = w[P_ADD_ACT_MIN];
-        info->act_max = w[P_ADD_ACT_MAX];
-        break;
-    case TML_OP_MUL:
-        info->act_min = w[P_MUL_ACT_MIN];
-        info->act_max = w[P_MUL_ACT_MAX];
-        break;
-    default:
-        break;
+    /* The loader checked every word and array the operator's info reads (tml_op_check). */
+    const tml_op_def_t *def = op_def(c.kind);
+    if (def->info != NULL) {
+        def->info(&c, info);
     }
     return TML_OK;
-}
-
-/* ---- shared checks ---- */
-
-int tml_check_array(const tml_model_t *m, int32_t off, uint32_t n, uint32_t elem) {
-    return off >= 0 && ((uint32_t)off % elem) == 0 && n <= 0x1000000u &&
-           tml_in_range((uint32_t)off, n * elem, m->data_size);
-}
-
-int tml_check_requant(const tml_model_t *m, int32_t mult_off, int32_t shift_off, uint32_t n) {
-    if (!tml_check_array(m, mult_off, n, 4) || !tml_check_array(m, shift_off, n, 4)) {
-        return 0;
-    }
-    for (uint32_t c = 0; c < n; c++) {
-        const int32_t mult = tml_rdi32(m->data + mult_off + 4 * c);
-        const int32_t shift = tml_rdi32(m->data + shift_off + 4 * c);
-        if (mult < 0 || shift < -31 || shift > 30) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-int tml_check_bias(const tml_tensor_t *b, int32_t n, int64_t terms, int64_t max_term) {
-    const int64_t limit = (int64_t)0x7fffffff - terms * max_term;
-    if (!tml_is_const(b, TML_DTYPE_INT32) || b->rank != 1 || b->dims[0] != n) {
-        return 0;
-    }
-    for (int32_t i = 0; i < n; i++) {
-        const int64_t v = tml_rdi32((const uint8_t *)b->data + 4 * (uint32_t)i);
-        if (v > limit || v < -limit) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-void tml_bcast_of(const int32_t *w, tml_bcast_t *b) {
-    /* Compact the loop nest from the innermost dimension out: size-1 dimensions vanish, and a
-     * dimension that both inputs walk as a continuation of the inner run merges into it
-     * (same-shape operands become one flat loop). */
-    int32_t dims[4], s0[4], s1[4];
-    int n = 0;
-    for (int d = 3; d >= 0; d--) {
-        const int32_t size = w[d], a = w[4 + d], c = w[8 + d];
-        if (size == 1) {
-            continue;
-        }
-        if (n > 0 && a == s0[n - 1] * dims[n - 1] && c == s1[n - 1] * dims[n - 1]) {
-            dims[n - 1] *= size;
-        } else {
-            dims[n] = size;
-            s0[n] = a;
-            s1[n] = c;
-            n++;
-        }
-    }
-    for (int i = 0; i < 4; i++) {
-        b->dims[3 - i] = i < n ? dims[i] : 1;
-        b->stride[0][3 - i] = i < n ? s0[i] : 0;
-        b->stride[1][3 - i] = i < n ? s1[i] : 0;
-    }
-}
-
-int tml_bcast_in_place_ok(const int32_t *w, const tml_tensor_t *in0, const tml_tensor_t *out) {
-    int32_t stride = 1;
-    if (!(in0->location == TML_LOC_ARENA && in0->offset == out->offset)) {
-        return 1; /* not aliased */
-    }
-    for (int d = 3; d >= 0; d--) {
-        if (w[d] > 1 && w[4 + d] != stride) {
-            return 0;
-        }
-        stride *= w[d];
-    }
-    return 1;
-}
-
-int tml_check_bcast(const int32_t *w, uint32_t n_inputs, const tml_tensor_t *const *ins,
-                    const tml_tensor_t *out) {
-    uint64_t count = 1;
-    for (int d = 0; d < 4; d++) {
-        if (w[d] < 1 || w[d] > 0xffff) {
-            return 0;
-        }
-        count *= (uint32_t)w[d];
-    }
-    if (count != out->size) {
-        return 0;
-    }
-    for (uint32_t i = 0; i < n_inputs; i++) {
-        int64_t last = 0;
-        for (int d = 0; d < 4; d++) {
-            const int32_t s = w[4 + 4 * (int)i + d];
-            if (s < 0 || s > 0x1000000) {
-                return 0;
-            }
-            last += (int64_t)(w[d] - 1) * s;
-        }
-        if (last >= (int64_t)ins[i]->size) {
-            return 0;
-        }
-    }
-    return 1;
 }

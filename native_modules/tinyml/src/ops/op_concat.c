@@ -30,6 +30,13 @@ static int eval(const tml_op_ctx_t *c) {
     return tml_concat_s8(outer, (int32_t)c->n_in, block, in, (int8_t *)c->out.data);
 }
 
-const tml_op_def_t tml_op_concat = {TML_OP_CONCAT, 1, TML_OP_MAX_INPUTS, P_CONCAT_WORDS, 0, 15,
-                                    check, eval, NULL};
+const tml_op_def_t tml_op_concat = {
+    .kind = TML_OP_CONCAT,
+    .min_in = 1,
+    .max_in = TML_OP_MAX_INPUTS,
+    .words = TML_OP_WORDS_CONCAT,
+    .const_inputs = TML_IN(0) | TML_IN(1) | TML_IN(2) | TML_IN(3),
+    .check = check,
+    .eval = eval,
+};
 #endif

@@ -12,6 +12,15 @@ static int check_common(const int32_t *w) {
            tml_check_act(w[P_CONV_ACT_MIN], w[P_CONV_ACT_MAX]);
 }
 
+/* Each output sums kh * kw (* in channels for CONV_2D) products of an offset input, magnitude
+ * <= 256, and an int8 weight, magnitude <= 128. */
+static int32_t bias_limit(const tml_op_ctx_t *c) {
+    const tml_tensor_t *f = &c->in[1];
+    const int64_t terms = (int64_t)f->dims[1] * f->dims[2] *
+                          (c->kind == TML_OP_DEPTHWISE_CONV_2D ? 1 : f->dims[3]);
+    return tml_bias_limit(terms, 256 * 128);
+}
+
 static tml_status_t check(const tml_op_ctx_t *c) {
     const tml_tensor_t *in = &c->in[0], *f = &c->in[1], *out = &c->out;
     const int32_t *w = c->w;
@@ -31,8 +40,7 @@ static tml_status_t check(const tml_op_ctx_t *c) {
                (int64_t)f->dims[1] * f->dims[2] * f->dims[3] > 32768) {
         return TML_E_PARAMS;
     }
-    const int64_t terms = (int64_t)f->dims[1] * f->dims[2] * (dw ? 1 : f->dims[3]);
-    if ((c->idx[2] != TML_NONE && !tml_check_bias(&c->in[2], out_c, terms, 256 * 128)) ||
+    if ((c->idx[2] != TML_NONE && !tml_check_bias(&c->in[2], out_c, bias_limit(c))) ||
         !tml_check_requant(c->m, w[P_CONV_MULT_OFF], w[P_CONV_SHIFT_OFF], (uint32_t)out_c)) {
         return TML_E_PARAMS;
     }
@@ -70,6 +78,25 @@ static uint32_t in_place_scratch(const tml_op_ctx_t *c) {
     dims_of(&c->in[1], &df);
     dims_of(&c->out, &dout);
     return tml_conv_in_place_scratch(c->kind == TML_OP_DEPTHWISE_CONV_2D, &p, &di, &df, &dout);
+}
+
+static void info(const tml_op_ctx_t *c, tml_op_info_t *info) {
+    tml_conv_params_t p;
+    conv_params(c, &p);
+    info->act_min = p.act_min;
+    info->act_max = p.act_max;
+    info->stride_h = p.stride_h;
+    info->stride_w = p.stride_w;
+    info->dilation_h = p.dilation_h;
+    info->dilation_w = p.dilation_w;
+    info->pad_h = p.pad_h;
+    info->pad_w = p.pad_w;
+    info->filter_h = c->in[1].dims[1];
+    info->filter_w = c->in[1].dims[2];
+    info->depth_mult = p.depth_multiplier;
+    tml_info_requant(c, info, c->w[P_CONV_MULT_OFF], c->w[P_CONV_SHIFT_OFF],
+                     (uint32_t)c->out.dims[3]);
+    info->bias_limit = bias_limit(c);
 }
 
 static int eval(const tml_op_ctx_t *c) {
@@ -112,8 +139,26 @@ static int eval(const tml_op_ctx_t *c) {
 #endif
 }
 
-const tml_op_def_t tml_op_conv_2d = {TML_OP_CONV_2D, 2, 3, P_CONV_WORDS, 0, 6, check, eval,
-                                     in_place_scratch};
-const tml_op_def_t tml_op_depthwise_conv_2d = {TML_OP_DEPTHWISE_CONV_2D, 2, 3, P_DW_WORDS, 0, 6,
-                                               check, eval, in_place_scratch};
+const tml_op_def_t tml_op_conv_2d = {
+    .kind = TML_OP_CONV_2D,
+    .min_in = 2,
+    .max_in = 3,
+    .words = TML_OP_WORDS_CONV_2D,
+    .const_inputs = TML_IN(1) | TML_IN(2),
+    .check = check,
+    .eval = eval,
+    .in_place_scratch = in_place_scratch,
+    .info = info,
+};
+const tml_op_def_t tml_op_depthwise_conv_2d = {
+    .kind = TML_OP_DEPTHWISE_CONV_2D,
+    .min_in = 2,
+    .max_in = 3,
+    .words = TML_OP_WORDS_DEPTHWISE_CONV_2D,
+    .const_inputs = TML_IN(1) | TML_IN(2),
+    .check = check,
+    .eval = eval,
+    .in_place_scratch = in_place_scratch,
+    .info = info,
+};
 #endif

@@ -2,6 +2,12 @@
 #include "op.h"
 
 #if TML_HAS_FULLY_CONNECTED
+/* Each output sums `depth` products of an offset input and an offset weight, magnitudes
+ * <= 256. */
+static int32_t bias_limit(const tml_op_ctx_t *c) {
+    return tml_bias_limit(c->in[1].dims[1], 256 * 256);
+}
+
 static tml_status_t check(const tml_op_ctx_t *c) {
     const tml_tensor_t *in = &c->in[0], *f = &c->in[1], *out = &c->out;
     const int32_t *w = c->w;
@@ -19,12 +25,21 @@ static tml_status_t check(const tml_op_ctx_t *c) {
         !tml_check_act(w[P_FC_ACT_MIN], w[P_FC_ACT_MAX])) {
         return TML_E_PARAMS;
     }
-    if ((c->idx[2] != TML_NONE && !tml_check_bias(&c->in[2], units, depth, 256 * 256)) ||
+    if ((c->idx[2] != TML_NONE && !tml_check_bias(&c->in[2], units, bias_limit(c))) ||
         !tml_check_requant(c->m, w[P_FC_MULT_OFF], w[P_FC_SHIFT_OFF],
                            per_channel ? (uint32_t)units : 1)) {
         return TML_E_PARAMS;
     }
     return TML_OK;
+}
+
+static void info(const tml_op_ctx_t *c, tml_op_info_t *info) {
+    const int32_t *w = c->w;
+    info->act_min = w[P_FC_ACT_MIN];
+    info->act_max = w[P_FC_ACT_MAX];
+    tml_info_requant(c, info, w[P_FC_MULT_OFF], w[P_FC_SHIFT_OFF],
+                     w[P_FC_PER_CHANNEL] ? (uint32_t)c->in[1].dims[0] : 1u);
+    info->bias_limit = bias_limit(c);
 }
 
 static int eval(const tml_op_ctx_t *c) {
@@ -46,6 +61,14 @@ static int eval(const tml_op_ctx_t *c) {
                                   w[P_FC_PER_CHANNEL], (int8_t *)c->out.data);
 }
 
-const tml_op_def_t tml_op_fully_connected = {TML_OP_FULLY_CONNECTED, 2, 3, P_FC_WORDS, 0, 6,
-                                             check, eval, NULL};
+const tml_op_def_t tml_op_fully_connected = {
+    .kind = TML_OP_FULLY_CONNECTED,
+    .min_in = 2,
+    .max_in = 3,
+    .words = TML_OP_WORDS_FULLY_CONNECTED,
+    .const_inputs = TML_IN(1) | TML_IN(2),
+    .check = check,
+    .eval = eval,
+    .info = info,
+};
 #endif

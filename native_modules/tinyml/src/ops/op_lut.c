@@ -15,5 +15,13 @@ static int eval(const tml_op_ctx_t *c) {
                       (const int8_t *)c->in[0].data, (int8_t *)c->out.data);
 }
 
-const tml_op_def_t tml_op_lut = {TML_OP_LUT, 1, 1, P_LUT_WORDS, 1, 0, check, eval, NULL};
+const tml_op_def_t tml_op_lut = {
+    .kind = TML_OP_LUT,
+    .min_in = 1,
+    .max_in = 1,
+    .words = TML_OP_WORDS_LUT,
+    .in_place = 1,
+    .check = check,
+    .eval = eval,
+};
 #endif

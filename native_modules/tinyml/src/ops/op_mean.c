@@ -39,5 +39,12 @@ static int eval(const tml_op_ctx_t *c) {
     return tml_mean_s8(&p, (const int8_t *)c->in[0].data, (int8_t *)c->out.data);
 }
 
-const tml_op_def_t tml_op_mean = {TML_OP_MEAN, 1, 1, P_MEAN_WORDS, 0, 0, check, eval, NULL};
+const tml_op_def_t tml_op_mean = {
+    .kind = TML_OP_MEAN,
+    .min_in = 1,
+    .max_in = 1,
+    .words = TML_OP_WORDS_MEAN,
+    .check = check,
+    .eval = eval,
+};
 #endif

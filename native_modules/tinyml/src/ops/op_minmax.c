@@ -27,8 +27,24 @@ static int eval(const tml_op_ctx_t *c) {
 #endif
 }
 
-const tml_op_def_t tml_op_minimum = {TML_OP_MINIMUM, 2, 2, P_BCAST_WORDS, 1, 3, check, eval,
-                                     NULL};
-const tml_op_def_t tml_op_maximum = {TML_OP_MAXIMUM, 2, 2, P_BCAST_WORDS, 1, 3, check, eval,
-                                     NULL};
+const tml_op_def_t tml_op_minimum = {
+    .kind = TML_OP_MINIMUM,
+    .min_in = 2,
+    .max_in = 2,
+    .words = TML_OP_WORDS_MINIMUM,
+    .in_place = 1,
+    .const_inputs = TML_IN(0) | TML_IN(1),
+    .check = check,
+    .eval = eval,
+};
+const tml_op_def_t tml_op_maximum = {
+    .kind = TML_OP_MAXIMUM,
+    .min_in = 2,
+    .max_in = 2,
+    .words = TML_OP_WORDS_MAXIMUM,
+    .in_place = 1,
+    .const_inputs = TML_IN(0) | TML_IN(1),
+    .check = check,
+    .eval = eval,
+};
 #endif

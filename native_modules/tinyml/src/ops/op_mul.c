@@ -16,6 +16,11 @@ static tml_status_t check(const tml_op_ctx_t *c) {
     return TML_OK;
 }
 
+static void info(const tml_op_ctx_t *c, tml_op_info_t *info) {
+    info->act_min = c->w[P_MUL_ACT_MIN];
+    info->act_max = c->w[P_MUL_ACT_MAX];
+}
+
 static int eval(const tml_op_ctx_t *c) {
     const int32_t *w = c->w;
     tml_mul_params_t p;
@@ -33,5 +38,15 @@ static int eval(const tml_op_ctx_t *c) {
                       (int8_t *)c->out.data);
 }
 
-const tml_op_def_t tml_op_mul = {TML_OP_MUL, 2, 2, P_MUL_WORDS, 1, 3, check, eval, NULL};
+const tml_op_def_t tml_op_mul = {
+    .kind = TML_OP_MUL,
+    .min_in = 2,
+    .max_in = 2,
+    .words = TML_OP_WORDS_MUL,
+    .in_place = 1,
+    .const_inputs = TML_IN(0) | TML_IN(1),
+    .check = check,
+    .eval = eval,
+    .info = info,
+};
 #endif

@@ -32,5 +32,12 @@ static int eval(const tml_op_ctx_t *c) {
     return tml_pad_s8(&p, (const int8_t *)c->in[0].data, (int8_t *)c->out.data);
 }
 
-const tml_op_def_t tml_op_pad = {TML_OP_PAD, 1, 1, P_PAD_WORDS, 0, 0, check, eval, NULL};
+const tml_op_def_t tml_op_pad = {
+    .kind = TML_OP_PAD,
+    .min_in = 1,
+    .max_in = 1,
+    .words = TML_OP_WORDS_PAD,
+    .check = check,
+    .eval = eval,
+};
 #endif

@@ -32,6 +32,20 @@ static tml_status_t check(const tml_op_ctx_t *c) {
     return TML_OK;
 }
 
+static void info(const tml_op_ctx_t *c, tml_op_info_t *info) {
+    const int32_t *w = c->w;
+    info->act_min = w[P_POOL_ACT_MIN];
+    info->act_max = w[P_POOL_ACT_MAX];
+    info->stride_h = w[P_POOL_STRIDE_H];
+    info->stride_w = w[P_POOL_STRIDE_W];
+    info->dilation_h = 1;
+    info->dilation_w = 1;
+    info->pad_h = w[P_POOL_PAD_H];
+    info->pad_w = w[P_POOL_PAD_W];
+    info->filter_h = w[P_POOL_FILTER_H];
+    info->filter_w = w[P_POOL_FILTER_W];
+}
+
 static int eval(const tml_op_ctx_t *c) {
     const int32_t *w = c->w;
     const tml_tensor_t *in = &c->in[0], *out = &c->out;
@@ -58,8 +72,22 @@ static int eval(const tml_op_ctx_t *c) {
 #endif
 }
 
-const tml_op_def_t tml_op_average_pool_2d = {TML_OP_AVERAGE_POOL_2D, 1, 1, P_POOL_WORDS, 0, 0,
-                                             check, eval, NULL};
-const tml_op_def_t tml_op_max_pool_2d = {TML_OP_MAX_POOL_2D, 1, 1, P_POOL_WORDS, 0, 0, check,
-                                         eval, NULL};
+const tml_op_def_t tml_op_average_pool_2d = {
+    .kind = TML_OP_AVERAGE_POOL_2D,
+    .min_in = 1,
+    .max_in = 1,
+    .words = TML_OP_WORDS_AVERAGE_POOL_2D,
+    .check = check,
+    .eval = eval,
+    .info = info,
+};
+const tml_op_def_t tml_op_max_pool_2d = {
+    .kind = TML_OP_MAX_POOL_2D,
+    .min_in = 1,
+    .max_in = 1,
+    .words = TML_OP_WORDS_MAX_POOL_2D,
+    .check = check,
+    .eval = eval,
+    .info = info,
+};
 #endif

@@ -34,5 +34,14 @@ static int eval(const tml_op_ctx_t *c) {
                         (int8_t *)c->out.data);
 }
 
-const tml_op_def_t tml_op_prelu = {TML_OP_PRELU, 2, 2, P_PRELU_WORDS, 1, 2, check, eval, NULL};
+const tml_op_def_t tml_op_prelu = {
+    .kind = TML_OP_PRELU,
+    .min_in = 2,
+    .max_in = 2,
+    .words = TML_OP_WORDS_PRELU,
+    .in_place = 1,
+    .const_inputs = TML_IN(1),
+    .check = check,
+    .eval = eval,
+};
 #endif

@@ -19,4 +19,12 @@ static int eval(const tml_op_ctx_t *c) {
     return 0;
 }
 
-const tml_op_def_t tml_op_reshape = {TML_OP_RESHAPE, 1, 1, 0, 1, 0, check, eval, NULL};
+const tml_op_def_t tml_op_reshape = {
+    .kind = TML_OP_RESHAPE,
+    .min_in = 1,
+    .max_in = 1,
+    .words = TML_OP_WORDS_RESHAPE,
+    .in_place = 1,
+    .check = check,
+    .eval = eval,
+};

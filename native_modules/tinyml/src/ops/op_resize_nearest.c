@@ -35,6 +35,12 @@ static int eval(const tml_op_ctx_t *c) {
                                  (const int8_t *)in->data, (int8_t *)out->data);
 }
 
-const tml_op_def_t tml_op_resize_nearest = {TML_OP_RESIZE_NEAREST, 1, 1, P_RN_WORDS, 0, 0, check,
-                                            eval, NULL};
+const tml_op_def_t tml_op_resize_nearest = {
+    .kind = TML_OP_RESIZE_NEAREST,
+    .min_in = 1,
+    .max_in = 1,
+    .words = TML_OP_WORDS_RESIZE_NEAREST,
+    .check = check,
+    .eval = eval,
+};
 #endif

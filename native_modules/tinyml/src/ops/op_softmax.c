@@ -25,5 +25,12 @@ static int eval(const tml_op_ctx_t *c) {
                           (const int8_t *)c->in[0].data, (int8_t *)c->out.data);
 }
 
-const tml_op_def_t tml_op_softmax = {TML_OP_SOFTMAX, 1, 1, P_SM_WORDS, 0, 0, check, eval, NULL};
+const tml_op_def_t tml_op_softmax = {
+    .kind = TML_OP_SOFTMAX,
+    .min_in = 1,
+    .max_in = 1,
+    .words = TML_OP_WORDS_SOFTMAX,
+    .check = check,
+    .eval = eval,
+};
 #endif

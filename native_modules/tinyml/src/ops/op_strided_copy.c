@@ -39,6 +39,13 @@ static int eval(const tml_op_ctx_t *c) {
     return tml_strided_copy_s8(&p, (const int8_t *)c->in[0].data, (int8_t *)c->out.data);
 }
 
-const tml_op_def_t tml_op_strided_copy = {TML_OP_STRIDED_COPY, 1, 1, P_SC_WORDS, 0, 1, check,
-                                          eval, NULL};
+const tml_op_def_t tml_op_strided_copy = {
+    .kind = TML_OP_STRIDED_COPY,
+    .min_in = 1,
+    .max_in = 1,
+    .words = TML_OP_WORDS_STRIDED_COPY,
+    .const_inputs = TML_IN(0),
+    .check = check,
+    .eval = eval,
+};
 #endif
