@@ -1,8 +1,9 @@
 /* CPython binding of the tinyml C core: the host simulator's `_tinyml` module.
  *
  * It mirrors native_modules/micropython/tinyml_mp.c method for method, so the Python device
- * layer (device/tinyml.py) runs unchanged on CPython and on MicroPython. Error texts come from
- * the core (tml_format_error and the TML_MSG_* macros), so both bindings raise the same words.
+ * layer (device/tinyml.py) runs unchanged on CPython and on MicroPython. It converts objects
+ * only: argument rules, records and error texts come from the core (tml_bind.h,
+ * tml_format_error), so both bindings behave and raise the same.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -102,42 +103,56 @@ static PyObject *tensor_info(const tml_tensor_t *t) {
     return Py_BuildValue("(Ndi)", shape, (double)tml_scale_f32(t->scale_bits), t->zero_point);
 }
 
-static PyObject *Model_input_info(ModelObject *self, PyObject *arg) {
-    tml_tensor_t t;
+/* Tensor `i` of one index space (tml_bind_input, _output, _tensor): 0, or -1 with an
+ * exception set. */
+typedef tml_status_t (*tensor_fn)(const tml_model_t *m, long i, tml_tensor_t *t);
+
+static int get_tensor(ModelObject *self, tensor_fn fn, const char *msg, long i,
+                      tml_tensor_t *t) {
+    if (fn(&self->m, i, t) != TML_OK) {
+        PyErr_SetString(PyExc_IndexError, msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int arg_tensor(ModelObject *self, tensor_fn fn, const char *msg, PyObject *arg,
+                      tml_tensor_t *t) {
     long i = PyLong_AsLong(arg);
     if (i == -1 && PyErr_Occurred()) {
-        return NULL;
+        return -1;
     }
-    if (i < 0 || tml_model_input(&self->m, (uint32_t)i, &t) != TML_OK) {
-        PyErr_SetString(PyExc_IndexError, "input index out of range");
-        return NULL;
-    }
-    return tensor_info(&t);
+    return get_tensor(self, fn, msg, i, t);
+}
+
+static PyObject *Model_input_info(ModelObject *self, PyObject *arg) {
+    tml_tensor_t t;
+    return arg_tensor(self, tml_bind_input, TML_MSG_INPUT_INDEX, arg, &t) ? NULL
+                                                                           : tensor_info(&t);
 }
 
 static PyObject *Model_output_info(ModelObject *self, PyObject *arg) {
     tml_tensor_t t;
-    long i = PyLong_AsLong(arg);
-    if (i == -1 && PyErr_Occurred()) {
-        return NULL;
-    }
-    if (i < 0 || tml_model_output(&self->m, (uint32_t)i, &t) != TML_OK) {
-        PyErr_SetString(PyExc_IndexError, "output index out of range");
-        return NULL;
-    }
-    return tensor_info(&t);
+    return arg_tensor(self, tml_bind_output, TML_MSG_OUTPUT_INDEX, arg, &t) ? NULL
+                                                                             : tensor_info(&t);
 }
 
-/* Is this buffer's format one int8/uint8/char item? */
-static int is_byte_format(const Py_buffer *b) {
-    return b->itemsize == 1 && (b->format == NULL || strcmp(b->format, "b") == 0 ||
-                                strcmp(b->format, "B") == 0 || strcmp(b->format, "c") == 0);
+/* The buffer's items as the core's rules name them: one int8/uint8/char byte, or float32. */
+static tml_buf_t buf_kind(const Py_buffer *b) {
+    if (b->itemsize == 1 && (b->format == NULL || strcmp(b->format, "b") == 0 ||
+                             strcmp(b->format, "B") == 0 || strcmp(b->format, "c") == 0)) {
+        return TML_BUF_INT8;
+    }
+    if (b->itemsize == 4 && b->format != NULL &&
+        (strcmp(b->format, "f") == 0 || strcmp(b->format, "<f") == 0 ||
+         strcmp(b->format, "=f") == 0)) {
+        return TML_BUF_F32;
+    }
+    return TML_BUF_OTHER;
 }
 
-static int is_float_format(const Py_buffer *b) {
-    return b->itemsize == 4 && b->format != NULL &&
-           (strcmp(b->format, "f") == 0 || strcmp(b->format, "<f") == 0 ||
-            strcmp(b->format, "=f") == 0);
+static PyObject *done(tml_status_t st, const tml_model_t *m) {
+    return st == TML_OK ? Py_NewRef(Py_None) : raise_status(st, m);
 }
 
 static PyObject *Model_set_input(ModelObject *self, PyObject *args) {
@@ -145,14 +160,10 @@ static PyObject *Model_set_input(ModelObject *self, PyObject *args) {
     unsigned int index = 0;
     tml_tensor_t t;
     tml_status_t st;
-    if (!PyArg_ParseTuple(args, "O|I", &x, &index)) {
+    if (!PyArg_ParseTuple(args, "O|I", &x, &index) ||
+        get_tensor(self, tml_bind_input, TML_MSG_INPUT_INDEX, (long)index, &t)) {
         return NULL;
     }
-    if (tml_model_input(&self->m, index, &t) != TML_OK) {
-        PyErr_SetString(PyExc_IndexError, "input index out of range");
-        return NULL;
-    }
-    const float scale = tml_scale_f32(t.scale_bits);
     if (PyObject_CheckBuffer(x)) {
         Py_buffer b;
         if (PyObject_GetBuffer(x, &b, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
@@ -160,26 +171,15 @@ static PyObject *Model_set_input(ModelObject *self, PyObject *args) {
             PyErr_SetString(PyExc_TypeError, TML_MSG_INPUT_TYPE);
             return NULL;
         }
-        if (is_byte_format(&b)) {
-            st = tml_check_length(&self->m, TML_E_INPUT_LEN, (uint32_t)b.len, t.size);
-            if (st == TML_OK) {
-                memcpy(t.data, b.buf, t.size);
-            }
+        const tml_buf_t kind = buf_kind(&b);
+        if (kind == TML_BUF_OTHER) {
             PyBuffer_Release(&b);
-            return st == TML_OK ? Py_NewRef(Py_None) : raise_status(st, &self->m);
+            PyErr_SetString(PyExc_TypeError, TML_MSG_INPUT_TYPE);
+            return NULL;
         }
-        if (is_float_format(&b)) {
-            st = tml_check_length(&self->m, TML_E_INPUT_LEN, (uint32_t)(b.len / 4), t.size);
-            if (st == TML_OK) {
-                st = tml_quantize_f32((const float *)b.buf, t.size, scale, t.zero_point,
-                                      (int8_t *)t.data);
-            }
-            PyBuffer_Release(&b);
-            return st == TML_OK ? Py_NewRef(Py_None) : raise_status(st, &self->m);
-        }
+        st = tml_bind_set_input(&self->m, &t, kind, b.buf, (size_t)b.len);
         PyBuffer_Release(&b);
-        PyErr_SetString(PyExc_TypeError, TML_MSG_INPUT_TYPE);
-        return NULL;
+        return done(st, &self->m);
     }
     if (!PyList_Check(x) && !PyTuple_Check(x)) {
         PyErr_SetString(PyExc_TypeError, TML_MSG_INPUT_TYPE);
@@ -190,7 +190,7 @@ static PyObject *Model_set_input(ModelObject *self, PyObject *args) {
         return NULL;
     }
     Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-    st = tml_check_length(&self->m, TML_E_INPUT_LEN, (uint32_t)n, t.size);
+    st = tml_bind_set_input_count(&self->m, &t, (size_t)n);
     for (Py_ssize_t i = 0; st == TML_OK && i < n; i++) {
         PyObject *item = PySequence_Fast_GET_ITEM(seq, i);
         float v = (float)PyFloat_AsDouble(item);
@@ -198,32 +198,22 @@ static PyObject *Model_set_input(ModelObject *self, PyObject *args) {
             Py_DECREF(seq);
             return NULL;
         }
-        st = tml_quantize_f32(&v, 1, scale, t.zero_point, (int8_t *)t.data + i);
+        st = tml_bind_set_input_item(&t, (size_t)i, v);
     }
     Py_DECREF(seq);
-    return st == TML_OK ? Py_NewRef(Py_None) : raise_status(st, &self->m);
+    return done(st, &self->m);
 }
 
 static PyObject *Model_invoke(ModelObject *self, PyObject *args) {
-    long first = 0, end = self->m.n_ops;
+    long first = 0, end = (long)tml_model_op_count(&self->m);
     if (!PyArg_ParseTuple(args, "|ll", &first, &end)) {
         return NULL;
     }
-    tml_status_t st = first < 0 || end < 0 ? TML_E_INDEX :
-                      tml_model_invoke_range(&self->m, (uint32_t)first, (uint32_t)end);
-    return st == TML_OK ? Py_NewRef(Py_None) : raise_status(st, &self->m);
+    return done(tml_bind_invoke(&self->m, first, end), &self->m);
 }
 
 static int any_tensor(ModelObject *self, PyObject *arg, tml_tensor_t *t) {
-    long i = PyLong_AsLong(arg);
-    if (i == -1 && PyErr_Occurred()) {
-        return -1;
-    }
-    if (i < 0 || tml_model_tensor(&self->m, (uint32_t)i, t) != TML_OK) {
-        PyErr_SetString(PyExc_IndexError, "tensor index out of range");
-        return -1;
-    }
-    return 0;
+    return arg_tensor(self, tml_bind_tensor, TML_MSG_TENSOR_INDEX, arg, t);
 }
 
 static PyObject *Model_tensor_info(ModelObject *self, PyObject *arg) {
@@ -239,84 +229,82 @@ static PyObject *Model_read_tensor(ModelObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OO|l", &index, &out, &offset) || any_tensor(self, index, &t)) {
         return NULL;
     }
-    if (offset != -1 && (offset < 0 || (unsigned long)offset > t.size)) {
-        PyErr_SetString(PyExc_ValueError, "offset outside the tensor");
-        return NULL;
-    }
     if (PyObject_GetBuffer(out, &b, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
         PyErr_Clear();
         PyErr_SetString(PyExc_TypeError, TML_MSG_OUTPUT_TYPE);
         return NULL;
     }
-    if (!is_byte_format(&b)) {
+    if (buf_kind(&b) != TML_BUF_INT8) {
         PyBuffer_Release(&b);
         PyErr_SetString(PyExc_TypeError, TML_MSG_OUTPUT_TYPE);
         return NULL;
     }
-    /* Whole tensor: exactly its size. From an offset: any length up to its end. */
-    const uint32_t start = offset < 0 ? 0 : (uint32_t)offset;
-    const uint32_t want = t.size - start;
-    const uint32_t got = (uint32_t)b.len;
-    tml_status_t st = tml_check_length(&self->m, TML_E_OUTPUT_LEN, got,
-                                       offset < 0 || got > want ? want : got);
-    if (st == TML_OK) {
-        memcpy(b.buf, (const uint8_t *)t.data + start, got);
-    }
+    /* offset -1 (the default) reads the whole tensor. */
+    const tml_status_t st =
+        tml_bind_read_tensor(&self->m, &t, b.buf, (size_t)b.len, offset != -1, offset);
     PyBuffer_Release(&b);
-    return st == TML_OK ? Py_NewRef(Py_None) : raise_status(st, &self->m);
+    return done(st, &self->m);
+}
+
+/* A record of the core (tml_bind.h) as a tuple in the schema's field order. */
+static PyObject *record(const tml_bind_record_t *r) {
+    PyObject *tuple = PyTuple_New(r->n_fields);
+    if (!tuple) {
+        return NULL;
+    }
+    for (uint32_t i = 0; i < r->n_fields; i++) {
+        tml_val_t v;
+        PyObject *o = NULL;
+        tml_bind_field(r, i, &v);
+        if (v.type == TML_VAL_INT) {
+            o = PyLong_FromLong(v.i);
+        } else if (v.type == TML_VAL_BOOL) {
+            o = PyBool_FromLong(v.i);
+        } else if (v.type == TML_VAL_INTS) {
+            o = PyTuple_New(v.n);
+            for (uint32_t k = 0; o != NULL && k < v.n; k++) {
+                PyObject *item = PyLong_FromLong(tml_val_item(&v, k));
+                if (!item) {
+                    Py_CLEAR(o);
+                    break;
+                }
+                PyTuple_SET_ITEM(o, k, item);
+            }
+        } else {
+            o = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)v.n);
+            if (o != NULL) {
+                tml_val_write(&v, (uint8_t *)PyBytes_AS_STRING(o));
+            }
+        }
+        if (!o) {
+            Py_DECREF(tuple);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(tuple, i, o);
+    }
+    return tuple;
 }
 
 static PyObject *Model_head(ModelObject *self, PyObject *unused) {
     (void)unused;
-    tml_head_t h;
-    if (tml_model_head(&self->m, &h) != TML_OK) {
+    tml_bind_record_t r;
+    if (tml_bind_head(&self->m, &r) != TML_OK) {
         return Py_NewRef(Py_None);
     }
-    return Py_BuildValue("(IIIiIIIy#)", (unsigned)h.op, (unsigned)h.embedding,
-                         (unsigned)h.weights, h.bias == 0xFFFFu ? -1 : (int)h.bias,
-                         (unsigned)h.output, (unsigned)h.rows, (unsigned)h.cols,
-                         (const char *)h.scales, (Py_ssize_t)(4 * h.rows));
+    return record(&r);
 }
 
-/* op_info(k) -> (kind, inputs, output, act_min, act_max, geometry, requant): inputs -1 where
- * omitted; requant: per channel the int32 multiplier then the int32 shift, little-endian. */
 static PyObject *Model_op_info(ModelObject *self, PyObject *arg) {
-    tml_op_info_t info;
+    tml_bind_record_t r;
     long k = PyLong_AsLong(arg);
     if (k == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    if (k < 0 || tml_model_op_info(&self->m, (uint32_t)k, &info) != TML_OK) {
-        PyErr_SetString(PyExc_IndexError, "operator index out of range");
+    if (tml_bind_op_info(&self->m, k, &r) != TML_OK) {
+        PyErr_SetString(PyExc_IndexError, TML_MSG_OP_INDEX);
         return NULL;
     }
-    PyObject *inputs = PyTuple_New(info.n_inputs);
-    PyObject *geometry = PyTuple_New(7);
-    PyObject *requant = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(8 * info.n_requant));
-    if (!inputs || !geometry || !requant) {
-        Py_XDECREF(inputs);
-        Py_XDECREF(geometry);
-        Py_XDECREF(requant);
-        return NULL;
-    }
-    for (uint32_t i = 0; i < info.n_inputs; i++) {
-        const long t = info.inputs[i] == 0xFFFFu ? -1 : (long)info.inputs[i];
-        PyTuple_SET_ITEM(inputs, i, PyLong_FromLong(t));
-    }
-    const int pool = info.kind == TML_OP_AVERAGE_POOL_2D || info.kind == TML_OP_MAX_POOL_2D;
-    const int32_t geo[7] = {info.stride_h, info.stride_w, pool ? info.filter_h : info.dilation_h,
-                            pool ? info.filter_w : info.dilation_w, info.pad_h, info.pad_w,
-                            info.depth_mult};
-    for (int i = 0; i < 7; i++) {
-        PyTuple_SET_ITEM(geometry, i, PyLong_FromLong(geo[i]));
-    }
-    char *q = PyBytes_AS_STRING(requant);
-    for (uint32_t c = 0; c < info.n_requant; c++) {
-        memcpy(q + 8 * c, info.mult + 4 * c, 4);
-        memcpy(q + 8 * c + 4, info.shift + 4 * c, 4);
-    }
-    return Py_BuildValue("(INIiiNN)", (unsigned)info.kind, inputs, (unsigned)info.output,
-                         (int)info.act_min, (int)info.act_max, geometry, requant);
+    return record(&r);
 }
 
 /* set_const(tensor, buf or None): read buf instead of constant tensor's bytes in the blob. */
@@ -342,7 +330,7 @@ static PyObject *Model_set_const(ModelObject *self, PyObject *args) {
             PyBuffer_Release(&self->consts[slot]);
             self->const_held[slot] = 0;
         }
-        return st == TML_OK ? Py_NewRef(Py_None) : raise_status(st, &self->m);
+        return done(st, &self->m);
     }
     Py_buffer b;
     if (PyObject_GetBuffer(data, &b, PyBUF_C_CONTIGUOUS) != 0) {
@@ -367,7 +355,7 @@ static PyObject *Model_set_const(ModelObject *self, PyObject *args) {
     return Py_NewRef(Py_None);
 }
 
-/* update_scheme() -> ((op, bias, channels), ...): the blob's sparse-update scheme, or (). */
+/* update_scheme() -> a tuple of UPDATE_FIELDS tuples: the blob's sparse-update scheme, or (). */
 static PyObject *Model_update_scheme(ModelObject *self, PyObject *unused) {
     (void)unused;
     const uint32_t n = tml_model_update_count(&self->m);
@@ -376,19 +364,9 @@ static PyObject *Model_update_scheme(ModelObject *self, PyObject *unused) {
         return NULL;
     }
     for (uint32_t i = 0; i < n; i++) {
-        tml_update_t u;
-        tml_model_update(&self->m, i, &u);
-        PyObject *channels = PyTuple_New(u.n_channels);
-        if (!channels) {
-            Py_DECREF(scheme);
-            return NULL;
-        }
-        for (uint32_t c = 0; c < u.n_channels; c++) {
-            const unsigned ch = (unsigned)(u.channels[2 * c] | (u.channels[2 * c + 1] << 8));
-            PyTuple_SET_ITEM(channels, c, PyLong_FromUnsignedLong(ch));
-        }
-        PyObject *entry = Py_BuildValue("(INN)", (unsigned)u.op, PyBool_FromLong(u.bias),
-                                        channels);
+        tml_bind_record_t r;
+        tml_bind_update(&self->m, i, &r);
+        PyObject *entry = record(&r);
         if (!entry) {
             Py_DECREF(scheme);
             return NULL;
@@ -402,13 +380,9 @@ static PyObject *Model_get_output(ModelObject *self, PyObject *args) {
     PyObject *out;
     unsigned int index = 0;
     tml_tensor_t t;
-    tml_status_t st;
     Py_buffer b;
-    if (!PyArg_ParseTuple(args, "O|I", &out, &index)) {
-        return NULL;
-    }
-    if (tml_model_output(&self->m, index, &t) != TML_OK) {
-        PyErr_SetString(PyExc_IndexError, "output index out of range");
+    if (!PyArg_ParseTuple(args, "O|I", &out, &index) ||
+        get_tensor(self, tml_bind_output, TML_MSG_OUTPUT_INDEX, (long)index, &t)) {
         return NULL;
     }
     if (PyObject_GetBuffer(out, &b, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
@@ -416,24 +390,15 @@ static PyObject *Model_get_output(ModelObject *self, PyObject *args) {
         PyErr_SetString(PyExc_TypeError, TML_MSG_OUTPUT_TYPE);
         return NULL;
     }
-    if (is_byte_format(&b)) {
-        st = tml_check_length(&self->m, TML_E_OUTPUT_LEN, (uint32_t)b.len, t.size);
-        if (st == TML_OK) {
-            memcpy(b.buf, t.data, t.size);
-        }
-    } else if (is_float_format(&b)) {
-        st = tml_check_length(&self->m, TML_E_OUTPUT_LEN, (uint32_t)(b.len / 4), t.size);
-        if (st == TML_OK) {
-            tml_dequantize_f32((const int8_t *)t.data, t.size, tml_scale_f32(t.scale_bits),
-                               t.zero_point, (float *)b.buf);
-        }
-    } else {
+    const tml_buf_t kind = buf_kind(&b);
+    if (kind == TML_BUF_OTHER) {
         PyBuffer_Release(&b);
         PyErr_SetString(PyExc_TypeError, TML_MSG_OUTPUT_TYPE);
         return NULL;
     }
+    const tml_status_t st = tml_bind_get_output(&self->m, &t, kind, b.buf, (size_t)b.len);
     PyBuffer_Release(&b);
-    return st == TML_OK ? Py_NewRef(Py_None) : raise_status(st, &self->m);
+    return done(st, &self->m);
 }
 
 /* info() -> (name, labels, arena_size, n_ops, n_inputs, n_outputs) */
@@ -441,11 +406,12 @@ static PyObject *Model_info(ModelObject *self, PyObject *unused) {
     (void)unused;
     const char *s;
     uint32_t len;
-    PyObject *labels = PyTuple_New(self->m.n_labels);
+    const uint32_t n_labels = tml_model_label_count(&self->m);
+    PyObject *labels = PyTuple_New(n_labels);
     if (!labels) {
         return NULL;
     }
-    for (uint32_t i = 0; i < self->m.n_labels; i++) {
+    for (uint32_t i = 0; i < n_labels; i++) {
         tml_model_label(&self->m, i, &s, &len);
         PyObject *str = PyUnicode_DecodeUTF8(s, len, "replace");
         if (!str) {
@@ -456,8 +422,9 @@ static PyObject *Model_info(ModelObject *self, PyObject *unused) {
     }
     tml_model_name(&self->m, &s, &len);
     return Py_BuildValue("(s#NIiii)", s, (Py_ssize_t)len, labels,
-                         (unsigned int)tml_model_arena_size(&self->m), (int)self->m.n_ops,
-                         (int)self->m.n_inputs, (int)self->m.n_outputs);
+                         (unsigned int)tml_model_arena_size(&self->m),
+                         (int)tml_model_op_count(&self->m), (int)tml_model_input_count(&self->m),
+                         (int)tml_model_output_count(&self->m));
 }
 
 static PyMethodDef Model_methods[] = {
@@ -471,15 +438,13 @@ static PyMethodDef Model_methods[] = {
     {"tensor_info", (PyCFunction)Model_tensor_info, METH_O, "(shape, scale, zero_point)"},
     {"read_tensor", (PyCFunction)Model_read_tensor, METH_VARARGS,
      "read_tensor(i, buf, offset=None): copy tensor i's bytes (from offset: len(buf) of them)"},
-    {"head", (PyCFunction)Model_head, METH_NOARGS,
-     "None or (op, embedding, weights, bias, output, rows, cols, scale bytes)"},
+    {"head", (PyCFunction)Model_head, METH_NOARGS, "None or a tuple of HEAD_FIELDS"},
     {"get_output", (PyCFunction)Model_get_output, METH_VARARGS, "get_output(out, index=0)"},
-    {"op_info", (PyCFunction)Model_op_info, METH_O,
-     "(kind, inputs, output, act_min, act_max, geometry, requant bytes)"},
+    {"op_info", (PyCFunction)Model_op_info, METH_O, "op_info(k): a tuple of OP_INFO_FIELDS"},
     {"set_const", (PyCFunction)Model_set_const, METH_VARARGS,
      "set_const(tensor, buf): read buf (None: the blob) as constant tensor's bytes"},
     {"update_scheme", (PyCFunction)Model_update_scheme, METH_NOARGS,
-     "the sparse-update scheme: ((op, bias, channels), ...)"},
+     "the sparse-update scheme: a tuple of UPDATE_FIELDS tuples"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -535,6 +500,18 @@ static struct PyModuleDef module = {
     NULL, NULL, NULL, NULL,
 };
 
+static int add_str(PyObject *m, const char *name, const char *s, size_t len) {
+    PyObject *o = PyUnicode_FromStringAndSize(s, (Py_ssize_t)len);
+    if (!o) {
+        return -1;
+    }
+    const int r = PyModule_AddObject(m, name, o);
+    if (r < 0) {
+        Py_DECREF(o);
+    }
+    return r;
+}
+
 PyMODINIT_FUNC PyInit__tinyml(void) {
     if (PyType_Ready(&ModelType) < 0) {
         return NULL;
@@ -549,7 +526,23 @@ PyMODINIT_FUNC PyInit__tinyml(void) {
         Py_DECREF(m);
         return NULL;
     }
-    PyModule_AddIntConstant(m, "VERSION_MAJOR", TML_VERSION_MAJOR);
-    PyModule_AddIntConstant(m, "VERSION_MINOR", TML_VERSION_MINOR);
+    /* The schema's names (tml_schema.def), as the MicroPython binding exports them. */
+#define ADD_OP(NAME, code, LAYOUT) PyModule_AddIntConstant(m, "OP_" #NAME, code) < 0 ||
+    if (TML_SCHEMA_OPS(ADD_OP) add_str(m, "OP_NAMES", TML_BIND_OP_NAMES,
+                                       sizeof(TML_BIND_OP_NAMES) - 1) < 0 ||
+        add_str(m, "HEAD_FIELDS", TML_BIND_HEAD_FIELDS,
+                TML_BIND_FIELDS_LEN(TML_BIND_HEAD_FIELDS)) < 0 ||
+        add_str(m, "OP_INFO_FIELDS", TML_BIND_OP_INFO_FIELDS,
+                TML_BIND_FIELDS_LEN(TML_BIND_OP_INFO_FIELDS)) < 0 ||
+        add_str(m, "UPDATE_FIELDS", TML_BIND_UPDATE_FIELDS,
+                TML_BIND_FIELDS_LEN(TML_BIND_UPDATE_FIELDS)) < 0 ||
+        PyModule_AddIntConstant(m, "H_TOTAL_SIZE", TML_BIND_H_TOTAL_SIZE) < 0 ||
+        PyModule_AddIntConstant(m, "H_ARENA_SIZE", TML_BIND_H_ARENA_SIZE) < 0 ||
+        PyModule_AddIntConstant(m, "VERSION_MAJOR", TML_VERSION_MAJOR) < 0 ||
+        PyModule_AddIntConstant(m, "VERSION_MINOR", TML_VERSION_MINOR) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+#undef ADD_OP
     return m;
 }

@@ -3,10 +3,11 @@
  * One source for both builds: compiled into firmware as a user C module (micropython.mk,
  * micropython.cmake), or built as a dynamic native module (Makefile, py/dynruntime.mk), where
  * it is merged with device/tinyml.py into a single tinyml.mpy. Only the registration section
- * at the bottom differs; both method tables come from the one X-macro list below.
+ * at the bottom differs; both method tables come from the one X-macro list below, and both
+ * export the schema's names (OP_<NAME>, OP_NAMES, H_TOTAL_SIZE, H_ARENA_SIZE, *_FIELDS).
  *
- * The binding converts objects to C and back, nothing more: validation, numerics and error
- * texts belong to the core.
+ * The binding converts objects to C and back, nothing more: validation, numerics, argument
+ * rules and error texts belong to the core (tml_bind.h).
  */
 #if MICROPY_ENABLE_DYNRUNTIME
 #include "py/dynruntime.h"
@@ -23,6 +24,7 @@ static inline const uint16_t *tml_qstr_table(void) {
 #else
 #include "py/runtime.h"
 #include "py/objarray.h"
+#include "py/objstr.h"
 #endif
 #include <string.h>
 #include "tml_bind.h"
@@ -62,8 +64,12 @@ static void check(tml_status_t st, const tml_model_t *m) {
     }
 }
 
-static int is_byte_typecode(char tc) {
-    return tc == 'b' || tc == 'B' || tc == BYTEARRAY_TYPECODE;
+/* The buffer's items as the core's rules name them. */
+static tml_buf_t buf_kind(const mp_buffer_info_t *b) {
+    return b->typecode == 'b' || b->typecode == 'B' || b->typecode == BYTEARRAY_TYPECODE
+               ? TML_BUF_INT8
+           : b->typecode == 'f' ? TML_BUF_F32
+                                : TML_BUF_OTHER;
 }
 
 /* Model(blob, arena=None) */
@@ -106,22 +112,23 @@ static mp_obj_t new_str(const char *s, uint32_t len) {
 /* info() -> (name, labels, arena_size, n_ops, n_inputs, n_outputs) */
 static mp_obj_t model_info(mp_obj_t self_in) {
     tml_mp_model_t *self = MP_OBJ_TO_PTR(self_in);
+    const tml_model_t *m = &self->m;
     const char *s;
     uint32_t len;
-    mp_obj_t labels = mp_obj_new_tuple(self->m.n_labels, NULL);
+    mp_obj_t labels = mp_obj_new_tuple(tml_model_label_count(m), NULL);
     mp_obj_tuple_t *lt = MP_OBJ_TO_PTR(labels);
-    for (uint32_t i = 0; i < self->m.n_labels; i++) {
-        tml_model_label(&self->m, i, &s, &len);
+    for (uint32_t i = 0; i < tml_model_label_count(m); i++) {
+        tml_model_label(m, i, &s, &len);
         lt->items[i] = new_str(s, len);
     }
-    tml_model_name(&self->m, &s, &len);
+    tml_model_name(m, &s, &len);
     mp_obj_t items[6] = {
         new_str(s, len),
         labels,
-        mp_obj_new_int_from_uint(tml_model_arena_size(&self->m)),
-        MP_OBJ_NEW_SMALL_INT(self->m.n_ops),
-        MP_OBJ_NEW_SMALL_INT(self->m.n_inputs),
-        MP_OBJ_NEW_SMALL_INT(self->m.n_outputs),
+        mp_obj_new_int_from_uint(tml_model_arena_size(m)),
+        MP_OBJ_NEW_SMALL_INT(tml_model_op_count(m)),
+        MP_OBJ_NEW_SMALL_INT(tml_model_input_count(m)),
+        MP_OBJ_NEW_SMALL_INT(tml_model_output_count(m)),
     };
     return mp_obj_new_tuple(6, items);
 }
@@ -147,12 +154,9 @@ static mp_obj_t tensor_info(const tml_tensor_t *t) {
 
 static void io_tensor(tml_mp_model_t *self, mp_obj_t index, int output, tml_tensor_t *t) {
     mp_int_t i = mp_obj_get_int(index);
-    tml_status_t st = i < 0 ? TML_E_INDEX :
-                      output ? tml_model_output(&self->m, (uint32_t)i, t) :
-                               tml_model_input(&self->m, (uint32_t)i, t);
-    if (st != TML_OK) {
-        mp_raise_msg(&mp_type_IndexError, output ? MP_ERROR_TEXT("output index out of range") :
-                                                   MP_ERROR_TEXT("input index out of range"));
+    if ((output ? tml_bind_output : tml_bind_input)(&self->m, i, t) != TML_OK) {
+        mp_raise_msg(&mp_type_IndexError, output ? MP_ERROR_TEXT(TML_MSG_OUTPUT_INDEX) :
+                                                   MP_ERROR_TEXT(TML_MSG_INPUT_INDEX));
     }
 }
 
@@ -178,40 +182,33 @@ static mp_obj_t model_set_input(size_t n_args, const mp_obj_t *args) {
     mp_obj_t x = args[1];
     tml_tensor_t t;
     io_tensor(self, n_args > 2 ? args[2] : MP_OBJ_NEW_SMALL_INT(0), 0, &t);
-    int8_t *dst = (int8_t *)t.data;
     mp_buffer_info_t b;
-    if (mp_get_buffer(x, &b, MP_BUFFER_READ) && is_byte_typecode((char)b.typecode)) {
-        check(tml_check_length(&self->m, TML_E_INPUT_LEN, b.len, t.size), &self->m);
-        memcpy(dst, b.buf, t.size);
+    const int is_buf = mp_get_buffer(x, &b, MP_BUFFER_READ);
+    const tml_buf_t kind = is_buf ? buf_kind(&b) : TML_BUF_OTHER;
+    if (kind == TML_BUF_INT8) {
+        check(tml_bind_set_input(&self->m, &t, kind, b.buf, b.len), &self->m);
         return mp_const_none;
     }
 #if TML_HAS_FLOAT
-    const float scale = tml_scale_f32(t.scale_bits);
-    if (mp_get_buffer(x, &b, MP_BUFFER_READ)) {
-        if (b.typecode == 'f') {
-            check(tml_check_length(&self->m, TML_E_INPUT_LEN, b.len / 4, t.size), &self->m);
-            check(tml_quantize_f32((const float *)b.buf, t.size, scale, t.zero_point, dst),
-                  &self->m);
-            return mp_const_none;
-        }
+    if (kind == TML_BUF_F32) {
+        check(tml_bind_set_input(&self->m, &t, kind, b.buf, b.len), &self->m);
+        return mp_const_none;
+    }
+    if (is_buf || (!mp_obj_is_type(x, &mp_type_list) && !mp_obj_is_type(x, &mp_type_tuple))) {
         mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_INPUT_TYPE));
     }
     size_t n;
     mp_obj_t *items;
-    if (!mp_obj_is_type(x, &mp_type_list) && !mp_obj_is_type(x, &mp_type_tuple)) {
-        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_INPUT_TYPE));
-    }
     mp_obj_get_array(x, &n, &items);
-    check(tml_check_length(&self->m, TML_E_INPUT_LEN, n, t.size), &self->m);
+    check(tml_bind_set_input_count(&self->m, &t, n), &self->m);
     for (size_t i = 0; i < n; i++) {
-        float v = (float)mp_obj_get_float(items[i]);
-        check(tml_quantize_f32(&v, 1, scale, t.zero_point, dst + i), &self->m);
+        check(tml_bind_set_input_item(&t, i, (float)mp_obj_get_float(items[i])), &self->m);
     }
     return mp_const_none;
 #else
     /* A build without floats: tinyml.py quantizes float arrays and number sequences. */
-    if ((mp_get_buffer(x, &b, MP_BUFFER_READ) && b.typecode == 'f') ||
-        mp_obj_is_type(x, &mp_type_list) || mp_obj_is_type(x, &mp_type_tuple)) {
+    if (kind == TML_BUF_F32 || mp_obj_is_type(x, &mp_type_list) ||
+        mp_obj_is_type(x, &mp_type_tuple)) {
         mp_raise_NotImplementedError(MP_ERROR_TEXT("float input"));
     }
     mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_INPUT_TYPE));
@@ -268,19 +265,15 @@ static mp_obj_t model_invoke(size_t n_args, const mp_obj_t *args) {
     tml_mp_model_t *self = MP_OBJ_TO_PTR(args[0]);
     refresh_consts(self);
     mp_int_t first = n_args > 1 ? mp_obj_get_int(args[1]) : 0;
-    mp_int_t end = n_args > 2 ? mp_obj_get_int(args[2]) : self->m.n_ops;
-    if (first < 0 || end < 0) {
-        check(TML_E_INDEX, &self->m);
-    }
-    check(tml_model_invoke_range(&self->m, (uint32_t)first, (uint32_t)end), &self->m);
+    mp_int_t end = n_args > 2 ? mp_obj_get_int(args[2]) : (mp_int_t)tml_model_op_count(&self->m);
+    check(tml_bind_invoke(&self->m, first, end), &self->m);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(model_invoke_obj, 1, 3, model_invoke);
 
 static void any_tensor(tml_mp_model_t *self, mp_obj_t index, tml_tensor_t *t) {
-    mp_int_t i = mp_obj_get_int(index);
-    if (i < 0 || tml_model_tensor(&self->m, (uint32_t)i, t) != TML_OK) {
-        mp_raise_msg(&mp_type_IndexError, MP_ERROR_TEXT("tensor index out of range"));
+    if (tml_bind_tensor(&self->m, mp_obj_get_int(index), t) != TML_OK) {
+        mp_raise_msg(&mp_type_IndexError, MP_ERROR_TEXT(TML_MSG_TENSOR_INDEX));
     }
 }
 
@@ -292,84 +285,75 @@ static mp_obj_t model_tensor_info(mp_obj_t self_in, mp_obj_t index) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(model_tensor_info_obj, model_tensor_info);
 
-/* read_tensor(i, buf): copy tensor i's bytes (int32 tensors: little-endian words) into a
- * writable byte buffer of exactly its size. */
+/* read_tensor(i, buf[, offset]): copy tensor i's bytes (int32 tensors: little-endian words)
+ * into a writable byte buffer (tml_bind_read_tensor's length rules). */
 static mp_obj_t model_read_tensor(size_t n_args, const mp_obj_t *args) {
     tml_mp_model_t *self = MP_OBJ_TO_PTR(args[0]);
     tml_tensor_t t;
     refresh_consts(self);
     any_tensor(self, args[1], &t);
     mp_buffer_info_t b;
-    if (!mp_get_buffer(args[2], &b, MP_BUFFER_WRITE) || !is_byte_typecode((char)b.typecode)) {
+    if (!mp_get_buffer(args[2], &b, MP_BUFFER_WRITE) || buf_kind(&b) != TML_BUF_INT8) {
         mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_OUTPUT_TYPE));
     }
-    /* Whole tensor: exactly its size. From an offset: len(buf) bytes, up to its end. */
-    mp_int_t start = n_args > 3 ? mp_obj_get_int(args[3]) : 0;
-    if (start < 0 || (mp_uint_t)start > t.size) {
-        mp_raise_ValueError(MP_ERROR_TEXT("offset outside the tensor"));
-    }
-    const uint32_t want = t.size - (uint32_t)start;
-    check(tml_check_length(&self->m, TML_E_OUTPUT_LEN, b.len,
-                           n_args < 4 || b.len > want ? want : (uint32_t)b.len), &self->m);
-    memcpy(b.buf, (const uint8_t *)t.data + start, b.len);
+    const mp_int_t offset = n_args > 3 ? mp_obj_get_int(args[3]) : 0;
+    check(tml_bind_read_tensor(&self->m, &t, b.buf, b.len, n_args > 3, offset), &self->m);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(model_read_tensor_obj, 3, 4, model_read_tensor);
 
-/* head() -> None, or (op, embedding, weights, bias or -1, output, rows, cols, scale bytes) */
+/* A record of the core (tml_bind.h) as a tuple in the schema's field order. */
+static mp_obj_t record(const tml_bind_record_t *r) {
+    mp_obj_t tuple = mp_obj_new_tuple(r->n_fields, NULL);
+    mp_obj_tuple_t *items = MP_OBJ_TO_PTR(tuple);
+    for (uint32_t i = 0; i < r->n_fields; i++) {
+        tml_val_t v;
+        mp_obj_t o;
+        tml_bind_field(r, i, &v);
+        if (v.type == TML_VAL_INT) {
+            o = mp_obj_new_int(v.i);
+        } else if (v.type == TML_VAL_BOOL) {
+            o = mp_obj_new_bool(v.i);
+        } else if (v.type == TML_VAL_INTS) {
+            o = mp_obj_new_tuple(v.n, NULL);
+            mp_obj_tuple_t *t = MP_OBJ_TO_PTR(o);
+            for (uint32_t k = 0; k < v.n; k++) {
+                t->items[k] = mp_obj_new_int(tml_val_item(&v, k));
+            }
+        } else if (tml_val_direct(&v) != NULL) {
+            o = mp_obj_new_bytes(tml_val_direct(&v), v.n);
+        } else {
+            /* Composed in a heap buffer, then copied into the bytes object. */
+            const size_t cap = v.n ? v.n : 1;
+            uint8_t *q = m_new(uint8_t, cap);
+            tml_val_write(&v, q);
+            o = mp_obj_new_bytes(q, v.n);
+            m_del(uint8_t, q, cap);
+        }
+        items->items[i] = o;
+    }
+    return tuple;
+}
+
+/* head() -> None, or a tuple of HEAD_FIELDS */
 static mp_obj_t model_head(mp_obj_t self_in) {
     tml_mp_model_t *self = MP_OBJ_TO_PTR(self_in);
-    tml_head_t h;
-    if (tml_model_head(&self->m, &h) != TML_OK) {
+    tml_bind_record_t r;
+    if (tml_bind_head(&self->m, &r) != TML_OK) {
         return mp_const_none;
     }
-    mp_obj_t items[8] = {
-        MP_OBJ_NEW_SMALL_INT(h.op), MP_OBJ_NEW_SMALL_INT(h.embedding),
-        MP_OBJ_NEW_SMALL_INT(h.weights),
-        MP_OBJ_NEW_SMALL_INT(h.bias == 0xFFFFu ? -1 : (mp_int_t)h.bias),
-        MP_OBJ_NEW_SMALL_INT(h.output), MP_OBJ_NEW_SMALL_INT(h.rows),
-        MP_OBJ_NEW_SMALL_INT(h.cols), mp_obj_new_bytes(h.scales, 4 * h.rows),
-    };
-    return mp_obj_new_tuple(8, items);
+    return record(&r);
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(model_head_obj, model_head);
 
-/* op_info(k) -> (kind, inputs, output, act_min, act_max, geometry, requant): inputs -1 where
- * omitted; requant: per channel the int32 multiplier then the int32 shift, little-endian. */
+/* op_info(k) -> a tuple of OP_INFO_FIELDS */
 static mp_obj_t model_op_info(mp_obj_t self_in, mp_obj_t index) {
     tml_mp_model_t *self = MP_OBJ_TO_PTR(self_in);
-    tml_op_info_t info;
-    mp_int_t k = mp_obj_get_int(index);
-    if (k < 0 || tml_model_op_info(&self->m, (uint32_t)k, &info) != TML_OK) {
-        mp_raise_msg(&mp_type_IndexError, MP_ERROR_TEXT("operator index out of range"));
+    tml_bind_record_t r;
+    if (tml_bind_op_info(&self->m, mp_obj_get_int(index), &r) != TML_OK) {
+        mp_raise_msg(&mp_type_IndexError, MP_ERROR_TEXT(TML_MSG_OP_INDEX));
     }
-    mp_obj_t inputs[TML_OP_MAX_INPUTS], geometry[7];
-    for (uint32_t i = 0; i < info.n_inputs; i++) {
-        const mp_int_t t = info.inputs[i] == 0xFFFFu ? -1 : (mp_int_t)info.inputs[i];
-        inputs[i] = MP_OBJ_NEW_SMALL_INT(t);
-    }
-    const int pool = info.kind == TML_OP_AVERAGE_POOL_2D || info.kind == TML_OP_MAX_POOL_2D;
-    const int32_t geo[7] = {info.stride_h, info.stride_w, pool ? info.filter_h : info.dilation_h,
-                            pool ? info.filter_w : info.dilation_w, info.pad_h, info.pad_w,
-                            info.depth_mult};
-    for (int i = 0; i < 7; i++) {
-        geometry[i] = MP_OBJ_NEW_SMALL_INT(geo[i]);
-    }
-    /* The pairs are interleaved in a heap buffer, then copied into the bytes object. */
-    const size_t n = 8 * (size_t)info.n_requant, cap = n ? n : 1;
-    uint8_t *q = m_new(uint8_t, cap);
-    for (uint32_t c = 0; c < info.n_requant; c++) {
-        memcpy(q + 8 * c, info.mult + 4 * c, 4);
-        memcpy(q + 8 * c + 4, info.shift + 4 * c, 4);
-    }
-    mp_obj_t requant = mp_obj_new_bytes(q, n);
-    m_del(uint8_t, q, cap);
-    mp_obj_t items[7] = {
-        MP_OBJ_NEW_SMALL_INT(info.kind), mp_obj_new_tuple(info.n_inputs, inputs),
-        MP_OBJ_NEW_SMALL_INT(info.output), MP_OBJ_NEW_SMALL_INT(info.act_min),
-        MP_OBJ_NEW_SMALL_INT(info.act_max), mp_obj_new_tuple(7, geometry), requant,
-    };
-    return mp_obj_new_tuple(7, items);
+    return record(&r);
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(model_op_info_obj, model_op_info);
 
@@ -411,22 +395,16 @@ static mp_obj_t model_set_const(mp_obj_t self_in, mp_obj_t index, mp_obj_t data)
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(model_set_const_obj, model_set_const);
 
-/* update_scheme() -> ((op, bias, channels), ...): the blob's sparse-update scheme, or (). */
+/* update_scheme() -> a tuple of UPDATE_FIELDS tuples: the blob's sparse-update scheme, or (). */
 static mp_obj_t model_update_scheme(mp_obj_t self_in) {
     tml_mp_model_t *self = MP_OBJ_TO_PTR(self_in);
     const uint32_t n = tml_model_update_count(&self->m);
     mp_obj_t scheme = mp_obj_new_tuple(n, NULL);
     mp_obj_tuple_t *st = MP_OBJ_TO_PTR(scheme);
     for (uint32_t i = 0; i < n; i++) {
-        tml_update_t u;
-        tml_model_update(&self->m, i, &u);
-        mp_obj_t channels = mp_obj_new_tuple(u.n_channels, NULL);
-        mp_obj_tuple_t *ct = MP_OBJ_TO_PTR(channels);
-        for (uint32_t c = 0; c < u.n_channels; c++) {
-            ct->items[c] = MP_OBJ_NEW_SMALL_INT(u.channels[2 * c] | (u.channels[2 * c + 1] << 8));
-        }
-        mp_obj_t entry[3] = {MP_OBJ_NEW_SMALL_INT(u.op), mp_obj_new_bool(u.bias), channels};
-        st->items[i] = mp_obj_new_tuple(3, entry);
+        tml_bind_record_t r;
+        tml_bind_update(&self->m, i, &r);
+        st->items[i] = record(&r);
     }
     return scheme;
 }
@@ -439,24 +417,10 @@ static mp_obj_t model_get_output(size_t n_args, const mp_obj_t *args) {
     tml_tensor_t t;
     io_tensor(self, n_args > 2 ? args[2] : MP_OBJ_NEW_SMALL_INT(0), 1, &t);
     mp_buffer_info_t b;
-    if (!mp_get_buffer(args[1], &b, MP_BUFFER_WRITE)) {
+    if (!mp_get_buffer(args[1], &b, MP_BUFFER_WRITE) || buf_kind(&b) == TML_BUF_OTHER) {
         mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_OUTPUT_TYPE));
     }
-    if (is_byte_typecode((char)b.typecode)) {
-        check(tml_check_length(&self->m, TML_E_OUTPUT_LEN, b.len, t.size), &self->m);
-        memcpy(b.buf, t.data, t.size);
-    } else if (b.typecode == 'f') {
-        check(tml_check_length(&self->m, TML_E_OUTPUT_LEN, b.len / 4, t.size), &self->m);
-#if TML_HAS_FLOAT
-        tml_dequantize_f32((const int8_t *)t.data, t.size, tml_scale_f32(t.scale_bits),
-                           t.zero_point, (float *)b.buf);
-#else
-        tml_dequantize_bits((const int8_t *)t.data, t.size, t.scale_bits, t.zero_point,
-                            (uint32_t *)b.buf);
-#endif
-    } else {
-        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_OUTPUT_TYPE));
-    }
+    check(tml_bind_get_output(&self->m, &t, buf_kind(&b), b.buf, b.len), &self->m);
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(model_get_output_obj, 2, 3, model_get_output);
@@ -476,6 +440,20 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(model_get_output_obj, 2, 3, model_get
     X(MP_QSTR_op_info, model_op_info_obj)         \
     X(MP_QSTR_set_const, model_set_const_obj)     \
     X(MP_QSTR_update_scheme, model_update_scheme_obj)
+
+/* The schema's names, besides OP_<NAME> (one per kind, from TML_SCHEMA_OPS, which pastes the
+ * qstrs: the native-module build lists them for the qstr scan, see the Makefile). The field
+ * names leave out their literal's last space. */
+#define TML_MP_SCHEMA_STRS(X)                                                                \
+    X(MP_QSTR_OP_NAMES, TML_BIND_OP_NAMES, sizeof(TML_BIND_OP_NAMES) - 1)                    \
+    X(MP_QSTR_HEAD_FIELDS, TML_BIND_HEAD_FIELDS, TML_BIND_FIELDS_LEN(TML_BIND_HEAD_FIELDS))  \
+    X(MP_QSTR_OP_INFO_FIELDS, TML_BIND_OP_INFO_FIELDS,                                        \
+      TML_BIND_FIELDS_LEN(TML_BIND_OP_INFO_FIELDS))                                           \
+    X(MP_QSTR_UPDATE_FIELDS, TML_BIND_UPDATE_FIELDS,                                          \
+      TML_BIND_FIELDS_LEN(TML_BIND_UPDATE_FIELDS))
+#define TML_MP_SCHEMA_INTS(X)                           \
+    X(MP_QSTR_H_TOTAL_SIZE, TML_BIND_H_TOTAL_SIZE)     \
+    X(MP_QSTR_H_ARENA_SIZE, TML_BIND_H_ARENA_SIZE)
 
 #if MICROPY_ENABLE_DYNRUNTIME
 /* ---- native .mpy registration ---- */
@@ -513,6 +491,13 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
     TML_MP_MODEL_METHODS(TML_DYN_ENTRY)
     MP_OBJ_TYPE_SET_SLOT(&tml_mp_model_type, locals_dict, (void *)&model_locals_dict, 1);
     mp_store_global(MP_QSTR_Model, MP_OBJ_FROM_PTR(&tml_mp_model_type));
+#define TML_DYN_OP(NAME, code, LAYOUT) \
+    mp_store_global(MP_QSTR_OP_##NAME, MP_OBJ_NEW_SMALL_INT(code));
+#define TML_DYN_STR(qstr, s, len) mp_store_global(qstr, mp_obj_new_str(s, len));
+#define TML_DYN_INT(qstr, v) mp_store_global(qstr, MP_OBJ_NEW_SMALL_INT(v));
+    TML_SCHEMA_OPS(TML_DYN_OP)
+    TML_MP_SCHEMA_STRS(TML_DYN_STR)
+    TML_MP_SCHEMA_INTS(TML_DYN_INT)
     MP_DYNRUNTIME_INIT_EXIT
 }
 
@@ -530,9 +515,20 @@ MP_DEFINE_CONST_OBJ_TYPE(
     locals_dict, &model_locals_dict
     );
 
+/* The schema's strings as ROM str objects (hash 0: computed when first needed). */
+#define TML_ROM_STR_OBJ(qstr, s, len) \
+    static const mp_obj_str_t tml_str_##qstr = {{&mp_type_str}, 0, len, (const byte *)s};
+TML_MP_SCHEMA_STRS(TML_ROM_STR_OBJ)
+
+#define TML_ROM_OP(NAME, code, LAYOUT) {MP_ROM_QSTR(MP_QSTR_OP_##NAME), MP_ROM_INT(code)},
+#define TML_ROM_STR(qstr, s, len) {MP_ROM_QSTR(qstr), MP_ROM_PTR(&tml_str_##qstr)},
+#define TML_ROM_INT(qstr, v) {MP_ROM_QSTR(qstr), MP_ROM_INT(v)},
 static const mp_rom_map_elem_t tinyml_module_globals_table[] = {
     {MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR__tinyml)},
     {MP_ROM_QSTR(MP_QSTR_Model), MP_ROM_PTR(&tml_mp_model_type)},
+    TML_SCHEMA_OPS(TML_ROM_OP)
+    TML_MP_SCHEMA_STRS(TML_ROM_STR)
+    TML_MP_SCHEMA_INTS(TML_ROM_INT)
 };
 static MP_DEFINE_CONST_DICT(tinyml_module_globals, tinyml_module_globals_table);
 

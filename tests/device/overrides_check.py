@@ -7,7 +7,24 @@ from binascii import hexlify
 
 import tinyml
 
+try:
+    import _tinyml as core  # the firmware's and the host simulator's C module
+except ImportError:
+    core = tinyml  # the native module: the C core's names are tinyml's own
+
 Model = tinyml.Model
+
+
+def fields(names, record):
+    """A record of the raw Model (a tuple in the schema's field order) by field name."""
+    names = names.split()
+    if isinstance(record, tuple):
+        return {n: record[i] for i, n in enumerate(names)}
+    return {n: getattr(record, n) for n in names}
+
+
+def op_info(model, k):
+    return fields(core.OP_INFO_FIELDS, model.op_info(k))
 
 
 def read(name):
@@ -30,13 +47,14 @@ def hexs(b):
 m = Model(read("kws.bin"))
 n_ops = m.info()[3]
 for k in range(n_ops):
-    kind, ins, out, lo, hi, geometry, requant = m.op_info(k)
-    print("op_info", k, kind, ins, out, lo, hi, geometry, hexs(requant))
+    info = op_info(m, k)
+    info["requant"] = hexs(info["requant"])
+    print("op_info", k, " ".join("%s=%s" % (n, info[n]) for n in core.OP_INFO_FIELDS.split()))
 print("op_info_range", err(m.op_info, n_ops))
 
 x = read("samples.bin")[:490]
-head = m.head()
-bias_t, logits, rows = head[3], head[4], head[5]
+head = fields(core.HEAD_FIELDS, m.head())
+bias_t, logits, rows = head["bias"], head["output"], head["rows"]
 
 
 def run(model):
@@ -73,7 +91,7 @@ print("valid_again", run(m))
 m.set_const(bias_t, None)
 
 # Weights (int8, an array('b')) of operator 2, a CONV_2D.
-weights_t = m.op_info(2)[1][1]
+weights_t = op_info(m, 2)["inputs"][1]
 m.set_const(weights_t, array("b", bytearray(read("weights.bin"))))
 print("weights", run(m))
 print("weights_blob", run(Model(read("kws_weights.bin"))))
@@ -110,7 +128,7 @@ m.set_const(bias_t, None)
 held = []
 for k in range(4):
     for slot, elem in ((1, 1), (2, 4)):
-        t = m.op_info(k)[1][slot]
+        t = op_info(m, k)["inputs"][slot]
         n = elem
         for d in m.tensor_info(t)[0]:
             n *= d
@@ -119,7 +137,7 @@ for k in range(4):
         m.set_const(t, b)
         held.append((t, b))
 print("replace_when_full", err(m.set_const, held[-1][0], held[-1][1]))
-t = m.op_info(4)[1][2]
+t = op_info(m, 4)["inputs"][2]
 print("full", err(m.set_const, t, bytearray(4 * m.tensor_info(t)[0][0])))
 print("eight_overrides", run(m) == base)
 for t, _ in held:

@@ -11,6 +11,7 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import _tinyml
 import numpy as np
 import pytest
 
@@ -18,6 +19,7 @@ import tinyml
 import tinyml_tools.format.blob as blobmod
 from runtimes import NOFLOAT, ROOT, RUNTIMES, run_script
 from tinyml_tools.convert import convert_model, read_labels
+from tinyml_tools.format import schema
 from tinyml_tools.format.blob import Blob, read_blob, write_blob
 
 KWS = (ROOT / "models/kws/kws.bin").read_bytes()
@@ -47,37 +49,58 @@ def _words(data: bytes, off: int, n: int) -> tuple[int, ...]:
     return struct.unpack_from(f"<{n}i", data, off)
 
 
-def expected_op_info(blob: bytes) -> list[tuple]:
-    """What Model.op_info must return for every operator, from docs/blob-format.md's words."""
+INT32_MAX = 0x7FFFFFFF
+
+
+def expected_op_info(blob: bytes) -> list[dict[str, object]]:
+    """What Model.op_info must return for every operator, by field name, from
+    docs/blob-format.md's words and the tensors' shapes."""
     b = read_blob(blob)
     data_off, data_size = struct.unpack_from("<II", blob, 52)
     data = blob[data_off : data_off + data_size]
     out = []
     for op in b.ops:
         w = [int(v) for v in op.params]  # type: ignore[arg-type]
-        geometry, act, requant = (0,) * 7, (-128, 127), b""
+        info: dict[str, object] = {
+            "kind": blobmod.OP_CODES[op.kind], "inputs": tuple(op.inputs),
+            "output": op.outputs[0], "act_min": -128, "act_max": 127,
+            **dict.fromkeys(["stride_h", "stride_w", "dilation_h", "dilation_w", "pad_h",
+                             "pad_w", "filter_h", "filter_w", "depth_mult", "bias_limit"], 0),
+        }
+        requant = None
         if op.kind in ("CONV_2D", "DEPTHWISE_CONV_2D"):
-            geometry = (*w[0:6], w[12] if op.kind == "DEPTHWISE_CONV_2D" else 1)
-            act = (w[8], w[9])
-            n = b.tensors[op.outputs[0]].shape[3]
-            requant = (w[10], w[11], n)
+            dw = op.kind == "DEPTHWISE_CONV_2D"
+            _, kh, kw, ci = b.tensors[op.inputs[1]].shape
+            info.update(stride_h=w[0], stride_w=w[1], dilation_h=w[2], dilation_w=w[3],
+                        pad_h=w[4], pad_w=w[5], filter_h=kh, filter_w=kw,
+                        depth_mult=w[12] if dw else 1, act_min=w[8], act_max=w[9],
+                        # kh * kw (* ci) products of |input - zp| <= 256 and |weight| <= 128
+                        bias_limit=INT32_MAX - kh * kw * (1 if dw else ci) * 256 * 128)
+            requant = (w[10], w[11], b.tensors[op.outputs[0]].shape[3])
         elif op.kind == "FULLY_CONNECTED":
-            act = (w[3], w[4])
-            requant = (w[5], w[6], b.tensors[op.inputs[1]].shape[0] if w[7] else 1)
+            units, depth = b.tensors[op.inputs[1]].shape
+            info.update(act_min=w[3], act_max=w[4], bias_limit=INT32_MAX - depth * 256 * 256)
+            requant = (w[5], w[6], units if w[7] else 1)
         elif op.kind in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
-            geometry, act = (*w[0:6], 0), (w[6], w[7])
+            info.update(stride_h=w[0], stride_w=w[1], filter_h=w[2], filter_w=w[3], pad_h=w[4],
+                        pad_w=w[5], dilation_h=1, dilation_w=1, act_min=w[6], act_max=w[7])
         elif op.kind == "ADD":
-            act = (w[22], w[23])
+            info.update(act_min=w[22], act_max=w[23])
         elif op.kind == "MUL":
-            act = (w[17], w[18])
+            info.update(act_min=w[17], act_max=w[18])
         q = b""
         if requant:
             mult, shift, n = requant
             q = b"".join(struct.pack("<ii", m, s) for m, s in
                          zip(_words(data, mult, n), _words(data, shift, n), strict=True))
-        out.append((blobmod.OP_CODES[op.kind], tuple(op.inputs), op.outputs[0], *act,
-                    geometry, q))
+        info["requant"] = q
+        out.append(info)
     return out
+
+
+def op_info(m: _tinyml.Model, k: int) -> dict[str, object]:
+    """The raw Model's op_info tuple by the field names its module exports."""
+    return dict(zip(_tinyml.OP_INFO_FIELDS.split(), m.op_info(k), strict=True))
 
 
 @pytest.fixture(scope="module")
@@ -182,15 +205,27 @@ def test_op_info_matches_the_blob(host_output: str) -> None:
     ops = [rest for key, rest in _lines(host_output) if key == "op_info"]
     want = expected_op_info(KWS)
     assert len(ops) == len(want) == 13
-    for k, (line, (kind, ins, out, lo, hi, geometry, q)) in enumerate(
-            zip(ops, want, strict=True)):
-        assert line == f"{k} {kind} {ins} {out} {lo} {hi} {geometry} {q.hex()}"
+    for k, (line, info) in enumerate(zip(ops, want, strict=True)):
+        shown = {**info, "requant": info["requant"].hex()}  # type: ignore[union-attr]
+        assert line == f"{k} " + " ".join(f"{n}={shown[n]}" for n in schema.OP_INFO_FIELDS)
+    got = [dict(f.split("=") for f in line.replace(", ", ",").split()[1:]) for line in ops]
+    geometry = ["stride_h", "stride_w", "dilation_h", "dilation_w", "pad_h", "pad_w",
+                "depth_mult"]
     # By hand: the first convolution, a 10x4 kernel at stride 2 with SAME padding over 49x10,
     # pads 9 rows and 2 columns in all, the top and left getting the smaller half.
-    assert ops[0].startswith("0 1 (0, 1, 2) 3 -128 127 (2, 2, 1, 1, 4, 1, 1) ")
-    assert ops[1].split()[1] == "2" and "(1, 1, 1, 1, 1, 1, 1)" in ops[1]  # 3x3 depthwise
-    assert "(25, 5, 25, 5, 0, 0, 0)" in ops[9]  # the global average pool
-    assert ops[11].startswith("11 3 (29, 30, 31) 32 ") and len(ops[11].split()[-1]) == 16
+    assert [got[0][n] for n in ["kind", "inputs", "output", "act_min", "act_max"]] == \
+        ["1", "(0,1,2)", "3", "-128", "127"]
+    assert [got[0][n] for n in geometry] == ["2", "2", "1", "1", "4", "1", "1"]
+    assert (got[0]["filter_h"], got[0]["filter_w"]) == ("10", "4")
+    assert got[1]["kind"] == "2" and [got[1][n] for n in geometry] == ["1"] * 7  # 3x3 depthwise
+    assert (got[1]["filter_h"], got[1]["filter_w"]) == ("3", "3")
+    # The global average pool: stride and filter 25x5, no padding.
+    assert [got[9][n] for n in ["stride_h", "stride_w", "filter_h", "filter_w", "pad_h",
+                                "pad_w", "depth_mult"]] == ["25", "5", "25", "5", "0", "0", "0"]
+    assert [got[11][n] for n in ["kind", "inputs", "output"]] == ["3", "(29,30,31)", "32"]
+    assert len(got[11]["requant"]) == 16  # one pair: per-tensor
+    # FULLY_CONNECTED [12, 64]: 64 products of magnitude <= 256 * 256 each.
+    assert got[11]["bias_limit"] == str(0x7FFFFFFF - 64 * 65536)
 
 
 @pytest.mark.parametrize("name", ["activations", "tensor_ops", "se_block", "conv_zoo"])
@@ -198,7 +233,7 @@ def test_op_info_of_every_kind(name: str) -> None:
     blob = convert_model((ROOT / f"tests/models/keras/{name}.tflite").read_bytes(), name)[0]
     m = tinyml.load(blob)._model
     for k, want in enumerate(expected_op_info(blob)):
-        assert m.op_info(k) == want
+        assert op_info(m, k) == want
     with pytest.raises(IndexError, match="^operator index out of range$"):
         m.op_info(-1)
 

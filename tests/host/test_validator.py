@@ -6,6 +6,7 @@ from __future__ import annotations
 import struct
 import zlib
 
+import _tinyml
 import numpy as np
 import pytest
 
@@ -78,7 +79,11 @@ def test_trainable_head_record() -> None:
     assert blob.version == (1, 1) and blob.head is not None
     k, scales = blob.head
     assert blob.ops[k].kind == "FULLY_CONNECTED" and len(scales) == 12
-    assert tinyml.load(BLOB)._model.head()[:7] == (11, 29, 30, 31, 32, 12, 64)
+    head = dict(zip(_tinyml.HEAD_FIELDS.split(), tinyml.load(BLOB)._model.head(), strict=True))
+    assert {n: head[n] for n in ["op", "embedding", "weights", "bias", "output", "rows",
+                                 "cols"]} == dict(op=11, embedding=29, weights=30, bias=31,
+                                                  output=32, rows=12, cols=64)
+    assert head["scales"] == b"".join(struct.pack("<f", s) for s in scales)
     meta_off, meta_size = struct.unpack_from("<II", BLOB, 44)
     rec = meta_off + meta_size - (8 + 4 * 12)  # the record closes the metadata
     assert struct.unpack_from("<HHHH", BLOB, rec) == (1, 4 + 4 * 12, 11, 0)

@@ -58,6 +58,7 @@ typedef enum {
     TML_E_CONST_ALIGN,     /* constant override not 4-byte aligned */
     TML_E_CONST_FULL,      /* more than TML_MAX_OVERRIDES constant overrides */
     TML_E_CONST_CHECK,     /* an operator's checks refuse the overridden constants */
+    TML_E_OFFSET,          /* a read from an offset outside the tensor */
     TML_STATUS_COUNT
 } tml_status_t;
 

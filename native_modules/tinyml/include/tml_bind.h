@@ -1,19 +1,147 @@
-/* What the language bindings of the core share (MicroPython's and CPython's `_tinyml`).
- * Knows nothing of either runtime. */
+/* What the language bindings of the core share (MicroPython's `_tinyml` module and native
+ * module, CPython's `_tinyml`): every rule about arguments and results that is not about
+ * objects, so that each binding only converts objects and raises. Knows nothing of either
+ * runtime; src/bind.c. A status other than TML_OK is raised as ValueError with the text of
+ * tml_format_error, except where a function says IndexError. */
 #ifndef TML_BIND_H
 #define TML_BIND_H
 
 #include "tinyml.h"
 #include "tml_train.h"
 
-/* Messages for type errors, shared by every binding so they read the same everywhere. */
+/* Messages for type and index errors, shared by every binding so they read the same
+ * everywhere. */
 #define TML_MSG_INPUT_TYPE "input must be a bytes-like int8 buffer or a sequence of numbers"
 #define TML_MSG_OUTPUT_TYPE "output must be a writable bytearray/array('b') or array('f')"
 #define TML_MSG_BLOB_TYPE "blob must be bytes, bytearray or memoryview"
 #define TML_MSG_ARENA_TYPE "arena must be a bytearray or writable buffer"
 #define TML_MSG_CONST_TYPE "constant must be a buffer (bytearray, array, memoryview) or None"
+#define TML_MSG_INPUT_INDEX "input index out of range"
+#define TML_MSG_OUTPUT_INDEX "output index out of range"
+#define TML_MSG_TENSOR_INDEX "tensor index out of range"
+#define TML_MSG_OP_INDEX "operator index out of range"
 
-/* Record a length mismatch (TML_E_INPUT_LEN / TML_E_OUTPUT_LEN) for tml_format_error. */
-tml_status_t tml_check_length(tml_model_t *m, tml_status_t kind, uint32_t got, uint32_t want);
+/* ---- the schema's names, as every binding exports them (tml_schema.def) ---- */
+
+/* OP_<NAME> = code for each operator kind: expand TML_SCHEMA_OPS. OP_NAMES: the kind names
+ * separated by spaces, indexed by code ("-" at 0). */
+#define TML_BIND_OP_NAME_(NAME, code, LAYOUT) " " #NAME
+#define TML_BIND_OP_NAMES ("-" TML_SCHEMA_OPS(TML_BIND_OP_NAME_))
+
+/* HEAD_FIELDS, OP_INFO_FIELDS, UPDATE_FIELDS: the field names of the records below, in their
+ * tuples' order, separated by spaces. Each literal ends with one space more, which the
+ * exported value leaves out: its length is TML_BIND_FIELDS_LEN(literal). */
+#define TML_BIND_FIELD_NAME_(f) #f " "
+#define TML_BIND_HEAD_FIELDS TML_SCHEMA_HEAD_FIELDS(TML_BIND_FIELD_NAME_)
+#define TML_BIND_OP_INFO_FIELDS TML_SCHEMA_OP_INFO_FIELDS(TML_BIND_FIELD_NAME_)
+#define TML_BIND_UPDATE_FIELDS TML_SCHEMA_UPDATE_FIELDS(TML_BIND_FIELD_NAME_)
+#define TML_BIND_FIELDS_LEN(literal) (sizeof(literal) - 2)
+
+/* Header byte offsets: TML_BIND_H_<FIELD> (exported: H_TOTAL_SIZE, H_ARENA_SIZE). */
+#define TML_BIND_HOFF_(F, off, T, n) TML_BIND_H_##F = (off),
+enum { TML_SCHEMA_HEADER(TML_BIND_HOFF_) };
+#undef TML_BIND_HOFF_
+
+/* ---- tensors, inputs, outputs, invoke ---- */
+
+/* Tensor i of the three index spaces; TML_E_INDEX (an IndexError with TML_MSG_INPUT_INDEX,
+ * TML_MSG_OUTPUT_INDEX or TML_MSG_TENSOR_INDEX) when i is negative or too large. */
+tml_status_t tml_bind_input(const tml_model_t *m, long i, tml_tensor_t *t);
+tml_status_t tml_bind_output(const tml_model_t *m, long i, tml_tensor_t *t);
+tml_status_t tml_bind_tensor(const tml_model_t *m, long i, tml_tensor_t *t);
+
+/* What a binding found in a buffer object. */
+typedef enum {
+    TML_BUF_OTHER = 0, /* neither: a TypeError */
+    TML_BUF_INT8,      /* items of one byte (int8, uint8, bytes, bytearray) */
+    TML_BUF_F32,       /* float32 items */
+} tml_buf_t;
+
+/* set_input from a buffer of len bytes into input tensor t: TML_BUF_INT8 copied as is (len
+ * is the tensor's size), TML_BUF_F32 quantized with t's scale and zero point (len / 4 is its
+ * element count; builds with TML_HAS_FLOAT only). TML_E_INPUT_LEN, TML_E_VALUE. */
+tml_status_t tml_bind_set_input(tml_model_t *m, const tml_tensor_t *t, tml_buf_t kind,
+                                const void *buf, size_t len);
+#if TML_HAS_FLOAT
+/* set_input from a sequence of n numbers: the length first, then each number. */
+tml_status_t tml_bind_set_input_count(tml_model_t *m, const tml_tensor_t *t, size_t n);
+tml_status_t tml_bind_set_input_item(const tml_tensor_t *t, size_t i, float x);
+#endif
+
+/* get_output into a writable buffer of len bytes: TML_BUF_INT8 the raw bytes, TML_BUF_F32 the
+ * dequantized values (float32; their IEEE bits in builds without floats). TML_E_OUTPUT_LEN. */
+tml_status_t tml_bind_get_output(tml_model_t *m, const tml_tensor_t *t, tml_buf_t kind,
+                                 void *buf, size_t len);
+
+/* read_tensor(i, buf[, offset]) into a TML_BUF_INT8 buffer of len bytes: without an offset,
+ * buf holds exactly the tensor's bytes; from an offset in [0, size], len bytes up to the
+ * tensor's end. TML_E_OFFSET, TML_E_OUTPUT_LEN. */
+tml_status_t tml_bind_read_tensor(tml_model_t *m, const tml_tensor_t *t, void *buf, size_t len,
+                                  int has_offset, long offset);
+
+/* invoke(first=0, end=tml_model_op_count(m)); negative bounds are TML_E_INDEX. */
+tml_status_t tml_bind_invoke(tml_model_t *m, long first, long end);
+
+/* ---- the records of tml_train.h, as tuples in the schema's field order ---- */
+
+/* Field indices, generated from the schema's lists: TML_HEAD_<field>, TML_OP_INFO_<field>,
+ * TML_UPDATE_<field>, and each record's field count. */
+#define TML_BIND_HEAD_IX_(f) TML_HEAD_##f,
+#define TML_BIND_OP_INFO_IX_(f) TML_OP_INFO_##f,
+#define TML_BIND_UPDATE_IX_(f) TML_UPDATE_##f,
+typedef enum { TML_SCHEMA_HEAD_FIELDS(TML_BIND_HEAD_IX_) TML_HEAD_FIELD_COUNT } tml_head_field_t;
+typedef enum {
+    TML_SCHEMA_OP_INFO_FIELDS(TML_BIND_OP_INFO_IX_) TML_OP_INFO_FIELD_COUNT
+} tml_op_info_field_t;
+typedef enum {
+    TML_SCHEMA_UPDATE_FIELDS(TML_BIND_UPDATE_IX_) TML_UPDATE_FIELD_COUNT
+} tml_update_field_t;
+#undef TML_BIND_HEAD_IX_
+#undef TML_BIND_OP_INFO_IX_
+#undef TML_BIND_UPDATE_IX_
+
+/* One record: Model.head(), Model.op_info(k) or an entry of Model.update_scheme(). */
+typedef struct {
+    uint32_t n_fields;
+    uint32_t kind; /* private */
+    union {
+        tml_head_t head;
+        tml_op_info_t op_info;
+        tml_update_t update;
+    } u;
+} tml_bind_record_t;
+
+/* TML_E_INDEX when the blob has no head (the binding returns None). */
+tml_status_t tml_bind_head(const tml_model_t *m, tml_bind_record_t *r);
+/* TML_E_INDEX (an IndexError, TML_MSG_OP_INDEX) when k is negative or too large. */
+tml_status_t tml_bind_op_info(const tml_model_t *m, long k, tml_bind_record_t *r);
+/* Entry i < tml_model_update_count(m) of the sparse-update scheme. */
+tml_status_t tml_bind_update(const tml_model_t *m, uint32_t i, tml_bind_record_t *r);
+
+/* A field's value, as the binding converts it. */
+typedef enum {
+    TML_VAL_INT = 1, /* i */
+    TML_VAL_BOOL,    /* i: 0 or 1 */
+    TML_VAL_INTS,    /* a tuple of n ints: tml_val_item */
+    TML_VAL_BYTES,   /* n bytes: tml_val_direct, else tml_val_write */
+} tml_val_type_t;
+
+typedef struct {
+    uint32_t type; /* tml_val_type_t */
+    uint32_t form; /* private: how the items or bytes are stored */
+    int32_t i;
+    uint32_t n;
+    const void *p, *q; /* private */
+} tml_val_t;
+
+/* Field i (< r->n_fields) of a record, in the schema's order. The value points into r and the
+ * blob: convert it while both are alive. */
+void tml_bind_field(const tml_bind_record_t *r, uint32_t i, tml_val_t *v);
+/* TML_VAL_INTS: item i (< n); an absent tensor index is -1. */
+int32_t tml_val_item(const tml_val_t *v, uint32_t i);
+/* TML_VAL_BYTES: the bytes in place, or NULL when they must be composed by tml_val_write
+ * (n bytes into dst). */
+const uint8_t *tml_val_direct(const tml_val_t *v);
+void tml_val_write(const tml_val_t *v, uint8_t *dst);
 
 #endif /* TML_BIND_H */

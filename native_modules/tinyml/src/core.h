@@ -11,6 +11,7 @@
  *   overrides.c   constant overrides: tml_model_set_const, checked again before invokes
  *   validate.c    tml_model_init: header, sections, tensors, I/O, operators, metadata
  *   model.c       arena, counts, inputs and outputs, invoke
+ *   bind.c        what the language bindings share (tml_bind.h)
  */
 #ifndef TML_CORE_H
 #define TML_CORE_H

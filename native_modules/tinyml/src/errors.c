@@ -1,6 +1,5 @@
 /* Status strings and the error formatter every binding raises the text of. */
 #include "core.h"
-#include "tml_bind.h"
 
 static const char *const status_text[TML_STATUS_COUNT] = {
     [TML_OK] = "ok",
@@ -30,6 +29,7 @@ static const char *const status_text[TML_STATUS_COUNT] = {
     [TML_E_CONST_ALIGN] = "constant override: buffer not 4-byte aligned",
     [TML_E_CONST_FULL] = "constant override: too many tensors",
     [TML_E_CONST_CHECK] = "constant override: refused by an operator's checks",
+    [TML_E_OFFSET] = "offset outside the tensor",
 };
 
 const char *tml_status_str(tml_status_t status) {
@@ -37,15 +37,6 @@ const char *tml_status_str(tml_status_t status) {
         return "unknown error";
     }
     return status_text[status];
-}
-
-tml_status_t tml_check_length(tml_model_t *m, tml_status_t kind, uint32_t got, uint32_t want) {
-    if (got == want) {
-        return TML_OK;
-    }
-    m->err_a = got;
-    m->err_b = want;
-    return kind;
 }
 
 /* A tiny formatter: natmods have no snprintf. */

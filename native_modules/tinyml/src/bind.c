@@ -1,0 +1,240 @@
+/* What the language bindings share (tml_bind.h): argument rules and the records' fields. */
+#include <string.h>
+#include "core.h"
+#include "tml_bind.h"
+
+static uint32_t clamp32(size_t n) {
+    return n > 0xffffffffu ? 0xffffffffu : (uint32_t)n;
+}
+
+/* Record a length mismatch (TML_E_INPUT_LEN / TML_E_OUTPUT_LEN) for tml_format_error. */
+static tml_status_t check_length(tml_model_t *m, tml_status_t kind, uint32_t got,
+                                 uint32_t want) {
+    if (got == want) {
+        return TML_OK;
+    }
+    m->err_a = got;
+    m->err_b = want;
+    return kind;
+}
+
+tml_status_t tml_bind_input(const tml_model_t *m, long i, tml_tensor_t *t) {
+    return i < 0 ? TML_E_INDEX : tml_model_input(m, (uint32_t)i, t);
+}
+
+tml_status_t tml_bind_output(const tml_model_t *m, long i, tml_tensor_t *t) {
+    return i < 0 ? TML_E_INDEX : tml_model_output(m, (uint32_t)i, t);
+}
+
+tml_status_t tml_bind_tensor(const tml_model_t *m, long i, tml_tensor_t *t) {
+    return i < 0 ? TML_E_INDEX : tml_model_tensor(m, (uint32_t)i, t);
+}
+
+tml_status_t tml_bind_set_input(tml_model_t *m, const tml_tensor_t *t, tml_buf_t kind,
+                                const void *buf, size_t len) {
+    tml_status_t st;
+    if (kind == TML_BUF_INT8) {
+        if ((st = check_length(m, TML_E_INPUT_LEN, clamp32(len), t->size)) == TML_OK) {
+            memcpy(t->data, buf, t->size);
+        }
+        return st;
+    }
+#if TML_HAS_FLOAT
+    if ((st = check_length(m, TML_E_INPUT_LEN, clamp32(len / 4), t->size)) != TML_OK) {
+        return st;
+    }
+    return tml_quantize_f32((const float *)buf, t->size, tml_scale_f32(t->scale_bits),
+                            t->zero_point, (int8_t *)t->data);
+#else
+    (void)buf;
+    return TML_E_VALUE; /* not reached: a binding without floats refuses float input itself */
+#endif
+}
+
+#if TML_HAS_FLOAT
+tml_status_t tml_bind_set_input_count(tml_model_t *m, const tml_tensor_t *t, size_t n) {
+    return check_length(m, TML_E_INPUT_LEN, clamp32(n), t->size);
+}
+
+tml_status_t tml_bind_set_input_item(const tml_tensor_t *t, size_t i, float x) {
+    return tml_quantize_f32(&x, 1, tml_scale_f32(t->scale_bits), t->zero_point,
+                            (int8_t *)t->data + i);
+}
+#endif
+
+tml_status_t tml_bind_get_output(tml_model_t *m, const tml_tensor_t *t, tml_buf_t kind,
+                                 void *buf, size_t len) {
+    tml_status_t st;
+    if (kind == TML_BUF_INT8) {
+        if ((st = check_length(m, TML_E_OUTPUT_LEN, clamp32(len), t->size)) == TML_OK) {
+            memcpy(buf, t->data, t->size);
+        }
+        return st;
+    }
+    if ((st = check_length(m, TML_E_OUTPUT_LEN, clamp32(len / 4), t->size)) == TML_OK) {
+#if TML_HAS_FLOAT
+        tml_dequantize_f32((const int8_t *)t->data, t->size, tml_scale_f32(t->scale_bits),
+                           t->zero_point, (float *)buf);
+#else
+        tml_dequantize_bits((const int8_t *)t->data, t->size, t->scale_bits, t->zero_point,
+                            (uint32_t *)buf);
+#endif
+    }
+    return st;
+}
+
+tml_status_t tml_bind_read_tensor(tml_model_t *m, const tml_tensor_t *t, void *buf, size_t len,
+                                  int has_offset, long offset) {
+    if (has_offset && (offset < 0 || (unsigned long)offset > t->size)) {
+        return TML_E_OFFSET;
+    }
+    const uint32_t start = has_offset ? (uint32_t)offset : 0;
+    const uint32_t want = t->size - start, got = clamp32(len);
+    /* Whole tensor: exactly its size. From an offset: any length up to its end. */
+    const tml_status_t st =
+        check_length(m, TML_E_OUTPUT_LEN, got, !has_offset || got > want ? want : got);
+    if (st == TML_OK) {
+        memcpy(buf, (const uint8_t *)t->data + start, got);
+    }
+    return st;
+}
+
+tml_status_t tml_bind_invoke(tml_model_t *m, long first, long end) {
+    if (first < 0 || end < 0) {
+        return TML_E_INDEX;
+    }
+    return tml_model_invoke_range(m, (uint32_t)first, (uint32_t)end);
+}
+
+/* ---- records ---- */
+
+enum { REC_HEAD = 1, REC_OP_INFO, REC_UPDATE };
+enum { FORM_RAW = 0, FORM_INDICES, FORM_U16, FORM_REQUANT };
+
+tml_status_t tml_bind_head(const tml_model_t *m, tml_bind_record_t *r) {
+    r->kind = REC_HEAD;
+    r->n_fields = TML_HEAD_FIELD_COUNT;
+    return tml_model_head(m, &r->u.head);
+}
+
+tml_status_t tml_bind_op_info(const tml_model_t *m, long k, tml_bind_record_t *r) {
+    r->kind = REC_OP_INFO;
+    r->n_fields = TML_OP_INFO_FIELD_COUNT;
+    return k < 0 ? TML_E_INDEX : tml_model_op_info(m, (uint32_t)k, &r->u.op_info);
+}
+
+tml_status_t tml_bind_update(const tml_model_t *m, uint32_t i, tml_bind_record_t *r) {
+    r->kind = REC_UPDATE;
+    r->n_fields = TML_UPDATE_FIELD_COUNT;
+    return tml_model_update(m, i, &r->u.update);
+}
+
+static void set_int(tml_val_t *v, int32_t i) {
+    v->type = TML_VAL_INT;
+    v->i = i;
+}
+
+static int32_t index_of(uint32_t t) {
+    return t == TML_NONE ? -1 : (int32_t)t;
+}
+
+static void set_list(tml_val_t *v, uint32_t type, uint32_t form, uint32_t n, const void *p,
+                     const void *q) {
+    v->type = type;
+    v->form = form;
+    v->n = n;
+    v->p = p;
+    v->q = q;
+}
+
+/* The switches below name every field of each record: a field added to the schema and not
+ * here is a -Wswitch warning (an error in the builds that use -Werror). */
+static void head_field(const tml_head_t *h, tml_head_field_t f, tml_val_t *v) {
+    switch (f) {
+    case TML_HEAD_op: set_int(v, (int32_t)h->op); break;
+    case TML_HEAD_embedding: set_int(v, (int32_t)h->embedding); break;
+    case TML_HEAD_weights: set_int(v, (int32_t)h->weights); break;
+    case TML_HEAD_bias: set_int(v, index_of(h->bias)); break;
+    case TML_HEAD_output: set_int(v, (int32_t)h->output); break;
+    case TML_HEAD_rows: set_int(v, (int32_t)h->rows); break;
+    case TML_HEAD_cols: set_int(v, (int32_t)h->cols); break;
+    case TML_HEAD_scales:
+        set_list(v, TML_VAL_BYTES, FORM_RAW, 4 * h->rows, h->scales, NULL);
+        break;
+    case TML_HEAD_FIELD_COUNT: break;
+    }
+}
+
+static void op_info_field(const tml_op_info_t *o, tml_op_info_field_t f, tml_val_t *v) {
+    switch (f) {
+    case TML_OP_INFO_kind: set_int(v, (int32_t)o->kind); break;
+    case TML_OP_INFO_inputs:
+        set_list(v, TML_VAL_INTS, FORM_INDICES, o->n_inputs, o->inputs, NULL);
+        break;
+    case TML_OP_INFO_output: set_int(v, (int32_t)o->output); break;
+    case TML_OP_INFO_act_min: set_int(v, o->act_min); break;
+    case TML_OP_INFO_act_max: set_int(v, o->act_max); break;
+    case TML_OP_INFO_stride_h: set_int(v, o->stride_h); break;
+    case TML_OP_INFO_stride_w: set_int(v, o->stride_w); break;
+    case TML_OP_INFO_dilation_h: set_int(v, o->dilation_h); break;
+    case TML_OP_INFO_dilation_w: set_int(v, o->dilation_w); break;
+    case TML_OP_INFO_pad_h: set_int(v, o->pad_h); break;
+    case TML_OP_INFO_pad_w: set_int(v, o->pad_w); break;
+    case TML_OP_INFO_filter_h: set_int(v, o->filter_h); break;
+    case TML_OP_INFO_filter_w: set_int(v, o->filter_w); break;
+    case TML_OP_INFO_depth_mult: set_int(v, o->depth_mult); break;
+    case TML_OP_INFO_requant:
+        /* Per channel the int32 multiplier, then the int32 shift, little-endian. */
+        set_list(v, TML_VAL_BYTES, FORM_REQUANT, 8 * o->n_requant, o->mult, o->shift);
+        break;
+    case TML_OP_INFO_bias_limit: set_int(v, o->bias_limit); break;
+    case TML_OP_INFO_FIELD_COUNT: break;
+    }
+}
+
+static void update_field(const tml_update_t *u, tml_update_field_t f, tml_val_t *v) {
+    switch (f) {
+    case TML_UPDATE_op: set_int(v, (int32_t)u->op); break;
+    case TML_UPDATE_bias:
+        v->type = TML_VAL_BOOL;
+        v->i = u->bias != 0;
+        break;
+    case TML_UPDATE_channels:
+        set_list(v, TML_VAL_INTS, FORM_U16, u->n_channels, u->channels, NULL);
+        break;
+    case TML_UPDATE_FIELD_COUNT: break;
+    }
+}
+
+void tml_bind_field(const tml_bind_record_t *r, uint32_t i, tml_val_t *v) {
+    memset(v, 0, sizeof(*v));
+    if (r->kind == REC_HEAD) {
+        head_field(&r->u.head, (tml_head_field_t)i, v);
+    } else if (r->kind == REC_OP_INFO) {
+        op_info_field(&r->u.op_info, (tml_op_info_field_t)i, v);
+    } else {
+        update_field(&r->u.update, (tml_update_field_t)i, v);
+    }
+}
+
+int32_t tml_val_item(const tml_val_t *v, uint32_t i) {
+    if (v->form == FORM_INDICES) {
+        return index_of(((const uint32_t *)v->p)[i]);
+    }
+    return tml_rd16((const uint8_t *)v->p + 2 * i); /* FORM_U16 */
+}
+
+const uint8_t *tml_val_direct(const tml_val_t *v) {
+    return v->form == FORM_RAW ? (const uint8_t *)v->p : NULL;
+}
+
+void tml_val_write(const tml_val_t *v, uint8_t *dst) {
+    if (v->form == FORM_RAW) {
+        memcpy(dst, v->p, v->n);
+        return;
+    }
+    for (uint32_t c = 0; c < v->n / 8; c++) { /* FORM_REQUANT: interleave the pairs */
+        memcpy(dst + 8 * c, (const uint8_t *)v->p + 4 * c, 4);
+        memcpy(dst + 8 * c + 4, (const uint8_t *)v->q + 4 * c, 4);
+    }
+}
