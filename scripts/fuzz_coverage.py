@@ -2,8 +2,9 @@
 
 Builds tests/fuzz/fuzz_blob.c with clang's source-based coverage, fuzzes from the real-blob
 seeds for TML_FUZZ_SECONDS (default 120), replays the corpus it grew under the profiler, and
-prints llvm-cov's report for the validator: the blob reader (model.c), the operator checks
-(ops.c, ops/*.c). Run: .venv/bin/python scripts/fuzz_coverage.py
+prints llvm-cov's report for the validator: the blob reader (validate.c, tensor.c, metadata.c),
+the operator checks (ops.c, op_common.c, ops/*.c) and the constant overrides' (overrides.c).
+Run: .venv/bin/python scripts/fuzz_coverage.py
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ def main() -> None:
     subprocess.run([str(exe), "-runs=0", str(corpus)], env=env, capture_output=True, cwd=OUT)
     subprocess.run(["llvm-profdata", "merge", "-sparse", str(OUT / "fuzz.profraw"), "-o",
                     str(OUT / "fuzz.profdata")], check=True)
-    validator = [CORE / "src/model.c", CORE / "src/ops.c", *sorted(CORE.glob("src/ops/*.c"))]
+    validator = [CORE / f"src/{name}.c" for name in ("validate", "tensor", "metadata", "ops",
+                                                      "op_common", "overrides")]
+    validator += sorted(CORE.glob("src/ops/*.c"))
     r = subprocess.run(["llvm-cov", "report", str(exe), f"-instr-profile={OUT / 'fuzz.profdata'}",
                         *map(str, validator)], capture_output=True, text=True, check=True)
     print(f"{seconds} s of fuzzing; {stats[0] if stats else ''}; corpus "

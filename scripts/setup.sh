@@ -38,8 +38,8 @@ fi
 [ -x .venv/bin/python ] || { say "creating .venv"; python3 -m venv .venv; }
 stamp=.venv/.tinyml-install
 want=$(cat pyproject.toml setup.py host_tools/cpython/*.c native_modules/tinyml/include/*.h \
-        native_modules/tinyml/src/*.[ch] native_modules/tinyml/src/kernels/*.[ch] \
-        native_modules/tinyml/src/ops/*.c | sha256sum)
+        native_modules/tinyml/include/*.def native_modules/tinyml/src/*.[ch] \
+        native_modules/tinyml/src/kernels/*.[ch] native_modules/tinyml/src/ops/*.c | sha256sum)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     say "installing the host package into .venv"
     log=build/pip-install.log
