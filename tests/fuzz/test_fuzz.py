@@ -32,7 +32,8 @@ REGRESSIONS = ROOT / "tests/fuzz/regressions"
 def fuzzer() -> Path:
     if shutil.which("clang") is None:
         pytest.fail("clang (with libFuzzer) missing: run scripts/setup.sh")
-    sources = [HARNESS, *CORE.glob("src/**/*.[ch]"), *CORE.glob("include/*.h")]
+    sources = [HARNESS, *CORE.glob("src/**/*.[ch]"), *CORE.glob("include/*.h"),
+               *CORE.glob("include/*.def")]
     if not EXE.exists() or any(s.stat().st_mtime > EXE.stat().st_mtime for s in sources):
         EXE.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(["clang", "-g", "-O1", "-fsanitize=fuzzer,address,undefined",

@@ -1,7 +1,9 @@
 """The tinyml blob format, version 1: the single writer, and a reader for inspection and tests.
 
-docs/blob-format.md is normative; the C reader (native_modules/tinyml/src/model.c) validates
-what this module writes. All integers are little-endian.
+The numbers of the format come from the schema (layout.py over the generated schema.py, from
+native_modules/tinyml/include/tml_schema.def); docs/blob-format.md explains them. The C core's
+loader (native_modules/tinyml/src/validate.c and metadata.c) validates what this module
+writes. All integers are little-endian.
 """
 
 from __future__ import annotations
