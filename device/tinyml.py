@@ -9,14 +9,28 @@ CPython (the host simulator), over the C core's `Model` type.
 """
 
 from array import array
+from collections import namedtuple
 
 try:
-    from _tinyml import Model
+    from _tinyml import (
+        H_ARENA_SIZE,
+        H_TOTAL_SIZE,
+        HEAD_FIELDS,
+        OP_INFO_FIELDS,
+        OP_NAMES,
+        UPDATE_FIELDS,
+        Model,
+    )
 except ImportError:
-    # Native .mpy: the C core was linked into this very module and defined Model already.
+    # Native .mpy: the C core was linked into this very module and defined these already.
     pass
 
 __version__ = "0.1.0"
+
+# The C core's records, named by the binding's field lists (the schema's order).
+Head = namedtuple("Head", HEAD_FIELDS)
+OpInfo = namedtuple("OpInfo", OP_INFO_FIELDS)
+Update = namedtuple("Update", UPDATE_FIELDS)
 
 
 def _f32(scale):
@@ -62,6 +76,8 @@ class Net:
     with several inputs takes a tuple (or list) of them; one with several outputs returns a
     tuple."""
 
+    embedding_quant = None  # (scale, zero point) of the embedding, for a model with a head
+
     def __init__(self, model, blob):
         self._model = model
         self._blob = blob  # the C core reads weights in place: keep the bytes alive
@@ -82,13 +98,14 @@ class Net:
         self.input_quant = self._in_q[0]
         self.output_quant = self._out_q[0]
         self._n_out = tuple(_count(s) for s in self.output_shapes)
-        self._base_labels = self.labels
-        self._adapter = None
+        self.base_labels = self.labels  # the blob's; an adapter's labels replace self.labels
+        self.adapter = None  # the trainer (or loaded adapter) predictions go through
         self._sha = None
-        self._head_info = model.head()
-        if self._head_info is not None:
-            _, q, z = model.tensor_info(self._head_info[1])
-            self._emb_q = (_f32(q), z)
+        head = model.head()
+        self._head = None if head is None else Head(*head)
+        if head is not None:
+            _, q, z = model.tensor_info(self._head.embedding)
+            self.embedding_quant = (_f32(q), z)
 
     def __repr__(self):
         return "<Net %s: %d ops, in %s int8, out %s, arena %d B>" % (
@@ -98,10 +115,10 @@ class Net:
         try:
             self._model.set_input(x, i)
         except NotImplementedError:  # a build without floats: quantize here
-            scale, zp = self._in_q[i]
-            self._model.set_input(_quantize(x, _count(self.input_shapes[i]), scale, zp), i)
+            self._model.set_input(self.quantize(x, i), i)
 
-    def _set_inputs(self, x):
+    def set_inputs(self, x):
+        """Set the model's input(s) for invoke()."""
         if self.n_inputs == 1:
             self._set_input(x, 0)
             return
@@ -115,7 +132,7 @@ class Net:
         array('f') gets dequantized values, a bytearray or array('b') the raw int8 bytes.
         Allocates nothing."""
         m = self._model
-        self._set_inputs(x)
+        self.set_inputs(x)
         m.invoke()
         if self.n_outputs == 1:
             m.get_output(out)
@@ -129,8 +146,8 @@ class Net:
     def predict(self, x):
         """Run on x; return the dequantized outputs as array('f') (a tuple of them for several
         outputs). With an adapter (trainer or load_adapter): its class scores."""
-        if self._adapter is not None:
-            return self._adapter.scores(self.embedding(x))
+        if self.adapter is not None:
+            return self.adapter.scores(self.embedding(x))
         outs = tuple(array("f", bytes(4 * n)) for n in self._n_out)
         self.predict_into(x, outs[0] if self.n_outputs == 1 else outs)
         return outs[0] if self.n_outputs == 1 else outs
@@ -147,7 +164,7 @@ class Net:
         """Run on x; return (label, score) of the highest value of the first output (label:
         index if unlabelled)."""
         out = self.predict(x)
-        if self.n_outputs > 1 and self._adapter is None:
+        if self.n_outputs > 1 and self.adapter is None:
             out = out[0]
         best = 0
         for i in range(1, len(out)):
@@ -161,13 +178,13 @@ class Net:
     def embedding(self, x):
         """The int8 embedding of x (the input of the last FULLY_CONNECTED), as a bytearray:
         runs the model up to that layer only."""
-        h = self._head_info
+        h = self._head
         if h is None:
             raise ValueError("this model records no trainable head")
-        self._set_inputs(x)
-        self._model.invoke(0, h[0])
-        out = bytearray(h[6])
-        self._model.read_tensor(h[1], out)
+        self.set_inputs(x)
+        self._model.invoke(0, h.op)
+        out = bytearray(h.cols)
+        self._model.read_tensor(h.embedding, out)
         return out
 
     def trainer(self, mode="head", lr=0.5, momentum=0.0, max_examples=64, ram_budget=None,
@@ -179,11 +196,13 @@ class Net:
 
         return Trainer(self, mode, lr, momentum, max_examples, ram_budget, max_classes, layers)
 
-    def _set_adapter(self, adapter):
-        if self._adapter is not None and self._adapter is not adapter:
-            self._adapter._detach()
-        self._adapter = adapter
-        adapter._attach()
+    def set_adapter(self, adapter):
+        """Predict through adapter (a Trainer): its scores and labels. The trainer calls this;
+        the adapter in use before is detached."""
+        if self.adapter is not None and self.adapter is not adapter:
+            self.adapter.detach()
+        self.adapter = adapter
+        adapter.attach()
         self.labels = tuple(adapter.labels)
 
     def load_adapter(self, path):
@@ -193,29 +212,77 @@ class Net:
 
         with open(path, "rb") as f:
             data = f.read()
-        self._set_adapter(load_adapter(self, data))
+        self.set_adapter(load_adapter(self, data))
 
     def clear_adapter(self):
         """Back to the base model and its labels."""
-        if self._adapter is not None:
-            self._adapter._detach()
-        self._adapter = None
-        self.labels = self._base_labels
+        if self.adapter is not None:
+            self.adapter.detach()
+        self.adapter = None
+        self.labels = self.base_labels
 
     def blob_sha256(self):
         """SHA-256 of the blob (its header's total size), as an adapter records it."""
         if self._sha is None:
             import hashlib
 
-            total = int.from_bytes(bytes(self._blob[8:12]), "little")
+            total = int.from_bytes(bytes(self._blob[H_TOTAL_SIZE:H_TOTAL_SIZE + 4]), "little")
             self._sha = hashlib.sha256(self._blob[:total]).digest()
         return self._sha
 
+    # ---- the model's inside, for the trainer (tinyml_train and its modules) and the host's
+    # sparse-update chooser: the C core's records, named ----
+
+    def head(self):
+        """The trainable head (a Head: op, embedding, weights, bias (-1: none), output, rows,
+        cols, scales (float32 per row, little-endian bytes)), or None."""
+        return self._head
+
+    def op_info(self, k):
+        """Operator k (an OpInfo: kind, inputs, output, act_min, act_max, stride_h, stride_w,
+        dilation_h, dilation_w, pad_h, pad_w, filter_h, filter_w, depth_mult, requant,
+        bias_limit)."""
+        return OpInfo(*self._model.op_info(k))
+
+    def op_kind(self, name):
+        """The binding's code of an operator kind (OP_<name>), e.g. op_kind("CONV_2D")."""
+        return OP_NAMES.split().index(name)
+
+    def update_scheme(self):
+        """The blob's sparse-update scheme: a tuple of Update (op, bias, channels)."""
+        return tuple(Update(*u) for u in self._model.update_scheme())
+
+    def tensor_info(self, t):
+        """(shape, scale as a float, zero point) of tensor t."""
+        shape, q, z = self._model.tensor_info(t)
+        return shape, _f32(q), z
+
+    def read_tensor(self, t, buf, offset=None):
+        """Copy tensor t's bytes into buf (from byte offset on: len(buf) of them)."""
+        if offset is None:
+            self._model.read_tensor(t, buf)
+        else:
+            self._model.read_tensor(t, buf, offset)
+
+    def set_const(self, t, buf):
+        """Read buf instead of constant tensor t's bytes in the blob (None: the blob's again);
+        ValueError when the operators reading it refuse it."""
+        self._model.set_const(t, buf)
+
+    def invoke(self, first, end):
+        """Run operators first .. end - 1 on the inputs set (set_inputs)."""
+        self._model.invoke(first, end)
+
+    def quantize(self, x, i=0):
+        """Numbers to input i's int8 bytes (a bytearray), as the C core quantizes them."""
+        scale, zp = self._in_q[i]
+        return _quantize(x, _count(self.input_shapes[i]), scale, zp)
+
 
 def _no_room(src):
-    """MemoryError naming the arena the model needs (blob header bytes 20..23) and the free
-    heap, when the board cannot hold the model's activations."""
-    need = int.from_bytes(bytes(src[20:24]), "little")
+    """MemoryError naming the arena the model needs (the blob header's arena size) and the
+    free heap, when the board cannot hold the model's activations."""
+    need = int.from_bytes(bytes(src[H_ARENA_SIZE:H_ARENA_SIZE + 4]), "little")
     try:
         import gc
 
@@ -233,7 +300,7 @@ def _read(f):
     except MemoryError:
         pass
     size = f.seek(0, 2)
-    f.seek(20)
+    f.seek(H_ARENA_SIZE)
     arena = int.from_bytes(f.read(4), "little")
     import gc
 

@@ -38,7 +38,8 @@ def run_script(runtime: str, script: Path, workdir: Path, files: dict[str, bytes
     elif runtime in ("natmod", NOFLOAT):
         src = NATMOD if runtime == "natmod" else ROOT / "build/natmod/x64-nofloat/tinyml.mpy"
         shutil.copy(src, workdir / "tinyml.mpy")
-        shutil.copy(ROOT / "device/tinyml_train.py", workdir / "tinyml_train.py")
+        for f in (ROOT / "device").glob("tinyml_*.py"):  # on-device learning, beside the .mpy
+            shutil.copy(f, workdir / f.name)
         cmd = [str(STOCK), *(["-X", f"heapsize={heap}"] if heap else []), script.name]
     else:
         raise ValueError(runtime)

@@ -1,11 +1,13 @@
 # On-device learning in bias and sparse modes inside a runtime (tests/device/test_training.py):
-# the few-shot digits task in both flows, one QAS step, carries and saturation, an adapter.
+# the few-shot digits task in both flows (predictions and what was learnt), one QAS step,
+# carries and saturation, an adapter.
 # Files: model.bin (no scheme), sparse.bin (with a sparse-update scheme), shots.bin /
 # shots_y.bin, test.bin / test_y.bin as in training_check.py.
 from array import array
 
 import tinyml
-from tinyml_train import qas_bias, qas_weight
+from tinyml_backbone import qas_bias, qas_weight
+from tinyml_num import Lcg
 
 
 def read(name):
@@ -39,19 +41,23 @@ for mode in ("bias", "sparse"):
     for new_only in (False, True):
         tr = teach(net, mode, new_only)
         preds = bytes([int(net.classify(x)[0]) for x in xs])
-        print("flow", mode, "new-only" if new_only else "classroom", preds.hex(),
-              tr.mem_info(), tr.ram_needed())
+        flow = "new-only" if new_only else "classroom"
+        print("flow", mode, flow, preds.hex(), tr.mem_info(), tr.ram_needed())
+        # What was learnt: the head's part of the adapter, and the updated int32 biases and
+        # int8 weights below it (Backbone.params), for the host to compare with the reference.
+        print("state", mode, flow, bytes(tr.head.payload()).hex(),
+              bytes(tr.backbone.params()).hex())
 
 # One step from the base model: the int32 biases' change, for the host to check against
 # lr * gradient.
 net = nets["bias"]
 net.clear_adapter()
 tr = net.trainer(mode="bias", lr=STEP_LR)
-L = tr._bb.updated[0]
+L = tr.backbone.updated[0]
 before = array("i", L.bias)
 loss = tr.step(shots[:N], shots_y[0])
 print("step", L.k, " ".join(str(L.bias[c] - before[c]) for c in range(len(before))))
-print("carry", " ".join(repr(L.res[c]) for c in range(len(before))))
+print("carry", bytes(L.res).hex())  # float32, exactly
 
 # Adapters carry the updated layers: the predictions come back after a reload.
 net = nets["sparse"]
@@ -74,11 +80,10 @@ for _ in range(100):
     qas_bias(b, res, 1, -0.1, 1000)
 qas_bias(b, res, 2, 5000.0, 1000)
 w = bytearray(256)
-seed = 7
+rng = Lcg(7)
 for _ in range(100):
     for i in range(256):
-        seed = (1103515245 * seed + 12345) & 0x7FFFFFFF
-        qas_weight(w, i, 0.1, seed / 2147483648.0)
+        qas_weight(w, i, 0.1, rng.uniform())
 total = sum(v - 256 if v > 127 else v for v in w)
 w2 = bytearray([127, 0x81])
 qas_weight(w2, 0, 3.0, 0.5)

@@ -1,5 +1,6 @@
 # On-device learning inside a runtime (tests/device/test_training.py): the few-shot digits task
-# in both flows and both modes, then adapters (save, load, corrupt, interrupted saves).
+# in both flows and both modes (predictions and what was learnt), then adapters (save, load,
+# corrupt, interrupted saves).
 # Files: model.bin, other.bin (another model), shots.bin / shots_y.bin (int8 inputs and labels
 # of the taught examples, classroom flow; the new-only flow uses the labels >= 6), test.bin /
 # test_y.bin (held-out inputs and labels).
@@ -37,8 +38,11 @@ for mode in ("ncm", "head"):
     for new_only in (False, True):
         tr, stats = teach(mode, new_only)
         preds = bytes([int(net.classify(x)[0]) for x in xs])
-        print("flow", mode, "new-only" if new_only else "classroom", preds.hex(),
-              tr.mem_info(), tr.ram_needed())
+        flow = "new-only" if new_only else "classroom"
+        print("flow", mode, flow, preds.hex(), tr.mem_info(), tr.ram_needed())
+        # What was learnt, as the adapter stores it (ncm: counts, sums; head: float32 weights,
+        # trained flags, gate), for the host to compare with the reference's.
+        print("state", mode, flow, bytes(tr.head.payload()).hex())
 
 # ---- adapters ----
 tr, _ = teach("head", False)
@@ -66,7 +70,7 @@ for name, bad, msg in (
         raise AssertionError("loaded a bad adapter: " + name)
     except ValueError as e:
         assert str(e) == msg, (name, str(e))
-    assert net.labels == ("0", "1", "2", "3", "4", "5") and net._adapter is None
+    assert net.labels == ("0", "1", "2", "3", "4", "5") and net.adapter is None
 other = tinyml.load(read("other.bin"))
 try:
     other.load_adapter("digits.adapter")

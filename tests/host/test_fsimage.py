@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from runtimes import ROOT
+from tinyml_tools.boards.deploy import TRAINER_FILES
 from tinyml_tools.boards.fsimage import LAYOUTS, build, read, to_uf2
 
 KWS = (ROOT / "models/kws/kws.bin").read_bytes()
@@ -58,8 +59,8 @@ def test_cli(tmp_path: Path) -> None:
     assert p.returncode == 0, p.stderr
     mpy = (ROOT / "build/natmod/armv6m/tinyml.mpy").read_bytes()
     files = read(out.read_bytes(), LAYOUTS["pico"])
-    assert sorted(files) == ["kws.bin", "tinyml.mpy", "tinyml_train.py"]
+    assert sorted(files) == sorted(["kws.bin", "tinyml.mpy", *TRAINER_FILES])
     assert files["kws.bin"] == KWS and files["tinyml.mpy"] == mpy
     total = sum(map(len, files.values()))
-    assert p.stdout == (f"{out}: 3 files, {total:,} bytes in a 1408 KiB littlefs for RPI_PICO; "
-                        "picotool load -t bin fs.bin -o 0x100a0000\n")
+    assert p.stdout == (f"{out}: {2 + len(TRAINER_FILES)} files, {total:,} bytes in a 1408 KiB "
+                        "littlefs for RPI_PICO; picotool load -t bin fs.bin -o 0x100a0000\n")

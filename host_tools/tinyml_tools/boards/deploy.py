@@ -26,6 +26,11 @@ from .fsimage import LAYOUTS, UF2_FAMILY, XIP_BASE, FlashLayout, to_uf2
 from .fsimage import build as build_fs
 from .romfs import build as build_romfs
 
+# On-device learning (net.trainer): plain Python modules beside the native module (frozen into
+# firmware by device/manifest.py instead).
+TRAINER_FILES = ("tinyml_train.py", "tinyml_head.py", "tinyml_backbone.py", "tinyml_adapter.py",
+                 "tinyml_num.py")
+
 
 def device_file(name: str) -> Path:
     """A file of the device package, wherever the host package was installed from."""
@@ -61,19 +66,18 @@ def install(board: str) -> Installed:
     if board in LOCAL:
         raise BoardError(f"{board} needs no install")
     # On-device learning (net.trainer) is plain Python next to the module.
-    train = device_file("tinyml_train.py").read_bytes()
+    train = {name: device_file(name).read_bytes() for name in TRAINER_FILES}
     # The emulated Pico takes its files at power-on: the module its core needs, which the board
     # then has to confirm like any other.
     pico = PICOS[board].natmod if board in PICOS else None
-    files = {"tinyml.mpy": natmod_path(pico).read_bytes(), "tinyml_train.py": train} \
-        if pico else {}
+    files = {"tinyml.mpy": natmod_path(pico).read_bytes(), **train} if pico else {}
     with with_filesystem(board, files) as dev:
         arch = board_natmod(dev)
         if pico and arch != pico:
             raise BoardError(f"{board} reports another architecture than {pico}")
         if not pico:
             dev.mpremote("cp", str(natmod_path(arch)), ":tinyml.mpy")
-            dev.mpremote("cp", str(device_file("tinyml_train.py")), ":tinyml_train.py")
+            dev.mpremote("cp", *(str(device_file(name)) for name in TRAINER_FILES), ":")
         version = dev.exec("import tinyml; print(tinyml.__version__)").split()[-1]
     return Installed(arch, natmod_path(arch), version)
 
@@ -136,7 +140,8 @@ def fs_image(files: dict[str, bytes], layout: str, with_module: bool, uf2: bool)
     contents = dict(files)
     if with_module:
         contents["tinyml.mpy"] = natmod_path(PICO_NATMOD[layout]).read_bytes()
-        contents["tinyml_train.py"] = device_file("tinyml_train.py").read_bytes()
+        for name in TRAINER_FILES:
+            contents[name] = device_file(name).read_bytes()
     lay = LAYOUTS[layout]
     image = build_fs(contents, lay)
     address = XIP_BASE + lay.offset

@@ -7,7 +7,12 @@ Candidates are the bias and each input channel of the weights (a column of a FUL
 trainable head. Each is scored by its mean squared gradient over the calibration samples (the
 first-order loss decrease of an SGD step), with the model's own head and labels, and ranked by
 score per byte it adds; they are then taken in that order while the board's exact memory bound
-for the updated layers (tinyml_train's, the figure `mem_info()` includes) stays within BUDGET.
+for the updated layers stays within BUDGET.
+
+What the board can update and what it costs are the device's own rules, asked through its
+public API: tinyml_backbone.candidates(net) and tinyml_backbone.ram_needed(net, updates) (the
+figure Trainer.mem_info() includes), over the host simulator's Net. The gradients come from the
+NumPy reference (reference.RefBackbone).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..format.blob import Blob
-from .reference import CONV, DW, FC, RefBackbone
+from .reference import RefBackbone
 
 Scheme = tuple[tuple[int, bool, tuple[int, ...]], ...]
 
@@ -35,27 +40,6 @@ class Choice:
     scores: dict[tuple[int, int], float] = field(default_factory=dict)  # (op, -1 | channel)
 
 
-def candidates(m, head_op: int, emb: int) -> list[tuple[int, bool, tuple[int, ...]]]:  # noqa: ANN001
-    """Every parameter group the board could update: (op, has bias, channels), top down, as
-    far down as the board's backward pass goes (tinyml_train's own checks decide)."""
-    from tinyml_train import _Layer, below_head
-
-    out = []
-    for k, kind, ins, _ in below_head(m, head_op, emb):
-        try:
-            layer = _Layer(m, k)
-        except ValueError:
-            break  # the gradient cannot pass this operator
-        bias = len(ins) > 2 and ins[2] >= 0
-        if kind == DW:  # only its bias, and nothing under it
-            if bias:
-                out.append((k, True, ()))
-            break
-        if kind in (FC, CONV):
-            out.append((k, bias, tuple(range(layer.cin))))
-    return out
-
-
 def _quantize_inputs(net, x: np.ndarray) -> np.ndarray:  # noqa: ANN001
     n = int(np.prod(net.input_shape))
     if x.dtype == np.int8:
@@ -69,34 +53,34 @@ def choose(model: bytes, blob: Blob, x: np.ndarray, y: np.ndarray, budget: int) 
     """The sparse-update scheme for `model` (blob bytes; `blob` parsed) from calibration inputs
     x (float, or int8 already quantized) and labels y (the model's own classes)."""
     import tinyml
-    from tinyml_train import _Backbone
+    from tinyml_backbone import candidates, ram_needed
 
     if blob.head is None:
         raise SparseUpdateError("the model records no trainable head (its last layer must be a "
                                 "FULLY_CONNECTED classifier)")
     net = tinyml.load(model)
-    head_op, (_, rows, dim) = blob.head[0], net._head_info[4:7]
-    emb = net._head_info[1]
+    head = net.head()
+    head_op, rows, dim = head.op, head.rows, head.cols
     if len(x) != len(y) or len(x) == 0:
         raise SparseUpdateError("--data needs arrays x (inputs) and y (labels) of one length")
     if np.any((y < 0) | (y >= rows)):
         raise SparseUpdateError(f"labels must be the model's classes, 0..{rows - 1}")
-    cands = candidates(net._model, head_op, emb)
+    cands = candidates(net)
     if not cands:
         raise SparseUpdateError("no layer below the head can be updated (supported: "
                                 "FULLY_CONNECTED, 1x1 CONV_2D, a DEPTHWISE_CONV_2D's bias)")
     # The model's own head in real units, for the loss.
-    head = blob.ops[head_op]
-    wq = np.frombuffer(blob.tensors[head.inputs[1]].const or b"", np.int8).reshape(rows, dim)
+    op = blob.ops[head_op]
+    wq = np.frombuffer(blob.tensors[op.inputs[1]].const or b"", np.int8).reshape(rows, dim)
     scales = np.asarray(blob.head[1], np.float64)
     w_real = scales[:, None] * wq
     b_real = np.zeros(rows)
-    if len(head.inputs) > 2 and head.inputs[2] >= 0:
-        b_real = scales * net._emb_q[0] * np.frombuffer(
-            blob.tensors[head.inputs[2]].const or b"", "<i4")
-    ref = RefBackbone(model, head_op, emb, updates=cands)
+    if len(op.inputs) > 2 and op.inputs[2] >= 0:
+        b_real = scales * net.embedding_quant[0] * np.frombuffer(
+            blob.tensors[op.inputs[2]].const or b"", "<i4")
+    ref = RefBackbone(model, cands)
     sq: dict[tuple[int, int], float] = {}
-    s_e, zp_e = net._emb_q
+    s_e, zp_e = net.embedding_quant
     for q, label in zip(_quantize_inputs(net, x), y, strict=True):
         e = (ref.forward(q).astype(np.float64) - zp_e) * s_e
         z = w_real @ e + b_real
@@ -124,7 +108,7 @@ def choose(model: bytes, blob: Blob, x: np.ndarray, y: np.ndarray, budget: int) 
         trial[u[0]] = (True, c) if u[1] < 0 else (b, sorted([*c, u[1]]))
         scheme = _scheme(trial)
         try:
-            n = _Backbone(net, list(scheme), head_op, emb, dim).need
+            n = ram_needed(net, list(scheme))
         except ValueError:
             continue
         if n <= budget:
