@@ -6,10 +6,10 @@ board then recognises "cat", which the model used to call "unknown". It uses nea
 mode: there is no training loop, and it needs 2.8 KB of RAM.
 
 Copy kws.bin, samples.bin and samples.txt next to this script (mpremote cp ... :), and with the
-.mpy the trainer's modules too (tinyml install copies them: device/tinyml_*.py), then run it. The recordings are samples.bin's (see
-models/kws/SAMPLES.md): two voices per word. The first voice teaches and the second one is
-tested. "cat" has one recording only (sample 22), so it is taught and tested on that one, and
-"house" (sample 23) stands for "unknown".
+.mpy the trainer's modules too (tinyml install copies them: device/tinyml_*.py), then run it.
+The recordings are samples.bin's (see models/kws/SAMPLES.md): two voices per word. The first
+voice teaches and the second one is tested. "cat" has one recording only (sample 22), so it is
+taught and tested on that one, and "house" (sample 23) stands for "unknown".
 """
 
 import tinyml
