@@ -245,7 +245,7 @@ class Net:
         return OpInfo(*self._model.op_info(k))
 
     def op_kind(self, name):
-        """The binding's code of an operator kind (OP_<name>), e.g. op_kind("CONV_2D")."""
+        """The code of an operator kind, e.g. op_kind("CONV_2D") (from the binding's OP_NAMES)."""
         return OP_NAMES.split().index(name)
 
     def update_scheme(self):

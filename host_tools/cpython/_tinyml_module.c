@@ -527,9 +527,7 @@ PyMODINIT_FUNC PyInit__tinyml(void) {
         return NULL;
     }
     /* The schema's names (tml_schema.def), as the MicroPython binding exports them. */
-#define ADD_OP(NAME, code, LAYOUT) PyModule_AddIntConstant(m, "OP_" #NAME, code) < 0 ||
-    if (TML_SCHEMA_OPS(ADD_OP) add_str(m, "OP_NAMES", TML_BIND_OP_NAMES,
-                                       sizeof(TML_BIND_OP_NAMES) - 1) < 0 ||
+    if (add_str(m, "OP_NAMES", TML_BIND_OP_NAMES, sizeof(TML_BIND_OP_NAMES) - 1) < 0 ||
         add_str(m, "HEAD_FIELDS", TML_BIND_HEAD_FIELDS,
                 TML_BIND_FIELDS_LEN(TML_BIND_HEAD_FIELDS)) < 0 ||
         add_str(m, "OP_INFO_FIELDS", TML_BIND_OP_INFO_FIELDS,

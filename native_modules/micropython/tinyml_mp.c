@@ -4,7 +4,7 @@
  * micropython.cmake), or built as a dynamic native module (Makefile, py/dynruntime.mk), where
  * it is merged with device/tinyml.py into a single tinyml.mpy. Only the registration section
  * at the bottom differs; both method tables come from the one X-macro list below, and both
- * export the schema's names (OP_<NAME>, OP_NAMES, H_TOTAL_SIZE, H_ARENA_SIZE, *_FIELDS).
+ * export the schema's names (OP_NAMES, H_TOTAL_SIZE, H_ARENA_SIZE, *_FIELDS).
  *
  * The binding converts objects to C and back, nothing more: validation, numerics, argument
  * rules and error texts belong to the core (tml_bind.h).
@@ -441,9 +441,8 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(model_get_output_obj, 2, 3, model_get
     X(MP_QSTR_set_const, model_set_const_obj)     \
     X(MP_QSTR_update_scheme, model_update_scheme_obj)
 
-/* The schema's names, besides OP_<NAME> (one per kind, from TML_SCHEMA_OPS, which pastes the
- * qstrs: the native-module build lists them for the qstr scan, see the Makefile). The field
- * names leave out their literal's last space. */
+/* The schema's names. OP_NAMES carries every operator kind (OP_NAMES.split()[code]), so no
+ * per-kind constant costs flash. The field names leave out their literal's last space. */
 #define TML_MP_SCHEMA_STRS(X)                                                                \
     X(MP_QSTR_OP_NAMES, TML_BIND_OP_NAMES, sizeof(TML_BIND_OP_NAMES) - 1)                    \
     X(MP_QSTR_HEAD_FIELDS, TML_BIND_HEAD_FIELDS, TML_BIND_FIELDS_LEN(TML_BIND_HEAD_FIELDS))  \
@@ -491,11 +490,8 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
     TML_MP_MODEL_METHODS(TML_DYN_ENTRY)
     MP_OBJ_TYPE_SET_SLOT(&tml_mp_model_type, locals_dict, (void *)&model_locals_dict, 1);
     mp_store_global(MP_QSTR_Model, MP_OBJ_FROM_PTR(&tml_mp_model_type));
-#define TML_DYN_OP(NAME, code, LAYOUT) \
-    mp_store_global(MP_QSTR_OP_##NAME, MP_OBJ_NEW_SMALL_INT(code));
 #define TML_DYN_STR(qstr, s, len) mp_store_global(qstr, mp_obj_new_str(s, len));
 #define TML_DYN_INT(qstr, v) mp_store_global(qstr, MP_OBJ_NEW_SMALL_INT(v));
-    TML_SCHEMA_OPS(TML_DYN_OP)
     TML_MP_SCHEMA_STRS(TML_DYN_STR)
     TML_MP_SCHEMA_INTS(TML_DYN_INT)
     MP_DYNRUNTIME_INIT_EXIT
@@ -520,13 +516,11 @@ MP_DEFINE_CONST_OBJ_TYPE(
     static const mp_obj_str_t tml_str_##qstr = {{&mp_type_str}, 0, len, (const byte *)s};
 TML_MP_SCHEMA_STRS(TML_ROM_STR_OBJ)
 
-#define TML_ROM_OP(NAME, code, LAYOUT) {MP_ROM_QSTR(MP_QSTR_OP_##NAME), MP_ROM_INT(code)},
 #define TML_ROM_STR(qstr, s, len) {MP_ROM_QSTR(qstr), MP_ROM_PTR(&tml_str_##qstr)},
 #define TML_ROM_INT(qstr, v) {MP_ROM_QSTR(qstr), MP_ROM_INT(v)},
 static const mp_rom_map_elem_t tinyml_module_globals_table[] = {
     {MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR__tinyml)},
     {MP_ROM_QSTR(MP_QSTR_Model), MP_ROM_PTR(&tml_mp_model_type)},
-    TML_SCHEMA_OPS(TML_ROM_OP)
     TML_MP_SCHEMA_STRS(TML_ROM_STR)
     TML_MP_SCHEMA_INTS(TML_ROM_INT)
 };

@@ -23,8 +23,8 @@
 
 /* ---- the schema's names, as every binding exports them (tml_schema.def) ---- */
 
-/* OP_<NAME> = code for each operator kind: expand TML_SCHEMA_OPS. OP_NAMES: the kind names
- * separated by spaces, indexed by code ("-" at 0). */
+/* OP_NAMES: the operator kind names separated by spaces, indexed by code ("-" at 0); the one
+ * export of the kinds (no per-kind constant: each would cost a qstr and a table entry). */
 #define TML_BIND_OP_NAME_(NAME, code, LAYOUT) " " #NAME
 #define TML_BIND_OP_NAMES ("-" TML_SCHEMA_OPS(TML_BIND_OP_NAME_))
 
