@@ -6,7 +6,6 @@ from __future__ import annotations
 import struct
 import zlib
 
-import _tinyml
 import numpy as np
 import pytest
 
@@ -79,7 +78,7 @@ def test_trainable_head_record() -> None:
     assert blob.version == (1, 1) and blob.head is not None
     k, scales = blob.head
     assert blob.ops[k].kind == "FULLY_CONNECTED" and len(scales) == 12
-    head = dict(zip(_tinyml.HEAD_FIELDS.split(), tinyml.load(BLOB)._model.head(), strict=True))
+    head = tinyml.load(BLOB).head()._asdict()
     assert {n: head[n] for n in ["op", "embedding", "weights", "bias", "output", "rows",
                                  "cols"]} == dict(op=11, embedding=29, weights=30, bias=31,
                                                   output=32, rows=12, cols=64)

@@ -286,8 +286,7 @@ def write_blob(blob: Blob) -> bytes:
         meta_size=len(meta), data_off=data_off, data_size=len(data),
     )
     body[:HEADER_SIZE] = HEADER.pack(**header)
-    header["crc"] = zlib.crc32(bytes(body[_CRC_START:]))
-    body[:HEADER_SIZE] = HEADER.pack(**header)
+    struct.pack_into("<I", body, HEADER.offsets["crc"], zlib.crc32(bytes(body[_CRC_START:])))
     return bytes(body)
 
 

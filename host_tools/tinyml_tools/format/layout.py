@@ -7,7 +7,7 @@ tml_schema.def, which the C core compiles): no number of the format is written i
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,9 +50,9 @@ class Record:
         for name, offset, typ, count in fields:
             if offset != pos:
                 raise ValueError(f"schema: field {name} at {offset}, expected {pos}")
-            fmt += f"{count}s" if typ == "CHAR" else _STRUCT_CODES[typ] * count
-            pos = offset + struct.calcsize("<" + (f"{count}s" if typ == "CHAR" else
-                                                  _STRUCT_CODES[typ] * count))
+            code = f"{count}s" if typ == "CHAR" else _STRUCT_CODES[typ] * count
+            fmt += code
+            pos = offset + struct.calcsize("<" + code)
         self.struct = struct.Struct(fmt)
         if self.struct.size != size:
             raise ValueError(f"schema: record of {self.struct.size} bytes, expected {size}")
@@ -174,10 +174,3 @@ def read_params(kind: str, words: Sequence[int | ArrayRef]) -> dict[str, Any]:
         pos += w.count
     return out
 
-
-def named(fields: Iterable[str], values: Sequence[Any]) -> Mapping[str, Any]:
-    """A binding's record tuple (Model.head(), op_info(k), ...) by the schema's field names."""
-    names = tuple(fields)
-    if len(names) != len(values):
-        raise ValueError(f"record of {len(values)} values for fields {names}")
-    return dict(zip(names, values, strict=True))

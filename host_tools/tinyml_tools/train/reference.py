@@ -26,7 +26,6 @@ import numpy as np
 from tinyml_num import Lcg  # the device's pseudo-random sequence (a rule, shared)
 
 from ..format.blob import Blob, read_blob
-from ..format.layout import named
 from .int8 import Int8Forward
 
 F32 = np.float32
@@ -299,11 +298,10 @@ def sparse_updates(blob: Blob) -> list[Update]:
 
 def bias_limits(model: bytes) -> dict[int, int]:
     """Each operator's bias bound, the C core's load-check rule (op_info's bias_limit)."""
-    from _tinyml import OP_INFO_FIELDS, Model
+    import tinyml  # the host simulator: the device API over the C core
 
-    m = Model(model)
-    n_ops = m.info()[3]
-    return {k: named(OP_INFO_FIELDS.split(), m.op_info(k))["bias_limit"] for k in range(n_ops)}
+    net = tinyml.load(model)
+    return {k: net.op_info(k).bias_limit for k in range(net.ops)}
 
 
 class RefLayer:
