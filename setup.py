@@ -16,7 +16,7 @@ setup(
             + sorted(glob(f"{CORE}/src/kernels/*.c"))
             + sorted(glob(f"{CORE}/src/ops/*.c")),
             include_dirs=[f"{CORE}/include", f"{CORE}/src", f"{CORE}/src/kernels"],
-            extra_compile_args=["-std=c99", "-O2", "-Wall", "-Wextra"],
+            extra_compile_args=["-std=c99", "-O3", "-Wall", "-Wextra"],
         )
     ]
 )

@@ -17,3 +17,7 @@ target_include_directories(usermod_tinyml INTERFACE
     ${TINYML_CORE}/src/kernels
 )
 target_link_libraries(usermod INTERFACE usermod_tinyml)
+
+# The kernels (src/kernels/*_s8.c) are compiled for speed even where the port builds for size.
+file(GLOB TINYML_KERNEL_SRC CONFIGURE_DEPENDS ${TINYML_CORE}/src/kernels/*_s8.c)
+set_source_files_properties(${TINYML_KERNEL_SRC} PROPERTIES COMPILE_OPTIONS -O2)

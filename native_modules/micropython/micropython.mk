@@ -8,3 +8,7 @@ SRC_USERMOD_C += $(TINYML_MP_DIR)/tinyml_mp.c
 SRC_USERMOD_LIB_C += $(wildcard $(TINYML_CORE)/src/*.c) $(wildcard $(TINYML_CORE)/src/kernels/*.c) \
 	$(wildcard $(TINYML_CORE)/src/ops/*.c)
 CFLAGS_USERMOD += -I$(TINYML_CORE)/include -I$(TINYML_CORE)/src -I$(TINYML_CORE)/src/kernels
+# The kernels (src/kernels/*_s8.c) are compiled for speed even where the port builds for size
+# (-Os): -O2 on microcontrollers, -O3 where the compiler vectorizes (x86-64 and AArch64 hosts).
+TML_KERNEL_COPT ?= $(if $(filter x86_64% aarch64%,$(shell $(CC) -dumpmachine)),-O3,-O2)
+$(BUILD)/%_s8.o: CFLAGS += $(TML_KERNEL_COPT)

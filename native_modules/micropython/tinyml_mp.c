@@ -456,19 +456,17 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(model_get_output_obj, 2, 3, model_get
 
 #if MICROPY_ENABLE_DYNRUNTIME
 /* ---- native .mpy registration ---- */
-/* Natmods link no libc. mpy_ld supplies memset/memcpy on Linux targets only; the core also
- * uses memmove, so provide that everywhere. */
+/* Natmods link no libc: memset, memcpy and memmove (called by the core, and by the compiler
+ * for loops it recognizes in the kernels built with -O2/-O3) go to MicroPython's own. */
 #if TML_MP_LINKS_LIBC
 /* rv32imc links picolibc's libc.a (LINK_RUNTIME): it has them all. */
 #else
-#if !defined(__linux__)
 void *memset(void *s, int c, size_t n) {
     return mp_fun_table.memset_(s, c, n);
 }
 void *memcpy(void *dst, const void *src, size_t n) {
     return mp_fun_table.memmove_(dst, src, n);
 }
-#endif
 void *memmove(void *dst, const void *src, size_t n) {
     return mp_fun_table.memmove_(dst, src, n);
 }

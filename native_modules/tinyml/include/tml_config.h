@@ -21,6 +21,20 @@
 #error "TML_MAX_OVERRIDES must be 1..255"
 #endif
 
+/* Stack bytes of CONV_2D's patch buffer (im2col): two output pixels' input patches of up to
+ * this many bytes each are gathered on the stack and go through the register-blocked GEMM.
+ * Larger patches (kernel h * w * input channels) take a slower loop with no buffer. */
+#ifndef TML_CONV_PATCH_BYTES
+#define TML_CONV_PATCH_BYTES (640)
+#endif
+
+/* Stack bytes of DEPTHWISE_CONV_2D's row buffer (in place): the kernel-height input rows an
+ * output row reads, padded with the input zero point, so that border outputs need no bounds
+ * checks. Wider rows take the checked loop. */
+#ifndef TML_DW_ROW_BYTES
+#define TML_DW_ROW_BYTES (512)
+#endif
+
 /* Operators: turning one off drops its code from the build and the loader refuses it with
  * "unsupported operator". RESHAPE (an alias) is always built in. */
 #ifndef TML_HAS_CONV_2D

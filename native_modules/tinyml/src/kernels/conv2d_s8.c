@@ -1,51 +1,119 @@
 #include "tml_config.h"
 #if TML_HAS_CONV_2D
+#include <string.h>
+#include "dot_s8.h"
 #include "fixedpoint.h"
 
-/* Reference-order loops: the accumulation order does not change an int32 sum, so any faster
- * schedule stays bit-exact as long as the requantization below is kept. The accumulator cannot
- * overflow for the shapes the loader accepts: |(x + offset) * w| <= 256 * 128 = 2^15 per term,
- * and KH * KW * Ci is limited to 2^15 terms by the loader, so |acc| < 2^30 before the bias. */
+/* CONV_2D as a GEMM over NHWC: each output pixel's input patch (kernel rows x kernel columns x
+ * input channels, the filter's own order) is a vector of K bytes, and the output channels are
+ * its dot products with the K-byte filter rows (tml_dot_s8). A 1x1 convolution without padding
+ * reads its patches in place; other patches are gathered (im2col) two at a time into a stack
+ * buffer, padding taps filled with the input zero point so that they add (zp + offset) * w = 0,
+ * exactly the reference's skipped taps. The int32 sums are the reference's, in another order;
+ * src/kernels/ref/conv2d_ref_s8.c is the reference, and the kernel tests compare the two. */
+
+/* Patch of output pixel (oy, ox) into col: K bytes. */
+static void gather(const tml_conv_params_t *p, const tml_dims_t *in_dims, const int8_t *in_b,
+                   const tml_dims_t *f_dims, int32_t oy, int32_t ox, int8_t *col) {
+    const int32_t in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
+    const int32_t k_w = f_dims->w, zp = -p->input_offset;
+    const int32_t iy0 = oy * p->stride_h - p->pad_h, ix0 = ox * p->stride_w - p->pad_w;
+    for (int32_t ky = 0; ky < f_dims->h; ky++) {
+        const int32_t iy = iy0 + p->dilation_h * ky;
+        if (iy < 0 || iy >= in_h) {
+            memset(col, zp, (size_t)(k_w * in_c));
+            col += k_w * in_c;
+            continue;
+        }
+        const int8_t *row = in_b + (int64_t)iy * in_w * in_c;
+        if (p->dilation_w == 1 && ix0 >= 0 && ix0 + k_w <= in_w) {
+            memcpy(col, row + (int64_t)ix0 * in_c, (size_t)(k_w * in_c));
+            col += k_w * in_c;
+            continue;
+        }
+        for (int32_t kx = 0; kx < k_w; kx++) {
+            const int32_t ix = ix0 + p->dilation_w * kx;
+            if (ix < 0 || ix >= in_w) {
+                memset(col, zp, (size_t)in_c);
+            } else {
+                memcpy(col, row + (int64_t)ix * in_c, (size_t)in_c);
+            }
+            col += in_c;
+        }
+    }
+}
+
+/* Patches too large for the buffer: one output at a time, taps outside the input skipped. */
+static void conv_unbuffered(const tml_conv_params_t *p, const tml_dot_params_t *d,
+                            const tml_dims_t *in_dims, const int8_t *in_b,
+                            const tml_dims_t *f_dims, const int8_t *filter, int32_t oy,
+                            int32_t ox, int32_t out_c, int8_t *out) {
+    const int32_t in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
+    const int32_t k_h = f_dims->h, k_w = f_dims->w;
+    const int32_t iy0 = oy * p->stride_h - p->pad_h, ix0 = ox * p->stride_w - p->pad_w;
+    for (int32_t oc = 0; oc < out_c; oc++) {
+        const int8_t *f_oc = filter + (int64_t)oc * k_h * k_w * in_c;
+        int32_t acc = 0;
+        for (int32_t ky = 0; ky < k_h; ky++) {
+            const int32_t iy = iy0 + p->dilation_h * ky;
+            for (int32_t kx = 0; iy >= 0 && iy < in_h && kx < k_w; kx++) {
+                const int32_t ix = ix0 + p->dilation_w * kx;
+                if (ix >= 0 && ix < in_w) {
+                    const int8_t *px = in_b + ((int64_t)iy * in_w + ix) * in_c;
+                    const int8_t *fw = f_oc + ((int64_t)ky * k_w + kx) * in_c;
+                    for (int32_t ic = 0; ic < in_c; ic++) {
+                        acc += (px[ic] + p->input_offset) * fw[ic];
+                    }
+                }
+            }
+        }
+        if (d->bias) {
+            acc += d->bias[oc];
+        }
+        out[oc] = tml_output_stage(acc, d->mult[oc], d->shift[oc], d->rounding,
+                                   d->output_offset, d->act_min, d->act_max);
+    }
+}
+
 int tml_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
                   const tml_dims_t *in_dims, const int8_t *in,
                   const tml_dims_t *f_dims, const int8_t *filter, const int32_t *bias,
                   const tml_dims_t *out_dims, int8_t *out) {
     const int32_t in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
-    const int32_t k_h = f_dims->h, k_w = f_dims->w;
-    const int32_t out_h = out_dims->h, out_w = out_dims->w, out_c = out_dims->c;
+    const int32_t out_w = out_dims->w, out_c = out_dims->c;
+    const int32_t pixels = out_dims->h * out_w;
+    const int32_t k = f_dims->h * f_dims->w * in_c;
+    const tml_dot_params_t d = {bias, q->mult, q->shift, 1, q->rounding, p->input_offset,
+                                p->output_offset, p->act_min, p->act_max};
+    /* 1x1 without padding: output pixel (oy, ox) reads input pixel (oy, ox) * stride. */
+    const int direct = f_dims->h == 1 && f_dims->w == 1 && p->pad_h == 0 && p->pad_w == 0 &&
+                       (out_dims->h - 1) * p->stride_h < in_h &&
+                       (out_w - 1) * p->stride_w < in_w;
+    int8_t col[2][TML_CONV_PATCH_BYTES];
 
     for (int32_t b = 0; b < in_dims->n; b++) {
         const int8_t *in_b = in + (int64_t)b * in_h * in_w * in_c;
-        for (int32_t oy = 0; oy < out_h; oy++) {
-            const int32_t iy0 = oy * p->stride_h - p->pad_h;
-            for (int32_t ox = 0; ox < out_w; ox++) {
-                const int32_t ix0 = ox * p->stride_w - p->pad_w;
-                for (int32_t oc = 0; oc < out_c; oc++) {
-                    const int8_t *f_oc = filter + (int64_t)oc * k_h * k_w * in_c;
-                    int32_t acc = 0;
-                    for (int32_t ky = 0; ky < k_h; ky++) {
-                        const int32_t iy = iy0 + p->dilation_h * ky;
-                        if (iy < 0 || iy >= in_h) {
-                            continue;
-                        }
-                        for (int32_t kx = 0; kx < k_w; kx++) {
-                            const int32_t ix = ix0 + p->dilation_w * kx;
-                            if (ix < 0 || ix >= in_w) {
-                                continue;
-                            }
-                            const int8_t *px = in_b + ((int64_t)iy * in_w + ix) * in_c;
-                            const int8_t *fw = f_oc + ((int64_t)ky * k_w + kx) * in_c;
-                            for (int32_t ic = 0; ic < in_c; ic++) {
-                                acc += (px[ic] + p->input_offset) * fw[ic];
-                            }
-                        }
-                    }
-                    if (bias) {
-                        acc += bias[oc];
-                    }
-                    *out++ = tml_output_stage(acc, q, oc, p->output_offset, p->act_min,
-                                              p->act_max);
+        int8_t *out_b = out + (int64_t)b * pixels * out_c;
+        int32_t oy = 0, ox = 0; /* of output pixel i */
+        for (int32_t i = 0; i < pixels; i += 2) {
+            const int8_t *x[2] = {NULL, NULL};
+            for (int32_t j = 0; j < 2 && i + j < pixels; j++) {
+                if (direct) {
+                    x[j] = in_b + ((int64_t)oy * p->stride_h * in_w + ox * p->stride_w) * in_c;
+                } else if (k <= TML_CONV_PATCH_BYTES) {
+                    gather(p, in_dims, in_b, f_dims, oy, ox, col[j]);
+                    x[j] = col[j];
+                } else {
+                    conv_unbuffered(p, &d, in_dims, in_b, f_dims, filter, oy, ox, out_c,
+                                    out_b + (int64_t)(i + j) * out_c);
                 }
+                if (++ox == out_w) {
+                    ox = 0, oy++;
+                }
+            }
+            if (x[0]) {
+                int8_t *o0 = out_b + (int64_t)i * out_c;
+                tml_dot_s8(&d, k, x[0], x[1], filter, out_c, o0, o0 + out_c);
             }
         }
     }

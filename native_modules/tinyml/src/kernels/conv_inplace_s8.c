@@ -1,6 +1,7 @@
 #include "tml_config.h"
 #if TML_HAS_CONV_2D || TML_HAS_DEPTHWISE_CONV_2D
 #include <string.h>
+#include "dot_s8.h"
 #include "fixedpoint.h"
 
 /* In-place convolutions (TinyEngine's trick): the output is written over the input buffer, so
@@ -74,6 +75,23 @@ int tml_conv2d_1x1_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q
     const int32_t pixels = in_dims->n * in_dims->h * in_dims->w;
     const tml_dims_t px_in = {1, 1, 1, in_c}, px_out = {1, 1, 1, out_c};
     const int forward = out_c <= in_c;
+    if (tml_dot_reads_first(in_c)) {
+        /* Two pixels at a time, written straight over their own inputs: this core's GEMM
+         * reads both inputs whole before writing. Forward, pixels i and i + 1 store below
+         * (i + 2) * out_c <= (i + 2) * in_c, where the unread inputs start; backward (out_c >
+         * in_c), pixels i - 2 and i - 1 store from (i - 2) * out_c >= (i - 2) * in_c, where
+         * the unread inputs end. */
+        const tml_dot_params_t d = {bias, q->mult, q->shift, 1, q->rounding, p->input_offset,
+                                    p->output_offset, p->act_min, p->act_max};
+        for (int32_t done = 0; done < pixels; done += 2) {
+            const int32_t two = pixels - done >= 2;
+            const int32_t first = forward ? done : pixels - done - 1 - two;
+            const int8_t *x0 = buf + (int64_t)first * in_c;
+            int8_t *o0 = buf + (int64_t)first * out_c;
+            tml_dot_s8(&d, in_c, x0, two ? x0 + in_c : NULL, filter, out_c, o0, o0 + out_c);
+        }
+        return 0;
+    }
     for (int32_t i = 0; i < pixels; i++) {
         const int32_t px = forward ? i : pixels - 1 - i;
         tml_conv2d_s8(p, q, &px_in, buf + (int64_t)px * in_c, f_dims, filter, bias, &px_out,
@@ -104,16 +122,89 @@ int tml_conv2d_rows_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *
 #endif
 
 #if TML_HAS_DEPTHWISE_CONV_2D
-/* Depth multiplier 1: output channel c reads only input channel c. Channel c of the input is
- * copied into scratch (H * W bytes), then output channel c is written over it in place. */
+/* One output of channel plane `x` (in_h x in_w bytes), taps outside the plane skipped. */
+static int32_t plane_checked(const tml_conv_params_t *p, const int8_t *x, int32_t in_h,
+                             int32_t in_w, const int8_t *w, int32_t k_h, int32_t k_w,
+                             int32_t w_step, int32_t iy0, int32_t ix0) {
+    int32_t acc = 0;
+    for (int32_t ky = 0; ky < k_h; ky++) {
+        const int32_t iy = iy0 + p->dilation_h * ky;
+        for (int32_t kx = 0; iy >= 0 && iy < in_h && kx < k_w; kx++) {
+            const int32_t ix = ix0 + p->dilation_w * kx;
+            if (ix >= 0 && ix < in_w) {
+                acc += (x[iy * in_w + ix] + p->input_offset) * w[(ky * k_w + kx) * w_step];
+            }
+        }
+    }
+    return acc;
+}
+
+/* Output row of one channel from its kernel-height input rows (rows[ky] is input row
+ * oy * stride_h - pad_h + ky * dilation_h from column -pad_w, zero-point padded): every
+ * window lies inside, so each tap is one load and one multiply-accumulate of the raw input,
+ * starting from `folded` = bias + input_offset * sum(w) (the same int32 as the reference's
+ * sum of (x + input_offset) * w, the padding's zp + offset being 0). No partial sum can
+ * overflow: |bias| <= 2^31 - 1 - taps * 2^15 (loader), and each of the two added parts is at
+ * most taps * 2^14 in magnitude. */
+static void dw_row(const tml_conv_params_t *p, const int8_t *rows, int32_t row_len,
+                   const int8_t *w, int32_t k_h, int32_t k_w, int32_t folded, int32_t mult,
+                   int32_t shift, int32_t rounding, int32_t out_w, int8_t *o, int32_t o_step) {
+    const int32_t sw = p->stride_w, dw = p->dilation_w;
+    if (k_h == 3 && k_w == 3 && sw == 1 && dw == 1) {
+        /* 3x3, stride 1: each step right reuses six of the nine inputs. */
+        const int8_t *r0 = rows, *r1 = r0 + row_len, *r2 = r1 + row_len;
+        const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
+        const int32_t w6 = w[6], w7 = w[7], w8 = w[8];
+        int32_t a0 = r0[0], a1 = r0[1], b0 = r1[0], b1 = r1[1], c0 = r2[0], c1 = r2[1];
+        for (int32_t ox = 0; ox < out_w; ox++, o += o_step) {
+            const int32_t a2 = r0[ox + 2], b2 = r1[ox + 2], c2 = r2[ox + 2];
+            const int32_t acc = folded + a0 * w0 + a1 * w1 + a2 * w2 + b0 * w3 + b1 * w4 +
+                                b2 * w5 + c0 * w6 + c1 * w7 + c2 * w8;
+            *o = (int8_t)tml_clamp(
+                tml_wrap_add(tml_requantize_fast(acc, mult, shift, rounding), p->output_offset),
+                p->act_min, p->act_max);
+            a0 = a1, a1 = a2, b0 = b1, b1 = b2, c0 = c1, c1 = c2;
+        }
+        return;
+    }
+    for (int32_t ox = 0; ox < out_w; ox++, o += o_step) {
+        int32_t acc = folded;
+        const int8_t *wt = w;
+        for (int32_t ky = 0; ky < k_h; ky++) {
+            const int8_t *x = rows + ky * row_len + ox * sw;
+            for (int32_t kx = 0; kx < k_w; kx++) {
+                acc += x[kx * dw] * *wt++;
+            }
+        }
+        *o = (int8_t)tml_clamp(
+            tml_wrap_add(tml_requantize_fast(acc, mult, shift, rounding), p->output_offset),
+            p->act_min, p->act_max);
+    }
+}
+
+/* Depth multiplier 1: output channel c reads only input channel c, so channel c's input is
+ * copied out, then its outputs are written over it in place. When the zero-point padded plane
+ * ((H + pads) x (W + pads)) fits TML_DW_ROW_BYTES, the copy goes there and every output row
+ * reads its rows from it with no bounds checks (dw_row); otherwise it goes to scratch (H * W
+ * bytes) and each output row gathers its padded input rows into the stack buffer (rows wider
+ * than the buffer, or kernels of more than 25 taps, take the checked loop). */
 int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q,
                                     const tml_dims_t *in_dims, int8_t *buf,
                                     const tml_dims_t *f_dims, const int8_t *filter,
                                     const int32_t *bias, const tml_dims_t *out_dims,
                                     int8_t *scratch) {
     const int32_t in_h = in_dims->h, in_w = in_dims->w, ch = in_dims->c;
-    const int32_t k_h = f_dims->h, k_w = f_dims->w;
+    const int32_t k_h = f_dims->h, k_w = f_dims->w, taps = k_h * k_w;
     const int32_t out_h = out_dims->h, out_w = out_dims->w;
+    const int32_t zp = -p->input_offset;
+    /* Columns an output row reads, from input column -pad_w; rows the outputs read, from
+     * input row -pad_h. */
+    const int32_t row_len = (out_w - 1) * p->stride_w + (k_w - 1) * p->dilation_w + 1;
+    const int32_t plane_h = (out_h - 1) * p->stride_h + (k_h - 1) * p->dilation_h + 1;
+    const int rowwise = taps <= 25 && (int64_t)k_h * row_len <= TML_DW_ROW_BYTES;
+    const int padded = rowwise && (int64_t)plane_h * row_len <= TML_DW_ROW_BYTES;
+    int8_t rows[TML_DW_ROW_BYTES];
+    int8_t w[25];
     for (int32_t b = 0; b < in_dims->n; b++) {
         int8_t *in_b = buf + (int64_t)b * in_h * in_w * ch;
         int8_t *out_b = buf + (int64_t)b * out_h * out_w * ch;
@@ -121,34 +212,68 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
             return -1; /* batches would overlap: the loader allows batch 1 only then */
         }
         for (int32_t c = 0; c < ch; c++) {
-            for (int32_t i = 0; i < in_h * in_w; i++) {
-                scratch[i] = in_b[(int64_t)i * ch + c];
+            if (padded) {
+                /* input (y, x) at plane row y + pad_h, column x + pad_w */
+                memset(rows, zp, (size_t)(plane_h * row_len));
+                for (int32_t y = 0; y < in_h; y++) {
+                    const int32_t py = y + p->pad_h;
+                    if (py >= plane_h) {
+                        break;
+                    }
+                    const int8_t *src = in_b + (int64_t)y * in_w * ch + c;
+                    int8_t *dst = rows + py * row_len + p->pad_w;
+                    const int32_t n = in_w < row_len - p->pad_w ? in_w : row_len - p->pad_w;
+                    for (int32_t x = 0; x < n; x++) {
+                        dst[x] = src[x * ch];
+                    }
+                }
+            } else {
+                for (int32_t i = 0; i < in_h * in_w; i++) {
+                    scratch[i] = in_b[(int64_t)i * ch + c];
+                }
             }
+            int32_t wsum = 0;
+            for (int32_t t = 0; t < taps && rowwise; t++) {
+                w[t] = filter[t * ch + c];
+                wsum += w[t];
+            }
+            const int32_t bc = bias ? bias[c] : 0, folded = bc + p->input_offset * wsum;
+            const int32_t mult = q->mult[c], shift = q->shift[c];
             for (int32_t oy = 0; oy < out_h; oy++) {
                 const int32_t iy0 = oy * p->stride_h - p->pad_h;
-                for (int32_t ox = 0; ox < out_w; ox++) {
-                    const int32_t ix0 = ox * p->stride_w - p->pad_w;
-                    int32_t acc = 0;
+                int8_t *o = out_b + (int64_t)oy * out_w * ch + c;
+                if (padded) {
+                    dw_row(p, rows + oy * p->stride_h * row_len, row_len * p->dilation_h, w, k_h,
+                           k_w, folded, mult, shift, q->rounding, out_w, o, ch);
+                    continue;
+                }
+                if (rowwise) {
                     for (int32_t ky = 0; ky < k_h; ky++) {
-                        const int32_t iy = iy0 + p->dilation_h * ky;
+                        const int32_t iy = iy0 + ky * p->dilation_h;
+                        int8_t *r = rows + ky * row_len;
                         if (iy < 0 || iy >= in_h) {
+                            memset(r, zp, (size_t)row_len);
                             continue;
                         }
-                        for (int32_t kx = 0; kx < k_w; kx++) {
-                            const int32_t ix = ix0 + p->dilation_w * kx;
-                            if (ix < 0 || ix >= in_w) {
-                                continue;
-                            }
-                            const int32_t x = scratch[iy * in_w + ix];
-                            const int32_t w = filter[((int64_t)ky * k_w + kx) * ch + c];
-                            acc += (x + p->input_offset) * w;
-                        }
+                        /* columns -pad_w .. row_len - pad_w - 1 of input row iy */
+                        const int32_t lo = p->pad_w < row_len ? p->pad_w : row_len;
+                        int32_t mid = in_w < row_len - lo ? in_w : row_len - lo;
+                        memset(r, zp, (size_t)lo);
+                        memcpy(r + lo, scratch + iy * in_w, (size_t)mid);
+                        memset(r + lo + mid, zp, (size_t)(row_len - lo - mid));
                     }
-                    if (bias) {
-                        acc += bias[c];
-                    }
-                    out_b[((int64_t)oy * out_w + ox) * ch + c] =
-                        tml_output_stage(acc, q, c, p->output_offset, p->act_min, p->act_max);
+                    dw_row(p, rows, row_len, w, k_h, k_w, folded, mult, shift, q->rounding,
+                           out_w, o, ch);
+                    continue;
+                }
+                for (int32_t ox = 0; ox < out_w; ox++, o += ch) {
+                    const int32_t ix0 = ox * p->stride_w - p->pad_w;
+                    const int32_t acc = bc + plane_checked(p, scratch, in_h, in_w, filter + c,
+                                                           k_h, k_w, ch, iy0, ix0);
+                    *o = (int8_t)tml_clamp(
+                        tml_wrap_add(tml_requantize_fast(acc, mult, shift, q->rounding),
+                                     p->output_offset),
+                        p->act_min, p->act_max);
                 }
             }
         }

@@ -1,9 +1,110 @@
 #include "tml_config.h"
 #if TML_HAS_DEPTHWISE_CONV_2D
+#include "arch.h"
 #include "fixedpoint.h"
 
-/* Each output channel oc = ic * M + m reads only input channel ic. The accumulator holds at most
- * KH * KW terms of magnitude <= 2^15 (loader limit), so it cannot overflow. */
+/* DEPTHWISE_CONV_2D over NHWC. Output pixels whose window lies inside the input (the interior)
+ * run without bounds checks, channels side by side (four at a time with the DSP extension:
+ * SXTAB16 / SXTB16 split a word of four channels into 16-bit lanes, SMLABB / SMLATT multiply
+ * lane by lane); border pixels and depth multipliers above 1 take the checked loop. Each
+ * output channel oc = ic * M + m reads only input channel ic; its accumulator holds at most
+ * KH * KW terms of magnitude <= 2^15 (loader limit), so it cannot overflow. The reference is
+ * src/kernels/ref/depthwise_conv2d_ref_s8.c. */
+
+static inline int8_t stage(const tml_conv_params_t *p, const tml_requant_t *q,
+                           const int32_t *bias, int32_t oc, int32_t acc) {
+    if (bias) {
+        acc += bias[oc];
+    }
+    return tml_output_stage(acc, q->mult[oc], q->shift[oc], q->rounding, p->output_offset,
+                            p->act_min, p->act_max);
+}
+
+/* Every output channel of one pixel, taps outside the input skipped. */
+static void pixel_checked(const tml_conv_params_t *p, const tml_requant_t *q,
+                          const tml_dims_t *in_dims, const int8_t *in_b,
+                          const tml_dims_t *f_dims, const int8_t *filter, const int32_t *bias,
+                          int32_t iy0, int32_t ix0, int32_t out_c, int8_t *out) {
+    const int32_t in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
+    const int32_t k_h = f_dims->h, k_w = f_dims->w, mult = p->depth_multiplier;
+    for (int32_t oc = 0, ic = 0, m = 0; oc < out_c; oc++) {
+        int32_t acc = 0;
+        for (int32_t ky = 0; ky < k_h; ky++) {
+            const int32_t iy = iy0 + p->dilation_h * ky;
+            for (int32_t kx = 0; iy >= 0 && iy < in_h && kx < k_w; kx++) {
+                const int32_t ix = ix0 + p->dilation_w * kx;
+                if (ix >= 0 && ix < in_w) {
+                    const int32_t x = in_b[((int64_t)iy * in_w + ix) * in_c + ic];
+                    acc += (x + p->input_offset) * filter[((int64_t)ky * k_w + kx) * out_c + oc];
+                }
+            }
+        }
+        out[oc] = stage(p, q, bias, oc, acc);
+        if (++m == mult) {
+            m = 0, ic++;
+        }
+    }
+}
+
+/* Every channel of one interior pixel, depth multiplier 1: x points at the window's top left
+ * input pixel. */
+static void pixel_interior(const tml_conv_params_t *p, const tml_requant_t *q,
+                           const int8_t *x, int32_t row_step, int32_t col_step, int32_t k_h,
+                           int32_t k_w, const int8_t *filter, const int32_t *bias, int32_t ch,
+                           int8_t *out) {
+    const int32_t off = p->input_offset;
+    int32_t c = 0;
+#if TML_ARCH_DSP
+    const int32_t off2 = tml_lanes2(off);
+    for (; c + 4 <= ch; c += 4) {
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        const int8_t *xr = x + c, *wr = filter + c;
+        for (int32_t ky = 0; ky < k_h; ky++, xr += row_step) {
+            const int8_t *xp = xr;
+            for (int32_t kx = 0; kx < k_w; kx++, xp += col_step, wr += ch) {
+                const int32_t xv = tml_read4(xp), wv = tml_read4(wr);
+                const int32_t x02 = tml_sxtab16(off2, xv), x13 = tml_sxtab16_ror8(off2, xv);
+                const int32_t w02 = tml_sxtb16(wv), w13 = tml_sxtb16_ror8(wv);
+                s0 = tml_smlabb(x02, w02, s0);
+                s2 = tml_smlatt(x02, w02, s2);
+                s1 = tml_smlabb(x13, w13, s1);
+                s3 = tml_smlatt(x13, w13, s3);
+            }
+        }
+        out[c] = stage(p, q, bias, c, s0);
+        out[c + 1] = stage(p, q, bias, c + 1, s1);
+        out[c + 2] = stage(p, q, bias, c + 2, s2);
+        out[c + 3] = stage(p, q, bias, c + 3, s3);
+    }
+#endif
+    if (k_h == 3 && k_w == 3) {
+        const int32_t s1 = col_step, s2 = 2 * col_step;
+        for (; c < ch; c++) {
+            const int8_t *r0 = x + c, *r1 = r0 + row_step, *r2 = r1 + row_step;
+            const int8_t *w = filter + c;
+            int32_t acc = (r0[0] + off) * w[0] + (r0[s1] + off) * w[ch] +
+                          (r0[s2] + off) * w[2 * ch];
+            acc += (r1[0] + off) * w[3 * ch] + (r1[s1] + off) * w[4 * ch] +
+                   (r1[s2] + off) * w[5 * ch];
+            acc += (r2[0] + off) * w[6 * ch] + (r2[s1] + off) * w[7 * ch] +
+                   (r2[s2] + off) * w[8 * ch];
+            out[c] = stage(p, q, bias, c, acc);
+        }
+        return;
+    }
+    for (; c < ch; c++) {
+        int32_t acc = 0;
+        const int8_t *xr = x + c, *wr = filter + c;
+        for (int32_t ky = 0; ky < k_h; ky++, xr += row_step) {
+            const int8_t *xp = xr;
+            for (int32_t kx = 0; kx < k_w; kx++, xp += col_step, wr += ch) {
+                acc += (*xp + off) * *wr;
+            }
+        }
+        out[c] = stage(p, q, bias, c, acc);
+    }
+}
+
 int tml_depthwise_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
                             const tml_dims_t *in_dims, const int8_t *in,
                             const tml_dims_t *f_dims, const int8_t *filter,
@@ -11,40 +112,22 @@ int tml_depthwise_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
     const int32_t in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
     const int32_t k_h = f_dims->h, k_w = f_dims->w;
     const int32_t out_h = out_dims->h, out_w = out_dims->w, out_c = out_dims->c;
-    const int32_t mult = p->depth_multiplier;
+    const int32_t span_h = (k_h - 1) * p->dilation_h, span_w = (k_w - 1) * p->dilation_w;
+    const int32_t row_step = p->dilation_h * in_w * in_c, col_step = p->dilation_w * in_c;
 
     for (int32_t b = 0; b < in_dims->n; b++) {
         const int8_t *in_b = in + (int64_t)b * in_h * in_w * in_c;
         for (int32_t oy = 0; oy < out_h; oy++) {
             const int32_t iy0 = oy * p->stride_h - p->pad_h;
+            const int rows_in = iy0 >= 0 && iy0 + span_h < in_h;
             for (int32_t ox = 0; ox < out_w; ox++) {
                 const int32_t ix0 = ox * p->stride_w - p->pad_w;
-                for (int32_t ic = 0; ic < in_c; ic++) {
-                    for (int32_t m = 0; m < mult; m++) {
-                        const int32_t oc = ic * mult + m;
-                        int32_t acc = 0;
-                        for (int32_t ky = 0; ky < k_h; ky++) {
-                            const int32_t iy = iy0 + p->dilation_h * ky;
-                            if (iy < 0 || iy >= in_h) {
-                                continue;
-                            }
-                            for (int32_t kx = 0; kx < k_w; kx++) {
-                                const int32_t ix = ix0 + p->dilation_w * kx;
-                                if (ix < 0 || ix >= in_w) {
-                                    continue;
-                                }
-                                const int32_t x = in_b[((int64_t)iy * in_w + ix) * in_c + ic];
-                                const int32_t w = filter[((int64_t)ky * k_w + kx) * out_c + oc];
-                                acc += (x + p->input_offset) * w;
-                            }
-                        }
-                        if (bias) {
-                            acc += bias[oc];
-                        }
-                        out[((int64_t)(b * out_h + oy) * out_w + ox) * out_c + oc] =
-                            tml_output_stage(acc, q, oc, p->output_offset, p->act_min,
-                                             p->act_max);
-                    }
+                int8_t *o = out + ((int64_t)(b * out_h + oy) * out_w + ox) * out_c;
+                if (rows_in && ix0 >= 0 && ix0 + span_w < in_w && p->depth_multiplier == 1) {
+                    pixel_interior(p, q, in_b + ((int64_t)iy0 * in_w + ix0) * in_c, row_step,
+                                   col_step, k_h, k_w, filter, bias, out_c, o);
+                } else {
+                    pixel_checked(p, q, in_dims, in_b, f_dims, filter, bias, iy0, ix0, out_c, o);
                 }
             }
         }

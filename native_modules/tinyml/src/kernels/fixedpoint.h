@@ -10,6 +10,14 @@
 #include <stdint.h>
 #include "tml_kernels.h"
 
+/* The output stage runs once per output of every accumulating kernel: inlined even where the
+ * port compiles for size. */
+#if defined(__GNUC__)
+#define TML_HOT_INLINE static inline __attribute__((always_inline))
+#else
+#define TML_HOT_INLINE static inline
+#endif
+
 #define TML_INT32_MAX ((int32_t)0x7fffffff)
 #define TML_INT32_MIN ((int32_t)(-0x7fffffff - 1))
 
@@ -25,7 +33,7 @@ static inline int32_t tml_srdhm(int32_t a, int32_t b) {
 }
 
 /* x / 2^exponent, rounded to nearest with ties away from zero. exponent in [0, 31]. */
-static inline int32_t tml_rdbpot(int32_t x, int exponent) {
+TML_HOT_INLINE int32_t tml_rdbpot(int32_t x, int exponent) {
     const int32_t mask = (int32_t)(((int64_t)1 << exponent) - 1);
     const int32_t remainder = x & mask;
     const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
@@ -86,20 +94,50 @@ static inline int32_t tml_requantize_gt1(int32_t x, int32_t mult, int32_t left_s
 /* a + b wrapping modulo 2^32, as the reference kernels' int32 addition of the output offset
  * behaves on every target when a saturated requantization meets a positive offset (signed
  * overflow is undefined in C; found by fuzzing). */
-static inline int32_t tml_wrap_add(int32_t a, int32_t b) {
+TML_HOT_INLINE int32_t tml_wrap_add(int32_t a, int32_t b) {
     return (int32_t)((uint32_t)a + (uint32_t)b);
 }
 
-static inline int32_t tml_clamp(int32_t x, int32_t lo, int32_t hi) {
+TML_HOT_INLINE int32_t tml_clamp(int32_t x, int32_t lo, int32_t hi) {
     return x < lo ? lo : (x > hi ? hi : x);
 }
 
-/* The output stage of the accumulating kernels (convolutions, fully connected): requantize
- * channel c's accumulator (bias included), add the output zero point, clamp to the fused
- * activation's range. */
-static inline int8_t tml_output_stage(int32_t acc, const tml_requant_t *q, int32_t c,
-                                      int32_t output_offset, int32_t act_min, int32_t act_max) {
+/* The reference kernels' output stage (src/kernels/ref/): requantize channel c's accumulator
+ * (bias included), add the output zero point, clamp to the fused activation's range. */
+static inline int8_t tml_ref_output_stage(int32_t acc, const tml_requant_t *q, int32_t c,
+                                          int32_t output_offset, int32_t act_min,
+                                          int32_t act_max) {
     acc = tml_requantize(acc, q->mult[c], q->shift[c], q->rounding);
+    return (int8_t)tml_clamp(tml_wrap_add(acc, output_offset), act_min, act_max);
+}
+
+/* tml_requantize for the multipliers the loader accepts (0 <= mult < 2^31), in fewer
+ * instructions and with the same result for every x and shift in [-31, 30].
+ *
+ * Double rounding. tml_srdhm(a, b) is trunc((a*b + nudge) / 2^31) with nudge = 2^30 when
+ * a*b >= 0 and 1 - 2^30 otherwise; its saturating case needs b == INT32_MIN, impossible for
+ * b = mult >= 0. For a*b >= 0 the sum is >= 0 and truncation is the floor: (a*b + 2^30) >> 31.
+ * For a*b < 0 the sum t is negative, and trunc(t / d) = floor((t + d - 1) / d) for t < 0, so
+ * the result is floor((a*b + 1 - 2^30 + 2^31 - 1) / 2^31) = (a*b + 2^30) >> 31 again: one
+ * form for both signs (|a*b| < 2^62, no overflow). The rounding shift that follows is
+ * tml_rdbpot itself. tests/c/requant_check.c compares the two over the edges of every shift
+ * and millions of random inputs. */
+TML_HOT_INLINE int32_t tml_requantize_fast(int32_t x, int32_t mult, int32_t shift,
+                                          int32_t rounding) {
+    if (rounding != TML_ROUND_DOUBLE) {
+        return tml_requantize(x, mult, shift, rounding);
+    }
+    if (shift > 0) {
+        x = (int32_t)((uint32_t)x << shift); /* wraps like the reference's int32 multiply */
+    }
+    const int32_t y = (int32_t)(((int64_t)x * mult + ((int64_t)1 << 30)) >> 31);
+    return shift < 0 ? tml_rdbpot(y, -shift) : y;
+}
+
+/* The fast kernels' output stage: the reference's, with tml_requantize_fast. */
+TML_HOT_INLINE int8_t tml_output_stage(int32_t acc, int32_t mult, int32_t shift, int32_t rounding,
+                                      int32_t output_offset, int32_t act_min, int32_t act_max) {
+    acc = tml_requantize_fast(acc, mult, shift, rounding);
     return (int8_t)tml_clamp(tml_wrap_add(acc, output_offset), act_min, act_max);
 }
 

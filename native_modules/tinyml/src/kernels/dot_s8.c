@@ -1,0 +1,325 @@
+#include "tml_config.h"
+#if TML_HAS_CONV_2D || TML_HAS_FULLY_CONNECTED
+#include "arch.h"
+#include "dot_s8.h"
+#include "fixedpoint.h"
+
+static inline int8_t stage(const tml_dot_params_t *p, int32_t o, int32_t acc) {
+    const int32_t c = p->per_channel ? o : 0;
+    if (p->bias) {
+        acc += p->bias[o];
+    }
+    return tml_output_stage(acc, p->mult[c], p->shift[c], p->rounding, p->output_offset,
+                            p->act_min, p->act_max);
+}
+
+#if TML_ARCH_DSP
+/* Four elements at a time: one word of input bytes becomes two pairs of 16-bit lanes with the
+ * offset added (SXTAB16: bytes 0, 2 and bytes 1, 3), one word of weights the matching pairs
+ * (SXTB16), and SMLAD adds both products of a pair. Two inputs x two rows of weights share
+ * every expanded word: 8 SMLAD (16 multiply-accumulates) per 2 + 2 loads and 8 extends. */
+static void dot_2x2(int32_t k, int32_t off2, int32_t off, const int8_t *a, const int8_t *b,
+                    const int8_t *wa, const int8_t *wb, int32_t s[4]) {
+    int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+    for (int32_t j = k >> 2; j > 0; j--) {
+        const int32_t va = tml_read4(wa), vb = tml_read4(wb);
+        const int32_t xa = tml_read4(a), xb = tml_read4(b);
+        wa += 4, wb += 4, a += 4, b += 4;
+        const int32_t wa02 = tml_sxtb16(va), wa13 = tml_sxtb16_ror8(va);
+        const int32_t wb02 = tml_sxtb16(vb), wb13 = tml_sxtb16_ror8(vb);
+        int32_t x02 = tml_sxtab16(off2, xa), x13 = tml_sxtab16_ror8(off2, xa);
+        s00 = tml_smlad(wa02, x02, s00);
+        s00 = tml_smlad(wa13, x13, s00);
+        s01 = tml_smlad(wb02, x02, s01);
+        s01 = tml_smlad(wb13, x13, s01);
+        x02 = tml_sxtab16(off2, xb), x13 = tml_sxtab16_ror8(off2, xb);
+        s10 = tml_smlad(wa02, x02, s10);
+        s10 = tml_smlad(wa13, x13, s10);
+        s11 = tml_smlad(wb02, x02, s11);
+        s11 = tml_smlad(wb13, x13, s11);
+    }
+    for (int32_t j = k & 3; j > 0; j--) {
+        const int32_t xa = *a++ + off, xb = *b++ + off, u = *wa++, v = *wb++;
+        s00 += xa * u, s01 += xa * v, s10 += xb * u, s11 += xb * v;
+    }
+    s[0] = s00, s[1] = s01, s[2] = s10, s[3] = s11;
+}
+
+/* One input against four rows of weights (w, w + k, w + 2k, w + 3k). */
+static void dot_1x4(int32_t k, int32_t off2, int32_t off, const int8_t *a, const int8_t *w,
+                    int32_t s[4]) {
+    const int8_t *w1 = w + k, *w2 = w1 + k, *w3 = w2 + k;
+    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (int32_t j = k >> 2; j > 0; j--) {
+        const int32_t xa = tml_read4(a);
+        a += 4;
+        const int32_t x02 = tml_sxtab16(off2, xa), x13 = tml_sxtab16_ror8(off2, xa);
+        int32_t v = tml_read4(w);
+        w += 4;
+        s0 = tml_smlad(tml_sxtb16(v), x02, s0);
+        s0 = tml_smlad(tml_sxtb16_ror8(v), x13, s0);
+        v = tml_read4(w1);
+        w1 += 4;
+        s1 = tml_smlad(tml_sxtb16(v), x02, s1);
+        s1 = tml_smlad(tml_sxtb16_ror8(v), x13, s1);
+        v = tml_read4(w2);
+        w2 += 4;
+        s2 = tml_smlad(tml_sxtb16(v), x02, s2);
+        s2 = tml_smlad(tml_sxtb16_ror8(v), x13, s2);
+        v = tml_read4(w3);
+        w3 += 4;
+        s3 = tml_smlad(tml_sxtb16(v), x02, s3);
+        s3 = tml_smlad(tml_sxtb16_ror8(v), x13, s3);
+    }
+    for (int32_t j = k & 3; j > 0; j--) {
+        const int32_t x = *a++ + off;
+        s0 += x * *w++, s1 += x * *w1++, s2 += x * *w2++, s3 += x * *w3++;
+    }
+    s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3;
+}
+
+/* One input against one row. */
+static int32_t dot_1x1(int32_t k, int32_t off2, int32_t off, const int8_t *a, const int8_t *w) {
+    int32_t s = 0;
+    for (int32_t j = k >> 2; j > 0; j--) {
+        const int32_t xa = tml_read4(a), v = tml_read4(w);
+        a += 4, w += 4;
+        s = tml_smlad(tml_sxtb16(v), tml_sxtab16(off2, xa), s);
+        s = tml_smlad(tml_sxtb16_ror8(v), tml_sxtab16_ror8(off2, xa), s);
+    }
+    for (int32_t j = k & 3; j > 0; j--) {
+        s += (*a++ + off) * *w++;
+    }
+    return s;
+}
+
+/* Inputs of up to this many elements are first widened once into 16-bit lanes with the
+ * offset added: two words per four elements, (x0, x2) and (x1, x3), the pairs that SXTB16
+ * makes of a word of weights. The inner loops then only load, extend the weights and SMLAD,
+ * with few enough live values to stay in registers. Longer inputs widen on the fly (above). */
+#define TML_DOT_WIDE_MAX 640
+
+/* Parameters of the assembly functions below, which read them from their registers. */
+#define TML_ARG __attribute__((unused))
+
+/* The inner loops, in assembly for a fixed register allocation (a compiler spills here).
+ * dsp_2x2: q holds k4 groups [a02, a13, b02, b13] of two widened inputs a and b; wa and wb
+ * are two rows of int8 weights. s = {a.wa, a.wb, b.wa, b.wb}: 16 multiply-accumulates in
+ * 18 instructions. */
+__attribute__((naked, noinline)) static void dsp_2x2(TML_ARG const int32_t *q, TML_ARG int32_t k4,
+                                                     TML_ARG const int8_t *wa,
+                                                     TML_ARG const int8_t *wb, TML_ARG int32_t *s) {
+    __asm__ volatile(
+        "push {r4-r11, lr}\n"
+        "add r1, r0, r1, lsl #4\n"
+        "movs r4, #0\n"
+        "movs r5, #0\n"
+        "movs r6, #0\n"
+        "movs r7, #0\n"
+        "cmp r0, r1\n"
+        "beq 2f\n"
+        "1:\n"
+        "ldr r8, [r2], #4\n"
+        "ldrd r10, r11, [r0], #8\n"
+        "ldrd r12, lr, [r0], #8\n"
+        "sxtb16 r9, r8\n"
+        "smlad r4, r9, r10, r4\n"
+        "smlad r6, r9, r12, r6\n"
+        "sxtb16 r9, r8, ror #8\n"
+        "smlad r4, r9, r11, r4\n"
+        "smlad r6, r9, lr, r6\n"
+        "ldr r8, [r3], #4\n"
+        "sxtb16 r9, r8\n"
+        "smlad r5, r9, r10, r5\n"
+        "smlad r7, r9, r12, r7\n"
+        "sxtb16 r9, r8, ror #8\n"
+        "smlad r5, r9, r11, r5\n"
+        "smlad r7, r9, lr, r7\n"
+        "cmp r0, r1\n"
+        "bne 1b\n"
+        "2:\n"
+        "ldr r8, [sp, #36]\n"
+        "stmia r8, {r4-r7}\n"
+        "pop {r4-r11, pc}\n");
+}
+
+/* dsp_1x2: q holds k4 groups [a02, a13] of one widened input; s = {a.wa, a.wb}. */
+__attribute__((naked, noinline)) static void dsp_1x2(TML_ARG const int32_t *q, TML_ARG int32_t k4,
+                                                     TML_ARG const int8_t *wa,
+                                                     TML_ARG const int8_t *wb, TML_ARG int32_t *s) {
+    __asm__ volatile(
+        "push {r4-r9, lr}\n"
+        "add r1, r0, r1, lsl #3\n"
+        "movs r4, #0\n"
+        "movs r5, #0\n"
+        "cmp r0, r1\n"
+        "beq 2f\n"
+        "1:\n"
+        "ldrd r6, r7, [r0], #8\n"
+        "ldr r8, [r2], #4\n"
+        "sxtb16 r9, r8\n"
+        "smlad r4, r9, r6, r4\n"
+        "sxtb16 r9, r8, ror #8\n"
+        "smlad r4, r9, r7, r4\n"
+        "ldr r8, [r3], #4\n"
+        "sxtb16 r9, r8\n"
+        "smlad r5, r9, r6, r5\n"
+        "sxtb16 r9, r8, ror #8\n"
+        "smlad r5, r9, r7, r5\n"
+        "cmp r0, r1\n"
+        "bne 1b\n"
+        "2:\n"
+        "ldr r8, [sp, #28]\n"
+        "strd r4, r5, [r8]\n"
+        "pop {r4-r9, pc}\n");
+}
+
+/* The last k & 3 elements (offset already added) against a row's last weights. */
+static int32_t dot_tail(int32_t n, const int32_t *x, const int8_t *w) {
+    int32_t s = 0;
+    for (int32_t i = 0; i < n; i++) {
+        s += x[i] * w[i];
+    }
+    return s;
+}
+
+/* tml_dot_s8 with widened inputs. Every input byte is read before the first output is
+ * written, so an output may overlap the inputs (the in-place 1x1 convolution). */
+static void dot_widened(const tml_dot_params_t *p, int32_t k, const int8_t *x0,
+                        const int8_t *x1, const int8_t *w, int32_t n, int8_t *out0,
+                        int8_t *out1) {
+    int32_t q[TML_DOT_WIDE_MAX], s[4], ta[3], tb[3];
+    const int32_t k4 = k >> 2, head = k & ~3, tail = k & 3, off = p->input_offset;
+    const int32_t off2 = tml_lanes2(off), step = x1 ? 4 : 2;
+    for (int32_t g = 0; g < k4; g++) {
+        int32_t v = tml_read4(x0 + 4 * g);
+        q[step * g] = tml_sxtab16(off2, v);
+        q[step * g + 1] = tml_sxtab16_ror8(off2, v);
+        if (x1) {
+            v = tml_read4(x1 + 4 * g);
+            q[step * g + 2] = tml_sxtab16(off2, v);
+            q[step * g + 3] = tml_sxtab16_ror8(off2, v);
+        }
+    }
+    for (int32_t i = 0; i < tail; i++) {
+        ta[i] = x0[head + i] + off;
+        tb[i] = x1 ? x1[head + i] + off : 0;
+    }
+    for (int32_t o = 0; o < n; o += 2) {
+        const int8_t *wa = w + (int64_t)o * k, *wb = o + 1 < n ? wa + k : wa;
+        if (x1) {
+            dsp_2x2(q, k4, wa, wb, s);
+        } else {
+            dsp_1x2(q, k4, wa, wb, s);
+        }
+        out0[o] = stage(p, o, s[0] + dot_tail(tail, ta, wa + head));
+        if (x1) {
+            out1[o] = stage(p, o, s[2] + dot_tail(tail, tb, wa + head));
+        }
+        if (o + 1 < n) {
+            out0[o + 1] = stage(p, o + 1, s[1] + dot_tail(tail, ta, wb + head));
+            if (x1) {
+                out1[o + 1] = stage(p, o + 1, s[3] + dot_tail(tail, tb, wb + head));
+            }
+        }
+    }
+}
+#elif TML_ARCH_VEC
+/* Plain loops the compiler turns into vector multiply-adds. */
+static int32_t dot_1x1(int32_t k, int32_t off2, int32_t off, const int8_t *a, const int8_t *w) {
+    (void)off2;
+    int32_t s = 0;
+    for (int32_t i = 0; i < k; i++) {
+        s += (int16_t)(a[i] + off) * (int16_t)w[i];
+    }
+    return s;
+}
+#else
+/* Scalar cores: each loaded input byte (offset added once) meets two rows of weights and
+ * each weight byte two inputs, four multiply-accumulates per four loads. */
+static void dot_2x2(int32_t k, int32_t off2, int32_t off, const int8_t *a, const int8_t *b,
+                    const int8_t *wa, const int8_t *wb, int32_t s[4]) {
+    (void)off2;
+    int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+    for (int32_t i = 0; i < k; i++) {
+        const int32_t xa = a[i] + off, xb = b[i] + off, u = wa[i], v = wb[i];
+        s00 += xa * u, s01 += xa * v, s10 += xb * u, s11 += xb * v;
+    }
+    s[0] = s00, s[1] = s01, s[2] = s10, s[3] = s11;
+}
+
+static void dot_1x4(int32_t k, int32_t off2, int32_t off, const int8_t *a, const int8_t *w,
+                    int32_t s[4]) {
+    (void)off2;
+    const int8_t *w1 = w + k, *w2 = w1 + k, *w3 = w2 + k;
+    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (int32_t i = 0; i < k; i++) {
+        const int32_t x = a[i] + off;
+        s0 += x * w[i], s1 += x * w1[i], s2 += x * w2[i], s3 += x * w3[i];
+    }
+    s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3;
+}
+
+static int32_t dot_1x1(int32_t k, int32_t off2, int32_t off, const int8_t *a, const int8_t *w) {
+    (void)off2;
+    int32_t s = 0;
+    for (int32_t i = 0; i < k; i++) {
+        s += (a[i] + off) * w[i];
+    }
+    return s;
+}
+#endif
+
+int tml_dot_reads_first(int32_t k) {
+#if TML_ARCH_DSP
+    return k <= TML_DOT_WIDE_MAX;
+#else
+    (void)k;
+    return 0;
+#endif
+}
+
+void tml_dot_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x0, const int8_t *x1,
+                const int8_t *w, int32_t n, int8_t *out0, int8_t *out1) {
+    const int32_t off = p->input_offset;
+#if TML_ARCH_DSP
+    const int32_t off2 = tml_lanes2(off);
+#else
+    const int32_t off2 = 0;
+#endif
+    int32_t o = 0;
+#if TML_ARCH_DSP
+    if (k <= TML_DOT_WIDE_MAX) {
+        dot_widened(p, k, x0, x1, w, n, out0, out1);
+        return;
+    }
+#endif
+#if !TML_ARCH_VEC
+    int32_t s[4];
+    if (x1) {
+        for (; o + 2 <= n; o += 2) {
+            const int8_t *wo = w + (int64_t)o * k;
+            dot_2x2(k, off2, off, x0, x1, wo, wo + k, s);
+            out0[o] = stage(p, o, s[0]);
+            out0[o + 1] = stage(p, o + 1, s[1]);
+            out1[o] = stage(p, o, s[2]);
+            out1[o + 1] = stage(p, o + 1, s[3]);
+        }
+    } else {
+        for (; o + 4 <= n; o += 4) {
+            dot_1x4(k, off2, off, x0, w + (int64_t)o * k, s);
+            for (int32_t j = 0; j < 4; j++) {
+                out0[o + j] = stage(p, o + j, s[j]);
+            }
+        }
+    }
+#endif
+    for (; o < n; o++) {
+        const int8_t *wo = w + (int64_t)o * k;
+        out0[o] = stage(p, o, dot_1x1(k, off2, off, x0, wo));
+        if (x1) {
+            out1[o] = stage(p, o, dot_1x1(k, off2, off, x1, wo));
+        }
+    }
+}
+#endif

@@ -1,0 +1,31 @@
+/* The multiply-accumulate engine of CONV_2D and FULLY_CONNECTED (internal): one or two int8
+ * input vectors against a block of int8 weight rows, each sum requantized to an int8 output.
+ * Each input element is loaded once per block of weight rows and each weight once per pair of
+ * inputs, in registers (a register-blocked GEMM); arch.h picks the per-core inner loop. */
+#ifndef TML_DOT_S8_H
+#define TML_DOT_S8_H
+
+#include <stdint.h>
+#include "tml_kernels.h"
+
+typedef struct {
+    const int32_t *bias;      /* [n], or NULL */
+    const int32_t *mult;      /* requantization per row of weights ... */
+    const int32_t *shift;
+    int32_t per_channel;      /* ... or 0: mult[0], shift[0] for every row */
+    int32_t rounding;         /* TML_ROUND_* */
+    int32_t input_offset;     /* -input zero point, in [-127, 128] */
+    int32_t output_offset, act_min, act_max;
+} tml_dot_params_t;
+
+/* For each o < n and each input r (x0, and x1 unless NULL):
+ *   out_r[o] = output stage(bias[o] + sum_{i<k} (x_r[i] + input_offset) * w[o * k + i]).
+ * The caller guarantees |sum| < 2^31 (the loader's bias limit). */
+void tml_dot_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x0, const int8_t *x1,
+                const int8_t *w, int32_t n, int8_t *out0, int8_t *out1);
+
+/* 1 if tml_dot_s8 over k-element inputs reads every input byte before it writes the first
+ * output (this core widens the inputs first), so that outputs may overlap the inputs. */
+int tml_dot_reads_first(int32_t k);
+
+#endif /* TML_DOT_S8_H */

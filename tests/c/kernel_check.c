@@ -1,0 +1,269 @@
+/* Differential test of the fast kernels against the reference kernels (src/kernels/ref/):
+ * seeded random shapes, strides, padding, dilation, depth multipliers, quantization parameters
+ * and data, including the shapes each fast path special-cases (1x1, 3x3 interiors, channel
+ * counts around multiples of 4, patches past the im2col buffer, in-place variants), and the
+ * requantization fast path against tml_requantize over the edges of every shift. No libc
+ * beyond memset/memcpy and no heap: the same file runs on the host (kernel_check_main.c) and
+ * inside every emulated core as a native module (kernel_check_mod.c). */
+#include <stdint.h>
+#include <string.h>
+#include "fixedpoint.h"
+#include "ref/ref.h"
+#include "tml_kernels.h"
+#include "kernel_check.h"
+
+#define MAXB (24 * 1024)
+
+int32_t g_checked; /* cases whose shapes fitted the buffers and ran */
+
+typedef struct {
+    uint32_t s;
+} rng_t;
+
+static uint32_t next(rng_t *r) { /* xorshift32 */
+    uint32_t x = r->s;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return r->s = x;
+}
+static int32_t range(rng_t *r, int32_t lo, int32_t hi) { /* inclusive */
+    return lo + (int32_t)(next(r) % (uint32_t)(hi - lo + 1));
+}
+
+static struct {
+    int8_t in[MAXB], filter[MAXB], out_ref[MAXB], out_fast[MAXB], buf[MAXB], scratch[MAXB];
+    int32_t bias[512], mult[512], shift[512];
+} g;
+
+/* Sensitive cases: data within a few steps of `centre` and a unit scale, so that an
+ * accumulator off by one changes an output byte (with realistic scales most would not). */
+static int32_t g_sensitive;
+
+static void fill(rng_t *r, int8_t *p, int32_t n, int32_t centre) {
+    const int32_t mode = range(r, 0, 9);
+    for (int32_t i = 0; i < n; i++) {
+        p[i] = (int8_t)(g_sensitive ? tml_clamp(centre + range(r, -3, 3), -128, 127)
+                        : mode == 0 ? -128 : mode == 1 ? 127 : range(r, -128, 127));
+    }
+}
+
+static void quant(rng_t *r, int32_t n, int32_t terms, int32_t *rounding, int with_bias) {
+    *rounding = range(r, 0, 3) == 0 ? range(r, 0, 2) : TML_ROUND_DOUBLE;
+    const int32_t base_shift = range(r, -14, 1);
+    const int32_t limit = tml_between_limit(terms);
+    for (int32_t i = 0; i < n; i++) {
+        const int32_t kind = range(r, 0, 19);
+        g.mult[i] = kind == 0 ? 0 : kind == 1 ? 0x7fffffff : kind == 2 ? 0x40000000
+                  : (int32_t)(0x40000000u + (next(r) & 0x3fffffffu));
+        g.shift[i] = kind == 3 ? range(r, -31, 30) : base_shift + range(r, -2, 2);
+        if (g_sensitive) {
+            g.mult[i] = 0x40000000;
+            g.shift[i] = range(r, -1, 1);
+        }
+        const int32_t b = g_sensitive ? range(r, -50, 50) : kind == 4 ? limit
+                        : kind == 5 ? -limit : (int32_t)(next(r) % 2000001u) - 1000000;
+        g.bias[i] = with_bias ? b : 0;
+    }
+}
+
+static int compare(const char *what, int32_t n, char *msg, uint32_t seed, int32_t case_no) {
+    for (int32_t i = 0; i < n; i++) {
+        if (g.out_ref[i] != g.out_fast[i]) {
+            tml_check_message(msg, what, seed, case_no, i, g.out_ref[i], g.out_fast[i]);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void conv_params(rng_t *r, tml_conv_params_t *p) {
+    p->input_offset = range(r, -127, 128);
+    p->output_offset = range(r, -128, 127);
+    p->act_min = range(r, 0, 3) ? -128 : range(r, -128, 0);
+    p->act_max = range(r, 0, 3) ? 127 : range(r, p->act_min, 127);
+}
+
+/* CONV_2D (and in place when the shapes allow it). */
+static int check_conv(rng_t *r, char *msg, uint32_t seed, int32_t case_no) {
+    tml_conv_params_t p;
+    tml_dims_t in, f, out;
+    const int32_t shape = range(r, 0, 3); /* 0: 1x1 pointwise, 1: 3x3, 2: any, 3: large K */
+    conv_params(r, &p);
+    in.n = range(r, 1, 2);
+    in.h = range(r, 1, 10);
+    in.w = range(r, 1, 10);
+    in.c = shape == 3 ? range(r, 72, 90) : range(r, 1, 40);
+    f.h = shape == 0 ? 1 : shape == 1 || shape == 3 ? 3 : range(r, 1, 5);
+    f.w = shape == 0 ? 1 : shape == 1 || shape == 3 ? 3 : range(r, 1, 5);
+    f.c = in.c;
+    f.n = out.c = range(r, 1, 20);
+    p.stride_h = range(r, 1, 3), p.stride_w = range(r, 1, 3);
+    p.dilation_h = shape >= 2 ? range(r, 1, 2) : 1, p.dilation_w = shape >= 2 ? range(r, 1, 2) : 1;
+    p.pad_h = shape == 0 ? 0 : range(r, 0, f.h), p.pad_w = shape == 0 ? 0 : range(r, 0, f.w);
+    if (range(r, 0, 2) == 0) {
+        p.stride_h = p.stride_w = 1;
+    }
+    p.depth_multiplier = 1;
+    out.n = in.n;
+    out.h = (in.h + 2 * p.pad_h - p.dilation_h * (f.h - 1) - 1) / p.stride_h + 1;
+    out.w = (in.w + 2 * p.pad_w - p.dilation_w * (f.w - 1) - 1) / p.stride_w + 1;
+    const int32_t n_in = in.n * in.h * in.w * in.c, n_f = f.n * f.h * f.w * f.c;
+    const int32_t n_out = out.n * out.h * out.w * out.c;
+    if (out.h < 1 || out.w < 1 || n_in > MAXB || n_f > MAXB || n_out > MAXB) {
+        return 0;
+    }
+    tml_requant_t q = {g.mult, g.shift, 0};
+    const int with_bias = range(r, 0, 4) != 0;
+    quant(r, out.c, f.h * f.w * in.c, &q.rounding, 1);
+    fill(r, g.in, n_in, -p.input_offset);
+    fill(r, g.filter, n_f, 0);
+    const int32_t *bias = with_bias ? g.bias : NULL;
+    tml_conv2d_ref_s8(&p, &q, &in, g.in, &f, g.filter, bias, &out, g.out_ref);
+    g_checked++;
+    tml_conv2d_s8(&p, &q, &in, g.in, &f, g.filter, bias, &out, g.out_fast);
+    if (compare("conv2d", n_out, msg, seed, case_no)) {
+        return 1;
+    }
+    const uint32_t scratch = tml_conv_in_place_scratch(0, &p, &in, &f, &out);
+    if (scratch) {
+        memset(g.buf, 0x55, sizeof g.buf);
+        memcpy(g.buf, g.in, (size_t)n_in);
+        tml_conv2d_inplace_s8(&p, &q, &in, g.buf, &f, g.filter, bias, &out, g.scratch);
+        memcpy(g.out_fast, g.buf, (size_t)n_out);
+        return compare("conv2d in place", n_out, msg, seed, case_no);
+    }
+    return 0;
+}
+
+/* DEPTHWISE_CONV_2D (and in place with depth multiplier 1). */
+static int check_depthwise(rng_t *r, char *msg, uint32_t seed, int32_t case_no) {
+    tml_conv_params_t p;
+    tml_dims_t in, f, out;
+    /* 0: 3x3, 1: any, 2: depth multiplier > 1, 3: rows wider than the row buffer */
+    const int32_t shape = range(r, 0, 3);
+    conv_params(r, &p);
+    in.n = range(r, 1, 2);
+    in.h = shape == 3 ? range(r, 1, 4) : range(r, 1, 12);
+    in.w = shape == 3 ? range(r, 100, 300) : range(r, 1, 12);
+    in.c = range(r, 0, 1) ? 4 * range(r, 1, 8) : range(r, 1, 33);
+    p.depth_multiplier = shape == 2 ? range(r, 2, 3) : 1;
+    f.n = 1;
+    f.h = shape == 0 ? 3 : shape == 3 ? range(r, 2, 5) : range(r, 1, 5);
+    f.w = shape == 0 ? 3 : shape == 3 ? range(r, 2, 5) : range(r, 1, 5);
+    f.c = out.c = in.c * p.depth_multiplier;
+    p.stride_h = range(r, 0, 1) ? 1 : range(r, 1, 3), p.stride_w = range(r, 0, 1) ? 1 : range(r, 1, 3);
+    p.dilation_h = shape ? range(r, 1, 2) : 1, p.dilation_w = shape ? range(r, 1, 2) : 1;
+    p.pad_h = range(r, 0, f.h), p.pad_w = range(r, 0, f.w);
+    out.n = in.n;
+    out.h = (in.h + 2 * p.pad_h - p.dilation_h * (f.h - 1) - 1) / p.stride_h + 1;
+    out.w = (in.w + 2 * p.pad_w - p.dilation_w * (f.w - 1) - 1) / p.stride_w + 1;
+    const int32_t n_in = in.n * in.h * in.w * in.c, n_f = f.h * f.w * f.c;
+    const int32_t n_out = out.n * out.h * out.w * out.c;
+    if (out.h < 1 || out.w < 1 || n_in > MAXB || n_f > MAXB || n_out > MAXB) {
+        return 0;
+    }
+    tml_requant_t q = {g.mult, g.shift, 0};
+    const int with_bias = range(r, 0, 4) != 0;
+    quant(r, out.c, f.h * f.w, &q.rounding, 1);
+    fill(r, g.in, n_in, -p.input_offset);
+    fill(r, g.filter, n_f, 0);
+    const int32_t *bias = with_bias ? g.bias : NULL;
+    tml_depthwise_conv2d_ref_s8(&p, &q, &in, g.in, &f, g.filter, bias, &out, g.out_ref);
+    g_checked++;
+    tml_depthwise_conv2d_s8(&p, &q, &in, g.in, &f, g.filter, bias, &out, g.out_fast);
+    if (compare("depthwise", n_out, msg, seed, case_no)) {
+        return 1;
+    }
+    if (tml_conv_in_place_scratch(1, &p, &in, &f, &out)) {
+        memset(g.buf, 0x55, sizeof g.buf);
+        memcpy(g.buf, g.in, (size_t)n_in);
+        tml_depthwise_conv2d_inplace_s8(&p, &q, &in, g.buf, &f, g.filter, bias, &out,
+                                        g.scratch);
+        memcpy(g.out_fast, g.buf, (size_t)n_out);
+        return compare("depthwise in place", n_out, msg, seed, case_no);
+    }
+    return 0;
+}
+
+static int check_fc(rng_t *r, char *msg, uint32_t seed, int32_t case_no) {
+    tml_fc_params_t p;
+    const int32_t batches = range(r, 1, 3), depth = range(r, 1, 300), units = range(r, 1, 20);
+    p.input_offset = range(r, -127, 128);
+    p.filter_offset = range(r, 0, 5) ? 0 : range(r, -127, 128);
+    p.output_offset = range(r, -128, 127);
+    p.act_min = range(r, 0, 3) ? -128 : range(r, -128, 0);
+    p.act_max = range(r, 0, 3) ? 127 : range(r, p.act_min, 127);
+    const int32_t per_channel = range(r, 0, 1);
+    tml_requant_t q = {g.mult, g.shift, 0};
+    quant(r, units, depth * 2, &q.rounding, 1);
+    fill(r, g.in, batches * depth, -p.input_offset);
+    fill(r, g.filter, units * depth, -p.filter_offset);
+    const int32_t *bias = range(r, 0, 4) ? g.bias : NULL;
+    tml_fully_connected_ref_s8(&p, &q, batches, depth, g.in, units, g.filter, bias,
+                               per_channel, g.out_ref);
+    g_checked++;
+    tml_fully_connected_s8(&p, &q, batches, depth, g.in, units, g.filter, bias, per_channel,
+                           g.out_fast);
+    return compare("fully_connected", batches * units, msg, seed, case_no);
+}
+
+/* tml_requantize_fast against tml_requantize: every shift, edge inputs and multipliers, then
+ * random ones. Returns the number of differences. */
+static int check_requant(rng_t *r, int32_t randoms, char *msg, uint32_t seed) {
+    static const int32_t xs[] = {0, 1, -1, 2, -2, 3, -3, 0x7fffffff, -0x7fffffff - 1,
+                                 -0x7fffffff, 0x7ffffffe, 0x40000000, -0x40000000, 0x3fffffff,
+                                 -0x3fffffff, 0xffff, -0xffff, 0x10000, -0x10000};
+    static const int32_t ms[] = {0, 1, 2, 0x40000000, 0x40000001, 0x7fffffff, 0x7ffffffe,
+                                 0x55555555, 0x60000000};
+    for (int32_t rounding = 0; rounding <= 2; rounding++) {
+        for (int32_t shift = -31; shift <= 30; shift++) {
+            for (uint32_t i = 0; i < sizeof xs / sizeof xs[0]; i++) {
+                for (uint32_t j = 0; j < sizeof ms / sizeof ms[0]; j++) {
+                    for (int32_t d = -2; d <= 2; d++) { /* around each power of two too */
+                        const uint32_t step = shift <= 0 && -shift < 31
+                                                  ? (uint32_t)d << -shift : (uint32_t)d;
+                        const int32_t x = (int32_t)((uint32_t)xs[i] + step);
+                        const int32_t a = tml_requantize(x, ms[j], shift, rounding);
+                        const int32_t b = tml_requantize_fast(x, ms[j], shift, rounding);
+                        if (a != b) {
+                            tml_check_message(msg, "requantize", seed, shift, x, a, b);
+                            return 1;
+                        }
+                    }
+                }
+            }
+            for (int32_t i = 0; i < randoms; i++) {
+                const int32_t x = (int32_t)next(r) >> range(r, 0, 30);
+                const int32_t m = (int32_t)(next(r) >> 1);
+                const int32_t a = tml_requantize(x, m, shift, rounding);
+                const int32_t b = tml_requantize_fast(x, m, shift, rounding);
+                if (a != b) {
+                    tml_check_message(msg, "requantize", seed, shift, x, a, b);
+                    return 1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+int tml_kernel_check(uint32_t seed, int32_t cases, char *msg) {
+    g_checked = 0;
+    rng_t r = {seed ? seed : 1u};
+    msg[0] = 0;
+    if (check_requant(&r, cases, msg, seed)) {
+        return 1;
+    }
+    for (int32_t i = 0; i < cases; i++) {
+        const int32_t kind = i % 3;
+        g_sensitive = (i / 3) % 2;
+        const int bad = kind == 0   ? check_conv(&r, msg, seed, i)
+                        : kind == 1 ? check_depthwise(&r, msg, seed, i)
+                                    : check_fc(&r, msg, seed, i);
+        if (bad) {
+            return 1;
+        }
+    }
+    return 0;
+}
