@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 import click
@@ -222,23 +223,40 @@ def verify(blob: Path, board: str, count: int) -> None:
 
 
 @main.command()
-@click.argument("blob", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("blob", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                required=False)
 @_BOARD
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def bench(blob: Path, board: str, as_json: bool) -> None:
+@click.option("--calibrate", is_flag=True,
+              help="Check the board's counters instead: a loop of known length, timed the same "
+                   "way, must agree within 0.1 %.")
+def bench(blob: Path | None, board: str, as_json: bool, calibrate: bool) -> None:
     """Instructions per inference (deterministic: callgrind on unix, QEMU icount on the emulated
-    boards), arena bytes and tinyml's code bytes on that board."""
-    from .boards.bench import code_bytes, instructions_per_inference, pico_counts
+    boards; the emulated Pico's cycles too), arena bytes and tinyml's code bytes on that board,
+    and milliseconds at a real chip's clock (on QEMU boards: labelled as assuming one instruction
+    per cycle)."""
+    from .boards.bench import (
+        code_bytes,
+        instructions_per_inference,
+        pico_counts,
+        timing,
+        timing_label,
+    )
     from .boards.devices import PICOS, BoardError
 
+    if calibrate:
+        _calibrate(board, as_json)
+        return
+    if blob is None:
+        raise click.UsageError("BLOB is required (or --calibrate)")
     data = blob.read_bytes()
     try:
         if board in PICOS:  # the emulator counts Cortex-M0+ cycles too
-            info = {"board": board, "model": blob.name, **pico_counts(board, data)}
+            counts = pico_counts(board, data)
         else:
-            info = {"board": board, "model": blob.name,
-                    "instructions": instructions_per_inference(board, data)}
-        info |= {"arena_bytes": describe(data)["arena_bytes"], "code_bytes": code_bytes(board)}
+            counts = {"instructions": instructions_per_inference(board, data)}
+        info = {"board": board, "model": blob.name, **counts, **timing(board, counts),
+                "arena_bytes": describe(data)["arena_bytes"], "code_bytes": code_bytes(board)}
     except BoardError as e:
         raise click.ClickException(str(e)) from e
     if as_json:
@@ -246,9 +264,32 @@ def bench(blob: Path, board: str, as_json: bool) -> None:
         sys.stdout.write("\n")
     else:
         cycles = f" ({info['cycles']:,} cycles)" if "cycles" in info else ""
+        when = timing_label(info)
         click.echo(f"{blob.name} on {board}: {info['instructions']:,} instructions{cycles} per "
-                   f"inference, arena {info['arena_bytes']:,} bytes, tinyml code "
-                   f"{info['code_bytes']:,} bytes")
+                   f"inference{', ' + when if when else ''}, arena {info['arena_bytes']:,} "
+                   f"bytes, tinyml code {info['code_bytes']:,} bytes")
+
+
+def _calibrate(board: str, as_json: bool) -> None:
+    from .boards.bench import calibrate
+    from .boards.devices import BoardError
+
+    try:
+        results = calibrate(board)
+    except BoardError as e:
+        raise click.ClickException(str(e)) from e
+    if as_json:
+        json.dump([{"board": c.board, "counter": c.counter, "method": c.method,
+                    "known": c.known, "measured": float(c.measured),
+                    "error_percent": float(c.error * 100)} for c in results], sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        for c in results:
+            click.echo(f"{board} {c.counter}: known {c.known:,}, measured "
+                       f"{float(c.measured):,.2f} ({c.method}), error "
+                       f"{float(c.error * 100):.5f} %")
+    if any(c.error >= Fraction(1, 1000) for c in results):
+        raise SystemExit(1)
 
 
 @main.command()

@@ -60,9 +60,32 @@ def test_bench_is_deterministic() -> None:
     a = json.loads(run("bench", "models/kws/kws.bin", "--board", "qemu-m3", "--json").stdout)
     b = json.loads(run("bench", "models/kws/kws.bin", "--board", "qemu-m3", "--json").stdout)
     assert a == b
-    assert set(a) == {"board", "model", "instructions", "arena_bytes", "code_bytes"}
+    assert set(a) == {"board", "model", "instructions", "arena_bytes", "code_bytes", "chip",
+                      "chip_mhz", "ms_if_1_instruction_per_cycle"}
     assert (a["board"], a["model"], a["arena_bytes"]) == ("qemu-m3", "kws.bin", KWS_ARENA)
     assert a["instructions"] > 0 and a["code_bytes"] > 0
+    # QEMU counts instructions, not cycles: a time is only given under that assumption, named
+    # in the key and in the text.
+    assert (a["chip"], a["chip_mhz"]) == ("STM32F103", 72)
+    assert a["ms_if_1_instruction_per_cycle"] == round(a["instructions"] / 72_000, 2)
+    p = run("bench", "models/kws/kws.bin", "--board", "qemu-m3")
+    assert p.returncode == 0, p.stderr
+    ms = f"{a['ms_if_1_instruction_per_cycle']:,}"
+    assert p.stdout == (f"kws.bin on qemu-m3: {a['instructions']:,} instructions per inference, "
+                        f"≈ {ms} ms at 72 MHz (STM32F103) if 1 instruction/cycle, arena "
+                        f"{KWS_ARENA:,} bytes, tinyml code {a['code_bytes']:,} bytes\n")
+
+
+def test_bench_calibrate() -> None:
+    """The counter check behind the figures (tests/device/test_counters.py runs it on every
+    board): 2 × 20,000,000 instructions of an asm_thumb loop, exact to the timer's tick."""
+    p = run("bench", "--calibrate", "--board", "qemu-m3", "--json")
+    assert p.returncode == 0, p.stderr
+    [c] = json.loads(p.stdout)
+    assert (c["board"], c["counter"], c["known"]) == ("qemu-m3", "instructions", 40_000_000)
+    assert abs(c["measured"] - c["known"]) <= 1.25 and c["error_percent"] < 0.1
+    p = run("bench", "--board", "qemu-m3")
+    assert p.returncode == 2 and "BLOB is required (or --calibrate)" in p.stderr
 
 
 def test_unknown_board() -> None:

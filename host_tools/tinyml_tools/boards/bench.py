@@ -14,6 +14,8 @@ import shutil
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,7 @@ from .devices import (
     LOCAL,
     PICOS,
     BoardError,
+    Device,
     build_dir,
     connect,
     emulated_pico,
@@ -136,6 +139,16 @@ for _ in range({runs}):
 """
 
 
+def _callgrind_total(cmd: list[str], cwd: str) -> int:
+    """Instructions valgrind's callgrind counts over a whole process (its "Collected" line)."""
+    p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+                       cwd=cwd, capture_output=True, text=True)
+    m = re.search(r"Collected : (\d+)", p.stderr)
+    if p.returncode != 0 or not m:
+        raise BoardError(f"unix: callgrind failed: {p.stderr.strip()[-400:]}")
+    return int(m.group(1))
+
+
 def _callgrind(blob: bytes, runs: int) -> int:
     exe = build_dir() / "unix/micropython"
     if shutil.which("valgrind") is None or not exe.exists():
@@ -143,12 +156,7 @@ def _callgrind(blob: bytes, runs: int) -> int:
     with tempfile.TemporaryDirectory() as d:
         (Path(d) / "model.bin").write_bytes(blob)
         (Path(d) / "bench.py").write_text(_CALLGRIND.format(runs=runs))
-        p = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-                            str(exe), "bench.py"], cwd=d, capture_output=True, text=True)
-        m = re.search(r"Collected : (\d+)", p.stderr)
-        if p.returncode != 0 or not m:
-            raise BoardError(f"unix: callgrind failed: {p.stderr.strip()[-400:]}")
-        return int(m.group(1))
+        return _callgrind_total([str(exe), "bench.py"], d)
 
 
 def instructions_per_inference(board: str, blob: bytes, runs: int = 10) -> int:
@@ -174,33 +182,166 @@ def pico_counts(board: str, blob: bytes, runs: int = 10) -> dict[str, int]:
     by each instruction's Cortex-M0+ cycles at clk_sys, so µs × MHz is cycles (inference never
     sleeps). Instructions: the emulator's own count around one board command running 1 + runs
     and one running 1 inference; their difference over `runs` cancels the command's own work."""
-    import json
-
     b = PICOS[board]
     with tempfile.TemporaryDirectory() as d:
         counters = Path(d) / "counters.json"
         with emulated_pico(board, flash={"blob": blob}, counters=counters) as dev:
             dev.exec("import machine, tinyml\nnet = tinyml.load(blob)\n" + _PREPARE)
-
-            def total() -> int:  # once the board idles again, the file holds its totals
-                seen = -1
-                while True:
-                    time.sleep(0.3)
-                    now = json.loads(counters.read_text())["instructions"]
-                    if now == seen:
-                        return now
-                    seen = now
-
-            counts = []
-            for n in (1, runs + 1):
-                before = total()
-                out = dev.exec(f"t0 = machine.mem32[0x40054028]\nfor _ in range({n}):\n"
-                               "    net.predict_into(x, out)\n"
-                               "print((machine.mem32[0x40054028] - t0) & 0xFFFFFFFF)")
-                counts.append((total() - before, int(out.split()[-1])))
+            counts = [_pico_count(dev, counters, f"for _ in range({n}):\n"
+                                                 "    net.predict_into(x, out)")
+                      for n in (1, runs + 1)]
     (i1, us1), (i2, us2) = counts
     return {"cycles": round((us2 - us1) * b.clock_mhz / runs),
             "instructions": round((i2 - i1) / runs)}
+
+
+def _pico_count(dev: Device, counters: Path, code: str) -> tuple[int, int]:
+    """(instructions, TIMER microseconds) of one board command running `code`: the emulator's
+    instruction count around the whole command, TIMERAWL around `code` on the board."""
+    import json
+
+    def total() -> int:  # once the board idles again, the file holds its totals
+        seen = -1
+        while True:
+            time.sleep(0.3)
+            now = json.loads(counters.read_text())["instructions"]
+            if now == seen:
+                return now
+            seen = now
+
+    before = total()
+    out = dev.exec(f"import machine\nt0 = machine.mem32[0x40054028]\n{code}\n"
+                   "print((machine.mem32[0x40054028] - t0) & 0xFFFFFFFF)")
+    return total() - before, int(out.split()[-1])
+
+
+def timing(board: str, counts: dict[str, int]) -> dict[str, float | int | str]:
+    """Milliseconds per inference at a real chip's clock, named for what they assume: on the
+    emulated Pico the cycles the emulator counts at the RP2040's 125 MHz; on a QEMU board the
+    instructions at a representative chip's clock if it ran one instruction per cycle (QEMU
+    counts no cycles). Nothing for unix (x86 instructions: no clock makes them time)."""
+    if board in PICOS:
+        mhz = PICOS[board].clock_mhz
+        return {"clock_mhz": mhz, "ms": round(counts["cycles"] / (mhz * 1000), 2)}
+    if board in EMULATED:
+        b = EMULATED[board]
+        return {"chip": b.chip, "chip_mhz": b.chip_mhz,
+                "ms_if_1_instruction_per_cycle":
+                    round(counts["instructions"] / (b.chip_mhz * 1000), 2)}
+    return {}
+
+
+def timing_label(info: dict[str, float | int | str]) -> str:
+    """The words for `timing`'s figures: what was measured, and what is assumed."""
+    if "ms" in info:
+        return f"{info['ms']:,} ms at {info['clock_mhz']} MHz"
+    if "ms_if_1_instruction_per_cycle" in info:
+        return (f"≈ {info['ms_if_1_instruction_per_cycle']:,} ms at {info['chip_mhz']} MHz "
+                f"({info['chip']}) if 1 instruction/cycle")
+    return ""
+
+
+# Calibration: a loop of two instructions per iteration (subtract one, branch back while not
+# zero) in each core's MicroPython inline assembler, timed as `instructions_per_inference` times
+# a model. Two lengths of the same digit count, so the board commands are the same bytes and
+# call overhead and timer reads cancel in the difference. Long enough that the Pico's
+# instruction count, taken around whole board commands, drowns the few thousand instructions
+# by which the USB traffic of a command varies.
+CALIBRATION_LOOPS = (10_000_000, 30_000_000)
+_SPIN_THUMB = """
+@micropython.asm_thumb
+def spin(r0):
+    label(top)
+    sub(r0, r0, 1)
+    bne(top)
+"""
+_SPIN_RV32 = """
+@micropython.asm_rv32
+def spin(a0):
+    label(top)
+    addi(a0, a0, -1)
+    bne(a0, zero, top)
+"""
+# unix has no inline assembler: the same loop in a C program, counted by callgrind as a model
+# is (whole process, two runs differenced). Decimal digits parsed without data-dependent
+# branches: two counts of the same length take the same path outside the loop.
+_SPIN_C = r"""
+int main(int argc, char **argv) {
+    long n = 0;
+    for (const char *p = argc > 1 ? argv[1] : "1"; *p; p++)
+        n = n * 10 + (*p - '0');
+    __asm__ volatile("1:\n\tdec %0\n\tjnz 1b" : "+r"(n));
+    return 0;
+}
+"""
+# Cortex-M0+ cycles (its technical reference manual): SUBS 1, a taken conditional branch 2.
+_M0PLUS_CYCLES_PER_ITERATION = 3
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """One counter checked against a loop of known length: `known` instructions (or cycles) run
+    by the longer loop beyond the shorter, `measured` what the counter says, converted as bench
+    converts it (exact: timer ticks × instructions per tick)."""
+
+    board: str
+    counter: str  # "instructions" or "cycles"
+    method: str
+    known: int
+    measured: Fraction
+
+    @property
+    def error(self) -> Fraction:
+        return abs(self.measured - self.known) / self.known
+
+
+def calibrate(board: str) -> list[Calibration]:
+    """Check a board's counters (`tinyml bench --calibrate`): one Calibration per counter."""
+    n1, n2 = CALIBRATION_LOOPS
+    known = 2 * (n2 - n1)
+    if board == "unix":
+        if shutil.which("valgrind") is None or shutil.which("cc") is None:
+            raise BoardError("unix: calibration needs valgrind and a C compiler (cc)")
+        with tempfile.TemporaryDirectory() as d:
+            (Path(d) / "spin.c").write_text(_SPIN_C)
+            subprocess.run(["cc", "-O1", "-o", "spin", "spin.c"], cwd=d, check=True)
+            a, b = (_callgrind_total(["./spin", str(n)], d) for n in (n1, n2))
+        return [Calibration(board, "instructions", "callgrind", known, Fraction(b - a))]
+    if board in PICOS:
+        mhz = PICOS[board].clock_mhz
+        with tempfile.TemporaryDirectory() as d:
+            counters = Path(d) / "counters.json"
+            with emulated_pico(board, counters=counters) as dev:
+                dev.exec(_SPIN_THUMB)
+                (i1, us1), (i2, us2) = (_pico_count(dev, counters, f"spin({n})")
+                                        for n in (n1, n2))
+        cycles = _M0PLUS_CYCLES_PER_ITERATION * (n2 - n1)
+        return [Calibration(board, "instructions", "emulator count", known, Fraction(i2 - i1)),
+                Calibration(board, "cycles", f"TIMER µs × {mhz}", cycles,
+                            Fraction((us2 - us1) * mhz))]
+    if board not in EMULATED:
+        raise BoardError(f"calibration runs on unix and the emulated boards "
+                         f"({', '.join([*EMULATED, *PICOS])}), not on {board}")
+    b = EMULATED[board]
+    spin = _SPIN_RV32 if board == "qemu-rv32" else _SPIN_THUMB
+    # In a function, called once before: its first call's one-off work (global dictionary
+    # growth, caches) stays out of the difference.
+    code = spin + f"""
+import machine
+{b.timer_setup}
+def measure(n):
+    t0 = {b.timer_read}
+    spin(n)
+    t1 = {b.timer_read}
+    return (t1 - t0) & 0xFFFFFFFF
+measure(1)
+print(measure({n1}), measure({n2}))
+"""
+    with connect(board, icount=True) as dev:
+        t1, t2 = (int(v) for v in dev.exec(code).split()[-2:])
+    per_tick = Fraction(b.instructions_per_tick)
+    return [Calibration(board, "instructions", f"timer ticks × {b.instructions_per_tick}", known,
+                        (t2 - t1) * per_tick)]
 
 
 def code_bytes(board: str) -> int:

@@ -35,6 +35,10 @@ class Emulated:
     timer_read: str
     timer_setup: str
     instructions_per_tick: float
+    # A real chip with this core and its clock, for a time figure that is labelled as assuming
+    # one instruction per cycle (QEMU counts instructions, not cycles).
+    chip: str
+    chip_mhz: int
 
 
 _CMSDK = "machine.mem32[0x40000008] = -1; machine.mem32[0x40000004] = -1; " \
@@ -44,16 +48,19 @@ _MPS2_TIMER = dict(timer_read="-machine.mem32[0x40000004]", timer_setup=_CMSDK,
 
 EMULATED = {
     "qemu-m3": Emulated(("qemu-system-arm", "-machine", "mps2-an385"), "qemu/m3/firmware.elf",
-                        "armv7m", **_MPS2_TIMER),  # type: ignore[arg-type]
+                        "armv7m", **_MPS2_TIMER,  # type: ignore[arg-type]
+                        chip="STM32F103", chip_mhz=72),
     "qemu-m4": Emulated(("qemu-system-arm", "-machine", "mps2-an386"), "qemu/m4/firmware.elf",
-                        "armv7emsp", **_MPS2_TIMER),  # type: ignore[arg-type]
+                        "armv7emsp", **_MPS2_TIMER,  # type: ignore[arg-type]
+                        chip="STM32F405, pyboard", chip_mhz=168),
     "qemu-m7": Emulated(("qemu-system-arm", "-machine", "mps2-an500"), "qemu/m7/firmware.elf",
-                        "armv7emsp", **_MPS2_TIMER),  # type: ignore[arg-type]
+                        "armv7emsp", **_MPS2_TIMER,  # type: ignore[arg-type]
+                        chip="STM32F767", chip_mhz=216),
     # RISC-V virt: the CLINT's mtime at 10 MHz (100 ns per tick = 3.125 instructions).
     "qemu-rv32": Emulated(("qemu-system-riscv32", "-machine", "virt", "-bios", "none"),
                           "qemu/rv32/firmware.elf", "rv32imc",
                           timer_read="machine.mem32[0x0200BFF8]", timer_setup="",
-                          instructions_per_tick=3.125),
+                          instructions_per_tick=3.125, chip="ESP32-C3", chip_mhz=160),
 }
 
 
