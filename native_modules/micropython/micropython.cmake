@@ -18,6 +18,9 @@ target_include_directories(usermod_tinyml INTERFACE
 )
 target_link_libraries(usermod INTERFACE usermod_tinyml)
 
-# The kernels (src/kernels/*_s8.c) are compiled for speed even where the port builds for size.
-file(GLOB TINYML_KERNEL_SRC CONFIGURE_DEPENDS ${TINYML_CORE}/src/kernels/*_s8.c)
-set_source_files_properties(${TINYML_KERNEL_SRC} PROPERTIES COMPILE_OPTIONS -O2)
+# The hot kernels (the multiply-accumulate loops) are compiled for speed even where the port
+# builds for size.
+set(TINYML_HOT_KERNELS dot_s8 conv2d_s8 depthwise_conv2d_s8 conv_inplace_s8 fully_connected_s8)
+list(TRANSFORM TINYML_HOT_KERNELS PREPEND ${TINYML_CORE}/src/kernels/)
+list(TRANSFORM TINYML_HOT_KERNELS APPEND .c)
+set_source_files_properties(${TINYML_HOT_KERNELS} PROPERTIES COMPILE_OPTIONS -O2)

@@ -9,7 +9,8 @@
  *   TML_ARCH_VEC   64-bit hosts (x86-64, AArch64): simple dot-product loops that the
  *                  compiler vectorizes (the unix port, the host simulator).
  *   otherwise      the generic loops (Cortex-M3, RISC-V rv32imc, Xtensa).
- * -DTML_ARCH_GENERIC forces the generic loops (the host tests build them that way too).
+ * -DTML_ARCH_GENERIC forces the generic loops (the host tests build them that way too), and
+ * -DTML_DOT_2X4_TEST adds the RISC-V blocking to them.
  *
  * Nothing here changes a result: every path computes the same int32 sums (the order of an
  * int32 sum without overflow does not matter) and the same requantization.

@@ -75,19 +75,25 @@ int tml_conv2d_1x1_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q
     const int32_t pixels = in_dims->n * in_dims->h * in_dims->w;
     const tml_dims_t px_in = {1, 1, 1, in_c}, px_out = {1, 1, 1, out_c};
     const int forward = out_c <= in_c;
-    if (tml_dot_reads_first(in_c)) {
-        /* Two pixels at a time, written straight over their own inputs: this core's GEMM
-         * reads both inputs whole before writing. Forward, pixels i and i + 1 store below
-         * (i + 2) * out_c <= (i + 2) * in_c, where the unread inputs start; backward (out_c >
-         * in_c), pixels i - 2 and i - 1 store from (i - 2) * out_c >= (i - 2) * in_c, where
-         * the unread inputs end. */
+    const int reads_first = tml_dot_reads_first(in_c);
+    if (reads_first || in_c <= TML_CONV_PATCH_BYTES) {
+        /* Two pixels at a time, written straight over their own inputs, which are read whole
+         * first: by this core's GEMM itself, or copied to the stack. Forward, pixels i and
+         * i + 1 store below (i + 2) * out_c <= (i + 2) * in_c, where the unread inputs start;
+         * backward (out_c > in_c), pixels i - 2 and i - 1 store from (i - 2) * out_c >=
+         * (i - 2) * in_c, where the unread inputs end. */
         const tml_dot_params_t d = {bias, q->mult, q->shift, 1, q->rounding, p->input_offset,
                                     p->output_offset, p->act_min, p->act_max};
+        int8_t copy[2 * TML_CONV_PATCH_BYTES];
         for (int32_t done = 0; done < pixels; done += 2) {
             const int32_t two = pixels - done >= 2;
             const int32_t first = forward ? done : pixels - done - 1 - two;
             const int8_t *x0 = buf + (int64_t)first * in_c;
             int8_t *o0 = buf + (int64_t)first * out_c;
+            if (!reads_first) {
+                memcpy(copy, x0, (size_t)((1 + two) * in_c));
+                x0 = copy;
+            }
             tml_dot_s8(&d, in_c, x0, two ? x0 + in_c : NULL, filter, out_c, o0, o0 + out_c);
         }
         return 0;

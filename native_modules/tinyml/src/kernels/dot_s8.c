@@ -235,6 +235,26 @@ static int32_t dot_1x1(int32_t k, int32_t off2, int32_t off, const int8_t *a, co
     return s;
 }
 #else
+#if defined(__riscv) || defined(TML_DOT_2X4_TEST)
+/* RISC-V has registers for two inputs x four rows: eight sums, each input byte loaded (and
+ * offset) once per four rows, each weight once per two inputs. */
+#define TML_DOT_2X4 1
+static void dot_2x4(int32_t k, int32_t off, const int8_t *a, const int8_t *b, const int8_t *w,
+                    int32_t s[8]) {
+    const int8_t *w1 = w + k, *w2 = w1 + k, *w3 = w2 + k;
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 2
+#endif
+    for (int32_t i = 0; i < k; i++) {
+        const int32_t xa = a[i] + off, xb = b[i] + off;
+        const int32_t u0 = w[i], u1 = w1[i], u2 = w2[i], u3 = w3[i];
+        a0 += xa * u0, a1 += xa * u1, a2 += xa * u2, a3 += xa * u3;
+        b0 += xb * u0, b1 += xb * u1, b2 += xb * u2, b3 += xb * u3;
+    }
+    s[0] = a0, s[1] = a1, s[2] = a2, s[3] = a3, s[4] = b0, s[5] = b1, s[6] = b2, s[7] = b3;
+}
+#endif
 /* Scalar cores: each loaded input byte (offset added once) meets two rows of weights and
  * each weight byte two inputs, four multiply-accumulates per four loads. */
 static void dot_2x2(int32_t k, int32_t off2, int32_t off, const int8_t *a, const int8_t *b,
@@ -292,6 +312,18 @@ void tml_dot_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x0, const in
     if (k <= TML_DOT_WIDE_MAX) {
         dot_widened(p, k, x0, x1, w, n, out0, out1);
         return;
+    }
+#endif
+#if TML_DOT_2X4
+    if (x1) {
+        int32_t s8[8];
+        for (; o + 4 <= n; o += 4) {
+            dot_2x4(k, off, x0, x1, w + (int64_t)o * k, s8);
+            for (int32_t j = 0; j < 4; j++) {
+                out0[o + j] = stage(p, o + j, s8[j]);
+                out1[o + j] = stage(p, o + j, s8[4 + j]);
+            }
+        }
     }
 #endif
 #if !TML_ARCH_VEC

@@ -122,10 +122,17 @@ static inline int8_t tml_ref_output_stage(int32_t acc, const tml_requant_t *q, i
  * form for both signs (|a*b| < 2^62, no overflow). The rounding shift that follows is
  * tml_rdbpot itself. tests/c/requant_check.c compares the two over the edges of every shift
  * and millions of random inputs. */
+#if defined(__GNUC__)
+__attribute__((noinline, unused))
+#endif
+static int32_t tml_requantize_single(int32_t x, int32_t mult, int32_t shift, int32_t rounding) {
+    return tml_requantize(x, mult, shift, rounding);
+}
+
 TML_HOT_INLINE int32_t tml_requantize_fast(int32_t x, int32_t mult, int32_t shift,
                                           int32_t rounding) {
-    if (rounding != TML_ROUND_DOUBLE) {
-        return tml_requantize(x, mult, shift, rounding);
+    if (rounding != TML_ROUND_DOUBLE) { /* one rounding: out of line, it is rarer */
+        return tml_requantize_single(x, mult, shift, rounding);
     }
     if (shift > 0) {
         x = (int32_t)((uint32_t)x << shift); /* wraps like the reference's int32 multiply */
