@@ -227,10 +227,13 @@ def verify(blob: Path, board: str, count: int) -> None:
                 required=False)
 @_BOARD
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--mpy", is_flag=True,
+              help="The native module on the board's stock firmware instead of tinyml in the "
+                   "firmware.")
 @click.option("--calibrate", is_flag=True,
               help="Check the board's counters instead: a loop of known length, timed the same "
                    "way, must agree within 0.1 %.")
-def bench(blob: Path | None, board: str, as_json: bool, calibrate: bool) -> None:
+def bench(blob: Path | None, board: str, as_json: bool, mpy: bool, calibrate: bool) -> None:
     """Instructions per inference (deterministic: callgrind on unix, QEMU icount on the emulated
     boards; the emulated Pico's cycles too), arena bytes and tinyml's code bytes on that board,
     and milliseconds at a real chip's clock (on QEMU boards: labelled as assuming one instruction
@@ -238,11 +241,12 @@ def bench(blob: Path | None, board: str, as_json: bool, calibrate: bool) -> None
     from .boards.bench import (
         code_bytes,
         instructions_per_inference,
+        natmod_path,
         pico_counts,
         timing,
         timing_label,
     )
-    from .boards.devices import PICOS, BoardError
+    from .boards.devices import EMULATED, PICOS, BoardError
 
     if calibrate:
         _calibrate(board, as_json)
@@ -252,11 +256,16 @@ def bench(blob: Path | None, board: str, as_json: bool, calibrate: bool) -> None
     data = blob.read_bytes()
     try:
         if board in PICOS:  # the emulator counts Cortex-M0+ cycles too
-            counts = pico_counts(board, data)
+            counts = pico_counts(board, data, mpy=mpy)
         else:
-            counts = {"instructions": instructions_per_inference(board, data)}
+            counts = {"instructions": instructions_per_inference(board, data, mpy=mpy)}
         info = {"board": board, "model": blob.name, **counts, **timing(board, counts),
-                "arena_bytes": describe(data)["arena_bytes"], "code_bytes": code_bytes(board)}
+                "arena_bytes": describe(data)["arena_bytes"]}
+        if mpy:
+            arch = {**EMULATED, **PICOS}[board].natmod if board != "unix" else "x64"
+            info |= {"mpy": f"{arch}/tinyml.mpy", "mpy_bytes": natmod_path(arch).stat().st_size}
+        else:
+            info["code_bytes"] = code_bytes(board)
     except BoardError as e:
         raise click.ClickException(str(e)) from e
     if as_json:
@@ -265,9 +274,11 @@ def bench(blob: Path | None, board: str, as_json: bool, calibrate: bool) -> None
     else:
         cycles = f" ({info['cycles']:,} cycles)" if "cycles" in info else ""
         when = timing_label(info)
+        code = (f"{info['mpy']} {info['mpy_bytes']:,} bytes on stock firmware" if mpy else
+                f"tinyml code {info['code_bytes']:,} bytes")
         click.echo(f"{blob.name} on {board}: {info['instructions']:,} instructions{cycles} per "
                    f"inference{', ' + when if when else ''}, arena {info['arena_bytes']:,} "
-                   f"bytes, tinyml code {info['code_bytes']:,} bytes")
+                   f"bytes, {code}")
 
 
 def _calibrate(board: str, as_json: bool) -> None:

@@ -28,6 +28,7 @@ from .devices import (
     Device,
     build_dir,
     connect,
+    emulated,
     emulated_pico,
     run_local,
 )
@@ -149,43 +150,59 @@ def _callgrind_total(cmd: list[str], cwd: str) -> int:
     return int(m.group(1))
 
 
-def _callgrind(blob: bytes, runs: int) -> int:
-    exe = build_dir() / "unix/micropython"
+def natmod_path(arch: str) -> Path:
+    return build_dir() / f"natmod/{arch}/tinyml.mpy"
+
+
+def _callgrind(blob: bytes, runs: int, mpy: bool = False) -> int:
+    exe = build_dir() / ("unix-stock/micropython" if mpy else "unix/micropython")
     if shutil.which("valgrind") is None or not exe.exists():
         raise BoardError(f"unix: needs valgrind and {exe} (run `make setup`)")
     with tempfile.TemporaryDirectory() as d:
         (Path(d) / "model.bin").write_bytes(blob)
         (Path(d) / "bench.py").write_text(_CALLGRIND.format(runs=runs))
+        if mpy:  # the stock port imports tinyml.mpy from the current folder
+            shutil.copy(natmod_path("x64"), Path(d) / "tinyml.mpy")
         return _callgrind_total([str(exe), "bench.py"], d)
 
 
-def instructions_per_inference(board: str, blob: bytes, runs: int = 10) -> int:
+def instructions_per_inference(board: str, blob: bytes, runs: int = 10,
+                               mpy: bool = False) -> int:
+    """Instructions per inference: tinyml in the board's firmware, or (`mpy`) the native module
+    of the board's architecture on its stock firmware (no tinyml inside)."""
     if board == "unix":
-        return (_callgrind(blob, runs + 1) - _callgrind(blob, 1)) // runs
+        return (_callgrind(blob, runs + 1, mpy) - _callgrind(blob, 1, mpy)) // runs
     if board in PICOS:
-        return pico_counts(board, blob, runs)["instructions"]
+        return pico_counts(board, blob, runs, mpy)["instructions"]
     if board not in EMULATED:
         raise BoardError(f"bench counts instructions on unix and the emulated boards "
                          f"({', '.join([*EMULATED, *PICOS])}), not on {board}")
     b = EMULATED[board]
-    with connect(board, icount=True) as dev:
+    with emulated(board, stock=mpy, icount=True) as dev:
+        if mpy:
+            dev.exec("import ramfs; ramfs.mount()")
+            dev.mpremote("cp", str(natmod_path(b.natmod)), ":tinyml.mpy")
         dev.send("blob", blob)
         out = dev.exec(_BENCH.format(setup=b.timer_setup, read=b.timer_read, runs=runs))
     ticks = int(out.split()[-1])
     return round(ticks * b.instructions_per_tick / runs)
 
 
-def pico_counts(board: str, blob: bytes, runs: int = 10) -> dict[str, int]:
+def pico_counts(board: str, blob: bytes, runs: int = 10,
+                mpy: bool = False) -> dict[str, int]:
     """Cycles and instructions per inference on the emulated Pico.
 
     Cycles: the RP2040's TIMER (TIMERAWL) around `runs` inferences; the emulator advances time
     by each instruction's Cortex-M0+ cycles at clk_sys, so µs × MHz is cycles (inference never
     sleeps). Instructions: the emulator's own count around one board command running 1 + runs
-    and one running 1 inference; their difference over `runs` cancels the command's own work."""
+    and one running 1 inference; their difference over `runs` cancels the command's own work.
+    `mpy`: the native module on stock firmware instead of tinyml in the firmware."""
     b = PICOS[board]
+    files = {"tinyml.mpy": natmod_path(b.natmod).read_bytes()} if mpy else None
     with tempfile.TemporaryDirectory() as d:
         counters = Path(d) / "counters.json"
-        with emulated_pico(board, flash={"blob": blob}, counters=counters) as dev:
+        with emulated_pico(board, stock=mpy, files=files, flash={"blob": blob},
+                           counters=counters) as dev:
             dev.exec("import machine, tinyml\nnet = tinyml.load(blob)\n" + _PREPARE)
             counts = [_pico_count(dev, counters, f"for _ in range({n}):\n"
                                                  "    net.predict_into(x, out)")
