@@ -87,6 +87,12 @@ natmod ARCH=x64 OUT=../../build/natmod/x64-nofloat TML_CFLAGS=-DTML_HAS_FLOAT=0
 for arch in armv6m armv7m armv7emsp rv32imc xtensa; do
     natmod ARCH="$arch"
 done
+# 5b. The kernel differential test (tests/c/kernel_check.c: fast kernels against the reference
+#     ones) as a native module per core, build/kernel_check/<arch>/kernel_check.mpy, which
+#     tests/kernels/test_kernel_diff.py runs on each emulated board's stock firmware
+for arch in x64 armv6m armv7m armv7emsp rv32imc; do
+    make -s -C tests/c/natmod MPY_DIR="$MP" PYTHON="$ROOT/.venv/bin/python" ARCH="$arch" >/dev/null
+done
 # 6. Firmware for the emulated boards (boards/qemu/): the qemu port with tinyml
 #    compiled in and device/ frozen
 #    (build/qemu/<core>), and stock firmware without tinyml to load the native modules into

@@ -4,15 +4,22 @@
  * counts around multiples of 4, patches past the im2col buffer, in-place variants), and the
  * requantization fast path against tml_requantize over the edges of every shift. No libc
  * beyond memset/memcpy and no heap: the same file runs on the host (kernel_check_main.c) and
- * inside every emulated core as a native module (kernel_check_mod.c). */
+ * inside every emulated core as a native module (kernel_check_mod.c, built by
+ * tests/c/natmod/Makefile); a seed gives the same cases everywhere. */
 #include <stdint.h>
 #include <string.h>
 #include "fixedpoint.h"
 #include "ref/ref.h"
+#include "tml_config.h"
 #include "tml_kernels.h"
 #include "kernel_check.h"
 
-#define MAXB (24 * 1024)
+/* Six buffers of MAXB bytes and the per-channel arrays: about 50 KB of BSS, which the native
+ * module takes from the heap when it is imported (the Pico's is about 200 KB). Shapes are
+ * drawn to fit (channel counts capped by what the buffers hold); the rare case that still does
+ * not fit is skipped, and g_checked counts the others. */
+#define MAXB (8 * 1024)
+#define MAXC 128 /* output channels */
 
 int32_t g_checked; /* cases whose shapes fitted the buffers and ran */
 
@@ -31,14 +38,15 @@ static int32_t range(rng_t *r, int32_t lo, int32_t hi) { /* inclusive */
     return lo + (int32_t)(next(r) % (uint32_t)(hi - lo + 1));
 }
 
-static struct {
+/* Not static: a native module's BSS must be reachable through its symbol table (mpy_ld). */
+struct kc_buffers {
     int8_t in[MAXB], filter[MAXB], out_ref[MAXB], out_fast[MAXB], buf[MAXB], scratch[MAXB];
-    int32_t bias[512], mult[512], shift[512];
-} g;
+    int32_t bias[MAXC], mult[MAXC], shift[MAXC];
+} g_kc;
 
 /* Sensitive cases: data within a few steps of `centre` and a unit scale, so that an
  * accumulator off by one changes an output byte (with realistic scales most would not). */
-static int32_t g_sensitive;
+int32_t g_sensitive;
 
 static void fill(rng_t *r, int8_t *p, int32_t n, int32_t centre) {
     const int32_t mode = range(r, 0, 9);
@@ -54,23 +62,23 @@ static void quant(rng_t *r, int32_t n, int32_t terms, int32_t *rounding, int wit
     const int32_t limit = tml_between_limit(terms);
     for (int32_t i = 0; i < n; i++) {
         const int32_t kind = range(r, 0, 19);
-        g.mult[i] = kind == 0 ? 0 : kind == 1 ? 0x7fffffff : kind == 2 ? 0x40000000
+        g_kc.mult[i] = kind == 0 ? 0 : kind == 1 ? 0x7fffffff : kind == 2 ? 0x40000000
                   : (int32_t)(0x40000000u + (next(r) & 0x3fffffffu));
-        g.shift[i] = kind == 3 ? range(r, -31, 30) : base_shift + range(r, -2, 2);
+        g_kc.shift[i] = kind == 3 ? range(r, -31, 30) : base_shift + range(r, -2, 2);
         if (g_sensitive) {
-            g.mult[i] = 0x40000000;
-            g.shift[i] = range(r, -1, 1);
+            g_kc.mult[i] = 0x40000000;
+            g_kc.shift[i] = range(r, -1, 1);
         }
         const int32_t b = g_sensitive ? range(r, -50, 50) : kind == 4 ? limit
                         : kind == 5 ? -limit : (int32_t)(next(r) % 2000001u) - 1000000;
-        g.bias[i] = with_bias ? b : 0;
+        g_kc.bias[i] = with_bias ? b : 0;
     }
 }
 
 static int compare(const char *what, int32_t n, char *msg, uint32_t seed, int32_t case_no) {
     for (int32_t i = 0; i < n; i++) {
-        if (g.out_ref[i] != g.out_fast[i]) {
-            tml_check_message(msg, what, seed, case_no, i, g.out_ref[i], g.out_fast[i]);
+        if (g_kc.out_ref[i] != g_kc.out_fast[i]) {
+            tml_check_message(msg, what, seed, case_no, i, g_kc.out_ref[i], g_kc.out_fast[i]);
             return 1;
         }
     }
@@ -84,23 +92,49 @@ static void conv_params(rng_t *r, tml_conv_params_t *p) {
     p->act_max = range(r, 0, 3) ? 127 : range(r, p->act_min, 127);
 }
 
-/* CONV_2D (and in place when the shapes allow it). */
+/* An int in [lo, hi], at most cap (lo when cap < lo: such a case is skipped). */
+static int32_t range_capped(rng_t *r, int32_t lo, int32_t hi, int32_t cap) {
+    return range(r, lo, hi < cap ? hi : cap > lo ? cap : lo);
+}
+
+static int32_t min3(int32_t a, int32_t b, int32_t c) {
+    const int32_t m = a < b ? a : b;
+    return m < c ? m : c;
+}
+
+/* The per-channel requantization arrays (not a static initializer: a native module has no
+ * .data for the addresses). */
+static tml_requant_t requant_arrays(void) {
+    tml_requant_t q;
+    q.mult = g_kc.mult;
+    q.shift = g_kc.shift;
+    q.rounding = 0;
+    return q;
+}
+
+/* CONV_2D (and in place when the shapes allow it). Shapes: 0: 1x1 (the GEMM reads pixels in
+ * place); 1: 3x3; 2: any, dilated too; 3: 3x3 with K = 9 x channels around
+ * TML_CONV_PATCH_BYTES (longer patches take the unbuffered loop); 4: 1x1 with K around it (the
+ * DSP GEMM widens inputs of up to 640 bytes, and only those may be overwritten in place). */
 static int check_conv(rng_t *r, char *msg, uint32_t seed, int32_t case_no) {
     tml_conv_params_t p;
     tml_dims_t in, f, out;
-    const int32_t shape = range(r, 0, 3); /* 0: 1x1 pointwise, 1: 3x3, 2: any, 3: large K */
+    const int32_t shape = range(r, 0, 4), patch = TML_CONV_PATCH_BYTES;
     conv_params(r, &p);
-    in.n = range(r, 1, 2);
-    in.h = range(r, 1, 10);
-    in.w = range(r, 1, 10);
-    in.c = shape == 3 ? range(r, 72, 90) : range(r, 1, 40);
-    f.h = shape == 0 ? 1 : shape == 1 || shape == 3 ? 3 : range(r, 1, 5);
-    f.w = shape == 0 ? 1 : shape == 1 || shape == 3 ? 3 : range(r, 1, 5);
+    in.c = shape == 3   ? range(r, patch / 9 - 4, patch / 9 + 18)
+           : shape == 4 ? range(r, patch - 40, patch + 60)
+                        : range(r, 1, 40);
+    f.h = shape == 0 || shape == 4 ? 1 : shape == 2 ? range(r, 1, 5) : 3;
+    f.w = shape == 0 || shape == 4 ? 1 : shape == 2 ? range(r, 1, 5) : 3;
     f.c = in.c;
-    f.n = out.c = range(r, 1, 20);
+    in.h = range_capped(r, 1, 10, MAXB / in.c);
+    in.w = range_capped(r, 1, 10, MAXB / (in.h * in.c));
+    in.n = 2 * in.h * in.w * in.c <= MAXB ? range(r, 1, 2) : 1;
     p.stride_h = range(r, 1, 3), p.stride_w = range(r, 1, 3);
-    p.dilation_h = shape >= 2 ? range(r, 1, 2) : 1, p.dilation_w = shape >= 2 ? range(r, 1, 2) : 1;
-    p.pad_h = shape == 0 ? 0 : range(r, 0, f.h), p.pad_w = shape == 0 ? 0 : range(r, 0, f.w);
+    const int dilated = shape == 2 || shape == 3;
+    p.dilation_h = dilated ? range(r, 1, 2) : 1, p.dilation_w = dilated ? range(r, 1, 2) : 1;
+    const int pointwise = shape == 0 || shape == 4;
+    p.pad_h = pointwise ? 0 : range(r, 0, f.h), p.pad_w = pointwise ? 0 : range(r, 0, f.w);
     if (range(r, 0, 2) == 0) {
         p.stride_h = p.stride_w = 1;
     }
@@ -108,103 +142,121 @@ static int check_conv(rng_t *r, char *msg, uint32_t seed, int32_t case_no) {
     out.n = in.n;
     out.h = (in.h + 2 * p.pad_h - p.dilation_h * (f.h - 1) - 1) / p.stride_h + 1;
     out.w = (in.w + 2 * p.pad_w - p.dilation_w * (f.w - 1) - 1) / p.stride_w + 1;
-    const int32_t n_in = in.n * in.h * in.w * in.c, n_f = f.n * f.h * f.w * f.c;
-    const int32_t n_out = out.n * out.h * out.w * out.c;
-    if (out.h < 1 || out.w < 1 || n_in > MAXB || n_f > MAXB || n_out > MAXB) {
+    if (out.h < 1 || out.w < 1) {
         return 0;
     }
-    tml_requant_t q = {g.mult, g.shift, 0};
+    const int32_t k = f.h * f.w * in.c, pixels = out.n * out.h * out.w;
+    f.n = out.c = range_capped(r, 1, 20, MAXB / (k > pixels ? k : pixels));
+    const int32_t n_in = in.n * in.h * in.w * in.c, n_f = f.n * k, n_out = pixels * out.c;
+    if (n_in > MAXB || n_f > MAXB || n_out > MAXB) {
+        return 0;
+    }
+    tml_requant_t q = requant_arrays();
     const int with_bias = range(r, 0, 4) != 0;
-    quant(r, out.c, f.h * f.w * in.c, &q.rounding, 1);
-    fill(r, g.in, n_in, -p.input_offset);
-    fill(r, g.filter, n_f, 0);
-    const int32_t *bias = with_bias ? g.bias : NULL;
-    tml_conv2d_ref_s8(&p, &q, &in, g.in, &f, g.filter, bias, &out, g.out_ref);
+    quant(r, out.c, k, &q.rounding, 1);
+    fill(r, g_kc.in, n_in, -p.input_offset);
+    fill(r, g_kc.filter, n_f, 0);
+    const int32_t *bias = with_bias ? g_kc.bias : NULL;
+    tml_conv2d_ref_s8(&p, &q, &in, g_kc.in, &f, g_kc.filter, bias, &out, g_kc.out_ref);
     g_checked++;
-    tml_conv2d_s8(&p, &q, &in, g.in, &f, g.filter, bias, &out, g.out_fast);
+    tml_conv2d_s8(&p, &q, &in, g_kc.in, &f, g_kc.filter, bias, &out, g_kc.out_fast);
     if (compare("conv2d", n_out, msg, seed, case_no)) {
         return 1;
     }
     const uint32_t scratch = tml_conv_in_place_scratch(0, &p, &in, &f, &out);
     if (scratch) {
-        memset(g.buf, 0x55, sizeof g.buf);
-        memcpy(g.buf, g.in, (size_t)n_in);
-        tml_conv2d_inplace_s8(&p, &q, &in, g.buf, &f, g.filter, bias, &out, g.scratch);
-        memcpy(g.out_fast, g.buf, (size_t)n_out);
+        memset(g_kc.buf, 0x55, sizeof g_kc.buf);
+        memcpy(g_kc.buf, g_kc.in, (size_t)n_in);
+        tml_conv2d_inplace_s8(&p, &q, &in, g_kc.buf, &f, g_kc.filter, bias, &out, g_kc.scratch);
+        memcpy(g_kc.out_fast, g_kc.buf, (size_t)n_out);
         return compare("conv2d in place", n_out, msg, seed, case_no);
     }
     return 0;
 }
 
-/* DEPTHWISE_CONV_2D (and in place with depth multiplier 1). */
+/* DEPTHWISE_CONV_2D (and in place with depth multiplier 1). Shapes: 0: 3x3 (the interior loops;
+ * in place, the row reuse at stride 1); 1: any, dilated too; 2: depth multiplier > 1 (the
+ * checked loop); 3: rows wider than TML_DW_ROW_BYTES (in place: rows gathered one output row
+ * at a time, or the checked loop). Channel counts are multiples of 4 or any, as many as the
+ * buffers hold. */
 static int check_depthwise(rng_t *r, char *msg, uint32_t seed, int32_t case_no) {
     tml_conv_params_t p;
     tml_dims_t in, f, out;
-    /* 0: 3x3, 1: any, 2: depth multiplier > 1, 3: rows wider than the row buffer */
-    const int32_t shape = range(r, 0, 3);
+    const int32_t shape = range(r, 0, 3), row = TML_DW_ROW_BYTES;
     conv_params(r, &p);
-    in.n = range(r, 1, 2);
+    const int32_t dm = p.depth_multiplier = shape == 2 ? range(r, 2, 3) : 1;
     in.h = shape == 3 ? range(r, 1, 4) : range(r, 1, 12);
-    in.w = shape == 3 ? range(r, 100, 300) : range(r, 1, 12);
-    in.c = range(r, 0, 1) ? 4 * range(r, 1, 8) : range(r, 1, 33);
-    p.depth_multiplier = shape == 2 ? range(r, 2, 3) : 1;
+    in.w = shape == 3 ? range(r, row / 5, row * 3 / 5) : range(r, 1, 12);
     f.n = 1;
     f.h = shape == 0 ? 3 : shape == 3 ? range(r, 2, 5) : range(r, 1, 5);
     f.w = shape == 0 ? 3 : shape == 3 ? range(r, 2, 5) : range(r, 1, 5);
-    f.c = out.c = in.c * p.depth_multiplier;
-    p.stride_h = range(r, 0, 1) ? 1 : range(r, 1, 3), p.stride_w = range(r, 0, 1) ? 1 : range(r, 1, 3);
+    p.stride_h = range(r, 0, 1) ? 1 : range(r, 1, 3);
+    p.stride_w = range(r, 0, 1) ? 1 : range(r, 1, 3);
     p.dilation_h = shape ? range(r, 1, 2) : 1, p.dilation_w = shape ? range(r, 1, 2) : 1;
     p.pad_h = range(r, 0, f.h), p.pad_w = range(r, 0, f.w);
-    out.n = in.n;
     out.h = (in.h + 2 * p.pad_h - p.dilation_h * (f.h - 1) - 1) / p.stride_h + 1;
     out.w = (in.w + 2 * p.pad_w - p.dilation_w * (f.w - 1) - 1) / p.stride_w + 1;
-    const int32_t n_in = in.n * in.h * in.w * in.c, n_f = f.h * f.w * f.c;
-    const int32_t n_out = out.n * out.h * out.w * out.c;
-    if (out.h < 1 || out.w < 1 || n_in > MAXB || n_f > MAXB || n_out > MAXB) {
+    if (out.h < 1 || out.w < 1) {
         return 0;
     }
-    tml_requant_t q = {g.mult, g.shift, 0};
+    const int32_t plane = in.h * in.w > out.h * out.w * dm ? in.h * in.w : out.h * out.w * dm;
+    const int32_t cap = min3(MAXB / plane, MAXB / (f.h * f.w * dm), MAXC / dm);
+    in.c = range(r, 0, 1) ? 4 * range_capped(r, 1, 8, cap / 4) : range_capped(r, 1, 33, cap);
+    in.n = 2 * plane * in.c <= MAXB ? range(r, 1, 2) : 1;
+    f.c = out.c = in.c * dm;
+    out.n = in.n;
+    const int32_t n_in = in.n * in.h * in.w * in.c, n_f = f.h * f.w * f.c;
+    const int32_t n_out = out.n * out.h * out.w * out.c;
+    if (n_in > MAXB || n_f > MAXB || n_out > MAXB || out.c > MAXC) {
+        return 0;
+    }
+    tml_requant_t q = requant_arrays();
     const int with_bias = range(r, 0, 4) != 0;
     quant(r, out.c, f.h * f.w, &q.rounding, 1);
-    fill(r, g.in, n_in, -p.input_offset);
-    fill(r, g.filter, n_f, 0);
-    const int32_t *bias = with_bias ? g.bias : NULL;
-    tml_depthwise_conv2d_ref_s8(&p, &q, &in, g.in, &f, g.filter, bias, &out, g.out_ref);
+    fill(r, g_kc.in, n_in, -p.input_offset);
+    fill(r, g_kc.filter, n_f, 0);
+    const int32_t *bias = with_bias ? g_kc.bias : NULL;
+    tml_depthwise_conv2d_ref_s8(&p, &q, &in, g_kc.in, &f, g_kc.filter, bias, &out, g_kc.out_ref);
     g_checked++;
-    tml_depthwise_conv2d_s8(&p, &q, &in, g.in, &f, g.filter, bias, &out, g.out_fast);
+    tml_depthwise_conv2d_s8(&p, &q, &in, g_kc.in, &f, g_kc.filter, bias, &out, g_kc.out_fast);
     if (compare("depthwise", n_out, msg, seed, case_no)) {
         return 1;
     }
     if (tml_conv_in_place_scratch(1, &p, &in, &f, &out)) {
-        memset(g.buf, 0x55, sizeof g.buf);
-        memcpy(g.buf, g.in, (size_t)n_in);
-        tml_depthwise_conv2d_inplace_s8(&p, &q, &in, g.buf, &f, g.filter, bias, &out,
-                                        g.scratch);
-        memcpy(g.out_fast, g.buf, (size_t)n_out);
+        memset(g_kc.buf, 0x55, sizeof g_kc.buf);
+        memcpy(g_kc.buf, g_kc.in, (size_t)n_in);
+        tml_depthwise_conv2d_inplace_s8(&p, &q, &in, g_kc.buf, &f, g_kc.filter, bias, &out,
+                                        g_kc.scratch);
+        memcpy(g_kc.out_fast, g_kc.buf, (size_t)n_out);
         return compare("depthwise in place", n_out, msg, seed, case_no);
     }
     return 0;
 }
 
+/* FULLY_CONNECTED: depths up to 300, and one case in four around TML_CONV_PATCH_BYTES (the DSP
+ * GEMM widens inputs of up to 640 bytes only); a nonzero filter zero point (the plain loop)
+ * one in six. */
 static int check_fc(rng_t *r, char *msg, uint32_t seed, int32_t case_no) {
     tml_fc_params_t p;
-    const int32_t batches = range(r, 1, 3), depth = range(r, 1, 300), units = range(r, 1, 20);
+    const int32_t patch = TML_CONV_PATCH_BYTES, batches = range(r, 1, 3);
+    const int32_t depth = range(r, 0, 3) ? range(r, 1, 300) : range(r, patch - 60, patch + 200);
+    const int32_t units = range_capped(r, 1, 20, MAXB / depth);
     p.input_offset = range(r, -127, 128);
     p.filter_offset = range(r, 0, 5) ? 0 : range(r, -127, 128);
     p.output_offset = range(r, -128, 127);
     p.act_min = range(r, 0, 3) ? -128 : range(r, -128, 0);
     p.act_max = range(r, 0, 3) ? 127 : range(r, p.act_min, 127);
     const int32_t per_channel = range(r, 0, 1);
-    tml_requant_t q = {g.mult, g.shift, 0};
+    tml_requant_t q = requant_arrays();
     quant(r, units, depth * 2, &q.rounding, 1);
-    fill(r, g.in, batches * depth, -p.input_offset);
-    fill(r, g.filter, units * depth, -p.filter_offset);
-    const int32_t *bias = range(r, 0, 4) ? g.bias : NULL;
-    tml_fully_connected_ref_s8(&p, &q, batches, depth, g.in, units, g.filter, bias,
-                               per_channel, g.out_ref);
+    fill(r, g_kc.in, batches * depth, -p.input_offset);
+    fill(r, g_kc.filter, units * depth, -p.filter_offset);
+    const int32_t *bias = range(r, 0, 4) ? g_kc.bias : NULL;
+    tml_fully_connected_ref_s8(&p, &q, batches, depth, g_kc.in, units, g_kc.filter, bias,
+                               per_channel, g_kc.out_ref);
     g_checked++;
-    tml_fully_connected_s8(&p, &q, batches, depth, g.in, units, g.filter, bias, per_channel,
-                           g.out_fast);
+    tml_fully_connected_s8(&p, &q, batches, depth, g_kc.in, units, g_kc.filter, bias,
+                           per_channel, g_kc.out_fast);
     return compare("fully_connected", batches * units, msg, seed, case_no);
 }
 
