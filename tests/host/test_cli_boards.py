@@ -179,3 +179,29 @@ def test_every_native_module_is_built_for_its_architecture() -> None:
                            capture_output=True, text=True)
         assert p.returncode == 0, (arch, p.stderr[-500:])
         assert "\n    _tinyml\n" in p.stdout and "\n    predict\n" in p.stdout, arch
+
+
+def test_bench_times_at_real_clocks() -> None:
+    """The Pico's cycles become milliseconds at its 125 MHz; a QEMU board's instructions only
+    under a stated assumption (one instruction per cycle at a named chip's clock); unix none."""
+    from tinyml_tools.boards.bench import timing, timing_label
+
+    pico = timing("rp2040", {"cycles": 34_189_538, "instructions": 26_066_189})
+    assert pico == {"clock_mhz": 125, "ms": 273.52}
+    assert timing_label(pico) == "273.52 ms at 125 MHz"
+    m4 = timing("qemu-m4", {"instructions": 8_400_000})
+    assert m4 == {"chip": "STM32F405, pyboard", "chip_mhz": 168,
+                  "ms_if_1_instruction_per_cycle": 50.0}
+    assert timing_label(m4) == "≈ 50.0 ms at 168 MHz (STM32F405, pyboard) if 1 instruction/cycle"
+    assert timing("unix", {"instructions": 1}) == {} and timing_label({}) == ""
+
+
+def test_bench_native_module_on_stock_firmware() -> None:
+    """--mpy: the board's native module on its stock firmware (what `make benchmarks` compares
+    with the firmware; issue 16 wants the armv7emsp module within 5 %)."""
+    p = run("bench", "models/kws/kws.bin", "--board", "qemu-m4", "--mpy", "--json")
+    assert p.returncode == 0, p.stderr
+    info = json.loads(p.stdout)
+    mpy = ROOT / "build/natmod/armv7emsp/tinyml.mpy"
+    assert (info["mpy"], info["mpy_bytes"]) == ("armv7emsp/tinyml.mpy", mpy.stat().st_size)
+    assert info["instructions"] > 0 and "code_bytes" not in info
