@@ -261,7 +261,8 @@ static int check_fc(rng_t *r, char *msg, uint32_t seed, int32_t case_no) {
 }
 
 /* tml_requantize_fast against tml_requantize: every shift, edge inputs and multipliers, then
- * random ones. Returns the number of differences. */
+ * random ones. Returns 1 at the first difference. */
+#define RQ_WHAT "requantize (case: the shift, index: the input)"
 static int check_requant(rng_t *r, int32_t randoms, char *msg, uint32_t seed) {
     static const int32_t xs[] = {0, 1, -1, 2, -2, 3, -3, 0x7fffffff, -0x7fffffff - 1,
                                  -0x7fffffff, 0x7ffffffe, 0x40000000, -0x40000000, 0x3fffffff,
@@ -279,7 +280,7 @@ static int check_requant(rng_t *r, int32_t randoms, char *msg, uint32_t seed) {
                         const int32_t a = tml_requantize(x, ms[j], shift, rounding);
                         const int32_t b = tml_requantize_fast(x, ms[j], shift, rounding);
                         if (a != b) {
-                            tml_check_message(msg, "requantize", seed, shift, x, a, b);
+                            tml_check_message(msg, RQ_WHAT, seed, shift, x, a, b);
                             return 1;
                         }
                     }
@@ -291,7 +292,7 @@ static int check_requant(rng_t *r, int32_t randoms, char *msg, uint32_t seed) {
                 const int32_t a = tml_requantize(x, m, shift, rounding);
                 const int32_t b = tml_requantize_fast(x, m, shift, rounding);
                 if (a != b) {
-                    tml_check_message(msg, "requantize", seed, shift, x, a, b);
+                    tml_check_message(msg, RQ_WHAT, seed, shift, x, a, b);
                     return 1;
                 }
             }
