@@ -68,9 +68,16 @@ static inline int32_t tml_smlabb(int32_t a, int32_t b, int32_t acc) {
 static inline int32_t tml_smlatt(int32_t a, int32_t b, int32_t acc) {
     return __smlatt(a, b, acc);
 }
+static inline int32_t tml_smlatb(int32_t a, int32_t b, int32_t acc) {
+    return __smlatb(a, b, acc);
+}
 /* An offset in both 16-bit lanes. */
 static inline int32_t tml_lanes2(int32_t v) {
     return (int32_t)(((uint32_t)v & 0xffffu) | ((uint32_t)v << 16));
+}
+/* lo and hi as the low and high 16-bit lanes. */
+static inline int32_t tml_pack16(int32_t lo, int32_t hi) {
+    return (int32_t)(((uint32_t)lo & 0xffffu) | ((uint32_t)hi << 16));
 }
 #endif
 

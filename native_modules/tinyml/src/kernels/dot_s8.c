@@ -13,6 +13,20 @@ static inline int8_t stage(const tml_dot_params_t *p, int32_t o, int32_t acc) {
                             p->act_min, p->act_max);
 }
 
+/* Row o's output stage for the sums of two inputs (sb and ob unused when ob is NULL), the
+ * row's bias and requantization loaded once. */
+TML_HOT_INLINE void stage2(const tml_dot_params_t *p, int32_t o, int32_t sa, int32_t sb,
+                           int8_t *oa, int8_t *ob) {
+    const int32_t c = p->per_channel ? o : 0, b = p->bias ? p->bias[o] : 0;
+    const int32_t mult = p->mult[c], shift = p->shift[c];
+    *oa = tml_output_stage(sa + b, mult, shift, p->rounding, p->output_offset, p->act_min,
+                           p->act_max);
+    if (ob) {
+        *ob = tml_output_stage(sb + b, mult, shift, p->rounding, p->output_offset, p->act_min,
+                               p->act_max);
+    }
+}
+
 #if TML_ARCH_DSP
 /* Four elements at a time: one word of input bytes becomes two pairs of 16-bit lanes with the
  * offset added (SXTAB16: bytes 0, 2 and bytes 1, 3), one word of weights the matching pairs
@@ -212,15 +226,13 @@ static void dot_widened(const tml_dot_params_t *p, int32_t k, const int8_t *x0,
         } else {
             dsp_1x2(q, k4, wa, wb, s);
         }
-        out0[o] = stage(p, o, s[0] + dot_tail(tail, ta, wa + head));
-        if (x1) {
-            out1[o] = stage(p, o, s[2] + dot_tail(tail, tb, wa + head));
+        if (tail) {
+            s[0] += dot_tail(tail, ta, wa + head), s[2] += dot_tail(tail, tb, wa + head);
+            s[1] += dot_tail(tail, ta, wb + head), s[3] += dot_tail(tail, tb, wb + head);
         }
+        stage2(p, o, s[0], s[2], out0 + o, x1 ? out1 + o : NULL);
         if (o + 1 < n) {
-            out0[o + 1] = stage(p, o + 1, s[1] + dot_tail(tail, ta, wb + head));
-            if (x1) {
-                out1[o + 1] = stage(p, o + 1, s[3] + dot_tail(tail, tb, wb + head));
-            }
+            stage2(p, o + 1, s[1], s[3], out0 + o + 1, x1 ? out1 + o + 1 : NULL);
         }
     }
 }
@@ -320,8 +332,7 @@ void tml_dot_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x0, const in
         for (; o + 4 <= n; o += 4) {
             dot_2x4(k, off, x0, x1, w + (int64_t)o * k, s8);
             for (int32_t j = 0; j < 4; j++) {
-                out0[o + j] = stage(p, o + j, s8[j]);
-                out1[o + j] = stage(p, o + j, s8[4 + j]);
+                stage2(p, o + j, s8[j], s8[4 + j], out0 + o + j, out1 + o + j);
             }
         }
     }
@@ -332,10 +343,8 @@ void tml_dot_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x0, const in
         for (; o + 2 <= n; o += 2) {
             const int8_t *wo = w + (int64_t)o * k;
             dot_2x2(k, off2, off, x0, x1, wo, wo + k, s);
-            out0[o] = stage(p, o, s[0]);
-            out0[o + 1] = stage(p, o + 1, s[1]);
-            out1[o] = stage(p, o, s[2]);
-            out1[o + 1] = stage(p, o + 1, s[3]);
+            stage2(p, o, s[0], s[2], out0 + o, out1 + o);
+            stage2(p, o + 1, s[1], s[3], out0 + o + 1, out1 + o + 1);
         }
     } else {
         for (; o + 4 <= n; o += 4) {
