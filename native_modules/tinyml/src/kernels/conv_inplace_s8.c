@@ -227,10 +227,9 @@ static void dw_row(const tml_conv_params_t *p, const int8_t *rows, int32_t row_l
  * r of the plane at plane + r * row_len, row_len = out_w + 2; the buffer holds 4 readable
  * bytes past the plane): one call per channel, the loop setup hoisted out of the rows. The
  * arithmetic is dw_row's. */
-static void dw_plane_3x3(const tml_conv_params_t *p, const int8_t *plane, int32_t row_len,
-                         int32_t out_h, int32_t out_w, const int8_t *w, int32_t folded,
-                         int32_t mult, int32_t shift, int32_t rounding, int8_t *o, int32_t ch) {
-    const int32_t oo = p->output_offset, lo = p->act_min, hi = p->act_max;
+static void dw_plane_3x3(const int8_t *plane, int32_t row_len, int32_t out_h, int32_t out_w,
+                         const int8_t *w, int32_t folded, const tml_rq_t *rq, int8_t *o,
+                         int32_t ch) {
 #if TML_ARCH_DSP
     /* Two outputs per step (see dw_row); an odd last output computes the pair and stores
      * one, its word read reaching at most 1 byte past the row (the next row, or the slack). */
@@ -248,9 +247,9 @@ static void dw_plane_3x3(const tml_conv_params_t *p, const int8_t *plane, int32_
             v = tml_read4(r2 + ox), x02 = tml_sxtb16(v), x13 = tml_sxtb16_ror8(v);
             a = tml_smlabb(x13, q2, tml_smlad(x02, p2, a));
             b = tml_smlatb(x02, q2, tml_smlad(x13, p2, b));
-            o[0] = tml_output_stage(a, mult, shift, rounding, oo, lo, hi);
+            o[0] = tml_rq_apply(rq, a);
             if (ox + 1 < out_w) {
-                o[ch] = tml_output_stage(b, mult, shift, rounding, oo, lo, hi);
+                o[ch] = tml_rq_apply(rq, b);
             } else {
                 o -= ch; /* one output stored: the row's pointer steps 1, not 2 */
             }
@@ -266,7 +265,7 @@ static void dw_plane_3x3(const tml_conv_params_t *p, const int8_t *plane, int32_
             const int32_t a2 = r0[ox + 2], b2 = r1[ox + 2], c2 = r2[ox + 2];
             const int32_t acc = folded + a0 * w0 + a1 * w1 + a2 * w2 + b0 * w3 + b1 * w4 +
                                 b2 * w5 + c0 * w6 + c1 * w7 + c2 * w8;
-            *o = tml_output_stage(acc, mult, shift, rounding, oo, lo, hi);
+            *o = tml_rq_apply(rq, acc);
             a0 = a1, a1 = a2, b0 = b1, b1 = b2, c0 = c1, c1 = c2;
         }
     }
@@ -333,8 +332,10 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
             const int32_t bc = bias ? bias[c] : 0, folded = bc + p->input_offset * wsum;
             const int32_t mult = q->mult[c], shift = q->shift[c];
             if (plane33) {
-                dw_plane_3x3(p, rows, row_len, out_h, out_w, w, folded, mult, shift,
-                             q->rounding, out_b + c, ch);
+                tml_rq_t rq;
+                tml_rq_init(&rq, mult, shift, q->rounding, p->output_offset, p->act_min,
+                            p->act_max);
+                dw_plane_3x3(rows, row_len, out_h, out_w, w, folded, &rq, out_b + c, ch);
                 continue;
             }
             for (int32_t oy = 0; oy < out_h; oy++) {

@@ -18,12 +18,12 @@ static inline int8_t stage(const tml_dot_params_t *p, int32_t o, int32_t acc) {
 TML_HOT_INLINE void stage2(const tml_dot_params_t *p, int32_t o, int32_t sa, int32_t sb,
                            int8_t *oa, int8_t *ob) {
     const int32_t c = p->per_channel ? o : 0, b = p->bias ? p->bias[o] : 0;
-    const int32_t mult = p->mult[c], shift = p->shift[c];
-    *oa = tml_output_stage(sa + b, mult, shift, p->rounding, p->output_offset, p->act_min,
-                           p->act_max);
+    tml_rq_t r;
+    tml_rq_init(&r, p->mult[c], p->shift[c], p->rounding, p->output_offset, p->act_min,
+                p->act_max);
+    *oa = tml_rq_apply(&r, sa + b);
     if (ob) {
-        *ob = tml_output_stage(sb + b, mult, shift, p->rounding, p->output_offset, p->act_min,
-                               p->act_max);
+        *ob = tml_rq_apply(&r, sb + b);
     }
 }
 

@@ -141,6 +141,40 @@ TML_HOT_INLINE int32_t tml_requantize_fast(int32_t x, int32_t mult, int32_t shif
     return shift < 0 ? tml_rdbpot(y, -shift) : y;
 }
 
+/* tml_requantize_fast for double rounding and shift <= 0, with the row's constants hoisted:
+ * e = -shift, mask = 2^e - 1, half = mask >> 1. tml_rdbpot's threshold half + (y < 0) is
+ * half - (y >> 31). */
+TML_HOT_INLINE int32_t tml_requantize_down(int32_t x, int32_t mult, int32_t e, int32_t mask,
+                                           int32_t half) {
+    const int32_t y = (int32_t)(((int64_t)x * mult + ((int64_t)1 << 30)) >> 31);
+    return (y >> e) + ((y & mask) > half - (y >> 31) ? 1 : 0);
+}
+
+/* One channel's output stage with its constants computed once: requantization (the common
+ * case, double rounding with a right shift, through tml_requantize_down), output zero point,
+ * fused activation clamp. */
+typedef struct {
+    int32_t mult, shift, rounding;
+    int32_t down, e, mask, half;   /* down: double rounding and shift <= 0 */
+    int32_t output_offset, act_min, act_max;
+} tml_rq_t;
+
+TML_HOT_INLINE void tml_rq_init(tml_rq_t *r, int32_t mult, int32_t shift, int32_t rounding,
+                                int32_t output_offset, int32_t act_min, int32_t act_max) {
+    r->mult = mult, r->shift = shift, r->rounding = rounding;
+    r->down = rounding == TML_ROUND_DOUBLE && shift <= 0;
+    r->e = shift <= 0 ? -shift : 0;
+    r->mask = (int32_t)(((uint32_t)1 << r->e) - 1);
+    r->half = r->mask >> 1;
+    r->output_offset = output_offset, r->act_min = act_min, r->act_max = act_max;
+}
+
+TML_HOT_INLINE int8_t tml_rq_apply(const tml_rq_t *r, int32_t acc) {
+    const int32_t v = r->down ? tml_requantize_down(acc, r->mult, r->e, r->mask, r->half)
+                              : tml_requantize_fast(acc, r->mult, r->shift, r->rounding);
+    return (int8_t)tml_clamp(tml_wrap_add(v, r->output_offset), r->act_min, r->act_max);
+}
+
 /* The fast kernels' output stage: the reference's, with tml_requantize_fast. */
 TML_HOT_INLINE int8_t tml_output_stage(int32_t acc, int32_t mult, int32_t shift, int32_t rounding,
                                       int32_t output_offset, int32_t act_min, int32_t act_max) {
