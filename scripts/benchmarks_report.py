@@ -174,12 +174,15 @@ def calibration_rows() -> list[str]:
 def pico_rows(pico: dict[str, dict[str, int] | str], infos: dict[str, dict]) -> list[str]:
     rows = []
     for name, c in pico.items():
+        macs = infos[name]["macs"] if name in infos else None
         if not isinstance(c, dict):
-            rows.append(f"| {name} | | not measured: {c} | | | |")
+            rows.append(f"| {name} | {'' if macs is None else f'{macs:,}'} | not measured: {c} "
+                        "| | | |")
             continue
-        macs = infos[name]["macs"]
+        assert macs is not None
+        ms = c["cycles"] / (PICOS["rp2040"].clock_mhz * 1000)
         rows.append(f"| {name} | {macs:,} | {c['cycles']:,} ({c['cycles'] / macs:.1f}/MAC) | "
-                    f"{c['cycles'] / 125_000:,.1f} | {c['instructions']:,} | "
+                    f"{ms:,.1f} | {c['instructions']:,} | "
                     f"{c['cycles'] / c['instructions']:.2f} |")
     return rows
 
