@@ -12,6 +12,20 @@
  * exactly the reference's skipped taps. The int32 sums are the reference's, in another order;
  * src/kernels/ref/conv2d_ref_s8.c is the reference, and the kernel tests compare the two. */
 
+/* n bytes, short spans inline (a library call costs more than a few words). */
+static inline void copy_span(int8_t *dst, const int8_t *src, int32_t n) {
+    if (n > 32) {
+        memcpy(dst, src, (size_t)n);
+        return;
+    }
+    for (; n >= 4; n -= 4, dst += 4, src += 4) {
+        memcpy(dst, src, 4); /* one word load and store */
+    }
+    for (; n > 0; n--) {
+        *dst++ = *src++;
+    }
+}
+
 /* Patch of output pixel (oy, ox) into col: K bytes. */
 static void gather(const tml_conv_params_t *p, const tml_dims_t *in_dims, const int8_t *in_b,
                    const tml_dims_t *f_dims, int32_t oy, int32_t ox, int8_t *col) {
@@ -27,7 +41,7 @@ static void gather(const tml_conv_params_t *p, const tml_dims_t *in_dims, const 
         }
         const int8_t *row = in_b + (int64_t)iy * in_w * in_c;
         if (p->dilation_w == 1 && ix0 >= 0 && ix0 + k_w <= in_w) {
-            memcpy(col, row + (int64_t)ix0 * in_c, (size_t)(k_w * in_c));
+            copy_span(col, row + (int64_t)ix0 * in_c, k_w * in_c);
             col += k_w * in_c;
             continue;
         }
@@ -36,7 +50,7 @@ static void gather(const tml_conv_params_t *p, const tml_dims_t *in_dims, const 
             if (ix < 0 || ix >= in_w) {
                 memset(col, zp, (size_t)in_c);
             } else {
-                memcpy(col, row + (int64_t)ix * in_c, (size_t)in_c);
+                copy_span(col, row + (int64_t)ix * in_c, in_c);
             }
             col += in_c;
         }

@@ -27,6 +27,34 @@ TML_HOT_INLINE void stage2(const tml_dot_params_t *p, int32_t o, int32_t sa, int
     }
 }
 
+#if !TML_ARCH_VEC
+/* The common case of a 2x2 block in straight-line code: double rounding, right shifts.
+ * s = {a.o, a.o+1, b.o, b.o+1}; outputs to oa[0..1], ob[0..1]. Returns 0 (nothing stored) in
+ * other cases. */
+static int rq_down2(const tml_dot_params_t *p, int32_t o, const int32_t *s, int8_t *oa,
+                    int8_t *ob) {
+    const int32_t c0 = p->per_channel ? o : 0, c1 = p->per_channel ? o + 1 : 0;
+    const int32_t e0 = -p->shift[c0], e1 = -p->shift[c1];
+    if (p->rounding != TML_ROUND_DOUBLE || e0 < 0 || e1 < 0) {
+        return 0;
+    }
+    const int32_t b0 = p->bias ? p->bias[o] : 0, b1 = p->bias ? p->bias[o + 1] : 0;
+    const int32_t m0 = p->mult[c0], m1 = p->mult[c1];
+    const int32_t k0 = (int32_t)(((uint32_t)1 << e0) - 1), k1 = (int32_t)(((uint32_t)1 << e1) - 1);
+    const int32_t oo = p->output_offset, lo = p->act_min, hi = p->act_max;
+    const int32_t v0 = tml_requantize_down(s[0] + b0, m0, e0, k0, k0 >> 1);
+    const int32_t v2 = tml_requantize_down(s[2] + b0, m0, e0, k0, k0 >> 1);
+    const int32_t v1 = tml_requantize_down(s[1] + b1, m1, e1, k1, k1 >> 1);
+    const int32_t v3 = tml_requantize_down(s[3] + b1, m1, e1, k1, k1 >> 1);
+    oa[0] = (int8_t)tml_clamp(tml_wrap_add(v0, oo), lo, hi);
+    ob[0] = (int8_t)tml_clamp(tml_wrap_add(v2, oo), lo, hi);
+    oa[1] = (int8_t)tml_clamp(tml_wrap_add(v1, oo), lo, hi);
+    ob[1] = (int8_t)tml_clamp(tml_wrap_add(v3, oo), lo, hi);
+    return 1;
+}
+
+#endif
+
 #if TML_ARCH_DSP
 /* Four elements at a time: one word of input bytes becomes two pairs of 16-bit lanes with the
  * offset added (SXTAB16: bytes 0, 2 and bytes 1, 3), one word of weights the matching pairs
@@ -230,6 +258,9 @@ static void dot_widened(const tml_dot_params_t *p, int32_t k, const int8_t *x0,
             s[0] += dot_tail(tail, ta, wa + head), s[2] += dot_tail(tail, tb, wa + head);
             s[1] += dot_tail(tail, ta, wb + head), s[3] += dot_tail(tail, tb, wb + head);
         }
+        if (o + 1 < n && x1 && rq_down2(p, o, s, out0 + o, out1 + o)) {
+            continue;
+        }
         stage2(p, o, s[0], s[2], out0 + o, x1 ? out1 + o : NULL);
         if (o + 1 < n) {
             stage2(p, o + 1, s[1], s[3], out0 + o + 1, x1 ? out1 + o + 1 : NULL);
@@ -331,8 +362,13 @@ void tml_dot_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x0, const in
         int32_t s8[8];
         for (; o + 4 <= n; o += 4) {
             dot_2x4(k, off, x0, x1, w + (int64_t)o * k, s8);
-            for (int32_t j = 0; j < 4; j++) {
-                stage2(p, o + j, s8[j], s8[4 + j], out0 + o + j, out1 + o + j);
+            for (int32_t j = 0; j < 4; j += 2) {
+                const int32_t s4[4] = {s8[j], s8[j + 1], s8[4 + j], s8[5 + j]};
+                if (!rq_down2(p, o + j, s4, out0 + o + j, out1 + o + j)) {
+                    stage2(p, o + j, s8[j], s8[4 + j], out0 + o + j, out1 + o + j);
+                    stage2(p, o + j + 1, s8[j + 1], s8[5 + j], out0 + o + j + 1,
+                           out1 + o + j + 1);
+                }
             }
         }
     }
@@ -343,8 +379,10 @@ void tml_dot_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x0, const in
         for (; o + 2 <= n; o += 2) {
             const int8_t *wo = w + (int64_t)o * k;
             dot_2x2(k, off2, off, x0, x1, wo, wo + k, s);
-            stage2(p, o, s[0], s[2], out0 + o, out1 + o);
-            stage2(p, o + 1, s[1], s[3], out0 + o + 1, out1 + o + 1);
+            if (!rq_down2(p, o, s, out0 + o, out1 + o)) {
+                stage2(p, o, s[0], s[2], out0 + o, out1 + o);
+                stage2(p, o + 1, s[1], s[3], out0 + o + 1, out1 + o + 1);
+            }
         }
     } else {
         for (; o + 4 <= n; o += 4) {
