@@ -53,7 +53,7 @@ def checkers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The host runner of kernel_check.c per build, with the sanitizers."""
     out = tmp_path_factory.mktemp("kernel_check")
     sources = [ROOT / "tests/c/kernel_check.c", ROOT / "tests/c/kernel_check_main.c",
-               *(CORE / f"src/kernels/{k}.c" for k in KERNELS),
+               *(CORE / f"src/kernels/{k}.c" for k in (*KERNELS, "requantize_s8")),
                *sorted((CORE / "src/kernels/ref").glob("*.c"))]
     exes = {name: out / f"kernel_check_{name}" for name in BUILDS}
     builds = [subprocess.Popen(["gcc", "-std=c99", "-O2", "-g", "-Wall", "-Werror",

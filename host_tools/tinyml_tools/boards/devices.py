@@ -174,12 +174,14 @@ def pico_runner() -> Path:
 
 
 def flash_regions(blobs: dict[str, bytes], layout_name: str, firmware_end: int) -> dict[str, int]:
-    """Flash offsets for raw blobs: packed downwards from the filesystem's start, 4 KiB
-    aligned, above the firmware. Raises BoardError when they do not fit."""
+    """Flash offsets for raw blobs: packed downwards from the filesystem's start, each on a
+    256-byte flash page (the unit a UF2 programs; the emulator's flash is written whole before
+    boot, so a blob may share a 4 KiB erase sector with the firmware's last page, as it may in
+    one UF2 holding both), above the firmware. Raises BoardError when they do not fit."""
     end = LAYOUTS[layout_name].offset
     out: dict[str, int] = {}
     for name, data in blobs.items():
-        end = (end - len(data)) & ~0xFFF
+        end = (end - len(data)) & ~0xFF
         out[name] = end
     if end < firmware_end:
         raise BoardError(f"{sum(map(len, blobs.values())):,} bytes of blobs do not fit between "

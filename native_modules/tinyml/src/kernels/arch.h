@@ -30,6 +30,9 @@
 #elif defined(__x86_64__) || defined(__aarch64__)
 #define TML_ARCH_VEC (1)
 #endif
+#ifndef TML_ARCH_V6M
+#define TML_ARCH_V6M (0)
+#endif
 
 /* Four bytes as one word, at any alignment (one LDR where the core allows unaligned loads). */
 static inline int32_t tml_read4(const int8_t *p) {

@@ -1,6 +1,7 @@
 #include "tml_config.h"
 #if TML_HAS_CONV_2D
 #include <string.h>
+#include "arch.h"
 #include "dot_s8.h"
 #include "fixedpoint.h"
 
@@ -14,7 +15,7 @@
 
 /* n bytes, short spans inline (a library call costs more than a few words). */
 static inline void copy_span(int8_t *dst, const int8_t *src, int32_t n) {
-    if (n > 32) {
+    if (n > 32 || TML_ARCH_V6M) { /* Armv6-M: no unaligned words, and flash first */
         memcpy(dst, src, (size_t)n);
         return;
     }

@@ -157,58 +157,6 @@ static void dw_row(const tml_conv_params_t *p, const int8_t *rows, int32_t row_l
                    const int8_t *w, int32_t k_h, int32_t k_w, int32_t folded, int32_t mult,
                    int32_t shift, int32_t rounding, int32_t out_w, int8_t *o, int32_t o_step) {
     const int32_t sw = p->stride_w, dw = p->dilation_w;
-#if TML_ARCH_DSP
-    if (k_h == 3 && k_w == 3 && sw == 1 && dw == 1) {
-        /* Two outputs per step: a word of row bytes x0..x3 splits into lanes (x0, x2) and
-         * (x1, x3); with the row's weights as lanes (w0, w2) and w1, output ox is
-         * SMLAD((x0, x2), (w0, w2)) + x1 * w1 and output ox + 1 is SMLAD((x1, x3), (w0, w2))
-         * + x2 * w1. The word read at ox ends at ox + 3 <= row_len - 1 while ox + 2 <= out_w. */
-        const int8_t *r0 = rows, *r1 = r0 + row_len, *r2 = r1 + row_len;
-        const int32_t p0 = tml_pack16(w[0], w[2]), q0 = w[1], p1 = tml_pack16(w[3], w[5]);
-        const int32_t q1 = w[4], p2 = tml_pack16(w[6], w[8]), q2 = w[7];
-        int32_t ox = 0;
-        for (; ox + 2 <= out_w; ox += 2, o += 2 * o_step) {
-            int32_t v = tml_read4(r0 + ox), x02 = tml_sxtb16(v), x13 = tml_sxtb16_ror8(v);
-            int32_t a = tml_smlabb(x13, q0, tml_smlad(x02, p0, folded));
-            int32_t b = tml_smlatb(x02, q0, tml_smlad(x13, p0, folded));
-            v = tml_read4(r1 + ox), x02 = tml_sxtb16(v), x13 = tml_sxtb16_ror8(v);
-            a = tml_smlabb(x13, q1, tml_smlad(x02, p1, a));
-            b = tml_smlatb(x02, q1, tml_smlad(x13, p1, b));
-            v = tml_read4(r2 + ox), x02 = tml_sxtb16(v), x13 = tml_sxtb16_ror8(v);
-            a = tml_smlabb(x13, q2, tml_smlad(x02, p2, a));
-            b = tml_smlatb(x02, q2, tml_smlad(x13, p2, b));
-            o[0] = tml_output_stage(a, mult, shift, rounding, p->output_offset, p->act_min,
-                                    p->act_max);
-            o[o_step] = tml_output_stage(b, mult, shift, rounding, p->output_offset, p->act_min,
-                                         p->act_max);
-        }
-        if (ox < out_w) {
-            const int32_t acc = folded + r0[ox] * w[0] + r0[ox + 1] * w[1] +
-                                r0[ox + 2] * w[2] + r1[ox] * w[3] + r1[ox + 1] * w[4] +
-                                r1[ox + 2] * w[5] + r2[ox] * w[6] + r2[ox + 1] * w[7] +
-                                r2[ox + 2] * w[8];
-            *o = tml_output_stage(acc, mult, shift, rounding, p->output_offset, p->act_min,
-                                  p->act_max);
-        }
-        return;
-    }
-#endif
-    if (k_h == 3 && k_w == 3 && sw == 1 && dw == 1) {
-        /* 3x3, stride 1: each step right reuses six of the nine inputs. */
-        const int8_t *r0 = rows, *r1 = r0 + row_len, *r2 = r1 + row_len;
-        const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
-        const int32_t w6 = w[6], w7 = w[7], w8 = w[8];
-        int32_t a0 = r0[0], a1 = r0[1], b0 = r1[0], b1 = r1[1], c0 = r2[0], c1 = r2[1];
-        for (int32_t ox = 0; ox < out_w; ox++, o += o_step) {
-            const int32_t a2 = r0[ox + 2], b2 = r1[ox + 2], c2 = r2[ox + 2];
-            const int32_t acc = folded + a0 * w0 + a1 * w1 + a2 * w2 + b0 * w3 + b1 * w4 +
-                                b2 * w5 + c0 * w6 + c1 * w7 + c2 * w8;
-            *o = tml_output_stage(acc, mult, shift, rounding, p->output_offset, p->act_min,
-                                  p->act_max);
-            a0 = a1, a1 = a2, b0 = b1, b1 = b2, c0 = c1, c1 = c2;
-        }
-        return;
-    }
     for (int32_t ox = 0; ox < out_w; ox++, o += o_step) {
         int32_t acc = folded;
         const int8_t *wt = w;
@@ -225,14 +173,17 @@ static void dw_row(const tml_conv_params_t *p, const int8_t *rows, int32_t row_l
 
 /* Every output of one channel, 3x3 stride 1 undilated, from its zero-point padded plane (row
  * r of the plane at plane + r * row_len, row_len = out_w + 2; the buffer holds 4 readable
- * bytes past the plane): one call per channel, the loop setup hoisted out of the rows. The
- * arithmetic is dw_row's. */
+ * bytes past the plane): one call per channel, the loop setup hoisted out of the rows, each
+ * tap one load and one multiply-accumulate from `folded` (see dw_row). */
 static void dw_plane_3x3(const int8_t *plane, int32_t row_len, int32_t out_h, int32_t out_w,
                          const int8_t *w, int32_t folded, const tml_rq_t *rq, int8_t *o,
                          int32_t ch) {
 #if TML_ARCH_DSP
-    /* Two outputs per step (see dw_row); an odd last output computes the pair and stores
-     * one, its word read reaching at most 1 byte past the row (the next row, or the slack). */
+    /* Two outputs per step: a word of row bytes x0..x3 splits into lanes (x0, x2) and
+     * (x1, x3); with the row's weights as lanes (w0, w2) and w1, output ox is
+     * SMLAD((x0, x2), (w0, w2)) + x1 * w1 and output ox + 1 is SMLAD((x1, x3), (w0, w2)) +
+     * x2 * w1. An odd last output computes the pair and stores one, its word read reaching
+     * at most 1 byte past the row (the next row, or the slack). */
     const int32_t p0 = tml_pack16(w[0], w[2]), q0 = w[1], p1 = tml_pack16(w[3], w[5]);
     const int32_t q1 = w[4], p2 = tml_pack16(w[6], w[8]), q2 = w[7];
     for (int32_t oy = 0; oy < out_h; oy++, plane += row_len) {
@@ -251,7 +202,7 @@ static void dw_plane_3x3(const int8_t *plane, int32_t row_len, int32_t out_h, in
             if (ox + 1 < out_w) {
                 o[ch] = tml_rq_apply(rq, b);
             } else {
-                o -= ch; /* one output stored: the row's pointer steps 1, not 2 */
+                o -= ch; /* one output stored: the pointer steps 1, not 2 */
             }
         }
     }
@@ -291,8 +242,10 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
      * input row -pad_h. */
     const int32_t row_len = (out_w - 1) * p->stride_w + (k_w - 1) * p->dilation_w + 1;
     const int32_t plane_h = (out_h - 1) * p->stride_h + (k_h - 1) * p->dilation_h + 1;
-    const int rowwise = taps <= 25 && (int64_t)k_h * row_len <= TML_DW_ROW_BYTES;
-    const int padded = rowwise && (int64_t)plane_h * row_len <= TML_DW_ROW_BYTES;
+    const int fits = taps <= 25 && (int64_t)k_h * row_len <= TML_DW_ROW_BYTES;
+    const int padded = fits && (int64_t)plane_h * row_len <= TML_DW_ROW_BYTES;
+    /* Armv6-M has no row-by-row path (flash before speed there): the checked loop instead. */
+    const int rowwise = TML_ARCH_V6M ? padded : fits;
     int8_t rows[TML_DW_ROW_BYTES + 4]; /* 4: dw_plane_3x3's slack */
     int8_t w[25];
     const int plane33 = padded && k_h == 3 && k_w == 3 && p->stride_h == 1 &&

@@ -123,7 +123,9 @@ int tml_depthwise_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
             for (int32_t ox = 0; ox < out_w; ox++) {
                 const int32_t ix0 = ox * p->stride_w - p->pad_w;
                 int8_t *o = out + ((int64_t)(b * out_h + oy) * out_w + ox) * out_c;
-                if (rows_in && ix0 >= 0 && ix0 + span_w < in_w && p->depth_multiplier == 1) {
+                /* Armv6-M keeps the checked loop only: flash before speed there. */
+                if (!TML_ARCH_V6M && rows_in && ix0 >= 0 && ix0 + span_w < in_w &&
+                    p->depth_multiplier == 1) {
                     pixel_interior(p, q, in_b + ((int64_t)iy0 * in_w + ix0) * in_c, row_step,
                                    col_step, k_h, k_w, filter, bias, out_c, o);
                 } else {

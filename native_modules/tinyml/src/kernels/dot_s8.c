@@ -33,6 +33,9 @@ TML_HOT_INLINE void stage2(const tml_dot_params_t *p, int32_t o, int32_t sa, int
  * other cases. */
 static int rq_down2(const tml_dot_params_t *p, int32_t o, const int32_t *s, int8_t *oa,
                     int8_t *ob) {
+    if (TML_ARCH_V6M) {
+        return 0; /* flash before speed on Armv6-M: stage2 for every case */
+    }
     const int32_t c0 = p->per_channel ? o : 0, c1 = p->per_channel ? o + 1 : 0;
     const int32_t e0 = -p->shift[c0], e1 = -p->shift[c1];
     if (p->rounding != TML_ROUND_DOUBLE || e0 < 0 || e1 < 0) {
@@ -384,7 +387,7 @@ void tml_dot_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x0, const in
                 stage2(p, o + 1, s[1], s[3], out0 + o + 1, out1 + o + 1);
             }
         }
-    } else {
+    } else if (!TML_ARCH_V6M) { /* Armv6-M: flash before speed, the 1x1 loop below */
         for (; o + 4 <= n; o += 4) {
             dot_1x4(k, off2, off, x0, w + (int64_t)o * k, s);
             for (int32_t j = 0; j < 4; j++) {

@@ -11,8 +11,9 @@
 #include "tml_kernels.h"
 
 /* The output stage runs once per output of every accumulating kernel: inlined even where the
- * port compiles for size. */
-#if defined(__GNUC__)
+ * port compiles for size, except on Armv6-M (Cortex-M0+), whose firmware and native module
+ * have the least flash to spare and whose 64-bit products are a library call anyway. */
+#if defined(__GNUC__) && !defined(__ARM_ARCH_6M__)
 #define TML_HOT_INLINE static inline __attribute__((always_inline))
 #else
 #define TML_HOT_INLINE static inline
@@ -122,12 +123,8 @@ static inline int8_t tml_ref_output_stage(int32_t acc, const tml_requant_t *q, i
  * form for both signs (|a*b| < 2^62, no overflow). The rounding shift that follows is
  * tml_rdbpot itself. tests/c/requant_check.c compares the two over the edges of every shift
  * and millions of random inputs. */
-#if defined(__GNUC__)
-__attribute__((noinline, unused))
-#endif
-static int32_t tml_requantize_single(int32_t x, int32_t mult, int32_t shift, int32_t rounding) {
-    return tml_requantize(x, mult, shift, rounding);
-}
+/* tml_requantize out of line (requantize_s8.c), for the fast kernels' rarer roundings. */
+int32_t tml_requantize_single(int32_t x, int32_t mult, int32_t shift, int32_t rounding);
 
 TML_HOT_INLINE int32_t tml_requantize_fast(int32_t x, int32_t mult, int32_t shift,
                                           int32_t rounding) {

@@ -36,7 +36,7 @@ int tml_mean_s8(const tml_mean_params_t *p, const int8_t *in, int8_t *out) {
                             }
                         }
                     }
-                    int32_t v = tml_requantize(sum - p->input_zero_point * n, p->mult, p->shift,
+                    int32_t v = tml_requantize_fast(sum - p->input_zero_point * n, p->mult, p->shift,
                                                p->rounding);
                     *out++ = (int8_t)tml_clamp(tml_wrap_add(v, p->output_zero_point), -128, 127);
                 }

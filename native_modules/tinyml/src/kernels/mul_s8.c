@@ -8,7 +8,7 @@ int tml_mul_s8(const tml_mul_params_t *p, const tml_bcast_t *b, const int8_t *x,
                int8_t *out) {
     TML_BCAST_FOR_EACH(b, {
         const int32_t prod = (p->input1_offset + x[ia]) * (p->input2_offset + y[ib]);
-        int32_t v = tml_requantize(prod, p->output_mult, p->output_shift, p->rounding);
+        int32_t v = tml_requantize_fast(prod, p->output_mult, p->output_shift, p->rounding);
         v = tml_wrap_add(v, p->output_offset);
         out[o] = (int8_t)tml_clamp(v, p->act_min, p->act_max);
     });

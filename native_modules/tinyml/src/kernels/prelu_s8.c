@@ -11,10 +11,10 @@ int tml_prelu_s8(const tml_prelu_params_t *p, const tml_bcast_t *b, const int8_t
         const int32_t v = p->input_offset + x[ia];
         int32_t r;
         if (v >= 0) {
-            r = tml_requantize(v, p->mult_pos, p->shift_pos, p->rounding);
+            r = tml_requantize_fast(v, p->mult_pos, p->shift_pos, p->rounding);
         } else {
             const int32_t a = p->alpha_offset + alpha[ib];
-            r = tml_requantize(v * a, p->mult_neg, p->shift_neg, p->rounding);
+            r = tml_requantize_fast(v * a, p->mult_neg, p->shift_neg, p->rounding);
         }
         out[o] = (int8_t)tml_clamp(tml_wrap_add(r, p->output_offset), -128, 127);
     });
