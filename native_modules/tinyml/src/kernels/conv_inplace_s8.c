@@ -157,6 +157,33 @@ static void dw_row(const tml_conv_params_t *p, const int8_t *rows, int32_t row_l
                    const int8_t *w, int32_t k_h, int32_t k_w, int32_t folded, int32_t mult,
                    int32_t shift, int32_t rounding, int32_t out_w, int8_t *o, int32_t o_step) {
     const int32_t sw = p->stride_w, dw = p->dilation_w;
+    if (!TML_ARCH_V6M && k_h == 3 && k_w == 3 && dw == 1) { /* Armv6-M: flash first */
+        const int8_t *r0 = rows, *r1 = r0 + row_len, *r2 = r1 + row_len;
+#if TML_ARCH_DSP
+        /* Per row: a word x0..x3 at the window, SMLAD((x0, x2), (w0, w2)) + x1 * w1. */
+        const int32_t p0 = tml_pack16(w[0], w[2]), q0 = w[1], p1 = tml_pack16(w[3], w[5]);
+        const int32_t q1 = w[4], p2 = tml_pack16(w[6], w[8]), q2 = w[7];
+        for (int32_t ox = 0, x = 0; ox < out_w; ox++, x += sw, o += o_step) {
+            int32_t v = tml_read4(r0 + x);
+            int32_t acc = tml_smlabb(tml_sxtb16_ror8(v), q0, tml_smlad(tml_sxtb16(v), p0, folded));
+            v = tml_read4(r1 + x);
+            acc = tml_smlabb(tml_sxtb16_ror8(v), q1, tml_smlad(tml_sxtb16(v), p1, acc));
+            v = tml_read4(r2 + x);
+            acc = tml_smlabb(tml_sxtb16_ror8(v), q2, tml_smlad(tml_sxtb16(v), p2, acc));
+            *o = tml_output_stage(acc, mult, shift, rounding, p->output_offset, p->act_min,
+                                  p->act_max);
+        }
+#else
+        for (int32_t ox = 0, x = 0; ox < out_w; ox++, x += sw, o += o_step) {
+            const int32_t acc = folded + r0[x] * w[0] + r0[x + 1] * w[1] + r0[x + 2] * w[2] +
+                                r1[x] * w[3] + r1[x + 1] * w[4] + r1[x + 2] * w[5] +
+                                r2[x] * w[6] + r2[x + 1] * w[7] + r2[x + 2] * w[8];
+            *o = tml_output_stage(acc, mult, shift, rounding, p->output_offset, p->act_min,
+                                  p->act_max);
+        }
+#endif
+        return;
+    }
     for (int32_t ox = 0; ox < out_w; ox++, o += o_step) {
         int32_t acc = folded;
         const int8_t *wt = w;
@@ -250,6 +277,9 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
     int8_t w[25];
     const int plane33 = padded && k_h == 3 && k_w == 3 && p->stride_h == 1 &&
                         p->stride_w == 1 && p->dilation_h == 1 && p->dilation_w == 1;
+    if (rowwise && !padded) {
+        memset(rows + k_h * row_len, 0, 4); /* dw_row's word reads end up to 1 byte past */
+    }
     for (int32_t b = 0; b < in_dims->n; b++) {
         int8_t *in_b = buf + (int64_t)b * in_h * in_w * ch;
         int8_t *out_b = buf + (int64_t)b * out_h * out_w * ch;
