@@ -28,11 +28,16 @@
 #define TML_CONV_PATCH_BYTES (640)
 #endif
 
-/* Stack bytes of DEPTHWISE_CONV_2D's row buffer (in place): the kernel-height input rows an
- * output row reads, padded with the input zero point, so that border outputs need no bounds
- * checks. Wider rows take the checked loop. */
+/* Stack bytes of DEPTHWISE_CONV_2D's plane buffer (in place): a channel's input padded with
+ * the input zero point, when it fits (else the kernel-height rows each output row reads), so
+ * that border outputs need no bounds checks. Wider rows take the checked loop. 2560 holds a
+ * 48x48 plane (MobileNet at 96x96); Armv6-M (the RP2040's 8 KB stack) keeps 512. */
 #ifndef TML_DW_ROW_BYTES
+#if defined(__ARM_ARCH_6M__)
 #define TML_DW_ROW_BYTES (512)
+#else
+#define TML_DW_ROW_BYTES (2560)
+#endif
 #endif
 
 /* Operators: turning one off drops its code from the build and the loader refuses it with
