@@ -4,6 +4,12 @@
 #include "dot_s8.h"
 #include "fixedpoint.h"
 
+/* Inputs of up to this many elements are widened first (see dot_widened and
+ * dot_generic_widened); longer ones are read as bytes. */
+#define TML_DOT_WIDE_MAX 640
+/* The scalar cores with registers and stack to spare widen too (not Armv6-M). */
+#define TML_GENERIC_WIDE (!TML_ARCH_DSP && !TML_ARCH_VEC && !TML_ARCH_V6M)
+
 static inline int8_t stage(const tml_dot_params_t *p, int32_t o, int32_t acc) {
     const int32_t c = p->per_channel ? o : 0;
     if (p->bias) {
@@ -142,8 +148,6 @@ static int32_t dot_1x1(int32_t k, int32_t off2, int32_t off, const int8_t *a, co
  * offset added: two words per four elements, (x0, x2) and (x1, x3), the pairs that SXTB16
  * makes of a word of weights. The inner loops then only load, extend the weights and SMLAD,
  * with few enough live values to stay in registers. Longer inputs widen on the fly (above). */
-#define TML_DOT_WIDE_MAX 640
-
 /* Parameters of the assembly functions below, which read them from their registers. */
 #define TML_ARG __attribute__((unused))
 
@@ -336,8 +340,90 @@ static int32_t dot_1x1(int32_t k, int32_t off2, int32_t off, const int8_t *a, co
 }
 #endif
 
+#if TML_GENERIC_WIDE
+/* The scalar loops over inputs widened once to 16 bits with the offset added: per element
+ * one load per input and per row, and one multiply-accumulate per pair. */
+static void dotw_2x2(int32_t k, const int16_t *a, const int16_t *b, const int8_t *wa,
+                     const int8_t *wb, int32_t s[4]) {
+    int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+    for (int32_t i = 0; i < k; i++) {
+        const int32_t xa = a[i], xb = b[i], u = wa[i], v = wb[i];
+        s00 += xa * u, s01 += xa * v, s10 += xb * u, s11 += xb * v;
+    }
+    s[0] = s00, s[1] = s01, s[2] = s10, s[3] = s11;
+}
+
+static void dotw_1x2(int32_t k, const int16_t *a, const int8_t *wa, const int8_t *wb,
+                     int32_t s[2]) {
+    int32_t s0 = 0, s1 = 0;
+    for (int32_t i = 0; i < k; i++) {
+        const int32_t x = a[i];
+        s0 += x * wa[i], s1 += x * wb[i];
+    }
+    s[0] = s0, s[1] = s1;
+}
+
+#if TML_DOT_2X4
+static void dotw_2x4(int32_t k, const int16_t *a, const int16_t *b, const int8_t *w,
+                     int32_t s[8]) {
+    const int8_t *w1 = w + k, *w2 = w1 + k, *w3 = w2 + k;
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+    for (int32_t i = 0; i < k; i++) {
+        const int32_t xa = a[i], xb = b[i];
+        const int32_t u0 = w[i], u1 = w1[i], u2 = w2[i], u3 = w3[i];
+        a0 += xa * u0, a1 += xa * u1, a2 += xa * u2, a3 += xa * u3;
+        b0 += xb * u0, b1 += xb * u1, b2 += xb * u2, b3 += xb * u3;
+    }
+    s[0] = a0, s[1] = a1, s[2] = a2, s[3] = a3, s[4] = b0, s[5] = b1, s[6] = b2, s[7] = b3;
+}
+#endif
+
+/* tml_dot_s8 with widened inputs. Every input byte is read before the first output is
+ * written, so an output may overlap the inputs (the in-place 1x1 convolution). */
+static void dot_generic_widened(const tml_dot_params_t *p, int32_t k, const int8_t *x0,
+                                const int8_t *x1, const int8_t *w, int32_t n, int8_t *out0,
+                                int8_t *out1) {
+    int16_t a[TML_DOT_WIDE_MAX], b[TML_DOT_WIDE_MAX];
+    int32_t s[8];
+    for (int32_t i = 0; i < k; i++) {
+        a[i] = (int16_t)(x0[i] + p->input_offset);
+    }
+    for (int32_t i = 0; x1 && i < k; i++) {
+        b[i] = (int16_t)(x1[i] + p->input_offset);
+    }
+    int32_t o = 0;
+#if TML_DOT_2X4
+    for (; x1 && o + 4 <= n; o += 4) {
+        dotw_2x4(k, a, b, w + (int64_t)o * k, s);
+        for (int32_t j = 0; j < 4; j += 2) {
+            const int32_t s4[4] = {s[j], s[j + 1], s[4 + j], s[5 + j]};
+            if (!rq_down2(p, o + j, s4, out0 + o + j, out1 + o + j)) {
+                stage2(p, o + j, s[j], s[4 + j], out0 + o + j, out1 + o + j);
+                stage2(p, o + j + 1, s[j + 1], s[5 + j], out0 + o + j + 1, out1 + o + j + 1);
+            }
+        }
+    }
+#endif
+    for (; o < n; o += 2) {
+        const int8_t *wa = w + (int64_t)o * k, *wb = o + 1 < n ? wa + k : wa;
+        if (x1) {
+            dotw_2x2(k, a, b, wa, wb, s);
+        } else {
+            dotw_1x2(k, a, wa, wb, s);
+        }
+        if (o + 1 < n && x1 && rq_down2(p, o, s, out0 + o, out1 + o)) {
+            continue;
+        }
+        stage2(p, o, s[0], s[2], out0 + o, x1 ? out1 + o : NULL);
+        if (o + 1 < n) {
+            stage2(p, o + 1, s[1], s[3], out0 + o + 1, x1 ? out1 + o + 1 : NULL);
+        }
+    }
+}
+#endif
+
 int tml_dot_reads_first(int32_t k) {
-#if TML_ARCH_DSP
+#if TML_ARCH_DSP || TML_GENERIC_WIDE
     return k <= TML_DOT_WIDE_MAX;
 #else
     (void)k;
@@ -357,6 +443,11 @@ void tml_dot_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x0, const in
 #if TML_ARCH_DSP
     if (k <= TML_DOT_WIDE_MAX) {
         dot_widened(p, k, x0, x1, w, n, out0, out1);
+        return;
+    }
+#elif TML_GENERIC_WIDE
+    if (k <= TML_DOT_WIDE_MAX) {
+        dot_generic_widened(p, k, x0, x1, w, n, out0, out1);
         return;
     }
 #endif
