@@ -105,6 +105,47 @@ static void pixel_interior(const tml_conv_params_t *p, const tml_requant_t *q,
     }
 }
 
+/* Every output channel of one interior pixel, any depth multiplier: four output channels at a
+ * time in registers, each tap's input (offset added) loaded once per channel it feeds. */
+static void pixel_interior_mult(const tml_conv_params_t *p, const tml_requant_t *q,
+                                const int8_t *x, int32_t row_step, int32_t col_step,
+                                int32_t k_h, int32_t k_w, const int8_t *filter,
+                                const int32_t *bias, int32_t out_c, int8_t *out) {
+    const int32_t off = p->input_offset, mult = p->depth_multiplier;
+    int32_t oc = 0;
+    for (; oc + 4 <= out_c; oc += 4) {
+        const int32_t i0 = oc / mult, i1 = (oc + 1) / mult, i2 = (oc + 2) / mult;
+        const int32_t i3 = (oc + 3) / mult;
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        const int8_t *xr = x, *wr = filter + oc;
+        for (int32_t ky = 0; ky < k_h; ky++, xr += row_step) {
+            const int8_t *xp = xr;
+            for (int32_t kx = 0; kx < k_w; kx++, xp += col_step, wr += out_c) {
+                s0 += (xp[i0] + off) * wr[0];
+                s1 += (xp[i1] + off) * wr[1];
+                s2 += (xp[i2] + off) * wr[2];
+                s3 += (xp[i3] + off) * wr[3];
+            }
+        }
+        out[oc] = stage(p, q, bias, oc, s0);
+        out[oc + 1] = stage(p, q, bias, oc + 1, s1);
+        out[oc + 2] = stage(p, q, bias, oc + 2, s2);
+        out[oc + 3] = stage(p, q, bias, oc + 3, s3);
+    }
+    for (; oc < out_c; oc++) {
+        const int32_t ic = oc / mult;
+        int32_t acc = 0;
+        const int8_t *xr = x, *wr = filter + oc;
+        for (int32_t ky = 0; ky < k_h; ky++, xr += row_step) {
+            const int8_t *xp = xr;
+            for (int32_t kx = 0; kx < k_w; kx++, xp += col_step, wr += out_c) {
+                acc += (xp[ic] + off) * *wr;
+            }
+        }
+        out[oc] = stage(p, q, bias, oc, acc);
+    }
+}
+
 int tml_depthwise_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
                             const tml_dims_t *in_dims, const int8_t *in,
                             const tml_dims_t *f_dims, const int8_t *filter,
@@ -124,10 +165,13 @@ int tml_depthwise_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
                 const int32_t ix0 = ox * p->stride_w - p->pad_w;
                 int8_t *o = out + ((int64_t)(b * out_h + oy) * out_w + ox) * out_c;
                 /* Armv6-M keeps the checked loop only: flash before speed there. */
-                if (!TML_ARCH_V6M && rows_in && ix0 >= 0 && ix0 + span_w < in_w &&
-                    p->depth_multiplier == 1) {
+                const int interior = rows_in && ix0 >= 0 && ix0 + span_w < in_w;
+                if (!TML_ARCH_V6M && interior && p->depth_multiplier == 1) {
                     pixel_interior(p, q, in_b + ((int64_t)iy0 * in_w + ix0) * in_c, row_step,
                                    col_step, k_h, k_w, filter, bias, out_c, o);
+                } else if (!TML_ARCH_V6M && interior) {
+                    pixel_interior_mult(p, q, in_b + ((int64_t)iy0 * in_w + ix0) * in_c,
+                                        row_step, col_step, k_h, k_w, filter, bias, out_c, o);
                 } else {
                     pixel_checked(p, q, in_dims, in_b, f_dims, filter, bias, iy0, ix0, out_c, o);
                 }
