@@ -20,7 +20,7 @@ target_link_libraries(usermod INTERFACE usermod_tinyml)
 
 # The hot kernels (the multiply-accumulate loops) are compiled for speed even where the port
 # builds for size.
-set(TINYML_HOT_KERNELS dot_s8 conv2d_s8 depthwise_conv2d_s8 conv_inplace_s8 fully_connected_s8)
+file(STRINGS ${TINYML_CORE}/src/kernels/hot_kernels.txt TINYML_HOT_KERNELS)
 list(TRANSFORM TINYML_HOT_KERNELS PREPEND ${TINYML_CORE}/src/kernels/)
 list(TRANSFORM TINYML_HOT_KERNELS APPEND .c)
 # Not on the RP2040 (Cortex-M0+): its firmware must leave room for models in flash below the

@@ -11,6 +11,6 @@ CFLAGS_USERMOD += -I$(TINYML_CORE)/include -I$(TINYML_CORE)/src -I$(TINYML_CORE)
 # The hot kernels (the multiply-accumulate loops) are compiled for speed even where the port
 # builds for size (-Os): -O2 on microcontrollers, -O3 where the compiler vectorizes (x86-64
 # and AArch64 hosts). The other files stay small.
-TML_HOT_KERNELS := dot_s8 conv2d_s8 depthwise_conv2d_s8 conv_inplace_s8 fully_connected_s8
+TML_HOT_KERNELS := $(strip $(file < $(TINYML_CORE)/src/kernels/hot_kernels.txt))
 TML_KERNEL_COPT ?= $(if $(filter x86_64% aarch64%,$(shell $(CC) -dumpmachine)),-O3,-O2)
 $(foreach k,$(TML_HOT_KERNELS),$(eval %/kernels/$(k).o: CFLAGS += $$(TML_KERNEL_COPT)))

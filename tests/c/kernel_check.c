@@ -260,14 +260,21 @@ static int check_fc(rng_t *r, char *msg, uint32_t seed, int32_t case_no) {
     return compare("fully_connected", batches * units, msg, seed, case_no);
 }
 
-/* tml_requantize_down (the hoisted form for double rounding and shift <= 0) where it
- * applies, else `other`. */
+/* tml_requantize_down (the hoisted form for double rounding and shift <= 0) and
+ * tml_requantize_hi (shift <= -2) where they apply (the first that differs from the other),
+ * else `other`. */
 static int32_t rq_down(int32_t x, int32_t mult, int32_t shift, int32_t rounding, int32_t other) {
     if (rounding != TML_ROUND_DOUBLE || shift > 0) {
         return other;
     }
     const int32_t mask = (int32_t)(((uint32_t)1 << -shift) - 1);
-    return tml_requantize_down(x, mult, -shift, mask, mask >> 1);
+    const int32_t down = tml_requantize_down(x, mult, -shift, mask, mask >> 1);
+    if (shift <= -2) { /* and tml_requantize_hi, the one-multiply form, where it applies */
+        const int32_t hi = tml_requantize_hi(x, mult, (int32_t)((uint32_t)1 << (-shift - 2)),
+                                             -shift - 1);
+        return hi != down ? hi : down;
+    }
+    return down;
 }
 
 /* tml_requantize_fast (and tml_requantize_down) against tml_requantize: every shift, edge inputs and multipliers, then

@@ -27,8 +27,7 @@ from runtimes import ROOT, STOCK
 from tinyml_tools.boards.devices import EMULATED, emulated_pico, with_filesystem
 
 CORE = ROOT / "native_modules/tinyml"
-KERNELS = ("dot_s8", "conv2d_s8", "depthwise_conv2d_s8", "fully_connected_s8",
-           "conv_inplace_s8")
+KERNELS = tuple((CORE / "src/kernels/hot_kernels.txt").read_text().split())
 BUILDS = {"native": [], "generic": ["-DTML_ARCH_GENERIC"],
           "generic-2x4": ["-DTML_ARCH_GENERIC", "-DTML_DOT_2X4_TEST"],
           # Armv6-M's smaller depthwise plane buffer (tml_config.h), which also shapes the
@@ -58,7 +57,7 @@ def checkers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The host runner of kernel_check.c per build, with the sanitizers."""
     out = tmp_path_factory.mktemp("kernel_check")
     sources = [ROOT / "tests/c/kernel_check.c", ROOT / "tests/c/kernel_check_main.c",
-               *(CORE / f"src/kernels/{k}.c" for k in (*KERNELS, "requantize_s8")),
+               *(CORE / f"src/kernels/{k}.c" for k in KERNELS),
                *sorted((CORE / "src/kernels/ref").glob("*.c"))]
     exes = {name: out / f"kernel_check_{name}" for name in BUILDS}
     builds = [subprocess.Popen(["gcc", "-std=c99", "-O2", "-g", "-Wall", "-Werror",

@@ -198,56 +198,69 @@ static void dw_row(const tml_conv_params_t *p, const int8_t *rows, int32_t row_l
     }
 }
 
-/* Every output of one channel, 3x3 stride 1 undilated, from its zero-point padded plane (row
- * r of the plane at plane + r * row_len, row_len = out_w + 2; the buffer holds 4 readable
- * bytes past the plane): one call per channel, the loop setup hoisted out of the rows, each
- * tap one load and one multiply-accumulate from `folded` (see dw_row). */
-static void dw_plane_3x3(const int8_t *plane, int32_t row_len, int32_t out_h, int32_t out_w,
-                         const int8_t *w, int32_t folded, const tml_rq_t *rq, int8_t *o,
-                         int32_t ch) {
+/* Sums per requantization pass of dw_plane_3x3: the multiply-accumulate loop stores them on
+ * the stack (across rows when rows are short), then tml_rq_row requantizes them in one call,
+ * so neither loop runs short of registers. Even: dw_plane_3x3 computes outputs in pairs. */
+#define TML_DW_CHUNK 64
+
+/* The sums of n consecutive outputs of one row (3x3 stride 1 undilated) from its three padded
+ * input rows r0, r0 + row_len, r0 + 2 * row_len, into acc[0..n - 1] (an odd n also writes
+ * acc[n]). Each tap is one load and one multiply-accumulate from `folded` (see dw_row). */
+TML_HOT_INLINE void dw_sums_3x3(const int8_t *r0, int32_t row_len, int32_t n, const int8_t *w,
+                                int32_t folded, int32_t *acc) {
+    const int8_t *r1 = r0 + row_len, *r2 = r1 + row_len;
 #if TML_ARCH_DSP
     /* Two outputs per step: a word of row bytes x0..x3 splits into lanes (x0, x2) and
      * (x1, x3); with the row's weights as lanes (w0, w2) and w1, output ox is
      * SMLAD((x0, x2), (w0, w2)) + x1 * w1 and output ox + 1 is SMLAD((x1, x3), (w0, w2)) +
-     * x2 * w1. An odd last output computes the pair and stores one, its word read reaching
-     * at most 1 byte past the row (the next row, or the slack). */
+     * x2 * w1. An odd last output computes the pair, its word read reaching at most 1 byte
+     * past the row (the next row, or the buffer's slack). */
     const int32_t p0 = tml_pack16(w[0], w[2]), q0 = w[1], p1 = tml_pack16(w[3], w[5]);
     const int32_t q1 = w[4], p2 = tml_pack16(w[6], w[8]), q2 = w[7];
-    for (int32_t oy = 0; oy < out_h; oy++, plane += row_len) {
-        const int8_t *r0 = plane, *r1 = r0 + row_len, *r2 = r1 + row_len;
-        for (int32_t ox = 0; ox < out_w; ox += 2, o += 2 * ch) {
-            int32_t v = tml_read4(r0 + ox), x02 = tml_sxtb16(v), x13 = tml_sxtb16_ror8(v);
-            int32_t a = tml_smlabb(x13, q0, tml_smlad(x02, p0, folded));
-            int32_t b = tml_smlatb(x02, q0, tml_smlad(x13, p0, folded));
-            v = tml_read4(r1 + ox), x02 = tml_sxtb16(v), x13 = tml_sxtb16_ror8(v);
-            a = tml_smlabb(x13, q1, tml_smlad(x02, p1, a));
-            b = tml_smlatb(x02, q1, tml_smlad(x13, p1, b));
-            v = tml_read4(r2 + ox), x02 = tml_sxtb16(v), x13 = tml_sxtb16_ror8(v);
-            a = tml_smlabb(x13, q2, tml_smlad(x02, p2, a));
-            b = tml_smlatb(x02, q2, tml_smlad(x13, p2, b));
-            o[0] = tml_rq_apply(rq, a);
-            if (ox + 1 < out_w) {
-                o[ch] = tml_rq_apply(rq, b);
-            } else {
-                o -= ch; /* one output stored: the pointer steps 1, not 2 */
-            }
-        }
+    for (int32_t j = 0; j < n; j += 2, acc += 2) {
+        int32_t v = tml_read4(r0 + j), x02 = tml_sxtb16(v), x13 = tml_sxtb16_ror8(v);
+        int32_t a = tml_smlabb(x13, q0, tml_smlad(x02, p0, folded));
+        int32_t b = tml_smlatb(x02, q0, tml_smlad(x13, p0, folded));
+        v = tml_read4(r1 + j), x02 = tml_sxtb16(v), x13 = tml_sxtb16_ror8(v);
+        a = tml_smlabb(x13, q1, tml_smlad(x02, p1, a));
+        b = tml_smlatb(x02, q1, tml_smlad(x13, p1, b));
+        v = tml_read4(r2 + j), x02 = tml_sxtb16(v), x13 = tml_sxtb16_ror8(v);
+        acc[0] = tml_smlabb(x13, q2, tml_smlad(x02, p2, a));
+        acc[1] = tml_smlatb(x02, q2, tml_smlad(x13, p2, b));
     }
 #else
     const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
     const int32_t w6 = w[6], w7 = w[7], w8 = w[8];
-    for (int32_t oy = 0; oy < out_h; oy++, plane += row_len) {
-        const int8_t *r0 = plane, *r1 = r0 + row_len, *r2 = r1 + row_len;
-        int32_t a0 = r0[0], a1 = r0[1], b0 = r1[0], b1 = r1[1], c0 = r2[0], c1 = r2[1];
-        for (int32_t ox = 0; ox < out_w; ox++, o += ch) {
-            const int32_t a2 = r0[ox + 2], b2 = r1[ox + 2], c2 = r2[ox + 2];
-            const int32_t acc = folded + a0 * w0 + a1 * w1 + a2 * w2 + b0 * w3 + b1 * w4 +
-                                b2 * w5 + c0 * w6 + c1 * w7 + c2 * w8;
-            *o = tml_rq_apply(rq, acc);
-            a0 = a1, a1 = a2, b0 = b1, b1 = b2, c0 = c1, c1 = c2;
-        }
+    int32_t a0 = r0[0], a1 = r0[1], b0 = r1[0], b1 = r1[1], c0 = r2[0], c1 = r2[1];
+    for (int32_t j = 0; j < n; j++) {
+        const int32_t a2 = r0[j + 2], b2 = r1[j + 2], c2 = r2[j + 2];
+        acc[j] = folded + a0 * w0 + a1 * w1 + a2 * w2 + b0 * w3 + b1 * w4 + b2 * w5 + c0 * w6 +
+                 c1 * w7 + c2 * w8;
+        a0 = a1, a1 = a2, b0 = b1, b1 = b2, c0 = c1, c1 = c2;
     }
 #endif
+}
+
+/* Every output of one channel, 3x3 stride 1 undilated, from its zero-point padded plane (row
+ * r of the plane at plane + r * row_len, row_len = out_w + 2; the buffer holds 4 readable
+ * bytes past the plane), outputs at o, o + ch, ... in row-major order. */
+static void dw_plane_3x3(const int8_t *plane, int32_t row_len, int32_t out_h, int32_t out_w,
+                         const int8_t *w, int32_t folded, const tml_rq_t *rq, int8_t *o,
+                         int32_t ch) {
+    int32_t acc[TML_DW_CHUNK + 1]; /* + 1: an odd count's pair */
+    int32_t fill = 0;
+    for (int32_t oy = 0; oy < out_h; oy++, plane += row_len) {
+        for (int32_t x0 = 0, n; x0 < out_w; x0 += n) {
+            n = out_w - x0 < TML_DW_CHUNK ? out_w - x0 : TML_DW_CHUNK;
+            if (fill + n > TML_DW_CHUNK) {
+                tml_rq_row(rq, acc, fill, o, ch);
+                o += fill * ch, fill = 0;
+            }
+            dw_sums_3x3(plane + x0, row_len, n, w, folded, acc + fill);
+            fill += n;
+        }
+    }
+    tml_rq_row(rq, acc, fill, o, ch);
 }
 
 /* Depth multiplier 1: output channel c reads only input channel c, so channel c's input is
@@ -286,10 +299,12 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
         if (b > 0 && out_h * out_w > in_h * in_w) {
             return -1; /* batches would overlap: the loader allows batch 1 only then */
         }
+        if (padded) { /* the padding, the same for every channel (the gathers below skip it) */
+            memset(rows, zp, (size_t)(plane_h * row_len + 4));
+        }
         for (int32_t c = 0; c < ch; c++) {
             if (padded) {
                 /* input (y, x) at plane row y + pad_h, column x + pad_w */
-                memset(rows, zp, (size_t)(plane_h * row_len + 4));
                 for (int32_t y = 0; y < in_h; y++) {
                     const int32_t py = y + p->pad_h;
                     if (py >= plane_h) {

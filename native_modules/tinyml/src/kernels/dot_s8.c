@@ -49,8 +49,18 @@ static int rq_down2(const tml_dot_params_t *p, int32_t o, const int32_t *s, int8
     }
     const int32_t b0 = p->bias ? p->bias[o] : 0, b1 = p->bias ? p->bias[o + 1] : 0;
     const int32_t m0 = p->mult[c0], m1 = p->mult[c1];
-    const int32_t k0 = (int32_t)(((uint32_t)1 << e0) - 1), k1 = (int32_t)(((uint32_t)1 << e1) - 1);
     const int32_t oo = p->output_offset, lo = p->act_min, hi = p->act_max;
+    if (e0 >= 2 && e1 >= 2) { /* one SMLAL per output (tml_requantize_hi) */
+        const int32_t h0 = (int32_t)((uint32_t)1 << (e0 - 2));
+        const int32_t h1 = (int32_t)((uint32_t)1 << (e1 - 2));
+        /* |requantized| <= 2^29 for e >= 2: adding the offset cannot wrap */
+        oa[0] = (int8_t)tml_clamp(tml_requantize_hi(s[0] + b0, m0, h0, e0 - 1) + oo, lo, hi);
+        ob[0] = (int8_t)tml_clamp(tml_requantize_hi(s[2] + b0, m0, h0, e0 - 1) + oo, lo, hi);
+        oa[1] = (int8_t)tml_clamp(tml_requantize_hi(s[1] + b1, m1, h1, e1 - 1) + oo, lo, hi);
+        ob[1] = (int8_t)tml_clamp(tml_requantize_hi(s[3] + b1, m1, h1, e1 - 1) + oo, lo, hi);
+        return 1;
+    }
+    const int32_t k0 = (int32_t)(((uint32_t)1 << e0) - 1), k1 = (int32_t)(((uint32_t)1 << e1) - 1);
     const int32_t v0 = tml_requantize_down(s[0] + b0, m0, e0, k0, k0 >> 1);
     const int32_t v2 = tml_requantize_down(s[2] + b0, m0, e0, k0, k0 >> 1);
     const int32_t v1 = tml_requantize_down(s[1] + b1, m1, e1, k1, k1 >> 1);

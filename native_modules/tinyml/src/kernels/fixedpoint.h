@@ -147,19 +147,43 @@ TML_HOT_INLINE int32_t tml_requantize_down(int32_t x, int32_t mult, int32_t e, i
     return (y >> e) + ((y & mask) > half - (y >> 31) ? 1 : 0);
 }
 
+/* tml_requantize_fast for double rounding and a right shift e = -shift in [2, 31], in one
+ * 64-bit multiply-accumulate and one shift: chi = 2^(e-2), e1 = e - 1.
+ *
+ * Proof. With K = x*mult + 2^30, srdhm gives y = floor(K / 2^31) (see tml_requantize_fast),
+ * and rdbpot, rounding half away from zero, gives r = floor((y + 2^(e-1) - [y < 0]) / 2^e).
+ * Nested floors of integer divisions compose: floor((floor(K / 2^31) + c) / 2^e) =
+ * floor((K + c * 2^31) / 2^(31+e)) for any integer c. y < 0 exactly when K < 0, which needs
+ * x < 0 (mult >= 0). When x < 0 but K >= 0, then 0 <= K <= 2^30, y = 0 and r = 0, and taking
+ * [x < 0] for [y < 0] still gives 0, since 0 <= K + 2^(e+30) - 2^31 < 2^(31+e) for e >= 1.
+ * So r = floor((x*mult + C) / 2^(31+e)) with C = 2^30 + 2^(e+30) - [x < 0] * 2^31, exact in
+ * 64 bits (|x*mult| < 2^62, 0 < C < 2^62). For e >= 2, C's high word is 2^(e-2) - [x < 0]
+ * and its low word 2^30 + [x < 0] * 2^31, and dividing by 2^(31+e) is taking the high word
+ * of the sum and shifting it right by e - 1: on Armv7-M one SMLAL and one ASR. */
+TML_HOT_INLINE int32_t tml_requantize_hi(int32_t x, int32_t mult, int32_t chi, int32_t e1) {
+    const uint32_t c_lo = 0x40000000u | ((uint32_t)x & 0x80000000u);
+    const int32_t c_hi = chi + (x >> 31);
+    const int64_t c = (int64_t)c_hi * 4294967296 + (int64_t)c_lo;
+    return (int32_t)(((int64_t)x * mult + c) >> 32) >> e1;
+}
+
 /* One channel's output stage with its constants computed once: requantization (the common
- * case, double rounding with a right shift, through tml_requantize_down), output zero point,
- * fused activation clamp. */
+ * case, double rounding with a right shift of 2 or more, through tml_requantize_hi; 0 or 1
+ * through tml_requantize_down), output zero point, fused activation clamp. */
 typedef struct {
     int32_t mult, shift, rounding;
-    int32_t down, e, mask, half;   /* down: double rounding and shift <= 0 */
+    int32_t hi, chi, e1;           /* hi: double rounding and shift <= -2 */
+    int32_t down, e, mask, half;   /* down: double rounding and shift in {-1, 0} */
     int32_t output_offset, act_min, act_max;
 } tml_rq_t;
 
 TML_HOT_INLINE void tml_rq_init(tml_rq_t *r, int32_t mult, int32_t shift, int32_t rounding,
                                 int32_t output_offset, int32_t act_min, int32_t act_max) {
     r->mult = mult, r->shift = shift, r->rounding = rounding;
-    r->down = rounding == TML_ROUND_DOUBLE && shift <= 0;
+    r->hi = rounding == TML_ROUND_DOUBLE && shift <= -2;
+    r->chi = r->hi ? (int32_t)((uint32_t)1 << (-shift - 2)) : 0;
+    r->e1 = r->hi ? -shift - 1 : 0;
+    r->down = rounding == TML_ROUND_DOUBLE && shift <= 0 && !r->hi;
     r->e = shift <= 0 ? -shift : 0;
     r->mask = (int32_t)(((uint32_t)1 << r->e) - 1);
     r->half = r->mask >> 1;
@@ -167,10 +191,15 @@ TML_HOT_INLINE void tml_rq_init(tml_rq_t *r, int32_t mult, int32_t shift, int32_
 }
 
 TML_HOT_INLINE int8_t tml_rq_apply(const tml_rq_t *r, int32_t acc) {
-    const int32_t v = r->down ? tml_requantize_down(acc, r->mult, r->e, r->mask, r->half)
-                              : tml_requantize_fast(acc, r->mult, r->shift, r->rounding);
+    const int32_t v = r->hi     ? tml_requantize_hi(acc, r->mult, r->chi, r->e1)
+                      : r->down ? tml_requantize_down(acc, r->mult, r->e, r->mask, r->half)
+                                : tml_requantize_fast(acc, r->mult, r->shift, r->rounding);
     return (int8_t)tml_clamp(tml_wrap_add(v, r->output_offset), r->act_min, r->act_max);
 }
+
+/* tml_rq_apply over n accumulators, out[i * step] = stage(acc[i]) (requantize_s8.c: one
+ * copy, its loop keeping every constant in a register). */
+void tml_rq_row(const tml_rq_t *r, const int32_t *acc, int32_t n, int8_t *out, int32_t step);
 
 /* The fast kernels' output stage: the reference's, with tml_requantize_fast. */
 TML_HOT_INLINE int8_t tml_output_stage(int32_t acc, int32_t mult, int32_t shift, int32_t rounding,
