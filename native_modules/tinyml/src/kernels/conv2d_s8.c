@@ -98,8 +98,9 @@ int tml_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
     const int32_t out_w = out_dims->w, out_c = out_dims->c;
     const int32_t pixels = out_dims->h * out_w;
     const int32_t k = f_dims->h * f_dims->w * in_c;
-    const tml_dot_params_t d = {bias, q->mult, q->shift, 1, q->rounding, p->input_offset,
-                                p->output_offset, p->act_min, p->act_max};
+    tml_dot_params_t d;
+    tml_dot_init(&d, bias, q, 1, out_c, p->input_offset, p->output_offset, p->act_min,
+                 p->act_max);
     /* 1x1 without padding: output pixel (oy, ox) reads input pixel (oy, ox) * stride. */
     const int direct = f_dims->h == 1 && f_dims->w == 1 && p->pad_h == 0 && p->pad_w == 0 &&
                        (out_dims->h - 1) * p->stride_h < in_h &&

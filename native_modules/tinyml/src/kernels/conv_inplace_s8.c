@@ -83,8 +83,9 @@ int tml_conv2d_1x1_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q
          * i + 1 store below (i + 2) * out_c <= (i + 2) * in_c, where the unread inputs start;
          * backward (out_c > in_c), pixels i - 2 and i - 1 store from (i - 2) * out_c >=
          * (i - 2) * in_c, where the unread inputs end. */
-        const tml_dot_params_t d = {bias, q->mult, q->shift, 1, q->rounding, p->input_offset,
-                                    p->output_offset, p->act_min, p->act_max};
+        tml_dot_params_t d;
+        tml_dot_init(&d, bias, q, 1, out_c, p->input_offset, p->output_offset, p->act_min,
+                     p->act_max);
         int8_t copy[2 * TML_CONV_PATCH_BYTES];
         for (int32_t done = 0; done < pixels; done += 2) {
             const int32_t two = pixels - done >= 2;
@@ -205,9 +206,10 @@ static void dw_row(const tml_conv_params_t *p, const int8_t *rows, int32_t row_l
 
 /* The sums of n consecutive outputs of one row (3x3 stride 1 undilated) from its three padded
  * input rows r0, r0 + row_len, r0 + 2 * row_len, into acc[0..n - 1] (an odd n also writes
- * acc[n]). Each tap is one load and one multiply-accumulate from `folded` (see dw_row). */
-TML_HOT_INLINE void dw_sums_3x3(const int8_t *r0, int32_t row_len, int32_t n, const int8_t *w,
-                                int32_t folded, int32_t *acc) {
+ * acc[n]), with the weights wk in the form dw_plane_3x3 makes once per plane. Each tap is
+ * one load and one multiply-accumulate from `folded` (see dw_row). */
+TML_HOT_INLINE void dw_sums_3x3(const int8_t *r0, int32_t row_len, int32_t n,
+                                const int32_t *wk, int32_t folded, int32_t *acc) {
     const int8_t *r1 = r0 + row_len, *r2 = r1 + row_len;
 #if TML_ARCH_DSP
     /* Two outputs per step: a word of row bytes x0..x3 splits into lanes (x0, x2) and
@@ -215,8 +217,7 @@ TML_HOT_INLINE void dw_sums_3x3(const int8_t *r0, int32_t row_len, int32_t n, co
      * SMLAD((x0, x2), (w0, w2)) + x1 * w1 and output ox + 1 is SMLAD((x1, x3), (w0, w2)) +
      * x2 * w1. An odd last output computes the pair, its word read reaching at most 1 byte
      * past the row (the next row, or the buffer's slack). */
-    const int32_t p0 = tml_pack16(w[0], w[2]), q0 = w[1], p1 = tml_pack16(w[3], w[5]);
-    const int32_t q1 = w[4], p2 = tml_pack16(w[6], w[8]), q2 = w[7];
+    const int32_t p0 = wk[0], q0 = wk[1], p1 = wk[2], q1 = wk[3], p2 = wk[4], q2 = wk[5];
     for (int32_t j = 0; j < n; j += 2, acc += 2) {
         int32_t v = tml_read4(r0 + j), x02 = tml_sxtb16(v), x13 = tml_sxtb16_ror8(v);
         int32_t a = tml_smlabb(x13, q0, tml_smlad(x02, p0, folded));
@@ -229,8 +230,8 @@ TML_HOT_INLINE void dw_sums_3x3(const int8_t *r0, int32_t row_len, int32_t n, co
         acc[1] = tml_smlatb(x02, q2, tml_smlad(x13, p2, b));
     }
 #else
-    const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
-    const int32_t w6 = w[6], w7 = w[7], w8 = w[8];
+    const int32_t w0 = wk[0], w1 = wk[1], w2 = wk[2], w3 = wk[3], w4 = wk[4], w5 = wk[5];
+    const int32_t w6 = wk[6], w7 = wk[7], w8 = wk[8];
     int32_t a0 = r0[0], a1 = r0[1], b0 = r1[0], b1 = r1[1], c0 = r2[0], c1 = r2[1];
     for (int32_t j = 0; j < n; j++) {
         const int32_t a2 = r0[j + 2], b2 = r1[j + 2], c2 = r2[j + 2];
@@ -248,7 +249,16 @@ static void dw_plane_3x3(const int8_t *plane, int32_t row_len, int32_t out_h, in
                          const int8_t *w, int32_t folded, const tml_rq_t *rq, int8_t *o,
                          int32_t ch) {
     int32_t acc[TML_DW_CHUNK + 1]; /* + 1: an odd count's pair */
-    int32_t fill = 0;
+    int32_t fill = 0, wk[9]; /* the weights in dw_sums_3x3's form, made once per plane */
+#if TML_ARCH_DSP
+    for (int32_t r = 0; r < 3; r++) { /* per row: lanes (w0, w2) and w1 */
+        wk[2 * r] = tml_pack16(w[3 * r], w[3 * r + 2]), wk[2 * r + 1] = w[3 * r + 1];
+    }
+#else
+    for (int32_t t = 0; t < 9; t++) {
+        wk[t] = w[t];
+    }
+#endif
     for (int32_t oy = 0; oy < out_h; oy++, plane += row_len) {
         for (int32_t x0 = 0, n; x0 < out_w; x0 += n) {
             n = out_w - x0 < TML_DW_CHUNK ? out_w - x0 : TML_DW_CHUNK;
@@ -256,7 +266,7 @@ static void dw_plane_3x3(const int8_t *plane, int32_t row_len, int32_t out_h, in
                 tml_rq_row(rq, acc, fill, o, ch);
                 o += fill * ch, fill = 0;
             }
-            dw_sums_3x3(plane + x0, row_len, n, w, folded, acc + fill);
+            dw_sums_3x3(plane + x0, row_len, n, wk, folded, acc + fill);
             fill += n;
         }
     }

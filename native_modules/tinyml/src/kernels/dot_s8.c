@@ -9,6 +9,8 @@
 #define TML_DOT_WIDE_MAX 640
 /* The scalar cores with registers and stack to spare widen too (not Armv6-M). */
 #define TML_GENERIC_WIDE (!TML_ARCH_DSP && !TML_ARCH_VEC && !TML_ARCH_V6M)
+/* Parameters of the assembly functions below, which read them from their registers. */
+#define TML_ARG __attribute__((unused))
 
 static inline int8_t stage(const tml_dot_params_t *p, int32_t o, int32_t acc) {
     const int32_t c = p->per_channel ? o : 0;
@@ -71,6 +73,99 @@ static int rq_down2(const tml_dot_params_t *p, int32_t o, const int32_t *s, int8
     ob[1] = (int8_t)tml_clamp(tml_wrap_add(v3, oo), lo, hi);
     return 1;
 }
+
+#if TML_ARCH_DSP
+/* Row o's output stage for two inputs, out of line: rq_rows' rare case. */
+__attribute__((noinline)) static void stage2_rare(const tml_dot_params_t *p, int32_t o,
+                                                  int32_t sa, int32_t sb, int8_t *oa,
+                                                  int8_t *ob) {
+    stage2(p, o, sa, sb, oa, ob);
+}
+
+/* rq_rows for a layer with hi_rows (tml_dot_init): per row 3 loads and the constants of
+ * tml_requantize_hi (h = 2^(e-2), e - 1), per output one SMLAL, a shift, the offset and SSAT
+ * (the activation range is all of int8). Arguments past the fourth on the stack: out1, end
+ * (out0 + rows), output offset. */
+__attribute__((naked, noinline)) static void rq_rows_hi(TML_ARG const int32_t *s,
+                                                        TML_ARG const int32_t *shift,
+                                                        TML_ARG const int32_t *bias,
+                                                        TML_ARG const int32_t *mult,
+                                                        TML_ARG int8_t *out0,
+                                                        TML_ARG int8_t *out1,
+                                                        TML_ARG const int8_t *end,
+                                                        TML_ARG int32_t oo) {
+    __asm__ volatile(
+        "push {r4-r11, lr}\n"
+        "ldr r4, [sp, #36]\n"       /* out0 */
+        "ldr r5, [sp, #40]\n"       /* out1 */
+        "ldr r6, [sp, #48]\n"       /* the output offset */
+        "1:\n"
+        "ldr r7, [r1], #4\n"        /* shift = -e */
+        "ldr r10, [r2], #4\n"       /* bias */
+        "ldr r9, [r3], #4\n"        /* mult */
+        "mvn r7, r7\n"              /* e - 1 = -shift - 1 */
+        "movs r8, #1\n"
+        "lsl r8, r8, r7\n"
+        "asr r8, r8, #1\n"          /* h = 2^(e - 2) */
+        "ldrd r11, r12, [r0], #8\n" /* a.r, b.r */
+        "add r11, r11, r10\n"
+        "add r12, r12, r10\n"
+        "and r10, r11, #0x80000000\n"
+        "orr r10, r10, #0x40000000\n"
+        "add lr, r8, r11, asr #31\n"
+        "smlal r10, lr, r11, r9\n"
+        "asr lr, lr, r7\n"
+        "add lr, lr, r6\n"
+        "ssat lr, #8, lr\n"
+        "strb lr, [r4], #1\n"
+        "and r10, r12, #0x80000000\n"
+        "orr r10, r10, #0x40000000\n"
+        "add lr, r8, r12, asr #31\n"
+        "smlal r10, lr, r12, r9\n"
+        "asr lr, lr, r7\n"
+        "add lr, lr, r6\n"
+        "ssat lr, #8, lr\n"
+        "strb lr, [r5], #1\n"
+        "ldr r11, [sp, #44]\n"      /* end */
+        "cmp r4, r11\n"
+        "bne 1b\n"
+        "pop {r4-r11, pc}\n");
+}
+
+/* The output stage of rows o .. o + rows - 1 for two inputs a and b, from sums s = {a.o,
+ * b.o, a.o+1, b.o+1, ...}, outputs to out0[o..] and out1[o..]: each row's constants loaded
+ * once for its two outputs, the common case (per-channel, biased, double rounding, shift
+ * <= -2) in one SMLAL per output (tml_requantize_hi). */
+__attribute__((noinline)) static void rq_rows(const tml_dot_params_t *p, int32_t o,
+                                              int32_t rows, const int32_t *s, int8_t *out0,
+                                              int8_t *out1) {
+    out0 += o, out1 += o;
+    if (p->hi_rows) {
+        rq_rows_hi(s, p->shift + o, p->bias + o, p->mult + o, out0, out1, out0 + rows,
+                   p->output_offset);
+        return;
+    }
+    if (!p->per_channel || !p->bias || p->rounding != TML_ROUND_DOUBLE) {
+        for (int32_t j = 0; j < rows; j++, s += 2) {
+            stage2_rare(p, o + j, s[0], s[1], out0 + j, out1 + j);
+        }
+        return;
+    }
+    const int32_t *mult = p->mult + o, *shift = p->shift + o, *bias = p->bias + o;
+    const int32_t oo = p->output_offset, lo = p->act_min, hi = p->act_max;
+    for (int32_t j = 0; j < rows; j++, s += 2) {
+        const int32_t e = -shift[j], b = bias[j];
+        if (e >= 2) {
+            const int32_t m = mult[j], h = (int32_t)((uint32_t)1 << (e - 2));
+            /* |requantized| <= 2^29 for e >= 2: adding the offset cannot wrap */
+            out0[j] = (int8_t)tml_clamp(tml_requantize_hi(s[0] + b, m, h, e - 1) + oo, lo, hi);
+            out1[j] = (int8_t)tml_clamp(tml_requantize_hi(s[1] + b, m, h, e - 1) + oo, lo, hi);
+        } else {
+            stage2_rare(p, o + j, s[0], s[1], out0 + j, out1 + j);
+        }
+    }
+}
+#endif
 
 #endif
 
@@ -158,8 +253,6 @@ static int32_t dot_1x1(int32_t k, int32_t off2, int32_t off, const int8_t *a, co
  * offset added: two words per four elements, (x0, x2) and (x1, x3), the pairs that SXTB16
  * makes of a word of weights. The inner loops then only load, extend the weights and SMLAD,
  * with few enough live values to stay in registers. Longer inputs widen on the fly (above). */
-/* Parameters of the assembly functions below, which read them from their registers. */
-#define TML_ARG __attribute__((unused))
 
 /* The inner loops, in assembly for a fixed register allocation (a compiler spills here).
  * dsp_2x2: q holds k4 groups [a02, a13, b02, b13] of two widened inputs a and b; wa and wb
@@ -233,6 +326,67 @@ __attribute__((naked, noinline)) static void dsp_1x2(TML_ARG const int32_t *q, T
         "pop {r4-r9, pc}\n");
 }
 
+/* dsp_2xn: dsp_2x2 over `pairs` consecutive pairs of rows (w: row 2i at w + 2ik, k = 4 *
+ * k4 > 0), the sums of pair i to s[4i..4i+3] = {a.wa, b.wa, a.wb, b.wb} (row by row: the
+ * output stage steps 2 words a row): one call per chunk of rows. The loop state
+ * that the inner loop has no register for (q's start, pairs left, s) lives on the stack; after
+ * a pair's inner loop wa has reached wb's start and wb the next pair's, so wa = wb, wb += k. */
+__attribute__((naked, noinline)) static void dsp_2xn(TML_ARG const int32_t *q,
+                                                     TML_ARG int32_t k4,
+                                                     TML_ARG const int8_t *w,
+                                                     TML_ARG int32_t pairs, TML_ARG int32_t *s) {
+    __asm__ volatile(
+        "push {r4-r11, lr}\n"
+        "sub sp, sp, #12\n"
+        "add r1, r0, r1, lsl #4\n"  /* q's end */
+        "str r0, [sp, #0]\n"        /* q's start */
+        "str r3, [sp, #4]\n"        /* pairs left */
+        "ldr r8, [sp, #48]\n"       /* s: the fifth argument, above 9 + 3 words */
+        "str r8, [sp, #8]\n"
+        "sub r9, r1, r0\n"          /* 16 * k4 = 4k */
+        "add r3, r2, r9, lsr #2\n"  /* wb = wa + k */
+        "3:\n"
+        "movs r4, #0\n"
+        "movs r6, #0\n"
+        "movs r5, #0\n"
+        "movs r7, #0\n"
+        "1:\n"
+        "ldr r8, [r2], #4\n"
+        "ldrd r10, r11, [r0], #8\n"
+        "ldrd r12, lr, [r0], #8\n"
+        "sxtb16 r9, r8\n"
+        "smlad r4, r9, r10, r4\n"
+        "smlad r5, r9, r12, r5\n"
+        "sxtb16 r9, r8, ror #8\n"
+        "smlad r4, r9, r11, r4\n"
+        "smlad r5, r9, lr, r5\n"
+        "ldr r8, [r3], #4\n"
+        "sxtb16 r9, r8\n"
+        "smlad r6, r9, r10, r6\n"
+        "smlad r7, r9, r12, r7\n"
+        "sxtb16 r9, r8, ror #8\n"
+        "smlad r6, r9, r11, r6\n"
+        "smlad r7, r9, lr, r7\n"
+        "cmp r0, r1\n"
+        "bne 1b\n"
+        "ldr r8, [sp, #8]\n"
+        "stmia r8!, {r4-r7}\n"
+        "str r8, [sp, #8]\n"
+        "ldr r0, [sp, #0]\n"
+        "sub r9, r1, r0\n"
+        "mov r2, r3\n"
+        "add r3, r3, r9, lsr #2\n"
+        "ldr r8, [sp, #4]\n"
+        "subs r8, r8, #1\n"
+        "str r8, [sp, #4]\n"
+        "bne 3b\n"
+        "add sp, sp, #12\n"
+        "pop {r4-r11, pc}\n");
+}
+
+/* Row pairs per dsp_2xn call (its sums on the stack: 16 bytes per pair). */
+#define TML_DOT_PAIRS 32
+
 /* The last k & 3 elements (offset already added) against a row's last weights. */
 static int32_t dot_tail(int32_t n, const int32_t *x, const int8_t *w) {
     int32_t s = 0;
@@ -264,7 +418,16 @@ static void dot_widened(const tml_dot_params_t *p, int32_t k, const int8_t *x0,
         ta[i] = x0[head + i] + off;
         tb[i] = x1 ? x1[head + i] + off : 0;
     }
-    for (int32_t o = 0; o < n; o += 2) {
+    int32_t o = 0;
+    if (x1 && k4 > 0 && tail == 0) { /* the common case: chunks of row pairs */
+        int32_t sums[4 * TML_DOT_PAIRS];
+        for (int32_t pairs; o + 2 <= n; o += 2 * pairs) {
+            pairs = (n - o) / 2 < TML_DOT_PAIRS ? (n - o) / 2 : TML_DOT_PAIRS;
+            dsp_2xn(q, k4, w + (int64_t)o * k, pairs, sums);
+            rq_rows(p, o, 2 * pairs, sums, out0, out1);
+        }
+    }
+    for (; o < n; o += 2) {
         const int8_t *wa = w + (int64_t)o * k, *wb = o + 1 < n ? wa + k : wa;
         if (x1) {
             dsp_2x2(q, k4, wa, wb, s);
@@ -431,6 +594,19 @@ static void dot_generic_widened(const tml_dot_params_t *p, int32_t k, const int8
     }
 }
 #endif
+
+void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t *q,
+                  int32_t per_channel, int32_t n, int32_t input_offset, int32_t output_offset,
+                  int32_t act_min, int32_t act_max) {
+    d->bias = bias, d->mult = q->mult, d->shift = q->shift, d->per_channel = per_channel;
+    d->rounding = q->rounding, d->input_offset = input_offset;
+    d->output_offset = output_offset, d->act_min = act_min, d->act_max = act_max;
+    d->hi_rows = per_channel && bias && q->rounding == TML_ROUND_DOUBLE && act_min <= -128 &&
+                 act_max >= 127;
+    for (int32_t o = 0; o < n && d->hi_rows; o++) {
+        d->hi_rows = q->shift[o] <= -2;
+    }
+}
 
 int tml_dot_reads_first(int32_t k) {
 #if TML_ARCH_DSP || TML_GENERIC_WIDE

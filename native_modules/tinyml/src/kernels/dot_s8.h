@@ -16,7 +16,16 @@ typedef struct {
     int32_t rounding;         /* TML_ROUND_* */
     int32_t input_offset;     /* -input zero point, in [-127, 128] */
     int32_t output_offset, act_min, act_max;
+    int32_t hi_rows;          /* set by tml_dot_init: see there */
 } tml_dot_params_t;
+
+/* The parameters of one layer's rows (n of them): the fields above, and hi_rows = 1 when
+ * every row's output stage takes the one-multiply form (per-channel, biased, double rounding,
+ * shift <= -2, activation range the whole int8 range), which the kernels then run without
+ * per-row checks. Once per layer, not per call. */
+void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t *q,
+                  int32_t per_channel, int32_t n, int32_t input_offset, int32_t output_offset,
+                  int32_t act_min, int32_t act_max);
 
 /* For each o < n and each input r (x0, and x1 unless NULL):
  *   out_r[o] = output stage(bias[o] + sum_{i<k} (x_r[i] + input_offset) * w[o * k + i]).

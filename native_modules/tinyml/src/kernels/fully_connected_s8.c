@@ -13,8 +13,9 @@ int tml_fully_connected_s8(const tml_fc_params_t *p, const tml_requant_t *q,
                            int32_t units, const int8_t *filter, const int32_t *bias,
                            int32_t per_channel, int8_t *out) {
     if (p->filter_offset == 0) {
-        const tml_dot_params_t d = {bias, q->mult, q->shift, per_channel, q->rounding,
-                                    p->input_offset, p->output_offset, p->act_min, p->act_max};
+        tml_dot_params_t d;
+        tml_dot_init(&d, bias, q, per_channel, units, p->input_offset, p->output_offset,
+                     p->act_min, p->act_max);
         for (int32_t b = 0; b < batches; b += 2) {
             const int8_t *x0 = in + (int64_t)b * depth;
             const int8_t *x1 = b + 1 < batches ? x0 + depth : NULL;
