@@ -110,8 +110,39 @@ int tml_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
     for (int32_t b = 0; b < in_dims->n; b++) {
         const int8_t *in_b = in + (int64_t)b * in_h * in_w * in_c;
         int8_t *out_b = out + (int64_t)b * pixels * out_c;
-        int32_t oy = 0, ox = 0; /* of output pixel i */
-        for (int32_t i = 0; i < pixels; i += 2) {
+        int32_t oy = 0, ox = 0, i = 0; /* (oy, ox): output pixel i */
+        if (tml_dot4_ok(k) && 4 * k <= (int32_t)sizeof(col)) {
+            /* Four pixels at a time: read in place when they are one row's, else their
+             * patches gathered (or copied) side by side into col. */
+            int8_t *four = &col[0][0];
+            for (; i + 4 <= pixels; i += 4) {
+                const int8_t *x = four;
+                int32_t x_stride = k;
+                if (direct && ox + 4 <= out_w) {
+                    x = in_b + ((int64_t)oy * p->stride_h * in_w + ox * p->stride_w) * in_c;
+                    x_stride = p->stride_w * in_c;
+                    ox += 4;
+                } else {
+                    for (int32_t j = 0; j < 4; j++) {
+                        if (direct) {
+                            memcpy(four + j * k, in_b + ((int64_t)oy * p->stride_h * in_w +
+                                                         ox * p->stride_w) * in_c, (size_t)k);
+                        } else {
+                            gather(p, in_dims, in_b, f_dims, oy, ox, four + j * k);
+                        }
+                        if (++ox == out_w) {
+                            ox = 0, oy++;
+                        }
+                    }
+                }
+                if (ox == out_w) {
+                    ox = 0, oy++;
+                }
+                tml_dot4_s8(&d, k, x, x_stride, filter, out_c, out_b + (int64_t)i * out_c,
+                            out_c);
+            }
+        }
+        for (; i < pixels; i += 2) {
             const int8_t *x[2] = {NULL, NULL};
             for (int32_t j = 0; j < 2 && i + j < pixels; j++) {
                 if (direct) {

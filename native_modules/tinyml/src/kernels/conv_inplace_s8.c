@@ -87,7 +87,15 @@ int tml_conv2d_1x1_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q
         tml_dot_init(&d, bias, q, 1, out_c, p->input_offset, p->output_offset, p->act_min,
                      p->act_max);
         int8_t copy[2 * TML_CONV_PATCH_BYTES];
-        for (int32_t done = 0; done < pixels; done += 2) {
+        int32_t done = 0;
+        if (tml_dot4_ok(in_c)) { /* four at a time, by the same argument */
+            for (; pixels - done >= 4; done += 4) {
+                const int32_t first = forward ? done : pixels - done - 4;
+                tml_dot4_s8(&d, in_c, buf + (int64_t)first * in_c, in_c, filter, out_c,
+                            buf + (int64_t)first * out_c, out_c);
+            }
+        }
+        for (; done < pixels; done += 2) {
             const int32_t two = pixels - done >= 2;
             const int32_t first = forward ? done : pixels - done - 1 - two;
             const int8_t *x0 = buf + (int64_t)first * in_c;
@@ -244,10 +252,11 @@ TML_HOT_INLINE void dw_sums_3x3(const int8_t *r0, int32_t row_len, int32_t n,
 
 /* Every output of one channel, 3x3 stride 1 undilated, from its zero-point padded plane (row
  * r of the plane at plane + r * row_len, row_len = out_w + 2; the buffer holds 4 readable
- * bytes past the plane), outputs at o, o + ch, ... in row-major order. */
+ * bytes past the plane): output (r, x) at o + r * o_row + x * o_step. When o_row = out_w *
+ * o_step (row-major), one requantization pass spans rows. */
 static void dw_plane_3x3(const int8_t *plane, int32_t row_len, int32_t out_h, int32_t out_w,
                          const int8_t *w, int32_t folded, const tml_rq_t *rq, int8_t *o,
-                         int32_t ch) {
+                         int32_t o_step, int32_t o_row) {
     int32_t acc[TML_DW_CHUNK + 1]; /* + 1: an odd count's pair */
     int32_t fill = 0, wk[9]; /* the weights in dw_sums_3x3's form, made once per plane */
 #if TML_ARCH_DSP
@@ -259,18 +268,34 @@ static void dw_plane_3x3(const int8_t *plane, int32_t row_len, int32_t out_h, in
         wk[t] = w[t];
     }
 #endif
+    const int spans = o_row == out_w * o_step;
+    int8_t *o_acc = o; /* where acc[0]'s output goes */
     for (int32_t oy = 0; oy < out_h; oy++, plane += row_len) {
         for (int32_t x0 = 0, n; x0 < out_w; x0 += n) {
             n = out_w - x0 < TML_DW_CHUNK ? out_w - x0 : TML_DW_CHUNK;
-            if (fill + n > TML_DW_CHUNK) {
-                tml_rq_row(rq, acc, fill, o, ch);
-                o += fill * ch, fill = 0;
+            if (fill + n > TML_DW_CHUNK || (fill > 0 && x0 == 0 && !spans)) {
+                tml_rq_row(rq, acc, fill, o_acc, o_step);
+                fill = 0;
+            }
+            if (fill == 0) {
+                o_acc = o + oy * o_row + x0 * o_step;
             }
             dw_sums_3x3(plane + x0, row_len, n, wk, folded, acc + fill);
             fill += n;
         }
     }
-    tml_rq_row(rq, acc, fill, o, ch);
+    tml_rq_row(rq, acc, fill, o_acc, o_step);
+}
+
+/* Whether dw_plane_3x3 runs faster over the transposed plane (its rows the columns): fewer,
+ * longer rows cost less when the map is narrow. A row costs about its setup plus a step per
+ * pair of outputs (the Armv7E-M loop's counts; a choice of order, the results are the
+ * same). */
+static int dw_transpose(int32_t out_h, int32_t out_w) {
+    const int32_t setup = 45, pair = 25;
+    const int32_t rows_first = out_h * (setup + pair * ((out_w + 1) / 2));
+    const int32_t cols_first = out_w * (setup + pair * ((out_h + 1) / 2));
+    return cols_first < rows_first;
 }
 
 /* Depth multiplier 1: output channel c reads only input channel c, so channel c's input is
@@ -300,6 +325,8 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
     int8_t w[25];
     const int plane33 = padded && k_h == 3 && k_w == 3 && p->stride_h == 1 &&
                         p->stride_w == 1 && p->dilation_h == 1 && p->dilation_w == 1;
+    /* A narrow map's plane is stored transposed (plane33 only): row x holds column x. */
+    const int transposed = plane33 && dw_transpose(out_h, out_w);
     if (rowwise && !padded) {
         memset(rows + k_h * row_len, 0, 4); /* dw_row's word reads end up to 1 byte past */
     }
@@ -313,7 +340,17 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
             memset(rows, zp, (size_t)(plane_h * row_len + 4));
         }
         for (int32_t c = 0; c < ch; c++) {
-            if (padded) {
+            if (transposed) { /* input (y, x) at plane row x + pad_w, column y + pad_h */
+                const int32_t n = in_w < row_len - p->pad_w ? in_w : row_len - p->pad_w;
+                const int32_t m = in_h < plane_h - p->pad_h ? in_h : plane_h - p->pad_h;
+                for (int32_t x = 0; x < n; x++) {
+                    const int8_t *src = in_b + (int64_t)x * ch + c;
+                    int8_t *dst = rows + (x + p->pad_w) * plane_h + p->pad_h;
+                    for (int32_t y = 0; y < m; y++) {
+                        dst[y] = src[(int64_t)y * in_w * ch];
+                    }
+                }
+            } else if (padded) {
                 /* input (y, x) at plane row y + pad_h, column x + pad_w */
                 for (int32_t y = 0; y < in_h; y++) {
                     const int32_t py = y + p->pad_h;
@@ -343,7 +380,14 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
                 tml_rq_t rq;
                 tml_rq_init(&rq, mult, shift, q->rounding, p->output_offset, p->act_min,
                             p->act_max);
-                dw_plane_3x3(rows, row_len, out_h, out_w, w, folded, &rq, out_b + c, ch);
+                if (transposed) { /* the transposed kernel over the transposed plane */
+                    const int8_t wt[9] = {w[0], w[3], w[6], w[1], w[4], w[7], w[2], w[5], w[8]};
+                    dw_plane_3x3(rows, plane_h, out_w, out_h, wt, folded, &rq, out_b + c,
+                                 out_w * ch, ch);
+                } else {
+                    dw_plane_3x3(rows, row_len, out_h, out_w, w, folded, &rq, out_b + c, ch,
+                                 out_w * ch);
+                }
                 continue;
             }
             for (int32_t oy = 0; oy < out_h; oy++) {

@@ -132,6 +132,83 @@ __attribute__((naked, noinline)) static void rq_rows_hi(TML_ARG const int32_t *s
         "pop {r4-r11, pc}\n");
 }
 
+/* rq_rows_hi for four inputs: sums s = {a.r, b.r, c.r, d.r, ...}, output r of input i at
+ * out + i * stride + r. Arguments past the fourth: out, stride, end (out + rows), output
+ * offset. */
+__attribute__((naked, noinline)) static void rq_rows4_hi(TML_ARG const int32_t *s,
+                                                         TML_ARG const int32_t *shift,
+                                                         TML_ARG const int32_t *bias,
+                                                         TML_ARG const int32_t *mult,
+                                                         TML_ARG int8_t *out,
+                                                         TML_ARG int32_t stride,
+                                                         TML_ARG const int8_t *end,
+                                                         TML_ARG int32_t oo) {
+    __asm__ volatile(
+        "push {r4-r11, lr}\n"
+        "ldr r4, [sp, #36]\n"       /* out */
+        "ldr r5, [sp, #40]\n"       /* stride */
+        "ldr r6, [sp, #48]\n"       /* the output offset */
+        "1:\n"
+        "ldr r7, [r1], #4\n"        /* shift = -e */
+        "ldr r10, [r2], #4\n"       /* bias */
+        "ldr r9, [r3], #4\n"        /* mult */
+        "mvn r7, r7\n"              /* e - 1 */
+        "movs r8, #1\n"
+        "lsl r8, r8, r7\n"
+        "asr r8, r8, #1\n"          /* h = 2^(e - 2) */
+        /* input a */
+        "ldr r11, [r0], #4\n"
+        "add r11, r11, r10\n"
+        "and r12, r11, #0x80000000\n"
+        "orr r12, r12, #0x40000000\n"
+        "add lr, r8, r11, asr #31\n"
+        "smlal r12, lr, r11, r9\n"
+        "asr lr, lr, r7\n"
+        "add lr, lr, r6\n"
+        "ssat lr, #8, lr\n"
+        "strb lr, [r4]\n"
+        /* input b */
+        "ldr r11, [r0], #4\n"
+        "add r11, r11, r10\n"
+        "and r12, r11, #0x80000000\n"
+        "orr r12, r12, #0x40000000\n"
+        "add lr, r8, r11, asr #31\n"
+        "smlal r12, lr, r11, r9\n"
+        "asr lr, lr, r7\n"
+        "add lr, lr, r6\n"
+        "ssat lr, #8, lr\n"
+        "strb lr, [r4, r5]\n"
+        /* input c */
+        "ldr r11, [r0], #4\n"
+        "add r11, r11, r10\n"
+        "and r12, r11, #0x80000000\n"
+        "orr r12, r12, #0x40000000\n"
+        "add lr, r8, r11, asr #31\n"
+        "smlal r12, lr, r11, r9\n"
+        "asr lr, lr, r7\n"
+        "add lr, lr, r6\n"
+        "ssat lr, #8, lr\n"
+        "add r11, r4, r5, lsl #1\n"
+        "strb lr, [r11]\n"
+        /* input d */
+        "ldr r11, [r0], #4\n"
+        "add r11, r11, r10\n"
+        "and r12, r11, #0x80000000\n"
+        "orr r12, r12, #0x40000000\n"
+        "add lr, r8, r11, asr #31\n"
+        "smlal r12, lr, r11, r9\n"
+        "asr lr, lr, r7\n"
+        "add lr, lr, r6\n"
+        "ssat lr, #8, lr\n"
+        "add r11, r4, r5, lsl #1\n"
+        "strb lr, [r11, r5]\n"
+        "add r4, r4, #1\n"
+        "ldr r11, [sp, #44]\n"      /* end */
+        "cmp r4, r11\n"
+        "bne 1b\n"
+        "pop {r4-r11, pc}\n");
+}
+
 /* The output stage of rows o .. o + rows - 1 for two inputs a and b, from sums s = {a.o,
  * b.o, a.o+1, b.o+1, ...}, outputs to out0[o..] and out1[o..]: each row's constants loaded
  * once for its two outputs, the common case (per-channel, biased, double rounding, shift
@@ -387,6 +464,114 @@ __attribute__((naked, noinline)) static void dsp_2xn(TML_ARG const int32_t *q,
 /* Row pairs per dsp_2xn call (its sums on the stack: 16 bytes per pair). */
 #define TML_DOT_PAIRS 32
 
+/* dsp_4xn: four widened inputs against `rows` consecutive rows of k = 4 * k4 > 0 weights.
+ * q holds k4 groups [a02, a13, b02, b13, c02, c13, d02, d13]; the sums of row r go to
+ * s[4r..4r+3] = {a.r, b.r, c.r, d.r}. Each weight word is extended once for four inputs:
+ * 32 multiply-accumulates in 32 instructions (two groups per loop step; an odd k4 enters at
+ * the second). The rows are contiguous, so w runs on. */
+__attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
+                                                     TML_ARG int32_t k4,
+                                                     TML_ARG const int8_t *w,
+                                                     TML_ARG int32_t rows, TML_ARG int32_t *s) {
+    __asm__ volatile(
+        "push {r4-r11, lr}\n"
+        "sub sp, sp, #16\n"
+        "str r0, [sp, #0]\n"        /* q's start */
+        "str r3, [sp, #4]\n"        /* rows left */
+        "ldr r8, [sp, #52]\n"       /* s: the fifth argument, above 9 + 4 words */
+        "str r8, [sp, #8]\n"
+        "and r8, r1, #1\n"
+        "str r8, [sp, #12]\n"       /* k4 & 1 */
+        "add r1, r0, r1, lsl #5\n"  /* q's end */
+        "3:\n"
+        "movs r4, #0\n"
+        "movs r5, #0\n"
+        "movs r6, #0\n"
+        "movs r7, #0\n"
+        "ldr r8, [sp, #12]\n"       /* k4 odd: enter at the second group */
+        "cmp r8, #0\n"
+        "bne 2f\n"
+        "1:\n"
+        "ldr r8, [r2], #4\n"
+        "sxtb16 r9, r8\n"
+        "sxtb16 r8, r8, ror #8\n"
+        "ldrd r10, r11, [r0], #8\n"
+        "smlad r4, r9, r10, r4\n"
+        "smlad r4, r8, r11, r4\n"
+        "ldrd r12, lr, [r0], #8\n"
+        "smlad r5, r9, r12, r5\n"
+        "smlad r5, r8, lr, r5\n"
+        "ldrd r10, r11, [r0], #8\n"
+        "smlad r6, r9, r10, r6\n"
+        "smlad r6, r8, r11, r6\n"
+        "ldrd r12, lr, [r0], #8\n"
+        "smlad r7, r9, r12, r7\n"
+        "smlad r7, r8, lr, r7\n"
+        "2:\n"
+        "ldr r8, [r2], #4\n"
+        "sxtb16 r9, r8\n"
+        "sxtb16 r8, r8, ror #8\n"
+        "ldrd r10, r11, [r0], #8\n"
+        "smlad r4, r9, r10, r4\n"
+        "smlad r4, r8, r11, r4\n"
+        "ldrd r12, lr, [r0], #8\n"
+        "smlad r5, r9, r12, r5\n"
+        "smlad r5, r8, lr, r5\n"
+        "ldrd r10, r11, [r0], #8\n"
+        "smlad r6, r9, r10, r6\n"
+        "smlad r6, r8, r11, r6\n"
+        "ldrd r12, lr, [r0], #8\n"
+        "smlad r7, r9, r12, r7\n"
+        "smlad r7, r8, lr, r7\n"
+        "cmp r0, r1\n"
+        "bne 1b\n"
+        "ldr r8, [sp, #8]\n"
+        "stmia r8!, {r4-r7}\n"
+        "str r8, [sp, #8]\n"
+        "ldr r0, [sp, #0]\n"
+        "ldr r8, [sp, #4]\n"
+        "subs r8, r8, #1\n"
+        "str r8, [sp, #4]\n"
+        "bne 3b\n"
+        "add sp, sp, #16\n"
+        "pop {r4-r11, pc}\n");
+}
+
+/* Longest input of tml_dot4_s8 (its four widened inputs: 8 bytes per element, on the stack). */
+#define TML_DOT4_MAX 320
+
+int tml_dot4_ok(int32_t k) {
+    return k > 0 && (k & 3) == 0 && k <= TML_DOT4_MAX;
+}
+
+void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t x_stride,
+                 const int8_t *w, int32_t n, int8_t *out, int32_t out_stride) {
+    int32_t q[2 * TML_DOT4_MAX], sums[4 * TML_DOT_PAIRS];
+    const int32_t k4 = k >> 2, off2 = tml_lanes2(p->input_offset);
+    for (int32_t i = 0; i < 4; i++) { /* input i's group g at q[8g + 2i], q[8g + 2i + 1] */
+        const int8_t *xi = x + (int64_t)i * x_stride;
+        for (int32_t g = 0; g < k4; g++) {
+            const int32_t v = tml_read4(xi + 4 * g);
+            q[8 * g + 2 * i] = tml_sxtab16(off2, v);
+            q[8 * g + 2 * i + 1] = tml_sxtab16_ror8(off2, v);
+        }
+    }
+    for (int32_t o = 0, rows; o < n; o += rows) {
+        rows = n - o < TML_DOT_PAIRS ? n - o : TML_DOT_PAIRS;
+        dsp_4xn(q, k4, w + (int64_t)o * k, rows, sums);
+        if (p->hi_rows) {
+            rq_rows4_hi(sums, p->shift + o, p->bias + o, p->mult + o, out + o, out_stride,
+                        out + o + rows, p->output_offset);
+            continue;
+        }
+        for (int32_t r = 0; r < rows; r++) {
+            for (int32_t i = 0; i < 4; i++) {
+                out[(int64_t)i * out_stride + o + r] = stage(p, o + r, sums[4 * r + i]);
+            }
+        }
+    }
+}
+
 /* The last k & 3 elements (offset already added) against a row's last weights. */
 static int32_t dot_tail(int32_t n, const int32_t *x, const int8_t *w) {
     int32_t s = 0;
@@ -607,6 +792,22 @@ void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t 
         d->hi_rows = q->shift[o] <= -2;
     }
 }
+
+#if !TML_ARCH_DSP
+int tml_dot4_ok(int32_t k) {
+    (void)k;
+    return 0; /* four inputs at a time: the Armv7E-M kernel only */
+}
+
+void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t x_stride,
+                 const int8_t *w, int32_t n, int8_t *out, int32_t out_stride) {
+    for (int32_t i = 0; i < 4; i += 2) { /* never called where tml_dot4_ok is 0; still exact */
+        const int8_t *xi = x + (int64_t)i * x_stride;
+        int8_t *oi = out + (int64_t)i * out_stride;
+        tml_dot_s8(p, k, xi, xi + x_stride, w, n, oi, oi + out_stride);
+    }
+}
+#endif
 
 int tml_dot_reads_first(int32_t k) {
 #if TML_ARCH_DSP || TML_GENERIC_WIDE

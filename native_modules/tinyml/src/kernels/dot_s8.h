@@ -33,6 +33,13 @@ void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t 
 void tml_dot_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x0, const int8_t *x1,
                 const int8_t *w, int32_t n, int8_t *out0, int8_t *out1);
 
+/* tml_dot_s8 for four inputs x + i * x_stride (i < 4), outputs at out + i * out_stride: each
+ * weight loaded and extended once for all four. Only where tml_dot4_ok(k) (this core has the
+ * kernel, and k suits it); it reads every input byte before it writes the first output. */
+int tml_dot4_ok(int32_t k);
+void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t x_stride,
+                 const int8_t *w, int32_t n, int8_t *out, int32_t out_stride);
+
 /* 1 if tml_dot_s8 over k-element inputs reads every input byte before it writes the first
  * output (this core widens the inputs first), so that outputs may overlap the inputs. */
 int tml_dot_reads_first(int32_t k);
