@@ -44,6 +44,16 @@ static int rq_down2(const tml_dot_params_t *p, int32_t o, const int32_t *s, int8
     if (TML_ARCH_V6M) {
         return 0; /* flash before speed on Armv6-M: stage2 for every case */
     }
+    if (p->hi_rows) { /* per-channel, biased, the one-multiply form, the whole int8 range */
+        for (int32_t j = 0; j < 2; j++) {
+            const int32_t e = -p->shift[o + j], b = p->bias[o + j], m = p->mult[o + j];
+            const int32_t h = (int32_t)((uint32_t)1 << (e - 2)), oo = p->output_offset;
+            oa[j] = (int8_t)tml_clamp(tml_requantize_hi(s[j] + b, m, h, e - 1) + oo, -128, 127);
+            ob[j] = (int8_t)tml_clamp(tml_requantize_hi(s[2 + j] + b, m, h, e - 1) + oo, -128,
+                                      127);
+        }
+        return 1;
+    }
     const int32_t c0 = p->per_channel ? o : 0, c1 = p->per_channel ? o + 1 : 0;
     const int32_t e0 = -p->shift[c0], e1 = -p->shift[c1];
     if (p->rounding != TML_ROUND_DOUBLE || e0 < 0 || e1 < 0) {
