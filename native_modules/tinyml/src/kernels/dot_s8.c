@@ -9,6 +9,17 @@
 #define TML_DOT_WIDE_MAX 640
 /* The scalar cores with registers and stack to spare widen too (not Armv6-M). */
 #define TML_GENERIC_WIDE (!TML_ARCH_DSP && !TML_ARCH_VEC && !TML_ARCH_V6M)
+/* Row pairs per dsp_2xn call, and rows per output-stage pass of tml_dot4_s8 (their sums on
+ * the stack: 16 bytes each). */
+#define TML_DOT_PAIRS 32
+/* Longest input of tml_dot4_s8 (its four widened inputs: 8 bytes per element, on the stack). */
+#define TML_DOT4_MAX 320
+/* Armv7-M without the DSP extension (Cortex-M3) has its own four-input kernel (SMLAL). */
+#if defined(__ARM_ARCH_7M__) && !TML_ARCH_DSP && !defined(TML_ARCH_GENERIC)
+#define TML_DOT4_V7M 1
+#else
+#define TML_DOT4_V7M 0
+#endif
 /* Parameters of the assembly functions below, which read them from their registers. */
 #define TML_ARG __attribute__((unused))
 
@@ -84,64 +95,7 @@ static int rq_down2(const tml_dot_params_t *p, int32_t o, const int32_t *s, int8
     return 1;
 }
 
-#if TML_ARCH_DSP
-/* Row o's output stage for two inputs, out of line: rq_rows' rare case. */
-__attribute__((noinline)) static void stage2_rare(const tml_dot_params_t *p, int32_t o,
-                                                  int32_t sa, int32_t sb, int8_t *oa,
-                                                  int8_t *ob) {
-    stage2(p, o, sa, sb, oa, ob);
-}
-
-/* rq_rows for a layer with hi_rows (tml_dot_init): per row 3 loads and the constants of
- * tml_requantize_hi (h = 2^(e-2), e - 1), per output one SMLAL, a shift, the offset and SSAT
- * (the activation range is all of int8). Arguments past the fourth on the stack: out1, end
- * (out0 + rows), output offset. */
-__attribute__((naked, noinline)) static void rq_rows_hi(TML_ARG const int32_t *s,
-                                                        TML_ARG const int32_t *shift,
-                                                        TML_ARG const int32_t *bias,
-                                                        TML_ARG const int32_t *mult,
-                                                        TML_ARG int8_t *out0,
-                                                        TML_ARG int8_t *out1,
-                                                        TML_ARG const int8_t *end,
-                                                        TML_ARG int32_t oo) {
-    __asm__ volatile(
-        "push {r4-r11, lr}\n"
-        "ldr r4, [sp, #36]\n"       /* out0 */
-        "ldr r5, [sp, #40]\n"       /* out1 */
-        "ldr r6, [sp, #48]\n"       /* the output offset */
-        "1:\n"
-        "ldr r7, [r1], #4\n"        /* shift = -e */
-        "ldr r10, [r2], #4\n"       /* bias */
-        "ldr r9, [r3], #4\n"        /* mult */
-        "mvn r7, r7\n"              /* e - 1 = -shift - 1 */
-        "movs r8, #1\n"
-        "lsl r8, r8, r7\n"
-        "asr r8, r8, #1\n"          /* h = 2^(e - 2) */
-        "ldrd r11, r12, [r0], #8\n" /* a.r, b.r */
-        "add r11, r11, r10\n"
-        "add r12, r12, r10\n"
-        "and r10, r11, #0x80000000\n"
-        "orr r10, r10, #0x40000000\n"
-        "add lr, r8, r11, asr #31\n"
-        "smlal r10, lr, r11, r9\n"
-        "asr lr, lr, r7\n"
-        "add lr, lr, r6\n"
-        "ssat lr, #8, lr\n"
-        "strb lr, [r4], #1\n"
-        "and r10, r12, #0x80000000\n"
-        "orr r10, r10, #0x40000000\n"
-        "add lr, r8, r12, asr #31\n"
-        "smlal r10, lr, r12, r9\n"
-        "asr lr, lr, r7\n"
-        "add lr, lr, r6\n"
-        "ssat lr, #8, lr\n"
-        "strb lr, [r5], #1\n"
-        "ldr r11, [sp, #44]\n"      /* end */
-        "cmp r4, r11\n"
-        "bne 1b\n"
-        "pop {r4-r11, pc}\n");
-}
-
+#if TML_ARCH_DSP || TML_DOT4_V7M
 /* rq_rows_hi for four inputs: sums s = {a.r, b.r, c.r, d.r, ...}, output r of input i at
  * out + i * stride + r. Arguments past the fourth: out, stride, end (out + rows), output
  * offset. */
@@ -213,6 +167,66 @@ __attribute__((naked, noinline)) static void rq_rows4_hi(TML_ARG const int32_t *
         "add r11, r4, r5, lsl #1\n"
         "strb lr, [r11, r5]\n"
         "add r4, r4, #1\n"
+        "ldr r11, [sp, #44]\n"      /* end */
+        "cmp r4, r11\n"
+        "bne 1b\n"
+        "pop {r4-r11, pc}\n");
+}
+
+#endif
+
+#if TML_ARCH_DSP
+/* Row o's output stage for two inputs, out of line: rq_rows' rare case. */
+__attribute__((noinline)) static void stage2_rare(const tml_dot_params_t *p, int32_t o,
+                                                  int32_t sa, int32_t sb, int8_t *oa,
+                                                  int8_t *ob) {
+    stage2(p, o, sa, sb, oa, ob);
+}
+
+/* rq_rows for a layer with hi_rows (tml_dot_init): per row 3 loads and the constants of
+ * tml_requantize_hi (h = 2^(e-2), e - 1), per output one SMLAL, a shift, the offset and SSAT
+ * (the activation range is all of int8). Arguments past the fourth on the stack: out1, end
+ * (out0 + rows), output offset. */
+__attribute__((naked, noinline)) static void rq_rows_hi(TML_ARG const int32_t *s,
+                                                        TML_ARG const int32_t *shift,
+                                                        TML_ARG const int32_t *bias,
+                                                        TML_ARG const int32_t *mult,
+                                                        TML_ARG int8_t *out0,
+                                                        TML_ARG int8_t *out1,
+                                                        TML_ARG const int8_t *end,
+                                                        TML_ARG int32_t oo) {
+    __asm__ volatile(
+        "push {r4-r11, lr}\n"
+        "ldr r4, [sp, #36]\n"       /* out0 */
+        "ldr r5, [sp, #40]\n"       /* out1 */
+        "ldr r6, [sp, #48]\n"       /* the output offset */
+        "1:\n"
+        "ldr r7, [r1], #4\n"        /* shift = -e */
+        "ldr r10, [r2], #4\n"       /* bias */
+        "ldr r9, [r3], #4\n"        /* mult */
+        "mvn r7, r7\n"              /* e - 1 = -shift - 1 */
+        "movs r8, #1\n"
+        "lsl r8, r8, r7\n"
+        "asr r8, r8, #1\n"          /* h = 2^(e - 2) */
+        "ldrd r11, r12, [r0], #8\n" /* a.r, b.r */
+        "add r11, r11, r10\n"
+        "add r12, r12, r10\n"
+        "and r10, r11, #0x80000000\n"
+        "orr r10, r10, #0x40000000\n"
+        "add lr, r8, r11, asr #31\n"
+        "smlal r10, lr, r11, r9\n"
+        "asr lr, lr, r7\n"
+        "add lr, lr, r6\n"
+        "ssat lr, #8, lr\n"
+        "strb lr, [r4], #1\n"
+        "and r10, r12, #0x80000000\n"
+        "orr r10, r10, #0x40000000\n"
+        "add lr, r8, r12, asr #31\n"
+        "smlal r10, lr, r12, r9\n"
+        "asr lr, lr, r7\n"
+        "add lr, lr, r6\n"
+        "ssat lr, #8, lr\n"
+        "strb lr, [r5], #1\n"
         "ldr r11, [sp, #44]\n"      /* end */
         "cmp r4, r11\n"
         "bne 1b\n"
@@ -471,8 +485,6 @@ __attribute__((naked, noinline)) static void dsp_2xn(TML_ARG const int32_t *q,
         "pop {r4-r11, pc}\n");
 }
 
-/* Row pairs per dsp_2xn call (its sums on the stack: 16 bytes per pair). */
-#define TML_DOT_PAIRS 32
 
 /* dsp_4xn: four widened inputs against `rows` consecutive rows of k = 4 * k4 > 0 weights.
  * q holds k4 groups [a02, a13, b02, b13, c02, c13, d02, d13]; the sums of row r go to
@@ -547,8 +559,6 @@ __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
         "pop {r4-r11, pc}\n");
 }
 
-/* Longest input of tml_dot4_s8 (its four widened inputs: 8 bytes per element, on the stack). */
-#define TML_DOT4_MAX 320
 
 int tml_dot4_ok(int32_t k) {
     return k > 0 && (k & 3) == 0 && k <= TML_DOT4_MAX;
@@ -736,6 +746,9 @@ static void dotw_2x4(int32_t k, const int16_t *a, const int16_t *b, const int8_t
                      int32_t s[8]) {
     const int8_t *w1 = w + k, *w2 = w1 + k, *w3 = w2 + k;
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 4 /* RISC-V has no post-increment: the pointers step once per 4 */
+#endif
     for (int32_t i = 0; i < k; i++) {
         const int32_t xa = a[i], xb = b[i];
         const int32_t u0 = w[i], u1 = w1[i], u2 = w2[i], u3 = w3[i];
@@ -803,10 +816,104 @@ void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t 
     }
 }
 
-#if !TML_ARCH_DSP
+#if TML_DOT4_V7M
+/* Cortex-M3: two rows of weights packed in one register, W = wa + wb * 2^23, so that one
+ * SMLAL adds x * wa + 2^23 * x * wb to a 64-bit sum: A + 2^23 B after a chunk of at most
+ * TML_DOT4_V7M_CHUNK elements, with |A| <= 128 * 255 * 128 < 2^22, which the low 23 bits
+ * (sign-extended) give exactly, and then B = (sum - A) / 2^23. |wb * 2^23 + wa| < 2^31.
+ * m3_4x2: four inputs q (int16, interleaved [a, b, c, d] per element) x rows wa and wa + k
+ * over kc > 0 elements, the four 64-bit sums to s64 (low word first): 8 multiply-accumulates
+ * in 13 instructions. */
+#define TML_DOT4_V7M_CHUNK 128
+
+__attribute__((naked, noinline)) static void m3_4x2(TML_ARG const int16_t *q, TML_ARG int32_t kc,
+                                                    TML_ARG const int8_t *wa,
+                                                    TML_ARG int32_t k, TML_ARG int32_t *s64) {
+    __asm__ volatile(
+        "push {r4-r11, lr}\n"
+        "add r1, r2, r1\n"          /* wa's end */
+        "sub r3, r3, #1\n"          /* wb at wa + k - 1 once wa has stepped */
+        "movs r4, #0\n"
+        "movs r5, #0\n"
+        "movs r6, #0\n"
+        "movs r7, #0\n"
+        "mov r8, r4\n"
+        "mov r9, r4\n"
+        "mov r10, r4\n"
+        "mov r11, r4\n"
+        "1:\n"
+        "ldrsb r12, [r2], #1\n"
+        "ldrsb lr, [r2, r3]\n"
+        "add r12, r12, lr, lsl #23\n"
+        "ldrsh lr, [r0], #2\n"
+        "smlal r4, r5, lr, r12\n"
+        "ldrsh lr, [r0], #2\n"
+        "smlal r6, r7, lr, r12\n"
+        "ldrsh lr, [r0], #2\n"
+        "smlal r8, r9, lr, r12\n"
+        "ldrsh lr, [r0], #2\n"
+        "smlal r10, r11, lr, r12\n"
+        "cmp r2, r1\n"
+        "bne 1b\n"
+        "ldr r12, [sp, #36]\n"      /* s64: the fifth argument, above 9 words */
+        "stmia r12, {r4-r11}\n"
+        "pop {r4-r11, pc}\n");
+}
+
+int tml_dot4_ok(int32_t k) {
+    return k > 0 && k <= TML_DOT4_MAX;
+}
+
+void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t x_stride,
+                 const int8_t *w, int32_t n, int8_t *out, int32_t out_stride) {
+    int16_t q[4 * TML_DOT4_MAX];
+    int32_t sums[4 * TML_DOT_PAIRS], s64[8];
+    for (int32_t i = 0; i < 4; i++) {
+        const int8_t *xi = x + (int64_t)i * x_stride;
+        for (int32_t j = 0; j < k; j++) {
+            q[4 * j + i] = (int16_t)(xi[j] + p->input_offset);
+        }
+    }
+    for (int32_t o = 0, rows; o < n; o += rows) {
+        rows = n - o < TML_DOT_PAIRS ? n - o : TML_DOT_PAIRS;
+        for (int32_t r = 0; r < rows; r += 2) {
+            const int8_t *wa = w + (int64_t)(o + r) * k;
+            const int32_t k2 = r + 1 < rows ? k : 0; /* an odd last row pairs with itself */
+            int32_t *sa = sums + 4 * r, *sb = sums + 4 * (r + 1 < rows ? r + 1 : r);
+            int32_t ta[4] = {0, 0, 0, 0}, tb[4] = {0, 0, 0, 0};
+            for (int32_t k0 = 0, kc; k0 < k; k0 += kc) {
+                kc = k - k0 < TML_DOT4_V7M_CHUNK ? k - k0 : TML_DOT4_V7M_CHUNK;
+                m3_4x2(q + 4 * k0, kc, wa + k0, k2, s64);
+                for (int32_t i = 0; i < 4; i++) {
+                    const int64_t sum = (int64_t)(((uint64_t)(uint32_t)s64[2 * i + 1] << 32) |
+                                                  (uint32_t)s64[2 * i]);
+                    const int32_t a = (int32_t)((uint32_t)s64[2 * i] << 9) >> 9;
+                    ta[i] += a, tb[i] += (int32_t)((sum - a) >> 23);
+                }
+            }
+            for (int32_t i = 0; i < 4; i++) {
+                sa[i] = ta[i];
+                if (sb != sa) {
+                    sb[i] = tb[i];
+                }
+            }
+        }
+        if (p->hi_rows) {
+            rq_rows4_hi(sums, p->shift + o, p->bias + o, p->mult + o, out + o, out_stride,
+                        out + o + rows, p->output_offset);
+            continue;
+        }
+        for (int32_t r = 0; r < rows; r++) {
+            for (int32_t i = 0; i < 4; i++) {
+                out[(int64_t)i * out_stride + o + r] = stage(p, o + r, sums[4 * r + i]);
+            }
+        }
+    }
+}
+#elif !TML_ARCH_DSP
 int tml_dot4_ok(int32_t k) {
     (void)k;
-    return 0; /* four inputs at a time: the Armv7E-M kernel only */
+    return 0; /* four inputs at a time: the Armv7-M kernels only */
 }
 
 void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t x_stride,
