@@ -3,20 +3,40 @@
 #include "bcast.h"
 #include "fixedpoint.h"
 
+/* One requantization with its constants worked out once: the one-multiply form where it
+ * applies (tml_requantize_hi), else tml_requantize_fast. */
+typedef struct {
+    int32_t hi, mult, chi, e1, shift, rounding;
+} rescale_t;
+
+static void rescale_init(rescale_t *r, int32_t mult, int32_t shift, int32_t rounding) {
+    r->hi = rounding == TML_ROUND_DOUBLE && shift <= -2;
+    r->mult = mult, r->shift = shift, r->rounding = rounding;
+    r->chi = r->hi ? (int32_t)((uint32_t)1 << (-shift - 2)) : 0;
+    r->e1 = -shift - 1;
+}
+
+TML_HOT_INLINE int32_t rescale(const rescale_t *r, int32_t x) {
+    return r->hi ? tml_requantize_hi(x, r->mult, r->chi, r->e1)
+                 : tml_requantize_fast(x, r->mult, r->shift, r->rounding);
+}
+
 /* Both inputs are brought to a common scale with 20 bits of headroom before the sum, as
  * TFLite's reference does: |offset + x| <= 256, so the shifted value stays below 2^29 and the
  * sum of two rescaled values below 2^30. SUB subtracts the second rescaled value. */
 int tml_add_s8(const tml_add_params_t *p, const tml_bcast_t *b, const int8_t *x, const int8_t *y,
                int8_t *out) {
+    rescale_t r1, r2, ro;
+    rescale_init(&r1, p->input1_mult, p->input1_shift, p->rounding);
+    rescale_init(&r2, p->input2_mult, p->input2_shift, p->rounding);
+    rescale_init(&ro, p->output_mult, p->output_shift, p->rounding);
+    const int32_t o1 = p->input1_offset, o2 = p->input2_offset, ls = p->left_shift;
+    const int32_t sub = p->subtract, oo = p->output_offset, lo = p->act_min, hi = p->act_max;
     TML_BCAST_FOR_EACH(b, {
-        const int32_t sa = (p->input1_offset + x[ia]) * (1 << p->left_shift);
-        const int32_t sb = (p->input2_offset + y[ib]) * (1 << p->left_shift);
-        const int32_t ra = tml_requantize_fast(sa, p->input1_mult, p->input1_shift, p->rounding);
-        const int32_t rb = tml_requantize_fast(sb, p->input2_mult, p->input2_shift, p->rounding);
-        const int32_t sum = p->subtract ? ra - rb : ra + rb;
-        int32_t v = tml_requantize_fast(sum, p->output_mult, p->output_shift, p->rounding);
-        v = tml_wrap_add(v, p->output_offset);
-        out[o] = (int8_t)tml_clamp(v, p->act_min, p->act_max);
+        const int32_t ra = rescale(&r1, (o1 + x[ia]) * (1 << ls));
+        const int32_t rb = rescale(&r2, (o2 + y[ib]) * (1 << ls));
+        const int32_t v = rescale(&ro, sub ? ra - rb : ra + rb);
+        out[o] = (int8_t)tml_clamp(tml_wrap_add(v, oo), lo, hi);
     });
     return 0;
 }
