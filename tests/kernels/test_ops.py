@@ -231,6 +231,23 @@ def test_arithmetic(kind: str, shp: tuple[tuple[int, ...], ...], qa: tuple[float
 
 
 @SETTINGS
+@given(st.sampled_from(["ADD", "SUB"]), st.sampled_from([(1, 16, 16, 8), (1, 32, 33)]),
+       st.booleans(), quant(), quant(), quant(), st.sampled_from(sorted(ACTS)))
+def test_add_large(kind: str, shape: tuple[int, ...], broadcast: bool, qa: tuple[float, int],
+                   qb: tuple[float, int], qo: tuple[float, int], act: str) -> None:
+    """ADD and SUB over 1,024 elements or more, where the kernel takes each input's rescaled
+    values from a table of the 256 byte values (with and without broadcasting)."""
+    assume(2 * max(qa[0], qb[0]) / ((1 << 20) * qo[0]) < 1)
+    m = ModelBuilder()
+    a = m.tensor(shape, scale=qa[0], zero_point=qa[1])
+    b = m.tensor((shape[-1],) if broadcast else shape, scale=qb[0], zero_point=qb[1])
+    y = m.tensor(shape, scale=qo[0], zero_point=qo[1])
+    m.op(kind, [a, b], [y], (f"{kind.capitalize()}Options",
+                             {"FusedActivationFunction": ACTS[act]}))
+    _check(m, [a, b], [y])
+
+
+@SETTINGS
 @given(st.sampled_from(["MINIMUM", "MAXIMUM"]), broadcast_shapes(), quant())
 def test_min_max(kind: str, shp: tuple[tuple[int, ...], ...], q: tuple[float, int]) -> None:
     a_shape, b_shape, out = shp
