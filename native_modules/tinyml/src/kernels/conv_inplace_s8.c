@@ -287,6 +287,27 @@ static void dw_plane_3x3(const int8_t *plane, int32_t row_len, int32_t out_h, in
     tml_rq_row(rq, acc, fill, o_acc, o_step);
 }
 
+/* Every output of one channel of a one-column map (the 1-D convolutions of audio models:
+ * input, kernel and output one column wide), from its zero-point padded column (plane row r
+ * at col[r]): sums in chunks on the stack, then one output-stage call per chunk. */
+static void dw_column(const int8_t *col, int32_t out_h, int32_t stride, int32_t dilation,
+                      int32_t k_h, const int8_t *w, int32_t folded, const tml_rq_t *rq,
+                      int8_t *o, int32_t o_step) {
+    int32_t acc[TML_DW_CHUNK];
+    for (int32_t oy0 = 0, n; oy0 < out_h; oy0 += n) {
+        n = out_h - oy0 < TML_DW_CHUNK ? out_h - oy0 : TML_DW_CHUNK;
+        for (int32_t j = 0; j < n; j++) {
+            const int8_t *x = col + (oy0 + j) * stride;
+            int32_t a = folded;
+            for (int32_t t = 0; t < k_h; t++) {
+                a += x[t * dilation] * w[t];
+            }
+            acc[j] = a;
+        }
+        tml_rq_row(rq, acc, n, o + oy0 * o_step, o_step);
+    }
+}
+
 /* Whether dw_plane_3x3 runs faster over the transposed plane (its rows the columns): fewer,
  * longer rows cost less when the map is narrow. A row costs about its setup plus a step per
  * pair of outputs (the Armv7E-M loop's counts; a choice of order, the results are the
@@ -376,6 +397,14 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
             }
             const int32_t bc = bias ? bias[c] : 0, folded = bc + p->input_offset * wsum;
             const int32_t mult = q->mult[c], shift = q->shift[c];
+            if (padded && row_len == 1) { /* one column: k_w = out_w = 1 */
+                tml_rq_t rq;
+                tml_rq_init(&rq, mult, shift, q->rounding, p->output_offset, p->act_min,
+                            p->act_max);
+                dw_column(rows, out_h, p->stride_h, p->dilation_h, k_h, w, folded, &rq,
+                          out_b + c, ch);
+                continue;
+            }
             if (plane33) {
                 tml_rq_t rq;
                 tml_rq_init(&rq, mult, shift, q->rounding, p->output_offset, p->act_min,
