@@ -1,5 +1,6 @@
 #include "tml_config.h"
 #if TML_HAS_ADD
+#include "arch.h"
 #include "bcast.h"
 #include "fixedpoint.h"
 
@@ -17,7 +18,7 @@ static void rescale_init(rescale_t *r, int32_t mult, int32_t shift, int32_t roun
 }
 
 TML_HOT_INLINE int32_t rescale(const rescale_t *r, int32_t x) {
-    return r->hi ? tml_requantize_hi(x, r->mult, r->chi, r->e1)
+    return TML_RQ_HI && r->hi ? tml_requantize_hi(x, r->mult, r->chi, r->e1)
                  : tml_requantize_fast(x, r->mult, r->shift, r->rounding);
 }
 
@@ -37,7 +38,7 @@ int tml_add_s8(const tml_add_params_t *p, const tml_bcast_t *b, const int8_t *x,
     const int32_t o1 = p->input1_offset, o2 = p->input2_offset, ls = p->left_shift;
     const int32_t sub = p->subtract, oo = p->output_offset, lo = p->act_min, hi = p->act_max;
     const int64_t count = (int64_t)b->dims[0] * b->dims[1] * b->dims[2] * b->dims[3];
-    if (count >= TML_ADD_TABLE_MIN) {
+    if (!TML_ARCH_V6M && count >= TML_ADD_TABLE_MIN) { /* Armv6-M: flash first */
         int32_t t1[256], t2[256]; /* the rescaled input for input byte v at [v + 128] */
         for (int32_t v = -128; v < 128; v++) {
             t1[v + 128] = rescale(&r1, (o1 + v) * (1 << ls));
@@ -46,6 +47,18 @@ int tml_add_s8(const tml_add_params_t *p, const tml_bcast_t *b, const int8_t *x,
         }
         TML_BCAST_FOR_EACH(b, {
             const int32_t v = rescale(&ro, t1[x[ia] + 128] + t2[y[ib] + 128]);
+            out[o] = (int8_t)tml_clamp(tml_wrap_add(v, oo), lo, hi);
+        });
+        return 0;
+    }
+    if (TML_ARCH_V6M) { /* flash first: the plain form only */
+        TML_BCAST_FOR_EACH(b, {
+            const int32_t ra = tml_requantize_fast((o1 + x[ia]) * (1 << ls), p->input1_mult,
+                                                   p->input1_shift, p->rounding);
+            const int32_t rb = tml_requantize_fast((o2 + y[ib]) * (1 << ls), p->input2_mult,
+                                                   p->input2_shift, p->rounding);
+            const int32_t v = tml_requantize_fast(sub ? ra - rb : ra + rb, p->output_mult,
+                                                  p->output_shift, p->rounding);
             out[o] = (int8_t)tml_clamp(tml_wrap_add(v, oo), lo, hi);
         });
         return 0;

@@ -112,7 +112,7 @@ int tml_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
         const int8_t *in_b = in + (int64_t)b * in_h * in_w * in_c;
         int8_t *out_b = out + (int64_t)b * pixels * out_c;
         int32_t oy = 0, ox = 0, i = 0; /* (oy, ox): output pixel i */
-        if (tml_dot4_ok(k) && 4 * k <= (int32_t)sizeof(col)) {
+        if (TML_HAS_DOT4 && tml_dot4_ok(k) && 4 * k <= (int32_t)sizeof(col)) {
             /* Four pixels at a time: read in place when they are one row's, else their
              * patches gathered (or copied) side by side into col. */
             int8_t *four = &col[0][0];

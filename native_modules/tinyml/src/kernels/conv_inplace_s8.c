@@ -88,7 +88,7 @@ int tml_conv2d_1x1_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q
                      p->act_max);
         int8_t copy[2 * TML_CONV_PATCH_BYTES];
         int32_t done = 0;
-        if (tml_dot4_ok(in_c)) { /* four at a time, by the same argument */
+        if (TML_HAS_DOT4 && tml_dot4_ok(in_c)) { /* four at a time, by the same argument */
             for (; pixels - done >= 4; done += 4) {
                 const int32_t first = forward ? done : pixels - done - 4;
                 tml_dot4_s8(&d, in_c, buf + (int64_t)first * in_c, in_c, filter, out_c,
@@ -257,6 +257,19 @@ TML_HOT_INLINE void dw_sums_3x3(const int8_t *r0, int32_t row_len, int32_t n,
 static void dw_plane_3x3(const int8_t *plane, int32_t row_len, int32_t out_h, int32_t out_w,
                          const int8_t *w, int32_t folded, const tml_rq_t *rq, int8_t *o,
                          int32_t o_step, int32_t o_row) {
+#if TML_ARCH_V6M
+    /* Armv6-M (flash first): each output requantized as it is summed. */
+    for (int32_t oy = 0; oy < out_h; oy++, plane += row_len) {
+        const int8_t *r0 = plane, *r1 = r0 + row_len, *r2 = r1 + row_len;
+        int8_t *ox_o = o + oy * o_row;
+        for (int32_t ox = 0; ox < out_w; ox++, ox_o += o_step) {
+            const int32_t acc = folded + r0[ox] * w[0] + r0[ox + 1] * w[1] + r0[ox + 2] * w[2] +
+                                r1[ox] * w[3] + r1[ox + 1] * w[4] + r1[ox + 2] * w[5] +
+                                r2[ox] * w[6] + r2[ox + 1] * w[7] + r2[ox + 2] * w[8];
+            *ox_o = tml_rq_apply(rq, acc);
+        }
+    }
+#else
     int32_t acc[TML_DW_CHUNK + 1]; /* + 1: an odd count's pair */
     int32_t fill = 0, wk[9]; /* the weights in dw_sums_3x3's form, made once per plane */
 #if TML_ARCH_DSP
@@ -285,11 +298,13 @@ static void dw_plane_3x3(const int8_t *plane, int32_t row_len, int32_t out_h, in
         }
     }
     tml_rq_row(rq, acc, fill, o_acc, o_step);
+#endif
 }
 
 /* Every output of one channel of a one-column map (the 1-D convolutions of audio models:
  * input, kernel and output one column wide), from its zero-point padded column (plane row r
- * at col[r]): sums in chunks on the stack, then one output-stage call per chunk. */
+ * at col[r]): sums in chunks on the stack, then one output-stage call per chunk. Not on
+ * Armv6-M (flash first: dw_row there, as narrow maps are not transposed there). */
 static void dw_column(const int8_t *col, int32_t out_h, int32_t stride, int32_t dilation,
                       int32_t k_h, const int8_t *w, int32_t folded, const tml_rq_t *rq,
                       int8_t *o, int32_t o_step) {
@@ -347,7 +362,7 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
     const int plane33 = padded && k_h == 3 && k_w == 3 && p->stride_h == 1 &&
                         p->stride_w == 1 && p->dilation_h == 1 && p->dilation_w == 1;
     /* A narrow map's plane is stored transposed (plane33 only): row x holds column x. */
-    const int transposed = plane33 && dw_transpose(out_h, out_w);
+    const int transposed = !TML_ARCH_V6M && plane33 && dw_transpose(out_h, out_w);
     if (rowwise && !padded) {
         memset(rows + k_h * row_len, 0, 4); /* dw_row's word reads end up to 1 byte past */
     }
@@ -397,7 +412,7 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
             }
             const int32_t bc = bias ? bias[c] : 0, folded = bc + p->input_offset * wsum;
             const int32_t mult = q->mult[c], shift = q->shift[c];
-            if (padded && row_len == 1) { /* one column: k_w = out_w = 1 */
+            if (!TML_ARCH_V6M && padded && row_len == 1) { /* one column: k_w = out_w = 1 */
                 tml_rq_t rq;
                 tml_rq_init(&rq, mult, shift, q->rounding, p->output_offset, p->act_min,
                             p->act_max);

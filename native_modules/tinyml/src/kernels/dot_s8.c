@@ -809,8 +809,8 @@ void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t 
     d->bias = bias, d->mult = q->mult, d->shift = q->shift, d->per_channel = per_channel;
     d->rounding = q->rounding, d->input_offset = input_offset;
     d->output_offset = output_offset, d->act_min = act_min, d->act_max = act_max;
-    d->hi_rows = per_channel && bias && q->rounding == TML_ROUND_DOUBLE && act_min <= -128 &&
-                 act_max >= 127;
+    d->hi_rows = !TML_ARCH_V6M && per_channel && bias && q->rounding == TML_ROUND_DOUBLE &&
+                 act_min <= -128 && act_max >= 127; /* Armv6-M: never used there */
     for (int32_t o = 0; o < n && d->hi_rows; o++) {
         d->hi_rows = q->shift[o] <= -2;
     }

@@ -37,6 +37,12 @@ void tml_dot_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x0, const in
  * weight loaded and extended once for all four. Only where tml_dot4_ok(k) (this core has the
  * kernel, and k suits it); it reads every input byte before it writes the first output. */
 int tml_dot4_ok(int32_t k);
+/* The cores with a four-input kernel (Armv7-M), so that the others compile no call to it. */
+#if !defined(TML_ARCH_GENERIC) && (defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__))
+#define TML_HAS_DOT4 1
+#else
+#define TML_HAS_DOT4 0
+#endif
 void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t x_stride,
                  const int8_t *w, int32_t n, int8_t *out, int32_t out_stride);
 

@@ -19,6 +19,14 @@
 #define TML_HOT_INLINE static inline
 #endif
 
+/* The one-multiply output stage (tml_requantize_hi) in tml_rq_t: not on Armv6-M, where it
+ * would be a second copy of the 64-bit arithmetic in a firmware with no flash to spare. */
+#if defined(__ARM_ARCH_6M__) || defined(__ARM_ARCH_8M_BASE__)
+#define TML_RQ_HI 0
+#else
+#define TML_RQ_HI 1
+#endif
+
 #define TML_INT32_MAX ((int32_t)0x7fffffff)
 #define TML_INT32_MIN ((int32_t)(-0x7fffffff - 1))
 
@@ -180,7 +188,7 @@ typedef struct {
 TML_HOT_INLINE void tml_rq_init(tml_rq_t *r, int32_t mult, int32_t shift, int32_t rounding,
                                 int32_t output_offset, int32_t act_min, int32_t act_max) {
     r->mult = mult, r->shift = shift, r->rounding = rounding;
-    r->hi = rounding == TML_ROUND_DOUBLE && shift <= -2;
+    r->hi = TML_RQ_HI && rounding == TML_ROUND_DOUBLE && shift <= -2;
     r->chi = r->hi ? (int32_t)((uint32_t)1 << (-shift - 2)) : 0;
     r->e1 = r->hi ? -shift - 1 : 0;
     r->down = rounding == TML_ROUND_DOUBLE && shift <= 0 && !r->hi;
@@ -191,7 +199,7 @@ TML_HOT_INLINE void tml_rq_init(tml_rq_t *r, int32_t mult, int32_t shift, int32_
 }
 
 TML_HOT_INLINE int8_t tml_rq_apply(const tml_rq_t *r, int32_t acc) {
-    const int32_t v = r->hi     ? tml_requantize_hi(acc, r->mult, r->chi, r->e1)
+    const int32_t v = TML_RQ_HI && r->hi ? tml_requantize_hi(acc, r->mult, r->chi, r->e1)
                       : r->down ? tml_requantize_down(acc, r->mult, r->e, r->mask, r->half)
                                 : tml_requantize_fast(acc, r->mult, r->shift, r->rounding);
     return (int8_t)tml_clamp(tml_wrap_add(v, r->output_offset), r->act_min, r->act_max);

@@ -43,7 +43,7 @@ void tml_rq_row(const tml_rq_t *r, const int32_t *acc, int32_t n, int8_t *out, i
         return;
     }
 #endif
-    if (r->hi) {
+    if (TML_RQ_HI && r->hi) {
         const int32_t mult = r->mult, chi = r->chi, e1 = r->e1, oo = r->output_offset;
         const int32_t lo = r->act_min, hi = r->act_max;
         for (; n > 0; n--, out += step) {
