@@ -96,6 +96,28 @@ static int rq_down2(const tml_dot_params_t *p, int32_t o, const int32_t *s, int8
 }
 
 #if TML_ARCH_DSP || TML_DOT4_V7M
+/* The one-multiply output stage in the Armv7-M assembly below (tml_requantize_hi, then the
+ * output offset and SSAT to int8), with one register convention: the row's constants loaded
+ * by TML_RQ_HI_ROW (r1, r2, r3: shift, bias and mult pointers; r7 = e - 1, r8 = h = 2^(e-2),
+ * r9 = mult, r10 = bias), r6 the output offset, and for each output TML_RQ_HI_OUT(x, lo):
+ * x the biased sum, lo a scratch register; the int8 result in lr. */
+#define TML_RQ_HI_ROW                                                                        \
+    "ldr r7, [r1], #4\n"        /* shift = -e */                                             \
+    "ldr r10, [r2], #4\n"       /* bias */                                                   \
+    "ldr r9, [r3], #4\n"        /* mult */                                                   \
+    "mvn r7, r7\n"              /* e - 1 = -shift - 1 */                                     \
+    "movs r8, #1\n"                                                                          \
+    "lsl r8, r8, r7\n"                                                                       \
+    "asr r8, r8, #1\n"          /* h */
+#define TML_RQ_HI_OUT(x, lo)                                                                 \
+    "and " lo ", " x ", #0x80000000\n"                                                       \
+    "orr " lo ", " lo ", #0x40000000\n"                                                      \
+    "add lr, r8, " x ", asr #31\n"                                                           \
+    "smlal " lo ", lr, " x ", r9\n"                                                          \
+    "asr lr, lr, r7\n"                                                                       \
+    "add lr, lr, r6\n"                                                                       \
+    "ssat lr, #8, lr\n"
+
 /* rq_rows_hi for four inputs: sums s = {a.r, b.r, c.r, d.r, ...}, output r of input i at
  * out + i * stride + r. Arguments past the fourth: out, stride, end (out + rows), output
  * offset. */
@@ -113,57 +135,27 @@ __attribute__((naked, noinline)) static void rq_rows4_hi(TML_ARG const int32_t *
         "ldr r5, [sp, #40]\n"       /* stride */
         "ldr r6, [sp, #48]\n"       /* the output offset */
         "1:\n"
-        "ldr r7, [r1], #4\n"        /* shift = -e */
-        "ldr r10, [r2], #4\n"       /* bias */
-        "ldr r9, [r3], #4\n"        /* mult */
-        "mvn r7, r7\n"              /* e - 1 */
-        "movs r8, #1\n"
-        "lsl r8, r8, r7\n"
-        "asr r8, r8, #1\n"          /* h = 2^(e - 2) */
+        TML_RQ_HI_ROW
         /* input a */
         "ldr r11, [r0], #4\n"
         "add r11, r11, r10\n"
-        "and r12, r11, #0x80000000\n"
-        "orr r12, r12, #0x40000000\n"
-        "add lr, r8, r11, asr #31\n"
-        "smlal r12, lr, r11, r9\n"
-        "asr lr, lr, r7\n"
-        "add lr, lr, r6\n"
-        "ssat lr, #8, lr\n"
+        TML_RQ_HI_OUT("r11", "r12")
         "strb lr, [r4]\n"
         /* input b */
         "ldr r11, [r0], #4\n"
         "add r11, r11, r10\n"
-        "and r12, r11, #0x80000000\n"
-        "orr r12, r12, #0x40000000\n"
-        "add lr, r8, r11, asr #31\n"
-        "smlal r12, lr, r11, r9\n"
-        "asr lr, lr, r7\n"
-        "add lr, lr, r6\n"
-        "ssat lr, #8, lr\n"
+        TML_RQ_HI_OUT("r11", "r12")
         "strb lr, [r4, r5]\n"
         /* input c */
         "ldr r11, [r0], #4\n"
         "add r11, r11, r10\n"
-        "and r12, r11, #0x80000000\n"
-        "orr r12, r12, #0x40000000\n"
-        "add lr, r8, r11, asr #31\n"
-        "smlal r12, lr, r11, r9\n"
-        "asr lr, lr, r7\n"
-        "add lr, lr, r6\n"
-        "ssat lr, #8, lr\n"
+        TML_RQ_HI_OUT("r11", "r12")
         "add r11, r4, r5, lsl #1\n"
         "strb lr, [r11]\n"
         /* input d */
         "ldr r11, [r0], #4\n"
         "add r11, r11, r10\n"
-        "and r12, r11, #0x80000000\n"
-        "orr r12, r12, #0x40000000\n"
-        "add lr, r8, r11, asr #31\n"
-        "smlal r12, lr, r11, r9\n"
-        "asr lr, lr, r7\n"
-        "add lr, lr, r6\n"
-        "ssat lr, #8, lr\n"
+        TML_RQ_HI_OUT("r11", "r12")
         "add r11, r4, r5, lsl #1\n"
         "strb lr, [r11, r5]\n"
         "add r4, r4, #1\n"
@@ -171,6 +163,22 @@ __attribute__((naked, noinline)) static void rq_rows4_hi(TML_ARG const int32_t *
         "cmp r4, r11\n"
         "bne 1b\n"
         "pop {r4-r11, pc}\n");
+}
+
+/* tml_dot4_s8's output stage for rows o .. o + rows - 1 of four inputs, sums s = {a.o, b.o,
+ * c.o, d.o, ...}: rq_rows4_hi for a layer with hi_rows, else row by row. */
+TML_HOT_INLINE void rq_rows4(const tml_dot_params_t *p, int32_t o, int32_t rows, const int32_t *s,
+                            int8_t *out, int32_t out_stride) {
+    if (p->hi_rows) {
+        rq_rows4_hi(s, p->shift + o, p->bias + o, p->mult + o, out + o, out_stride,
+                    out + o + rows, p->output_offset);
+        return;
+    }
+    for (int32_t r = 0; r < rows; r++) {
+        for (int32_t i = 0; i < 4; i++) {
+            out[(int64_t)i * out_stride + o + r] = stage(p, o + r, s[4 * r + i]);
+        }
+    }
 }
 
 #endif
@@ -201,31 +209,13 @@ __attribute__((naked, noinline)) static void rq_rows_hi(TML_ARG const int32_t *s
         "ldr r5, [sp, #40]\n"       /* out1 */
         "ldr r6, [sp, #48]\n"       /* the output offset */
         "1:\n"
-        "ldr r7, [r1], #4\n"        /* shift = -e */
-        "ldr r10, [r2], #4\n"       /* bias */
-        "ldr r9, [r3], #4\n"        /* mult */
-        "mvn r7, r7\n"              /* e - 1 = -shift - 1 */
-        "movs r8, #1\n"
-        "lsl r8, r8, r7\n"
-        "asr r8, r8, #1\n"          /* h = 2^(e - 2) */
+        TML_RQ_HI_ROW
         "ldrd r11, r12, [r0], #8\n" /* a.r, b.r */
         "add r11, r11, r10\n"
         "add r12, r12, r10\n"
-        "and r10, r11, #0x80000000\n"
-        "orr r10, r10, #0x40000000\n"
-        "add lr, r8, r11, asr #31\n"
-        "smlal r10, lr, r11, r9\n"
-        "asr lr, lr, r7\n"
-        "add lr, lr, r6\n"
-        "ssat lr, #8, lr\n"
+        TML_RQ_HI_OUT("r11", "r10")
         "strb lr, [r4], #1\n"
-        "and r10, r12, #0x80000000\n"
-        "orr r10, r10, #0x40000000\n"
-        "add lr, r8, r12, asr #31\n"
-        "smlal r10, lr, r12, r9\n"
-        "asr lr, lr, r7\n"
-        "add lr, lr, r6\n"
-        "ssat lr, #8, lr\n"
+        TML_RQ_HI_OUT("r12", "r10")
         "strb lr, [r5], #1\n"
         "ldr r11, [sp, #44]\n"      /* end */
         "cmp r4, r11\n"
@@ -579,16 +569,7 @@ void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t 
     for (int32_t o = 0, rows; o < n; o += rows) {
         rows = n - o < TML_DOT_PAIRS ? n - o : TML_DOT_PAIRS;
         dsp_4xn(q, k4, w + (int64_t)o * k, rows, sums);
-        if (p->hi_rows) {
-            rq_rows4_hi(sums, p->shift + o, p->bias + o, p->mult + o, out + o, out_stride,
-                        out + o + rows, p->output_offset);
-            continue;
-        }
-        for (int32_t r = 0; r < rows; r++) {
-            for (int32_t i = 0; i < 4; i++) {
-                out[(int64_t)i * out_stride + o + r] = stage(p, o + r, sums[4 * r + i]);
-            }
-        }
+        rq_rows4(p, o, rows, sums, out, out_stride);
     }
 }
 
@@ -898,16 +879,7 @@ void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t 
                 }
             }
         }
-        if (p->hi_rows) {
-            rq_rows4_hi(sums, p->shift + o, p->bias + o, p->mult + o, out + o, out_stride,
-                        out + o + rows, p->output_offset);
-            continue;
-        }
-        for (int32_t r = 0; r < rows; r++) {
-            for (int32_t i = 0; i < 4; i++) {
-                out[(int64_t)i * out_stride + o + r] = stage(p, o + r, sums[4 * r + i]);
-            }
-        }
+        rq_rows4(p, o, rows, sums, out, out_stride);
     }
 }
 #elif !TML_ARCH_DSP
