@@ -20,6 +20,12 @@
 #else
 #define TML_DOT4_V7M 0
 #endif
+/* Armv6-M (Cortex-M0+) has its own GEMM kernel (m0_1x4) instead of the generic loops. */
+#if TML_ARCH_V6M && !defined(TML_ARCH_GENERIC)
+#define TML_DOT_M0 1
+#else
+#define TML_DOT_M0 0
+#endif
 /* Parameters of the assembly functions below, which read them from their registers. */
 #define TML_ARG __attribute__((unused))
 
@@ -46,7 +52,7 @@ TML_HOT_INLINE void stage2(const tml_dot_params_t *p, int32_t o, int32_t sa, int
     }
 }
 
-#if !TML_ARCH_VEC
+#if !TML_ARCH_VEC && !TML_DOT_M0
 /* The common case of a 2x2 block in straight-line code: double rounding, right shifts.
  * s = {a.o, a.o+1, b.o, b.o+1}; outputs to oa[0..1], ob[0..1]. Returns 0 (nothing stored) in
  * other cases. */
@@ -664,6 +670,7 @@ static void dot_2x4(int32_t k, int32_t off, const int8_t *a, const int8_t *b, co
     s[0] = a0, s[1] = a1, s[2] = a2, s[3] = a3, s[4] = b0, s[5] = b1, s[6] = b2, s[7] = b3;
 }
 #endif
+#if !TML_DOT_M0
 /* Scalar cores: each loaded input byte (offset added once) meets two rows of weights and
  * each weight byte two inputs, four multiply-accumulates per four loads. */
 static void dot_2x2(int32_t k, int32_t off2, int32_t off, const int8_t *a, const int8_t *b,
@@ -689,6 +696,7 @@ static void dot_1x4(int32_t k, int32_t off2, int32_t off, const int8_t *a, const
     s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3;
 }
 
+#endif
 static int32_t dot_1x1(int32_t k, int32_t off2, int32_t off, const int8_t *a, const int8_t *w) {
     (void)off2;
     int32_t s = 0;
@@ -784,14 +792,190 @@ static void dot_generic_widened(const tml_dot_params_t *p, int32_t k, const int8
 }
 #endif
 
+#if TML_DOT_M0
+/* Armv6-M (Cortex-M0+): one input against four rows of weights in Thumb-1 assembly, because
+ * GCC spills the C loops' sums to the stack there (eight low registers). Per element: the
+ * input byte loaded and offset once, then for each row one LDRSB, MULS and ADD into a sum kept
+ * in a high register: 16 multiply-accumulates in 22 cycles per four (LDRSB 2, MULS 1 on the
+ * RP2040, ADD 1, the loop 3). x and w point past the element k - 1 of the input and of row 0
+ * (rows 1-3 follow at k, 2k, 3k); the index runs from -k up to 0. k > 0. s[4] holds the input
+ * offset on entry; s[0..3] the four sums on return. */
+/* GCC assembles inline Thumb-1 in divided syntax unless -masm-syntax-unified. */
+#ifdef __ARM_ASM_SYNTAX_UNIFIED__
+#define TML_SYNTAX_UNIFIED ""
+#define TML_SYNTAX_RESTORE ""
+#else
+#define TML_SYNTAX_UNIFIED ".syntax unified\n"
+#define TML_SYNTAX_RESTORE ".syntax divided\n"
+#endif
+__attribute__((naked, noinline)) static void m0_1x4(TML_ARG const int8_t *x_end,
+                                                    TML_ARG const int8_t *w_end,
+                                                    TML_ARG int32_t k, TML_ARG int32_t *s) {
+    __asm__ volatile(
+        TML_SYNTAX_UNIFIED
+        "push {r4-r7, lr}\n"
+        "mov r4, r8\n"
+        "mov r5, r9\n"
+        "mov r6, r10\n"
+        "mov r7, r11\n"
+        "push {r4-r7}\n"
+        "ldr r4, [r3, #16]\n"
+        "mov r12, r4\n"             /* the input offset */
+        "mov lr, r3\n"              /* s */
+        "negs r5, r2\n"             /* i = -k */
+        "adds r2, r1, r2\n"         /* row 1's end */
+        "subs r3, r2, r5\n"         /* row 2's */
+        "subs r7, r3, r5\n"         /* row 3's */
+        "movs r4, #0\n"
+        "mov r8, r4\n"
+        "mov r9, r4\n"
+        "mov r10, r4\n"
+        "mov r11, r4\n"
+        "1:\n"
+        "ldrsb r4, [r0, r5]\n"
+        "add r4, r12\n"
+        "ldrsb r6, [r1, r5]\n"
+        "muls r6, r4, r6\n"
+        "add r8, r6\n"
+        "ldrsb r6, [r2, r5]\n"
+        "muls r6, r4, r6\n"
+        "add r9, r6\n"
+        "ldrsb r6, [r3, r5]\n"
+        "muls r6, r4, r6\n"
+        "add r10, r6\n"
+        "ldrsb r6, [r7, r5]\n"
+        "muls r6, r4, r6\n"
+        "add r11, r6\n"
+        "adds r5, #1\n"
+        "bne 1b\n"
+        "mov r3, lr\n"
+        "mov r4, r8\n"
+        "mov r5, r9\n"
+        "mov r6, r10\n"
+        "mov r7, r11\n"
+        "stmia r3!, {r4-r7}\n"
+        "pop {r4-r7}\n"
+        "mov r8, r4\n"
+        "mov r9, r5\n"
+        "mov r10, r6\n"
+        "mov r11, r7\n"
+        "pop {r4-r7, pc}\n"
+        TML_SYNTAX_RESTORE);
+}
+
+/* The output stage of a layer with hi_rows on Armv6-M, n > 0 outputs: out[j] = clamp(
+ * tml_requantize_hi(s[j] + bias[j], mult[j], ...) + output offset, lo, hi), the 64-bit sum
+ * x * mult + C built from four 32-bit products (xh, xl: x's signed high and unsigned low
+ * halfword; mh, ml: mult's, both nonnegative) with carries, about 66 cycles an output.
+ * a = {bias, mult, shift (row 0 of the block), output offset, lo, hi}. */
+__attribute__((naked, noinline)) static void m0_rq_rows(TML_ARG const int32_t *s, TML_ARG int32_t n,
+                                                        TML_ARG int8_t *out,
+                                                        TML_ARG const int32_t *a) {
+    __asm__ volatile(
+        TML_SYNTAX_UNIFIED
+        "push {r4-r7, lr}\n"
+        "mov r4, r8\n"
+        "mov r5, r9\n"
+        "mov r6, r10\n"
+        "mov r7, r11\n"
+        "push {r4-r7}\n"
+        "sub sp, #16\n"
+        "str r2, [sp, #0]\n"        /* out */
+        "ldr r4, [r3, #12]\n"
+        "str r4, [sp, #4]\n"        /* the output offset */
+        "ldr r4, [r3, #16]\n"
+        "str r4, [sp, #8]\n"        /* lo */
+        "ldr r4, [r3, #20]\n"
+        "str r4, [sp, #12]\n"       /* hi */
+        "mov r8, r0\n"              /* s */
+        "ldr r4, [r3, #0]\n"
+        "mov r9, r4\n"              /* bias */
+        "ldr r4, [r3, #4]\n"
+        "mov r10, r4\n"             /* mult */
+        "ldr r4, [r3, #8]\n"
+        "mov r12, r4\n"             /* shift */
+        "lsls r1, r1, #2\n"
+        "mov r11, r1\n"             /* 4n */
+        "movs r7, #0\n"             /* 4j */
+        "1:\n"
+        "mov r0, r8\n"
+        "ldr r0, [r0, r7]\n"
+        "mov r1, r9\n"
+        "ldr r1, [r1, r7]\n"
+        "adds r0, r0, r1\n"         /* x = s[j] + bias[j] */
+        "mov r1, r10\n"
+        "ldr r1, [r1, r7]\n"        /* mult */
+        "mov r2, r12\n"
+        "ldr r2, [r2, r7]\n"
+        "mvns r2, r2\n"             /* e - 1 = -shift - 1 */
+        "asrs r3, r0, #16\n"        /* xh */
+        "uxth r4, r0\n"             /* xl */
+        "uxth r5, r1\n"             /* ml */
+        "lsrs r6, r1, #16\n"        /* mh */
+        "movs r1, r4\n"
+        "muls r1, r5\n"             /* low word: xl * ml */
+        "muls r4, r6\n"             /* xl * mh */
+        "muls r5, r3\n"             /* xh * ml */
+        "muls r6, r3\n"             /* high word: xh * mh */
+        "lsls r3, r4, #16\n"
+        "lsrs r4, r4, #16\n"
+        "adds r1, r1, r3\n"
+        "adcs r6, r4\n"
+        "lsls r3, r5, #16\n"
+        "asrs r5, r5, #16\n"
+        "adds r1, r1, r3\n"
+        "adcs r6, r5\n"
+        "asrs r5, r0, #31\n"        /* -[x < 0] */
+        "lsls r3, r5, #31\n"
+        "movs r4, #1\n"
+        "lsls r4, r4, #30\n"
+        "adds r3, r3, r4\n"         /* C's low word: 2^30 + [x < 0] 2^31 */
+        "movs r4, #1\n"
+        "lsls r4, r2\n"
+        "asrs r4, r4, #1\n"
+        "adds r4, r4, r5\n"         /* its high word: 2^(e-2) - [x < 0] */
+        "adds r1, r1, r3\n"
+        "adcs r6, r4\n"
+        "asrs r6, r2\n"
+        "ldr r3, [sp, #4]\n"
+        "adds r6, r6, r3\n"         /* |requantized| <= 2^29: no wrap */
+        "ldr r3, [sp, #8]\n"
+        "cmp r6, r3\n"
+        "bge 2f\n"
+        "movs r6, r3\n"
+        "2:\n"
+        "ldr r3, [sp, #12]\n"
+        "cmp r6, r3\n"
+        "ble 3f\n"
+        "movs r6, r3\n"
+        "3:\n"
+        "ldr r3, [sp, #0]\n"
+        "strb r6, [r3]\n"
+        "adds r3, r3, #1\n"
+        "str r3, [sp, #0]\n"
+        "adds r7, r7, #4\n"
+        "cmp r7, r11\n"
+        "bne 1b\n"
+        "add sp, #16\n"
+        "pop {r4-r7}\n"
+        "mov r8, r4\n"
+        "mov r9, r5\n"
+        "mov r10, r6\n"
+        "mov r11, r7\n"
+        "pop {r4-r7, pc}\n"
+        TML_SYNTAX_RESTORE);
+}
+#endif
+
 void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t *q,
                   int32_t per_channel, int32_t n, int32_t input_offset, int32_t output_offset,
                   int32_t act_min, int32_t act_max) {
     d->bias = bias, d->mult = q->mult, d->shift = q->shift, d->per_channel = per_channel;
     d->rounding = q->rounding, d->input_offset = input_offset;
     d->output_offset = output_offset, d->act_min = act_min, d->act_max = act_max;
-    d->hi_rows = !TML_ARCH_V6M && per_channel && bias && q->rounding == TML_ROUND_DOUBLE &&
-                 act_min <= -128 && act_max >= 127; /* Armv6-M: never used there */
+    /* Armv6-M's output stage (m0_rq_rows) clamps to any range */
+    d->hi_rows = per_channel && bias && q->rounding == TML_ROUND_DOUBLE &&
+                 ((act_min <= -128 && act_max >= 127) || TML_DOT_M0);
     for (int32_t o = 0; o < n && d->hi_rows; o++) {
         d->hi_rows = q->shift[o] <= -2;
     }
@@ -943,7 +1127,38 @@ void tml_dot_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x0, const in
         }
     }
 #endif
-#if !TML_ARCH_VEC
+#if TML_DOT_M0
+    /* blocks of up to TML_DOT_PAIRS rows, four at a time, then their output stage */
+    for (int32_t sa[TML_DOT_PAIRS + 1], sb[TML_DOT_PAIRS + 1], rows; k > 0 && o + 4 <= n;
+         o += rows) {
+        rows = (n - o < TML_DOT_PAIRS ? n - o : TML_DOT_PAIRS) & ~3;
+        for (int32_t r = 0; r < rows; r += 4) {
+            const int8_t *wr = w + (int64_t)(o + r) * k;
+            sa[r + 4] = off; /* m0_1x4's fifth word: the offset in, overwritten next */
+            m0_1x4(x0 + k, wr + k, k, sa + r);
+            if (x1) {
+                sb[r + 4] = off;
+                m0_1x4(x1 + k, wr + k, k, sb + r);
+            }
+        }
+        if (p->hi_rows) {
+            const int32_t a[6] = {(int32_t)(intptr_t)(p->bias + o), (int32_t)(intptr_t)(p->mult + o),
+                                  (int32_t)(intptr_t)(p->shift + o), p->output_offset,
+                                  p->act_min, p->act_max};
+            m0_rq_rows(sa, rows, out0 + o, a);
+            if (x1) {
+                m0_rq_rows(sb, rows, out1 + o, a);
+            }
+            continue;
+        }
+        for (int32_t j = 0; j < rows; j++) {
+            out0[o + j] = stage(p, o + j, sa[j]);
+            if (x1) {
+                out1[o + j] = stage(p, o + j, sb[j]);
+            }
+        }
+    }
+#elif !TML_ARCH_VEC
     int32_t s[4];
     if (x1) {
         for (; o + 2 <= n; o += 2) {

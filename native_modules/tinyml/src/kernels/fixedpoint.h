@@ -134,8 +134,22 @@ static inline int8_t tml_ref_output_stage(int32_t acc, const tml_requant_t *q, i
 /* tml_requantize out of line (requantize_s8.c), for the fast kernels' rarer roundings. */
 int32_t tml_requantize_single(int32_t x, int32_t mult, int32_t shift, int32_t rounding);
 
+/* Armv6-M has no 32x32 -> 64-bit multiply: there tml_requantize_fast is one out-of-line
+ * function (requantize_s8.c) that builds the 64-bit product from four 32-bit ones instead of
+ * calling libgcc's 64x64 multiply. -DTML_RQ_SPLIT_TEST selects it on other cores (tests). */
+#if ((defined(__ARM_ARCH_6M__) || defined(__ARM_ARCH_8M_BASE__)) && \
+     !defined(TML_ARCH_GENERIC)) || defined(TML_RQ_SPLIT_TEST)
+#define TML_RQ_SPLIT 1
+#else
+#define TML_RQ_SPLIT 0
+#endif
+int32_t tml_requantize_split(int32_t x, int32_t mult, int32_t shift, int32_t rounding);
+
 TML_HOT_INLINE int32_t tml_requantize_fast(int32_t x, int32_t mult, int32_t shift,
                                           int32_t rounding) {
+    if (TML_RQ_SPLIT) {
+        return tml_requantize_split(x, mult, shift, rounding);
+    }
     if (rounding != TML_ROUND_DOUBLE) { /* one rounding: out of line, it is rarer */
         return tml_requantize_single(x, mult, shift, rounding);
     }
@@ -191,7 +205,7 @@ TML_HOT_INLINE void tml_rq_init(tml_rq_t *r, int32_t mult, int32_t shift, int32_
     r->hi = TML_RQ_HI && rounding == TML_ROUND_DOUBLE && shift <= -2;
     r->chi = r->hi ? (int32_t)((uint32_t)1 << (-shift - 2)) : 0;
     r->e1 = r->hi ? -shift - 1 : 0;
-    r->down = rounding == TML_ROUND_DOUBLE && shift <= 0 && !r->hi;
+    r->down = !TML_RQ_SPLIT && rounding == TML_ROUND_DOUBLE && shift <= 0 && !r->hi;
     r->e = shift <= 0 ? -shift : 0;
     r->mask = (int32_t)(((uint32_t)1 << r->e) - 1);
     r->half = r->mask >> 1;

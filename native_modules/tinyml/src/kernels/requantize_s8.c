@@ -5,6 +5,41 @@ int32_t tml_requantize_single(int32_t x, int32_t mult, int32_t shift, int32_t ro
     return tml_requantize(x, mult, shift, rounding);
 }
 
+#if TML_RQ_SPLIT
+/* tml_requantize_fast with 32-bit multiplies only (Armv6-M). Double rounding, with the proof
+ * of tml_requantize_hi extended to e = -shift >= 1: the result is
+ * floor((x * mult + C) / 2^(31 + e)), C = 2^30 + 2^(e + 30) - [x < 0] * 2^31; for e = 0 it is
+ * floor((x * mult + 2^30) / 2^31) (tml_requantize_fast), with x shifted left first when
+ * shift > 0. x * mult + C is summed modulo 2^64 from x = xh * 2^16 + xl and
+ * mult = mh * 2^16 + ml (xl, ml < 2^16 unsigned; |xh| <= 2^15, 0 <= mh < 2^15 since
+ * 0 <= mult < 2^31): xh * mh, xh * ml, xl * mh and xl * ml each fit in 32 bits, and the true
+ * sum fits in 64 bits (|x * mult| < 2^62, 0 <= C < 2^62), so its high word is exact. */
+int32_t tml_requantize_split(int32_t x, int32_t mult, int32_t shift, int32_t rounding) {
+    if (rounding != TML_ROUND_DOUBLE) {
+        return tml_requantize(x, mult, shift, rounding);
+    }
+    if (shift > 0) {
+        x = (int32_t)((uint32_t)x << shift); /* wraps like the reference's int32 multiply */
+    }
+    const int32_t e = shift < 0 ? -shift : 0, neg = x < 0;
+    const uint32_t xl = (uint32_t)x & 0xffffu, ml = (uint32_t)mult & 0xffffu;
+    const int32_t xh = x >> 16, mh = mult >> 16;
+    uint64_t c = (uint64_t)1 << 30; /* C: 2^30, + 2^(e+30) - [x < 0] 2^31 for e >= 1 */
+    if (e >= 1) {
+        c += e >= 2 ? (uint64_t)((uint32_t)1 << (e - 2)) << 32 : (uint64_t)1 << 31;
+        c -= neg ? (uint64_t)1 << 31 : 0;
+    }
+    uint64_t t = ((uint64_t)(uint32_t)(xh * mh) << 32) + (uint64_t)(xl * ml) + c;
+    t += (uint64_t)(int64_t)(xh * (int32_t)ml) << 16;
+    t += (uint64_t)(xl * (uint32_t)mh) << 16;
+    const int32_t hi = (int32_t)(uint32_t)(t >> 32);
+    if (e == 0) {
+        return (int32_t)(((uint32_t)hi << 1) | ((uint32_t)t >> 31));
+    }
+    return hi >> (e - 1);
+}
+#endif
+
 #if (defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)) && !defined(TML_ARCH_GENERIC)
 /* tml_rq_row's common case on Armv7-M: the one-multiply form (tml_requantize_hi) and the
  * whole int8 range, out[i * step] for i < n (n > 0), 11 instructions an output: SMLAL, ASR,
