@@ -216,6 +216,102 @@ static void dw_row(const tml_conv_params_t *p, const int8_t *rows, int32_t row_l
  * input rows r0, r0 + row_len, r0 + 2 * row_len, into acc[0..n - 1] (an odd n also writes
  * acc[n]), with the weights wk in the form dw_plane_3x3 makes once per plane. Each tap is
  * one load and one multiply-accumulate from `folded` (see dw_row). */
+#if TML_RQ_M0
+/* dw_sums_3x3 on Armv6-M (Thumb-1 assembly): per output nine LDRSB (three row pointers, the
+ * column offsets 0, 1, 2 in registers), the weight from the stack, MULS and ADD into a high
+ * register, about 66 cycles. a = {w0..w8, row_len, folded}; n > 0. */
+__attribute__((naked, noinline)) static void m0_dw3(__attribute__((unused)) const int8_t *r0,
+                                                    __attribute__((unused)) int32_t n,
+                                                    __attribute__((unused)) int32_t *acc,
+                                                    __attribute__((unused)) const int32_t *a) {
+    __asm__ volatile(
+        TML_SYNTAX_UNIFIED
+        "push {r4-r7, lr}\n"
+        "mov r4, r8\n"
+        "mov r5, r9\n"
+        "mov r6, r10\n"
+        "mov r7, r11\n"
+        "push {r4-r7}\n"
+        "sub sp, #36\n"
+        "ldmia r3!, {r4-r7}\n"      /* w0..w3 */
+        "str r4, [sp, #0]\n"
+        "str r5, [sp, #4]\n"
+        "str r6, [sp, #8]\n"
+        "str r7, [sp, #12]\n"
+        "ldmia r3!, {r4-r7}\n"      /* w4..w7 */
+        "str r4, [sp, #16]\n"
+        "str r5, [sp, #20]\n"
+        "str r6, [sp, #24]\n"
+        "str r7, [sp, #28]\n"
+        "ldmia r3!, {r4-r6}\n"      /* w8, row_len, folded */
+        "str r4, [sp, #32]\n"
+        "mov r11, r6\n"             /* folded */
+        "mov r9, r2\n"              /* acc */
+        "adds r4, r0, r1\n"
+        "mov r10, r4\n"             /* row 0's end */
+        "adds r1, r0, r5\n"         /* row 1 */
+        "adds r2, r1, r5\n"         /* row 2 */
+        "movs r3, #0\n"
+        "movs r4, #1\n"
+        "movs r5, #2\n"
+        "1:\n"
+        "mov r8, r11\n"
+        "ldrsb r6, [r0, r3]\n"
+        "ldr r7, [sp, #0]\n"
+        "muls r6, r7\n"
+        "add r8, r6\n"
+        "ldrsb r6, [r0, r4]\n"
+        "ldr r7, [sp, #4]\n"
+        "muls r6, r7\n"
+        "add r8, r6\n"
+        "ldrsb r6, [r0, r5]\n"
+        "ldr r7, [sp, #8]\n"
+        "muls r6, r7\n"
+        "add r8, r6\n"
+        "ldrsb r6, [r1, r3]\n"
+        "ldr r7, [sp, #12]\n"
+        "muls r6, r7\n"
+        "add r8, r6\n"
+        "ldrsb r6, [r1, r4]\n"
+        "ldr r7, [sp, #16]\n"
+        "muls r6, r7\n"
+        "add r8, r6\n"
+        "ldrsb r6, [r1, r5]\n"
+        "ldr r7, [sp, #20]\n"
+        "muls r6, r7\n"
+        "add r8, r6\n"
+        "ldrsb r6, [r2, r3]\n"
+        "ldr r7, [sp, #24]\n"
+        "muls r6, r7\n"
+        "add r8, r6\n"
+        "ldrsb r6, [r2, r4]\n"
+        "ldr r7, [sp, #28]\n"
+        "muls r6, r7\n"
+        "add r8, r6\n"
+        "ldrsb r6, [r2, r5]\n"
+        "ldr r7, [sp, #32]\n"
+        "muls r6, r7\n"
+        "add r8, r6\n"
+        "mov r6, r8\n"
+        "mov r7, r9\n"
+        "stmia r7!, {r6}\n"
+        "mov r9, r7\n"
+        "adds r0, r0, #1\n"
+        "adds r1, r1, #1\n"
+        "adds r2, r2, #1\n"
+        "cmp r0, r10\n"
+        "bne 1b\n"
+        "add sp, #36\n"
+        "pop {r4-r7}\n"
+        "mov r8, r4\n"
+        "mov r9, r5\n"
+        "mov r10, r6\n"
+        "mov r11, r7\n"
+        "pop {r4-r7, pc}\n"
+        TML_SYNTAX_RESTORE);
+}
+#endif
+
 TML_HOT_INLINE void dw_sums_3x3(const int8_t *r0, int32_t row_len, int32_t n,
                                 const int32_t *wk, int32_t folded, int32_t *acc) {
     const int8_t *r1 = r0 + row_len, *r2 = r1 + row_len;
@@ -237,6 +333,9 @@ TML_HOT_INLINE void dw_sums_3x3(const int8_t *r0, int32_t row_len, int32_t n,
         acc[0] = tml_smlabb(x13, q2, tml_smlad(x02, p2, a));
         acc[1] = tml_smlatb(x02, q2, tml_smlad(x13, p2, b));
     }
+#elif TML_RQ_M0
+    (void)folded, (void)r1, (void)r2; /* row_len and folded in wk[9], wk[10] */
+    m0_dw3(r0, n, acc, wk);
 #else
     const int32_t w0 = wk[0], w1 = wk[1], w2 = wk[2], w3 = wk[3], w4 = wk[4], w5 = wk[5];
     const int32_t w6 = wk[6], w7 = wk[7], w8 = wk[8];
@@ -257,21 +356,9 @@ TML_HOT_INLINE void dw_sums_3x3(const int8_t *r0, int32_t row_len, int32_t n,
 static void dw_plane_3x3(const int8_t *plane, int32_t row_len, int32_t out_h, int32_t out_w,
                          const int8_t *w, int32_t folded, const tml_rq_t *rq, int8_t *o,
                          int32_t o_step, int32_t o_row) {
-#if TML_ARCH_V6M
-    /* Armv6-M (flash first): each output requantized as it is summed. */
-    for (int32_t oy = 0; oy < out_h; oy++, plane += row_len) {
-        const int8_t *r0 = plane, *r1 = r0 + row_len, *r2 = r1 + row_len;
-        int8_t *ox_o = o + oy * o_row;
-        for (int32_t ox = 0; ox < out_w; ox++, ox_o += o_step) {
-            const int32_t acc = folded + r0[ox] * w[0] + r0[ox + 1] * w[1] + r0[ox + 2] * w[2] +
-                                r1[ox] * w[3] + r1[ox + 1] * w[4] + r1[ox + 2] * w[5] +
-                                r2[ox] * w[6] + r2[ox + 1] * w[7] + r2[ox + 2] * w[8];
-            *ox_o = tml_rq_apply(rq, acc);
-        }
-    }
-#else
     int32_t acc[TML_DW_CHUNK + 1]; /* + 1: an odd count's pair */
-    int32_t fill = 0, wk[9]; /* the weights in dw_sums_3x3's form, made once per plane */
+    int32_t fill = 0, wk[11]; /* the weights in dw_sums_3x3's form, made once per plane */
+    wk[9] = row_len, wk[10] = folded; /* and what Armv6-M's m0_dw3 reads after them */
 #if TML_ARCH_DSP
     for (int32_t r = 0; r < 3; r++) { /* per row: lanes (w0, w2) and w1 */
         wk[2 * r] = tml_pack16(w[3 * r], w[3 * r + 2]), wk[2 * r + 1] = w[3 * r + 1];
@@ -298,7 +385,6 @@ static void dw_plane_3x3(const int8_t *plane, int32_t row_len, int32_t out_h, in
         }
     }
     tml_rq_row(rq, acc, fill, o_acc, o_step);
-#endif
 }
 
 /* Every output of one channel of a one-column map (the 1-D convolutions of audio models:

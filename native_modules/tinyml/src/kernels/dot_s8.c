@@ -800,14 +800,6 @@ static void dot_generic_widened(const tml_dot_params_t *p, int32_t k, const int8
  * RP2040, ADD 1, the loop 3). x and w point past the element k - 1 of the input and of row 0
  * (rows 1-3 follow at k, 2k, 3k); the index runs from -k up to 0. k > 0. s[4] holds the input
  * offset on entry; s[0..3] the four sums on return. */
-/* GCC assembles inline Thumb-1 in divided syntax unless -masm-syntax-unified. */
-#ifdef __ARM_ASM_SYNTAX_UNIFIED__
-#define TML_SYNTAX_UNIFIED ""
-#define TML_SYNTAX_RESTORE ""
-#else
-#define TML_SYNTAX_UNIFIED ".syntax unified\n"
-#define TML_SYNTAX_RESTORE ".syntax divided\n"
-#endif
 __attribute__((naked, noinline)) static void m0_1x4(TML_ARG const int8_t *x_end,
                                                     TML_ARG const int8_t *w_end,
                                                     TML_ARG int32_t k, TML_ARG int32_t *s) {
@@ -863,108 +855,6 @@ __attribute__((naked, noinline)) static void m0_1x4(TML_ARG const int8_t *x_end,
         TML_SYNTAX_RESTORE);
 }
 
-/* The output stage of a layer with hi_rows on Armv6-M, n > 0 outputs: out[j] = clamp(
- * tml_requantize_hi(s[j] + bias[j], mult[j], ...) + output offset, lo, hi), the 64-bit sum
- * x * mult + C built from four 32-bit products (xh, xl: x's signed high and unsigned low
- * halfword; mh, ml: mult's, both nonnegative) with carries, about 66 cycles an output.
- * a = {bias, mult, shift (row 0 of the block), output offset, lo, hi}. */
-__attribute__((naked, noinline)) static void m0_rq_rows(TML_ARG const int32_t *s, TML_ARG int32_t n,
-                                                        TML_ARG int8_t *out,
-                                                        TML_ARG const int32_t *a) {
-    __asm__ volatile(
-        TML_SYNTAX_UNIFIED
-        "push {r4-r7, lr}\n"
-        "mov r4, r8\n"
-        "mov r5, r9\n"
-        "mov r6, r10\n"
-        "mov r7, r11\n"
-        "push {r4-r7}\n"
-        "sub sp, #16\n"
-        "str r2, [sp, #0]\n"        /* out */
-        "ldr r4, [r3, #12]\n"
-        "str r4, [sp, #4]\n"        /* the output offset */
-        "ldr r4, [r3, #16]\n"
-        "str r4, [sp, #8]\n"        /* lo */
-        "ldr r4, [r3, #20]\n"
-        "str r4, [sp, #12]\n"       /* hi */
-        "mov r8, r0\n"              /* s */
-        "ldr r4, [r3, #0]\n"
-        "mov r9, r4\n"              /* bias */
-        "ldr r4, [r3, #4]\n"
-        "mov r10, r4\n"             /* mult */
-        "ldr r4, [r3, #8]\n"
-        "mov r12, r4\n"             /* shift */
-        "lsls r1, r1, #2\n"
-        "mov r11, r1\n"             /* 4n */
-        "movs r7, #0\n"             /* 4j */
-        "1:\n"
-        "mov r0, r8\n"
-        "ldr r0, [r0, r7]\n"
-        "mov r1, r9\n"
-        "ldr r1, [r1, r7]\n"
-        "adds r0, r0, r1\n"         /* x = s[j] + bias[j] */
-        "mov r1, r10\n"
-        "ldr r1, [r1, r7]\n"        /* mult */
-        "mov r2, r12\n"
-        "ldr r2, [r2, r7]\n"
-        "mvns r2, r2\n"             /* e - 1 = -shift - 1 */
-        "asrs r3, r0, #16\n"        /* xh */
-        "uxth r4, r0\n"             /* xl */
-        "uxth r5, r1\n"             /* ml */
-        "lsrs r6, r1, #16\n"        /* mh */
-        "movs r1, r4\n"
-        "muls r1, r5\n"             /* low word: xl * ml */
-        "muls r4, r6\n"             /* xl * mh */
-        "muls r5, r3\n"             /* xh * ml */
-        "muls r6, r3\n"             /* high word: xh * mh */
-        "lsls r3, r4, #16\n"
-        "lsrs r4, r4, #16\n"
-        "adds r1, r1, r3\n"
-        "adcs r6, r4\n"
-        "lsls r3, r5, #16\n"
-        "asrs r5, r5, #16\n"
-        "adds r1, r1, r3\n"
-        "adcs r6, r5\n"
-        "asrs r5, r0, #31\n"        /* -[x < 0] */
-        "lsls r3, r5, #31\n"
-        "movs r4, #1\n"
-        "lsls r4, r4, #30\n"
-        "adds r3, r3, r4\n"         /* C's low word: 2^30 + [x < 0] 2^31 */
-        "movs r4, #1\n"
-        "lsls r4, r2\n"
-        "asrs r4, r4, #1\n"
-        "adds r4, r4, r5\n"         /* its high word: 2^(e-2) - [x < 0] */
-        "adds r1, r1, r3\n"
-        "adcs r6, r4\n"
-        "asrs r6, r2\n"
-        "ldr r3, [sp, #4]\n"
-        "adds r6, r6, r3\n"         /* |requantized| <= 2^29: no wrap */
-        "ldr r3, [sp, #8]\n"
-        "cmp r6, r3\n"
-        "bge 2f\n"
-        "movs r6, r3\n"
-        "2:\n"
-        "ldr r3, [sp, #12]\n"
-        "cmp r6, r3\n"
-        "ble 3f\n"
-        "movs r6, r3\n"
-        "3:\n"
-        "ldr r3, [sp, #0]\n"
-        "strb r6, [r3]\n"
-        "adds r3, r3, #1\n"
-        "str r3, [sp, #0]\n"
-        "adds r7, r7, #4\n"
-        "cmp r7, r11\n"
-        "bne 1b\n"
-        "add sp, #16\n"
-        "pop {r4-r7}\n"
-        "mov r8, r4\n"
-        "mov r9, r5\n"
-        "mov r10, r6\n"
-        "mov r11, r7\n"
-        "pop {r4-r7, pc}\n"
-        TML_SYNTAX_RESTORE);
-}
 #endif
 
 void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t *q,
@@ -1142,12 +1032,13 @@ void tml_dot_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x0, const in
             }
         }
         if (p->hi_rows) {
-            const int32_t a[6] = {(int32_t)(intptr_t)(p->bias + o), (int32_t)(intptr_t)(p->mult + o),
+            const int32_t a[8] = {(int32_t)(intptr_t)(p->bias + o),
+                                  (int32_t)(intptr_t)(p->mult + o),
                                   (int32_t)(intptr_t)(p->shift + o), p->output_offset,
-                                  p->act_min, p->act_max};
-            m0_rq_rows(sa, rows, out0 + o, a);
+                                  p->act_min, p->act_max, 1, 4};
+            tml_m0_rq(sa, rows, out0 + o, a);
             if (x1) {
-                m0_rq_rows(sb, rows, out1 + o, a);
+                tml_m0_rq(sb, rows, out1 + o, a);
             }
             continue;
         }

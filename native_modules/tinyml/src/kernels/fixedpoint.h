@@ -145,6 +145,27 @@ int32_t tml_requantize_single(int32_t x, int32_t mult, int32_t shift, int32_t ro
 #endif
 int32_t tml_requantize_split(int32_t x, int32_t mult, int32_t shift, int32_t rounding);
 
+/* Armv6-M's assembly (Thumb-1): GCC assembles inline assembly in divided syntax unless
+ * -masm-syntax-unified, so each block switches to unified syntax and back. */
+#if (defined(__ARM_ARCH_6M__) || defined(__ARM_ARCH_8M_BASE__)) && !defined(TML_ARCH_GENERIC)
+#define TML_RQ_M0 1
+#ifdef __ARM_ASM_SYNTAX_UNIFIED__
+#define TML_SYNTAX_UNIFIED ""
+#define TML_SYNTAX_RESTORE ""
+#else
+#define TML_SYNTAX_UNIFIED ".syntax unified\n"
+#define TML_SYNTAX_RESTORE ".syntax divided\n"
+#endif
+/* The output stage in the one-multiply form (double rounding, every shift <= -2) on
+ * Armv6-M, n > 0 outputs: out[j * a[6]] = clamp(tml_requantize_hi(s[j] + bias[c], mult[c],
+ * 2^(-shift[c] - 2), -shift[c] - 1) + a[3], a[4], a[5]) with c = j * a[7] / 4 (a[7] = 4:
+ * per channel, 0: one channel), a = {bias, mult, shift, output offset, lo, hi, output step,
+ * a[7]} (the three pointers as int32). */
+void tml_m0_rq(const int32_t *s, int32_t n, int8_t *out, const int32_t *a);
+#else
+#define TML_RQ_M0 0
+#endif
+
 TML_HOT_INLINE int32_t tml_requantize_fast(int32_t x, int32_t mult, int32_t shift,
                                           int32_t rounding) {
     if (TML_RQ_SPLIT) {

@@ -71,10 +71,136 @@ __attribute__((naked, noinline)) static void rq_row_hi_ssat(
 #define TML_RQ_ROW_ASM 1
 #endif
 
+#if TML_RQ_M0
+/* tml_requantize_hi's 64-bit sum x * mult + C from four 32-bit products (xh, xl: x's signed
+ * high and unsigned low halfword; mh, ml: mult's, both nonnegative) with carries, as in
+ * tml_requantize_split; about 70 cycles an output. Registers: r7 = 4j, lr = 4c; r8 = s,
+ * r9 = bias, r10 = mult, r11 = 4n, r12 = shift; the stack: out, the output offset, lo, hi,
+ * the output step, the channel step. */
+__attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const int32_t *s,
+                                                __attribute__((unused)) int32_t n,
+                                                __attribute__((unused)) int8_t *out,
+                                                __attribute__((unused)) const int32_t *a) {
+    __asm__ volatile(
+        TML_SYNTAX_UNIFIED
+        "push {r4-r7, lr}\n"
+        "mov r4, r8\n"
+        "mov r5, r9\n"
+        "mov r6, r10\n"
+        "mov r7, r11\n"
+        "push {r4-r7}\n"
+        "sub sp, #24\n"
+        "str r2, [sp, #0]\n"        /* out */
+        "ldr r4, [r3, #12]\n"
+        "str r4, [sp, #4]\n"        /* the output offset */
+        "ldr r4, [r3, #16]\n"
+        "str r4, [sp, #8]\n"        /* lo */
+        "ldr r4, [r3, #20]\n"
+        "str r4, [sp, #12]\n"       /* hi */
+        "ldr r4, [r3, #24]\n"
+        "str r4, [sp, #16]\n"       /* the output step */
+        "ldr r4, [r3, #28]\n"
+        "str r4, [sp, #20]\n"       /* the channel step */
+        "mov r8, r0\n"              /* s */
+        "ldr r4, [r3, #0]\n"
+        "mov r9, r4\n"              /* bias */
+        "ldr r4, [r3, #4]\n"
+        "mov r10, r4\n"             /* mult */
+        "ldr r4, [r3, #8]\n"
+        "mov r12, r4\n"             /* shift */
+        "lsls r1, r1, #2\n"
+        "mov r11, r1\n"             /* 4n */
+        "movs r7, #0\n"             /* 4j */
+        "mov lr, r7\n"              /* 4c */
+        "1:\n"
+        "mov r0, r8\n"
+        "ldr r0, [r0, r7]\n"
+        "mov r3, lr\n"
+        "mov r1, r9\n"
+        "ldr r1, [r1, r3]\n"
+        "adds r0, r0, r1\n"         /* x = s[j] + bias[c] */
+        "mov r1, r10\n"
+        "ldr r1, [r1, r3]\n"        /* mult */
+        "mov r2, r12\n"
+        "ldr r2, [r2, r3]\n"
+        "mvns r2, r2\n"             /* e - 1 = -shift - 1 */
+        "ldr r4, [sp, #20]\n"
+        "add r3, r4\n"
+        "mov lr, r3\n"              /* the next channel */
+        "asrs r3, r0, #16\n"        /* xh */
+        "uxth r4, r0\n"             /* xl */
+        "uxth r5, r1\n"             /* ml */
+        "lsrs r6, r1, #16\n"        /* mh */
+        "movs r1, r4\n"
+        "muls r1, r5\n"             /* low word: xl * ml */
+        "muls r4, r6\n"             /* xl * mh */
+        "muls r5, r3\n"             /* xh * ml */
+        "muls r6, r3\n"             /* high word: xh * mh */
+        "lsls r3, r4, #16\n"
+        "lsrs r4, r4, #16\n"
+        "adds r1, r1, r3\n"
+        "adcs r6, r4\n"
+        "lsls r3, r5, #16\n"
+        "asrs r5, r5, #16\n"
+        "adds r1, r1, r3\n"
+        "adcs r6, r5\n"
+        "asrs r5, r0, #31\n"        /* -[x < 0] */
+        "lsls r3, r5, #31\n"
+        "movs r4, #1\n"
+        "lsls r4, r4, #30\n"
+        "adds r3, r3, r4\n"         /* C's low word: 2^30 + [x < 0] 2^31 */
+        "movs r4, #1\n"
+        "lsls r4, r2\n"
+        "asrs r4, r4, #1\n"
+        "adds r4, r4, r5\n"         /* its high word: 2^(e-2) - [x < 0] */
+        "adds r1, r1, r3\n"
+        "adcs r6, r4\n"
+        "asrs r6, r2\n"
+        "ldr r3, [sp, #4]\n"
+        "adds r6, r6, r3\n"         /* |requantized| <= 2^29: no wrap */
+        "ldr r3, [sp, #8]\n"
+        "cmp r6, r3\n"
+        "bge 2f\n"
+        "movs r6, r3\n"
+        "2:\n"
+        "ldr r3, [sp, #12]\n"
+        "cmp r6, r3\n"
+        "ble 3f\n"
+        "movs r6, r3\n"
+        "3:\n"
+        "ldr r3, [sp, #0]\n"
+        "strb r6, [r3]\n"
+        "ldr r4, [sp, #16]\n"
+        "adds r3, r3, r4\n"
+        "str r3, [sp, #0]\n"
+        "adds r7, r7, #4\n"
+        "cmp r7, r11\n"
+        "bne 1b\n"
+        "add sp, #24\n"
+        "pop {r4-r7}\n"
+        "mov r8, r4\n"
+        "mov r9, r5\n"
+        "mov r10, r6\n"
+        "mov r11, r7\n"
+        "pop {r4-r7, pc}\n"
+        TML_SYNTAX_RESTORE);
+}
+#endif
+
 void tml_rq_row(const tml_rq_t *r, const int32_t *acc, int32_t n, int8_t *out, int32_t step) {
 #ifdef TML_RQ_ROW_ASM
     if (r->hi && r->act_min <= -128 && r->act_max >= 127 && n > 0) {
         rq_row_hi_ssat(acc, acc + n, out, step, r->mult, r->chi, r->e1, r->output_offset);
+        return;
+    }
+#endif
+#if TML_RQ_M0
+    if (r->rounding == TML_ROUND_DOUBLE && r->shift <= -2 && n > 0) {
+        static const int32_t zero = 0;
+        const int32_t a[8] = {(int32_t)(intptr_t)&zero, (int32_t)(intptr_t)&r->mult,
+                              (int32_t)(intptr_t)&r->shift, r->output_offset, r->act_min,
+                              r->act_max, step, 0};
+        tml_m0_rq(acc, n, out, a);
         return;
     }
 #endif
