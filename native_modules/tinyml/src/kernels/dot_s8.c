@@ -796,10 +796,26 @@ static void dot_generic_widened(const tml_dot_params_t *p, int32_t k, const int8
 /* Armv6-M (Cortex-M0+): one input against four rows of weights in Thumb-1 assembly, because
  * GCC spills the C loops' sums to the stack there (eight low registers). Per element: the
  * input byte loaded and offset once, then for each row one LDRSB, MULS and ADD into a sum kept
- * in a high register: 16 multiply-accumulates in 22 cycles per four (LDRSB 2, MULS 1 on the
- * RP2040, ADD 1, the loop 3). x and w point past the element k - 1 of the input and of row 0
+ * in a high register: 16 multiply-accumulates in 21 cycles per four (LDRSB 2, MULS 1 on the
+ * RP2040, ADD 1, the loop 3 per pair of elements). x and w point past the element k - 1 of the input and of row 0
  * (rows 1-3 follow at k, 2k, 3k); the index runs from -k up to 0. k > 0. s[4] holds the input
  * offset on entry; s[0..3] the four sums on return. */
+/* One element of m0_1x4: the input byte with its offset, times each row's weight byte. */
+#define TML_M0_1X4_STEP                                                                      \
+    "ldrsb r4, [r0, r5]\n"                                                                  \
+    "add r4, r12\n"                                                                         \
+    "ldrsb r6, [r1, r5]\n"                                                                  \
+    "muls r6, r4, r6\n"                                                                     \
+    "add r8, r6\n"                                                                          \
+    "ldrsb r6, [r2, r5]\n"                                                                  \
+    "muls r6, r4, r6\n"                                                                     \
+    "add r9, r6\n"                                                                          \
+    "ldrsb r6, [r3, r5]\n"                                                                  \
+    "muls r6, r4, r6\n"                                                                     \
+    "add r10, r6\n"                                                                         \
+    "ldrsb r6, [r7, r5]\n"                                                                  \
+    "muls r6, r4, r6\n"                                                                     \
+    "add r11, r6\n"
 __attribute__((naked, noinline)) static void m0_1x4(TML_ARG const int8_t *x_end,
                                                     TML_ARG const int8_t *w_end,
                                                     TML_ARG int32_t k, TML_ARG int32_t *s) {
@@ -823,21 +839,13 @@ __attribute__((naked, noinline)) static void m0_1x4(TML_ARG const int8_t *x_end,
         "mov r9, r4\n"
         "mov r10, r4\n"
         "mov r11, r4\n"
+        "lsrs r4, r5, #1\n"        /* -k odd: one element first, then pairs */
+        "bcs 2f\n"
         "1:\n"
-        "ldrsb r4, [r0, r5]\n"
-        "add r4, r12\n"
-        "ldrsb r6, [r1, r5]\n"
-        "muls r6, r4, r6\n"
-        "add r8, r6\n"
-        "ldrsb r6, [r2, r5]\n"
-        "muls r6, r4, r6\n"
-        "add r9, r6\n"
-        "ldrsb r6, [r3, r5]\n"
-        "muls r6, r4, r6\n"
-        "add r10, r6\n"
-        "ldrsb r6, [r7, r5]\n"
-        "muls r6, r4, r6\n"
-        "add r11, r6\n"
+        TML_M0_1X4_STEP
+        "adds r5, #1\n"
+        "2:\n"
+        TML_M0_1X4_STEP
         "adds r5, #1\n"
         "bne 1b\n"
         "mov r3, lr\n"

@@ -74,9 +74,21 @@ __attribute__((naked, noinline)) static void rq_row_hi_ssat(
 #if TML_RQ_M0
 /* tml_requantize_hi's 64-bit sum x * mult + C from four 32-bit products (xh, xl: x's signed
  * high and unsigned low halfword; mh, ml: mult's, both nonnegative) with carries, as in
- * tml_requantize_split; about 70 cycles an output. Registers: r7 = 4j, lr = 4c; r8 = s,
- * r9 = bias, r10 = mult, r11 = 4n, r12 = shift; the stack: out, the output offset, lo, hi,
- * the output step, the channel step. */
+ * tml_requantize_split. Two loops: per channel (r7 = 4j indexes s and the constants; r8 = s,
+ * r9 = bias, r10 = mult, r11 = 4n, r12 = shift), about 70 cycles an output; one channel (ml
+ * and mh kept in r5 and r6; r8 = s, r9 = out, r10 = s's end, r11 = e - 1, r12 = 2^(e-2),
+ * lr = the output offset), about 50. The stack: out, the output offset, lo, hi, the output
+ * step. */
+#define TML_M0_RQ_SUM                                                                        \
+    "lsls r7, r4, #16\n"                                                                     \
+    "lsrs r4, r4, #16\n"                                                                     \
+    "adds r1, r1, r7\n"                                                                      \
+    "adcs r3, r4\n"                                                                          \
+    "lsls r7, r2, #16\n"                                                                     \
+    "asrs r2, r2, #16\n"                                                                     \
+    "adds r1, r1, r7\n"                                                                      \
+    "adcs r3, r2\n"
+
 __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const int32_t *s,
                                                 __attribute__((unused)) int32_t n,
                                                 __attribute__((unused)) int8_t *out,
@@ -89,7 +101,7 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
         "mov r6, r10\n"
         "mov r7, r11\n"
         "push {r4-r7}\n"
-        "sub sp, #24\n"
+        "sub sp, #20\n"
         "str r2, [sp, #0]\n"        /* out */
         "ldr r4, [r3, #12]\n"
         "str r4, [sp, #4]\n"        /* the output offset */
@@ -99,34 +111,31 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
         "str r4, [sp, #12]\n"       /* hi */
         "ldr r4, [r3, #24]\n"
         "str r4, [sp, #16]\n"       /* the output step */
-        "ldr r4, [r3, #28]\n"
-        "str r4, [sp, #20]\n"       /* the channel step */
         "mov r8, r0\n"              /* s */
+        "lsls r1, r1, #2\n"
+        "ldr r4, [r3, #28]\n"
+        "cmp r4, #0\n"
+        "beq 5f\n"
+        /* per channel */
         "ldr r4, [r3, #0]\n"
         "mov r9, r4\n"              /* bias */
         "ldr r4, [r3, #4]\n"
         "mov r10, r4\n"             /* mult */
         "ldr r4, [r3, #8]\n"
         "mov r12, r4\n"             /* shift */
-        "lsls r1, r1, #2\n"
         "mov r11, r1\n"             /* 4n */
         "movs r7, #0\n"             /* 4j */
-        "mov lr, r7\n"              /* 4c */
         "1:\n"
         "mov r0, r8\n"
         "ldr r0, [r0, r7]\n"
-        "mov r3, lr\n"
         "mov r1, r9\n"
-        "ldr r1, [r1, r3]\n"
-        "adds r0, r0, r1\n"         /* x = s[j] + bias[c] */
+        "ldr r1, [r1, r7]\n"
+        "adds r0, r0, r1\n"         /* x = s[j] + bias[j] */
         "mov r1, r10\n"
-        "ldr r1, [r1, r3]\n"        /* mult */
+        "ldr r1, [r1, r7]\n"        /* mult */
         "mov r2, r12\n"
-        "ldr r2, [r2, r3]\n"
+        "ldr r2, [r2, r7]\n"
         "mvns r2, r2\n"             /* e - 1 = -shift - 1 */
-        "ldr r4, [sp, #20]\n"
-        "add r3, r4\n"
-        "mov lr, r3\n"              /* the next channel */
         "asrs r3, r0, #16\n"        /* xh */
         "uxth r4, r0\n"             /* xl */
         "uxth r5, r1\n"             /* ml */
@@ -176,7 +185,76 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
         "adds r7, r7, #4\n"
         "cmp r7, r11\n"
         "bne 1b\n"
-        "add sp, #24\n"
+        "b 9f\n"
+        /* one channel: its constants in registers */
+        "5:\n"
+        "adds r1, r0, r1\n"
+        "mov r10, r1\n"             /* s's end */
+        "mov r9, r2\n"              /* out */
+        "ldr r4, [r3, #4]\n"
+        "ldr r1, [r4]\n"            /* mult */
+        "ldr r4, [r3, #8]\n"
+        "ldr r2, [r4]\n"
+        "mvns r2, r2\n"             /* e - 1 */
+        "mov r11, r2\n"
+        "movs r4, #1\n"
+        "lsls r4, r2\n"
+        "asrs r4, r4, #1\n"
+        "mov r12, r4\n"             /* 2^(e-2) */
+        "ldr r4, [r3, #0]\n"
+        "ldr r4, [r4]\n"
+        "str r4, [sp, #0]\n"        /* the bias (out is in r9 now) */
+        "ldr r4, [sp, #4]\n"
+        "mov lr, r4\n"              /* the output offset */
+        "uxth r5, r1\n"             /* ml */
+        "lsrs r6, r1, #16\n"        /* mh */
+        "6:\n"
+        "mov r4, r8\n"
+        "ldmia r4!, {r0}\n"
+        "mov r8, r4\n"
+        "ldr r4, [sp, #0]\n"
+        "adds r0, r0, r4\n"         /* x = s[j] + bias */
+        "asrs r3, r0, #16\n"        /* xh */
+        "uxth r4, r0\n"             /* xl */
+        "movs r1, r4\n"
+        "muls r1, r5\n"             /* low word: xl * ml */
+        "muls r4, r6\n"             /* xl * mh */
+        "movs r2, r3\n"
+        "muls r2, r5\n"             /* xh * ml */
+        "muls r3, r6\n"             /* high word: xh * mh */
+        TML_M0_RQ_SUM
+        "asrs r2, r0, #31\n"        /* -[x < 0] */
+        "lsls r7, r2, #31\n"
+        "movs r4, #1\n"
+        "lsls r4, r4, #30\n"
+        "adds r7, r7, r4\n"         /* C's low word */
+        "mov r4, r12\n"
+        "adds r4, r4, r2\n"         /* C's high word */
+        "adds r1, r1, r7\n"
+        "adcs r3, r4\n"
+        "mov r4, r11\n"
+        "asrs r3, r4\n"
+        "add r3, lr\n"              /* the output offset: no wrap */
+        "ldr r4, [sp, #8]\n"
+        "cmp r3, r4\n"
+        "bge 7f\n"
+        "movs r3, r4\n"
+        "7:\n"
+        "ldr r4, [sp, #12]\n"
+        "cmp r3, r4\n"
+        "ble 8f\n"
+        "movs r3, r4\n"
+        "8:\n"
+        "mov r4, r9\n"
+        "strb r3, [r4]\n"
+        "ldr r7, [sp, #16]\n"
+        "adds r4, r4, r7\n"
+        "mov r9, r4\n"
+        "mov r4, r8\n"
+        "cmp r4, r10\n"
+        "bne 6b\n"
+        "9:\n"
+        "add sp, #20\n"
         "pop {r4-r7}\n"
         "mov r8, r4\n"
         "mov r9, r5\n"
