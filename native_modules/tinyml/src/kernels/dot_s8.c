@@ -482,6 +482,101 @@ __attribute__((naked, noinline)) static void dsp_2xn(TML_ARG const int32_t *q,
 }
 
 
+/* dsp_1xn: one widened input (q: k4 > 0 groups [a02, a13]) against 2 * pairs consecutive
+ * rows of k = 4 * k4 weights (row 2i at w + 2ik), the sums of row r to s[r]. Eight elements of
+ * a row pair per loop step: 16 multiply-accumulates in 22 instructions (LDRD for the input
+ * and each row's two weight words); an odd k4 takes one group first. After a pair's loop wa
+ * has reached wb's start, so wa = wb, wb += k. */
+#define TML_DSP_1XN_HALF(acc)                                                                \
+    "sxtb16 r12, r10\n"                                                                      \
+    "smlad " acc ", r12, r6, " acc "\n"                                                      \
+    "sxtb16 r10, r10, ror #8\n"                                                              \
+    "smlad " acc ", r10, r7, " acc "\n"                                                      \
+    "sxtb16 r12, r11\n"                                                                      \
+    "smlad " acc ", r12, r8, " acc "\n"                                                      \
+    "sxtb16 r11, r11, ror #8\n"                                                              \
+    "smlad " acc ", r11, r9, " acc "\n"
+#define TML_DSP_1X1_GROUP(acc, w)                                                            \
+    "sxtb16 r12, " w "\n"                                                                    \
+    "smlad " acc ", r12, r6, " acc "\n"                                                      \
+    "sxtb16 " w ", " w ", ror #8\n"                                                          \
+    "smlad " acc ", " w ", r7, " acc "\n"
+
+__attribute__((naked, noinline)) static void dsp_1xn(TML_ARG const int32_t *q,
+                                                     TML_ARG int32_t k4,
+                                                     TML_ARG const int8_t *w,
+                                                     TML_ARG int32_t pairs, TML_ARG int32_t *s) {
+    __asm__ volatile(
+        "push {r4-r11, lr}\n"
+        "sub sp, sp, #16\n"
+        "str r0, [sp, #0]\n"        /* q's start */
+        "str r3, [sp, #4]\n"        /* pairs left */
+        "ldr r8, [sp, #52]\n"       /* s: the fifth argument, above 9 + 4 words */
+        "str r8, [sp, #8]\n"
+        "and r8, r1, #1\n"
+        "str r8, [sp, #12]\n"       /* k4 & 1 */
+        "add r1, r0, r1, lsl #3\n"  /* q's end */
+        "sub r9, r1, r0\n"          /* 8 * k4 = 2k */
+        "add r3, r2, r9, lsr #1\n"  /* wb = wa + k */
+        "3:\n"
+        "movs r4, #0\n"
+        "movs r5, #0\n"
+        "ldr r8, [sp, #12]\n"
+        "cmp r8, #0\n"
+        "beq 1f\n"
+        "ldrd r6, r7, [r0], #8\n"   /* an odd k4's first group */
+        "ldr r10, [r2], #4\n"
+        "ldr r11, [r3], #4\n"
+        TML_DSP_1X1_GROUP("r4", "r10")
+        TML_DSP_1X1_GROUP("r5", "r11")
+        "cmp r0, r1\n"
+        "beq 2f\n"
+        "1:\n"
+        "ldrd r6, r7, [r0], #8\n"
+        "ldrd r8, r9, [r0], #8\n"
+        "ldrd r10, r11, [r2], #8\n"
+        TML_DSP_1XN_HALF("r4")
+        "ldrd r10, r11, [r3], #8\n"
+        TML_DSP_1XN_HALF("r5")
+        "cmp r0, r1\n"
+        "bne 1b\n"
+        "2:\n"
+        "ldr r8, [sp, #8]\n"
+        "strd r4, r5, [r8], #8\n"
+        "str r8, [sp, #8]\n"
+        "ldr r0, [sp, #0]\n"
+        "sub r9, r1, r0\n"
+        "mov r2, r3\n"
+        "add r3, r3, r9, lsr #1\n"
+        "ldr r8, [sp, #4]\n"
+        "subs r8, r8, #1\n"
+        "str r8, [sp, #4]\n"
+        "bne 3b\n"
+        "add sp, sp, #16\n"
+        "pop {r4-r11, pc}\n");
+}
+
+/* The output stage of one input's rows o .. o + rows - 1 from sums s[0..rows - 1]. One
+ * requantization for every row (per-tensor): the biases added first, then tml_rq_row. */
+static void rq_rows1(const tml_dot_params_t *p, int32_t o, int32_t rows, int32_t *s,
+                     int8_t *out) {
+    if (!p->per_channel) {
+        if (p->bias) {
+            for (int32_t j = 0; j < rows; j++) {
+                s[j] += p->bias[o + j];
+            }
+        }
+        tml_rq_t r;
+        tml_rq_init(&r, p->mult[0], p->shift[0], p->rounding, p->output_offset, p->act_min,
+                    p->act_max);
+        tml_rq_row(&r, s, rows, out + o, 1);
+        return;
+    }
+    for (int32_t j = 0; j < rows; j++) {
+        out[o + j] = stage(p, o + j, s[j]);
+    }
+}
+
 /* dsp_4xn: four widened inputs against `rows` consecutive rows of k = 4 * k4 > 0 weights.
  * q holds k4 groups [a02, a13, b02, b13, c02, c13, d02, d13]; the sums of row r go to
  * s[4r..4r+3] = {a.r, b.r, c.r, d.r}. Each weight word is extended once for four inputs:
@@ -611,6 +706,14 @@ static void dot_widened(const tml_dot_params_t *p, int32_t k, const int8_t *x0,
         tb[i] = x1 ? x1[head + i] + off : 0;
     }
     int32_t o = 0;
+    if (!x1 && k4 > 0 && tail == 0) { /* one input (FULLY_CONNECTED): chunks of row pairs */
+        int32_t sums[2 * TML_DOT_PAIRS];
+        for (int32_t pairs; o + 2 <= n; o += 2 * pairs) {
+            pairs = (n - o) / 2 < TML_DOT_PAIRS ? (n - o) / 2 : TML_DOT_PAIRS;
+            dsp_1xn(q, k4, w + (int64_t)o * k, pairs, sums);
+            rq_rows1(p, o, 2 * pairs, sums, out0);
+        }
+    }
     if (x1 && k4 > 0 && tail == 0) { /* the common case: chunks of row pairs */
         int32_t sums[4 * TML_DOT_PAIRS];
         for (int32_t pairs; o + 2 <= n; o += 2 * pairs) {
