@@ -171,18 +171,52 @@ __attribute__((naked, noinline)) static void rq_rows4_hi(TML_ARG const int32_t *
         "pop {r4-r11, pc}\n");
 }
 
+/* Whether rows o .. o + rows - 1 all take the assembly output stage: hi_rows (the whole
+ * layer does), or the same conditions checked over these rows only (a layer with a few rows
+ * of shift > -2 still runs its other chunks there). */
+static int chunk_hi(const tml_dot_params_t *p, int32_t o, int32_t rows) {
+    if (p->hi_rows) {
+        return 1;
+    }
+    if (!p->per_channel || !p->bias || p->rounding != TML_ROUND_DOUBLE || p->act_min > -128 ||
+        p->act_max < 127) {
+        return 0;
+    }
+    for (int32_t r = 0; r < rows; r++) {
+        if (p->shift[o + r] > -2) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* tml_dot4_s8's output stage for rows o .. o + rows - 1 of four inputs, sums s = {a.o, b.o,
  * c.o, d.o, ...}: rq_rows4_hi for a layer with hi_rows, else row by row. */
 TML_HOT_INLINE void rq_rows4(const tml_dot_params_t *p, int32_t o, int32_t rows, const int32_t *s,
                             int8_t *out, int32_t out_stride) {
-    if (p->hi_rows) {
+    if (chunk_hi(p, o, rows)) {
         rq_rows4_hi(s, p->shift + o, p->bias + o, p->mult + o, out + o, out_stride,
                     out + o + rows, p->output_offset);
         return;
     }
-    for (int32_t r = 0; r < rows; r++) {
-        for (int32_t i = 0; i < 4; i++) {
-            out[(int64_t)i * out_stride + o + r] = stage(p, o + r, s[4 * r + i]);
+    /* Otherwise row by row: the same arithmetic in C where the row allows it (a narrower
+     * activation range such as ReLU6's, or a layer with some rows of shift > -2). */
+    const int hi_ok = p->per_channel && p->bias && p->rounding == TML_ROUND_DOUBLE;
+    const int32_t oo = p->output_offset, lo = p->act_min, hi = p->act_max;
+    for (int32_t r = 0; r < rows; r++, s += 4) {
+        const int32_t e = -p->shift[o + r];
+        int8_t *po = out + o + r;
+        if (hi_ok && e >= 2) {
+            const int32_t b = p->bias[o + r], m = p->mult[o + r];
+            const int32_t h = (int32_t)((uint32_t)1 << (e - 2));
+            for (int32_t i = 0; i < 4; i++, po += out_stride) {
+                /* |requantized| <= 2^29 for e >= 2: adding the offset cannot wrap */
+                *po = (int8_t)tml_clamp(tml_requantize_hi(s[i] + b, m, h, e - 1) + oo, lo, hi);
+            }
+            continue;
+        }
+        for (int32_t i = 0; i < 4; i++, po += out_stride) {
+            *po = stage(p, o + r, s[i]);
         }
     }
 }
@@ -237,7 +271,7 @@ __attribute__((noinline)) static void rq_rows(const tml_dot_params_t *p, int32_t
                                               int32_t rows, const int32_t *s, int8_t *out0,
                                               int8_t *out1) {
     out0 += o, out1 += o;
-    if (p->hi_rows) {
+    if (chunk_hi(p, o, rows)) {
         rq_rows_hi(s, p->shift + o, p->bias + o, p->mult + o, out0, out1, out0 + rows,
                    p->output_offset);
         return;
@@ -577,15 +611,17 @@ static void rq_rows1(const tml_dot_params_t *p, int32_t o, int32_t rows, int32_t
     }
 }
 
-/* dsp_4xn: four widened inputs against `rows` consecutive rows of k = 4 * k4 > 0 weights.
- * q holds k4 groups [a02, a13, b02, b13, c02, c13, d02, d13]; the sums of row r go to
- * s[4r..4r+3] = {a.r, b.r, c.r, d.r}. Each weight word is extended once for four inputs:
- * 32 multiply-accumulates in 32 instructions (two groups per loop step; an odd k4 enters at
- * the second). The rows are contiguous, so w runs on. */
+/* dsp_4xn: four widened inputs against `rows` consecutive rows of 4 * k4 > 0 weights each,
+ * row r at w + r * (4 * k4 - pad) (pad < 4: the rows of a k that is not a multiple of 4 read
+ * pad bytes of the next row, which meet zero inputs). q holds k4 groups [a02, a13, b02, b13,
+ * c02, c13, d02, d13]; the sums of row r go to s[4r..4r+3] = {a.r, b.r, c.r, d.r}. Each weight
+ * word is extended once for four inputs: 32 multiply-accumulates in 32 instructions (two
+ * groups per loop step; an odd k4 enters at the second). */
 __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
                                                      TML_ARG int32_t k4,
                                                      TML_ARG const int8_t *w,
-                                                     TML_ARG int32_t rows, TML_ARG int32_t *s) {
+                                                     TML_ARG int32_t rows, TML_ARG int32_t *s,
+                                                     TML_ARG int32_t pad) {
     __asm__ volatile(
         "push {r4-r11, lr}\n"
         "sub sp, sp, #16\n"
@@ -642,6 +678,8 @@ __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
         "stmia r8!, {r4-r7}\n"
         "str r8, [sp, #8]\n"
         "ldr r0, [sp, #0]\n"
+        "ldr r8, [sp, #56]\n"      /* pad: the sixth argument */
+        "sub r2, r2, r8\n"
         "ldr r8, [sp, #4]\n"
         "subs r8, r8, #1\n"
         "str r8, [sp, #4]\n"
@@ -652,24 +690,42 @@ __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
 
 
 int tml_dot4_ok(int32_t k) {
-    return k > 0 && (k & 3) == 0 && k <= TML_DOT4_MAX;
+    return k > 0 && k <= TML_DOT4_MAX;
 }
 
 void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t x_stride,
                  const int8_t *w, int32_t n, int8_t *out, int32_t out_stride) {
-    int32_t q[2 * TML_DOT4_MAX], sums[4 * TML_DOT_PAIRS];
-    const int32_t k4 = k >> 2, off2 = tml_lanes2(p->input_offset);
+    int32_t q[2 * TML_DOT4_MAX + 8], sums[4 * TML_DOT_PAIRS];
+    const int32_t full = k >> 2, k4 = (k + 3) >> 2, pad = 4 * k4 - k;
+    const int32_t off = p->input_offset, off2 = tml_lanes2(off);
     for (int32_t i = 0; i < 4; i++) { /* input i's group g at q[8g + 2i], q[8g + 2i + 1] */
         const int8_t *xi = x + (int64_t)i * x_stride;
-        for (int32_t g = 0; g < k4; g++) {
+        for (int32_t g = 0; g < full; g++) {
             const int32_t v = tml_read4(xi + 4 * g);
             q[8 * g + 2 * i] = tml_sxtab16(off2, v);
             q[8 * g + 2 * i + 1] = tml_sxtab16_ror8(off2, v);
         }
+        if (pad) { /* the last group's missing elements are 0, whatever weights meet them */
+            int32_t e[4] = {0, 0, 0, 0};
+            for (int32_t j = 0; j < 4 - pad; j++) {
+                e[j] = xi[4 * full + j] + off;
+            }
+            q[8 * full + 2 * i] = tml_pack16(e[0], e[2]);
+            q[8 * full + 2 * i + 1] = tml_pack16(e[1], e[3]);
+        }
     }
     for (int32_t o = 0, rows; o < n; o += rows) {
         rows = n - o < TML_DOT_PAIRS ? n - o : TML_DOT_PAIRS;
-        dsp_4xn(q, k4, w + (int64_t)o * k, rows, sums);
+        const int last = pad && o + rows == n; /* its last row must not read past the weights */
+        if (rows - last > 0) {
+            dsp_4xn(q, k4, w + (int64_t)o * k, rows - last, sums, pad);
+        }
+        if (last) { /* from a copy with pad zero bytes after it */
+            int8_t row[TML_DOT4_MAX + 4];
+            memcpy(row, w + (int64_t)(n - 1) * k, (size_t)k);
+            memset(row + k, 0, (size_t)pad);
+            dsp_4xn(q, k4, row, 1, sums + 4 * (rows - 1), 0);
+        }
         rq_rows4(p, o, rows, sums, out, out_stride);
     }
 }
@@ -974,7 +1030,7 @@ void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t 
     d->bias = bias, d->mult = q->mult, d->shift = q->shift, d->per_channel = per_channel;
     d->rounding = q->rounding, d->input_offset = input_offset;
     d->output_offset = output_offset, d->act_min = act_min, d->act_max = act_max;
-    /* Armv6-M's output stage (m0_rq_rows) clamps to any range */
+    /* Armv6-M's output stage (tml_m0_rq) clamps to any range, Armv7-M's saturates to int8 */
     d->hi_rows = per_channel && bias && q->rounding == TML_ROUND_DOUBLE &&
                  ((act_min <= -128 && act_max >= 127) || TML_DOT_M0);
     for (int32_t o = 0; o < n && d->hi_rows; o++) {

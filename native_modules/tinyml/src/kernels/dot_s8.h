@@ -21,8 +21,8 @@ typedef struct {
 
 /* The parameters of one layer's rows (n of them): the fields above, and hi_rows = 1 when
  * every row's output stage takes the one-multiply form (per-channel, biased, double rounding,
- * shift <= -2, activation range the whole int8 range), which the kernels then run without
- * per-row checks. Once per layer, not per call. */
+ * shift <= -2) and the activation range is the whole int8 range (any range on Armv6-M), which
+ * the assembly output stages then run without per-row checks. Once per layer, not per call. */
 void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t *q,
                   int32_t per_channel, int32_t n, int32_t input_offset, int32_t output_offset,
                   int32_t act_min, int32_t act_max);
