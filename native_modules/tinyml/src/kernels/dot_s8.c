@@ -172,18 +172,14 @@ __attribute__((naked, noinline)) static void rq_rows4_hi(TML_ARG const int32_t *
 }
 
 /* Whether rows o .. o + rows - 1 all take the assembly output stage: hi_rows (the whole
- * layer does), or the same conditions checked over these rows only (a layer with a few rows
- * of shift > -2 still runs its other chunks there). */
+ * layer does), or every block of 32 rows they touch does (hi_blocks: a layer with a few rows
+ * of shift > -2 still runs its other blocks there). */
 static int chunk_hi(const tml_dot_params_t *p, int32_t o, int32_t rows) {
     if (p->hi_rows) {
         return 1;
     }
-    if (!p->per_channel || !p->bias || p->rounding != TML_ROUND_DOUBLE || p->act_min > -128 ||
-        p->act_max < 127) {
-        return 0;
-    }
-    for (int32_t r = 0; r < rows; r++) {
-        if (p->shift[o + r] > -2) {
+    for (int32_t b = o >> 5; b <= (o + rows - 1) >> 5; b++) {
+        if (b >= 32 || !((p->hi_blocks >> b) & 1)) {
             return 0;
         }
     }
@@ -1033,8 +1029,16 @@ void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t 
     /* Armv6-M's output stage (tml_m0_rq) clamps to any range, Armv7-M's saturates to int8 */
     d->hi_rows = per_channel && bias && q->rounding == TML_ROUND_DOUBLE &&
                  ((act_min <= -128 && act_max >= 127) || TML_DOT_M0);
-    for (int32_t o = 0; o < n && d->hi_rows; o++) {
-        d->hi_rows = q->shift[o] <= -2;
+    d->hi_blocks = 0;
+    if (d->hi_rows) {
+        uint32_t bad = 0;
+        for (int32_t o = 0; o < n; o++) {
+            if (q->shift[o] > -2) {
+                bad |= o < 1024 ? (uint32_t)1 << (o >> 5) : 0;
+                d->hi_rows = 0;
+            }
+        }
+        d->hi_blocks = ~bad;
     }
 }
 

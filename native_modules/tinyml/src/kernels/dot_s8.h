@@ -17,12 +17,14 @@ typedef struct {
     int32_t input_offset;     /* -input zero point, in [-127, 128] */
     int32_t output_offset, act_min, act_max;
     int32_t hi_rows;          /* set by tml_dot_init: see there */
+    uint32_t hi_blocks;       /* bit b: rows 32b .. 32b + 31 would qualify (tml_dot_init) */
 } tml_dot_params_t;
 
 /* The parameters of one layer's rows (n of them): the fields above, and hi_rows = 1 when
  * every row's output stage takes the one-multiply form (per-channel, biased, double rounding,
  * shift <= -2) and the activation range is the whole int8 range (any range on Armv6-M), which
- * the assembly output stages then run without per-row checks. Once per layer, not per call. */
+ * the assembly output stages then run without per-row checks; hi_blocks marks the blocks of
+ * 32 rows that qualify on their own (the first 1024 rows). Once per layer, not per call. */
 void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t *q,
                   int32_t per_channel, int32_t n, int32_t input_offset, int32_t output_offset,
                   int32_t act_min, int32_t act_max);
