@@ -26,6 +26,18 @@ TML_HOT_INLINE int32_t rescale(const rescale_t *r, int32_t x) {
  * rescaled once (the same arithmetic, so the same results), instead of twice per element. */
 #define TML_ADD_TABLE_MIN 1024
 
+/* Whether input i's elements are the output's, in the same order (no broadcast). */
+static int contiguous(const tml_bcast_t *b, int32_t i) {
+    int32_t step = 1;
+    for (int32_t d = 3; d >= 0; d--) {
+        if (b->dims[d] != 1 && b->stride[i][d] != step) {
+            return 0;
+        }
+        step *= b->dims[d];
+    }
+    return 1;
+}
+
 /* Both inputs are brought to a common scale with 20 bits of headroom before the sum, as
  * TFLite's reference does: |offset + x| <= 256, so the shifted value stays below 2^29 and the
  * sum of two rescaled values below 2^30. SUB subtracts the second rescaled value. */
@@ -44,6 +56,15 @@ int tml_add_s8(const tml_add_params_t *p, const tml_bcast_t *b, const int8_t *x,
             t1[v + 128] = rescale(&r1, (o1 + v) * (1 << ls));
             const int32_t rb = rescale(&r2, (o2 + v) * (1 << ls));
             t2[v + 128] = sub ? -rb : rb; /* |rb| < 2^29: negating is exact */
+        }
+        if (contiguous(b, 0) && contiguous(b, 1) && ro.hi) { /* one flat loop */
+            /* |requantized| <= 2^29 (shift <= -2): adding the offset cannot wrap */
+            for (int64_t i = 0; i < count; i++) {
+                const int32_t s = t1[x[i] + 128] + t2[y[i] + 128];
+                out[i] = (int8_t)tml_clamp(tml_requantize_hi(s, ro.mult, ro.chi, ro.e1) + oo,
+                                           lo, hi);
+            }
+            return 0;
         }
         TML_BCAST_FOR_EACH(b, {
             const int32_t v = rescale(&ro, t1[x[ia] + 128] + t2[y[ib] + 128]);

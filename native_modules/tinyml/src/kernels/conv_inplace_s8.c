@@ -312,6 +312,50 @@ __attribute__((naked, noinline)) static void m0_dw3(__attribute__((unused)) cons
 }
 #endif
 
+#if TML_ARCH_DSP
+/* dw_sums_3x3 on Armv7E-M: `pairs` pairs of outputs from the padded rows r0, r0 + row_len,
+ * r0 + 2 * row_len, sums to acc. wk = {(w0, w2), (w3, w5), (w6, w8) as 16-bit lanes, w1 | w4 <<
+ * 16, w7, folded}: 25 instructions a pair, every constant in a register (r4-r9). */
+__attribute__((naked, noinline)) static void dsp_dw3(__attribute__((unused)) const int8_t *r0,
+                                                     __attribute__((unused)) int32_t row_len,
+                                                     __attribute__((unused)) int32_t *acc,
+                                                     __attribute__((unused)) const int32_t *wk,
+                                                     __attribute__((unused)) int32_t pairs) {
+    __asm__ volatile(
+        "push {r4-r11, lr}\n"
+        "ldm r3, {r4-r9}\n"
+        "ldr r3, [sp, #36]\n"       /* pairs: the fifth argument */
+        "add r3, r2, r3, lsl #3\n"  /* acc's end */
+        "1:\n"
+        "ldr lr, [r0]\n"            /* row 0: x0..x3 */
+        "sxtb16 r12, lr\n"          /* (x0, x2) */
+        "sxtb16 lr, lr, ror #8\n"   /* (x1, x3) */
+        "smlad r10, r12, r4, r9\n"
+        "smlabb r10, lr, r7, r10\n"
+        "smlad r11, lr, r4, r9\n"
+        "smlatb r11, r12, r7, r11\n"
+        "ldr lr, [r0, r1]\n"        /* row 1 */
+        "sxtb16 r12, lr\n"
+        "sxtb16 lr, lr, ror #8\n"
+        "smlad r10, r12, r5, r10\n"
+        "smlabt r10, lr, r7, r10\n"
+        "smlad r11, lr, r5, r11\n"
+        "smlatt r11, r12, r7, r11\n"
+        "ldr lr, [r0, r1, lsl #1]\n" /* row 2 */
+        "sxtb16 r12, lr\n"
+        "sxtb16 lr, lr, ror #8\n"
+        "smlad r10, r12, r6, r10\n"
+        "smlabb r10, lr, r8, r10\n"
+        "smlad r11, lr, r6, r11\n"
+        "smlatb r11, r12, r8, r11\n"
+        "strd r10, r11, [r2], #8\n"
+        "adds r0, r0, #2\n"
+        "cmp r2, r3\n"
+        "bne 1b\n"
+        "pop {r4-r11, pc}\n");
+}
+#endif
+
 TML_HOT_INLINE void dw_sums_3x3(const int8_t *r0, int32_t row_len, int32_t n,
                                 const int32_t *wk, int32_t folded, int32_t *acc) {
     const int8_t *r1 = r0 + row_len, *r2 = r1 + row_len;
@@ -321,18 +365,8 @@ TML_HOT_INLINE void dw_sums_3x3(const int8_t *r0, int32_t row_len, int32_t n,
      * SMLAD((x0, x2), (w0, w2)) + x1 * w1 and output ox + 1 is SMLAD((x1, x3), (w0, w2)) +
      * x2 * w1. An odd last output computes the pair, its word read reaching at most 1 byte
      * past the row (the next row, or the buffer's slack). */
-    const int32_t p0 = wk[0], q0 = wk[1], p1 = wk[2], q1 = wk[3], p2 = wk[4], q2 = wk[5];
-    for (int32_t j = 0; j < n; j += 2, acc += 2) {
-        int32_t v = tml_read4(r0 + j), x02 = tml_sxtb16(v), x13 = tml_sxtb16_ror8(v);
-        int32_t a = tml_smlabb(x13, q0, tml_smlad(x02, p0, folded));
-        int32_t b = tml_smlatb(x02, q0, tml_smlad(x13, p0, folded));
-        v = tml_read4(r1 + j), x02 = tml_sxtb16(v), x13 = tml_sxtb16_ror8(v);
-        a = tml_smlabb(x13, q1, tml_smlad(x02, p1, a));
-        b = tml_smlatb(x02, q1, tml_smlad(x13, p1, b));
-        v = tml_read4(r2 + j), x02 = tml_sxtb16(v), x13 = tml_sxtb16_ror8(v);
-        acc[0] = tml_smlabb(x13, q2, tml_smlad(x02, p2, a));
-        acc[1] = tml_smlatb(x02, q2, tml_smlad(x13, p2, b));
-    }
+    (void)folded, (void)r1, (void)r2; /* folded in wk[5] (dw_plane_3x3) */
+    dsp_dw3(r0, row_len, acc, wk, (n + 1) >> 1);
 #elif TML_RQ_M0
     (void)folded, (void)r1, (void)r2; /* row_len and folded in wk[9], wk[10] */
     m0_dw3(r0, n, acc, wk);
@@ -360,9 +394,10 @@ static void dw_plane_3x3(const int8_t *plane, int32_t row_len, int32_t out_h, in
     int32_t fill = 0, wk[11]; /* the weights in dw_sums_3x3's form, made once per plane */
     wk[9] = row_len, wk[10] = folded; /* and what Armv6-M's m0_dw3 reads after them */
 #if TML_ARCH_DSP
-    for (int32_t r = 0; r < 3; r++) { /* per row: lanes (w0, w2) and w1 */
-        wk[2 * r] = tml_pack16(w[3 * r], w[3 * r + 2]), wk[2 * r + 1] = w[3 * r + 1];
+    for (int32_t r = 0; r < 3; r++) { /* per row: lanes (w0, w2); then w1, w4 and w7 */
+        wk[r] = tml_pack16(w[3 * r], w[3 * r + 2]);
     }
+    wk[3] = tml_pack16(w[1], w[4]), wk[4] = w[7], wk[5] = folded;
 #else
     for (int32_t t = 0; t < 9; t++) {
         wk[t] = w[t];
