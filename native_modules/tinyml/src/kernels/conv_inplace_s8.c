@@ -507,6 +507,13 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
                         dst[y] = src[(int64_t)y * in_w * ch];
                     }
                 }
+            } else if (padded && in_w == 1 && row_len == 1) { /* one column: a strided copy */
+                const int32_t m = in_h < plane_h - p->pad_h ? in_h : plane_h - p->pad_h;
+                const int8_t *src = in_b + c;
+                int8_t *dst = rows + p->pad_h;
+                for (int32_t y = 0; y < m; y++, src += ch) {
+                    dst[y] = *src;
+                }
             } else if (padded) {
                 /* input (y, x) at plane row y + pad_h, column x + pad_w */
                 for (int32_t y = 0; y < in_h; y++) {
