@@ -39,7 +39,8 @@ def _case(name: str, count: int) -> tuple[bytes, np.ndarray, list[str]]:
     return blob, xs, [host.predict_raw(x.tobytes()).hex() for x in xs]
 
 
-# KWS takes about 2 s of wall time per inference on the emulator (109 M cycles); AD 0.05 s.
+# KWS takes about half a second of wall time per inference on the emulator (its cycles:
+# docs/benchmarks.md); AD a few milliseconds.
 @pytest.mark.parametrize(("model", "count"), [("kws", 4), ("ad", 8)])
 def test_firmware_bit_exact(model: str, count: int) -> None:
     blob, xs, want = _case(model, count)
