@@ -483,7 +483,7 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
     const int plane33 = padded && k_h == 3 && k_w == 3 && p->stride_h == 1 &&
                         p->stride_w == 1 && p->dilation_h == 1 && p->dilation_w == 1;
     /* A narrow map's plane is stored transposed (plane33 only): row x holds column x. */
-    const int transposed = !TML_ARCH_V6M && plane33 && dw_transpose(out_h, out_w);
+    const int transposed = plane33 && dw_transpose(out_h, out_w);
     if (rowwise && !padded) {
         memset(rows + k_h * row_len, 0, 4); /* dw_row's word reads end up to 1 byte past */
     }
