@@ -32,7 +32,9 @@ BUILDS = {"native": [], "generic": ["-DTML_ARCH_GENERIC"],
           "generic-2x4": ["-DTML_ARCH_GENERIC", "-DTML_DOT_2X4_TEST"],
           # Armv6-M's smaller depthwise plane buffer (tml_config.h), which also shapes the
           # checker's wide-row cases: the host build the RP2040 is compared with.
-          "generic-v6m": ["-DTML_ARCH_GENERIC", "-DTML_DW_ROW_BYTES=512"]}
+          "generic-v6m": ["-DTML_ARCH_GENERIC", "-DTML_DW_ROW_BYTES=512"],
+          # Armv6-M's requantization from 32-bit products (tml_requantize_split) on the host.
+          "generic-split": ["-DTML_ARCH_GENERIC", "-DTML_RQ_SPLIT_TEST"]}
 # The host build whose case count each board must reproduce (the native one otherwise).
 HOST_BUILD = {"rp2040": "generic-v6m"}
 CASES = 300  # per hypothesis seed

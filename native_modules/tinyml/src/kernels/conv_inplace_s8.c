@@ -507,7 +507,7 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
                         dst[y] = src[(int64_t)y * in_w * ch];
                     }
                 }
-            } else if (padded && in_w == 1 && row_len == 1) { /* one column: a strided copy */
+            } else if (padded && in_w == 1 && row_len == 1 && p->pad_w == 0) { /* one column */
                 const int32_t m = in_h < plane_h - p->pad_h ? in_h : plane_h - p->pad_h;
                 const int8_t *src = in_b + c;
                 int8_t *dst = rows + p->pad_h;
