@@ -216,7 +216,7 @@ static void dw_row(const tml_conv_params_t *p, const int8_t *rows, int32_t row_l
  * input rows r0, r0 + row_len, r0 + 2 * row_len, into acc[0..n - 1] (an odd n also writes
  * acc[n]), with the weights wk in the form dw_plane_3x3 makes once per plane. Each tap is
  * one load and one multiply-accumulate from `folded` (see dw_row). */
-#if TML_RQ_M0
+#if TML_ARCH_V6M
 /* dw_sums_3x3 on Armv6-M (Thumb-1 assembly): per output nine LDRSB (three row pointers, the
  * column offsets 0, 1, 2 in registers), the weight from the stack, MULS and ADD into a high
  * register, about 66 cycles. a = {w0..w8, row_len, folded}; n > 0. */
@@ -225,13 +225,7 @@ __attribute__((naked, noinline)) static void m0_dw3(__attribute__((unused)) cons
                                                     __attribute__((unused)) int32_t *acc,
                                                     __attribute__((unused)) const int32_t *a) {
     __asm__ volatile(
-        TML_SYNTAX_UNIFIED
-        "push {r4-r7, lr}\n"
-        "mov r4, r8\n"
-        "mov r5, r9\n"
-        "mov r6, r10\n"
-        "mov r7, r11\n"
-        "push {r4-r7}\n"
+        TML_M0_ENTER
         "sub sp, #36\n"
         "ldmia r3!, {r4-r7}\n"      /* w0..w3 */
         "str r4, [sp, #0]\n"
@@ -302,13 +296,7 @@ __attribute__((naked, noinline)) static void m0_dw3(__attribute__((unused)) cons
         "cmp r0, r10\n"
         "bne 1b\n"
         "add sp, #36\n"
-        "pop {r4-r7}\n"
-        "mov r8, r4\n"
-        "mov r9, r5\n"
-        "mov r10, r6\n"
-        "mov r11, r7\n"
-        "pop {r4-r7, pc}\n"
-        TML_SYNTAX_RESTORE);
+        TML_M0_LEAVE);
 }
 #endif
 
@@ -367,7 +355,7 @@ TML_HOT_INLINE void dw_sums_3x3(const int8_t *r0, int32_t row_len, int32_t n,
      * past the row (the next row, or the buffer's slack). */
     (void)folded, (void)r1, (void)r2; /* folded in wk[5] (dw_plane_3x3) */
     dsp_dw3(r0, row_len, acc, wk, (n + 1) >> 1);
-#elif TML_RQ_M0
+#elif TML_ARCH_V6M
     (void)folded, (void)r1, (void)r2; /* row_len and folded in wk[9], wk[10] */
     m0_dw3(r0, n, acc, wk);
 #else

@@ -20,12 +20,6 @@
 #else
 #define TML_DOT4_V7M 0
 #endif
-/* Armv6-M (Cortex-M0+) has its own GEMM kernel (m0_1x4) instead of the generic loops. */
-#if TML_ARCH_V6M && !defined(TML_ARCH_GENERIC)
-#define TML_DOT_M0 1
-#else
-#define TML_DOT_M0 0
-#endif
 /* Parameters of the assembly functions below, which read them from their registers. */
 #define TML_ARG __attribute__((unused))
 
@@ -52,7 +46,7 @@ TML_HOT_INLINE void stage2(const tml_dot_params_t *p, int32_t o, int32_t sa, int
     }
 }
 
-#if !TML_ARCH_VEC && !TML_DOT_M0
+#if !TML_ARCH_VEC && !TML_ARCH_V6M
 /* The common case of a 2x2 block in straight-line code: double rounding, right shifts.
  * s = {a.o, a.o+1, b.o, b.o+1}; outputs to oa[0..1], ob[0..1]. Returns 0 (nothing stored) in
  * other cases. */
@@ -512,6 +506,19 @@ __attribute__((naked, noinline)) static void dsp_2xn(TML_ARG const int32_t *q,
 }
 
 
+/* The frame of dsp_1xn and dsp_4xn: the loop state their inner loops have no register for,
+ * on the stack: [sp] q's start, [sp, #4] the row pairs or rows left, [sp, #8] s (the fifth
+ * argument, above 9 + 4 words), [sp, #12] k4 & 1. */
+#define TML_DSP_FRAME                                                                        \
+    "push {r4-r11, lr}\n"                                                                    \
+    "sub sp, sp, #16\n"                                                                      \
+    "str r0, [sp, #0]\n"                                                                     \
+    "str r3, [sp, #4]\n"                                                                     \
+    "ldr r8, [sp, #52]\n"                                                                    \
+    "str r8, [sp, #8]\n"                                                                     \
+    "and r8, r1, #1\n"                                                                       \
+    "str r8, [sp, #12]\n"
+
 /* dsp_1xn: one widened input (q: k4 > 0 groups [a02, a13]) against 2 * pairs consecutive
  * rows of k = 4 * k4 weights (row 2i at w + 2ik), the sums of row r to s[r]. Eight elements of
  * a row pair per loop step: 16 multiply-accumulates in 22 instructions (LDRD for the input
@@ -537,14 +544,7 @@ __attribute__((naked, noinline)) static void dsp_1xn(TML_ARG const int32_t *q,
                                                      TML_ARG const int8_t *w,
                                                      TML_ARG int32_t pairs, TML_ARG int32_t *s) {
     __asm__ volatile(
-        "push {r4-r11, lr}\n"
-        "sub sp, sp, #16\n"
-        "str r0, [sp, #0]\n"        /* q's start */
-        "str r3, [sp, #4]\n"        /* pairs left */
-        "ldr r8, [sp, #52]\n"       /* s: the fifth argument, above 9 + 4 words */
-        "str r8, [sp, #8]\n"
-        "and r8, r1, #1\n"
-        "str r8, [sp, #12]\n"       /* k4 & 1 */
+        TML_DSP_FRAME
         "add r1, r0, r1, lsl #3\n"  /* q's end */
         "sub r9, r1, r0\n"          /* 8 * k4 = 2k */
         "add r3, r2, r9, lsr #1\n"  /* wb = wa + k */
@@ -619,14 +619,7 @@ __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
                                                      TML_ARG int32_t rows, TML_ARG int32_t *s,
                                                      TML_ARG int32_t pad) {
     __asm__ volatile(
-        "push {r4-r11, lr}\n"
-        "sub sp, sp, #16\n"
-        "str r0, [sp, #0]\n"        /* q's start */
-        "str r3, [sp, #4]\n"        /* rows left */
-        "ldr r8, [sp, #52]\n"       /* s: the fifth argument, above 9 + 4 words */
-        "str r8, [sp, #8]\n"
-        "and r8, r1, #1\n"
-        "str r8, [sp, #12]\n"       /* k4 & 1 */
+        TML_DSP_FRAME
         "add r1, r0, r1, lsl #5\n"  /* q's end */
         "3:\n"
         "movs r4, #0\n"
@@ -825,7 +818,7 @@ static void dot_2x4(int32_t k, int32_t off, const int8_t *a, const int8_t *b, co
     s[0] = a0, s[1] = a1, s[2] = a2, s[3] = a3, s[4] = b0, s[5] = b1, s[6] = b2, s[7] = b3;
 }
 #endif
-#if !TML_DOT_M0
+#if !TML_ARCH_V6M
 /* Scalar cores: each loaded input byte (offset added once) meets two rows of weights and
  * each weight byte two inputs, four multiply-accumulates per four loads. */
 static void dot_2x2(int32_t k, int32_t off2, int32_t off, const int8_t *a, const int8_t *b,
@@ -947,14 +940,14 @@ static void dot_generic_widened(const tml_dot_params_t *p, int32_t k, const int8
 }
 #endif
 
-#if TML_DOT_M0
+#if TML_ARCH_V6M
 /* Armv6-M (Cortex-M0+): one input against four rows of weights in Thumb-1 assembly, because
  * GCC spills the C loops' sums to the stack there (eight low registers). Per element: the
  * input byte loaded and offset once, then for each row one LDRSB, MULS and ADD into a sum kept
  * in a high register: 16 multiply-accumulates in 21 cycles per four (LDRSB 2, MULS 1 on the
- * RP2040, ADD 1, the loop 3 per pair of elements). x and w point past the element k - 1 of the input and of row 0
- * (rows 1-3 follow at k, 2k, 3k); the index runs from -k up to 0. k > 0. s[4] holds the input
- * offset on entry; s[0..3] the four sums on return. */
+ * RP2040, ADD 1, the loop 3 per pair of elements). x and w point past the element k - 1 of
+ * the input and of row 0 (rows 1-3 follow at k, 2k, 3k); the index runs from -k up to 0.
+ * k > 0. s[4] holds the input offset on entry; s[0..3] the four sums on return. */
 /* One element of m0_1x4: the input byte with its offset, times each row's weight byte. */
 #define TML_M0_1X4_STEP                                                                      \
     "ldrsb r4, [r0, r5]\n"                                                                  \
@@ -975,13 +968,7 @@ __attribute__((naked, noinline)) static void m0_1x4(TML_ARG const int8_t *x_end,
                                                     TML_ARG const int8_t *w_end,
                                                     TML_ARG int32_t k, TML_ARG int32_t *s) {
     __asm__ volatile(
-        TML_SYNTAX_UNIFIED
-        "push {r4-r7, lr}\n"
-        "mov r4, r8\n"
-        "mov r5, r9\n"
-        "mov r6, r10\n"
-        "mov r7, r11\n"
-        "push {r4-r7}\n"
+        TML_M0_ENTER
         "ldr r4, [r3, #16]\n"
         "mov r12, r4\n"             /* the input offset */
         "mov lr, r3\n"              /* s */
@@ -1009,13 +996,7 @@ __attribute__((naked, noinline)) static void m0_1x4(TML_ARG const int8_t *x_end,
         "mov r6, r10\n"
         "mov r7, r11\n"
         "stmia r3!, {r4-r7}\n"
-        "pop {r4-r7}\n"
-        "mov r8, r4\n"
-        "mov r9, r5\n"
-        "mov r10, r6\n"
-        "mov r11, r7\n"
-        "pop {r4-r7, pc}\n"
-        TML_SYNTAX_RESTORE);
+        TML_M0_LEAVE);
 }
 
 #endif
@@ -1028,7 +1009,7 @@ void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t 
     d->output_offset = output_offset, d->act_min = act_min, d->act_max = act_max;
     /* Armv6-M's output stage (tml_m0_rq) clamps to any range, Armv7-M's saturates to int8 */
     d->hi_rows = per_channel && bias && q->rounding == TML_ROUND_DOUBLE &&
-                 ((act_min <= -128 && act_max >= 127) || TML_DOT_M0);
+                 ((act_min <= -128 && act_max >= 127) || TML_ARCH_V6M);
     d->hi_blocks = 0;
     if (d->hi_rows) {
         uint32_t bad = 0;
@@ -1188,7 +1169,7 @@ void tml_dot_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x0, const in
         }
     }
 #endif
-#if TML_DOT_M0
+#if TML_ARCH_V6M
     /* blocks of up to TML_DOT_PAIRS rows, four at a time, then their output stage */
     for (int32_t sa[TML_DOT_PAIRS + 1], sb[TML_DOT_PAIRS + 1], rows; k > 0 && o + 4 <= n;
          o += rows) {

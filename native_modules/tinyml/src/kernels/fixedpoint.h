@@ -8,12 +8,13 @@
 #define TML_FIXEDPOINT_H
 
 #include <stdint.h>
+#include "arch.h"
 #include "tml_kernels.h"
 
 /* The output stage runs once per output of every accumulating kernel: inlined even where the
  * port compiles for size, except on Armv6-M (Cortex-M0+), whose firmware and native module
- * have the least flash to spare and whose 64-bit products are a library call anyway. */
-#if defined(__GNUC__) && !defined(__ARM_ARCH_6M__)
+ * have the least flash to spare (its requantization is one out-of-line function there). */
+#if defined(__GNUC__) && !TML_ARCH_V6M
 #define TML_HOT_INLINE static inline __attribute__((always_inline))
 #else
 #define TML_HOT_INLINE static inline
@@ -21,11 +22,7 @@
 
 /* The one-multiply output stage (tml_requantize_hi) in tml_rq_t: not on Armv6-M, where it
  * would be a second copy of the 64-bit arithmetic in a firmware with no flash to spare. */
-#if defined(__ARM_ARCH_6M__) || defined(__ARM_ARCH_8M_BASE__)
-#define TML_RQ_HI 0
-#else
-#define TML_RQ_HI 1
-#endif
+#define TML_RQ_HI (!TML_ARCH_V6M)
 
 #define TML_INT32_MAX ((int32_t)0x7fffffff)
 #define TML_INT32_MIN ((int32_t)(-0x7fffffff - 1))
@@ -137,8 +134,7 @@ int32_t tml_requantize_single(int32_t x, int32_t mult, int32_t shift, int32_t ro
 /* Armv6-M has no 32x32 -> 64-bit multiply: there tml_requantize_fast is one out-of-line
  * function (requantize_s8.c) that builds the 64-bit product from four 32-bit ones instead of
  * calling libgcc's 64x64 multiply. -DTML_RQ_SPLIT_TEST selects it on other cores (tests). */
-#if ((defined(__ARM_ARCH_6M__) || defined(__ARM_ARCH_8M_BASE__)) && \
-     !defined(TML_ARCH_GENERIC)) || defined(TML_RQ_SPLIT_TEST)
+#if TML_ARCH_V6M || defined(TML_RQ_SPLIT_TEST)
 #define TML_RQ_SPLIT 1
 #else
 #define TML_RQ_SPLIT 0
@@ -147,8 +143,7 @@ int32_t tml_requantize_split(int32_t x, int32_t mult, int32_t shift, int32_t rou
 
 /* Armv6-M's assembly (Thumb-1): GCC assembles inline assembly in divided syntax unless
  * -masm-syntax-unified, so each block switches to unified syntax and back. */
-#if (defined(__ARM_ARCH_6M__) || defined(__ARM_ARCH_8M_BASE__)) && !defined(TML_ARCH_GENERIC)
-#define TML_RQ_M0 1
+#if TML_ARCH_V6M
 #ifdef __ARM_ASM_SYNTAX_UNIFIED__
 #define TML_SYNTAX_UNIFIED ""
 #define TML_SYNTAX_RESTORE ""
@@ -156,14 +151,31 @@ int32_t tml_requantize_split(int32_t x, int32_t mult, int32_t shift, int32_t rou
 #define TML_SYNTAX_UNIFIED ".syntax unified\n"
 #define TML_SYNTAX_RESTORE ".syntax divided\n"
 #endif
+/* Entry and exit of those functions: r4-r7 and lr pushed, then r8-r11 through r4-r7 (Thumb-1
+ * pushes low registers only); the function's own stack space comes after TML_M0_ENTER and is
+ * released before TML_M0_LEAVE, which returns. */
+#define TML_M0_ENTER                                                                         \
+    TML_SYNTAX_UNIFIED                                                                       \
+    "push {r4-r7, lr}\n"                                                                     \
+    "mov r4, r8\n"                                                                           \
+    "mov r5, r9\n"                                                                           \
+    "mov r6, r10\n"                                                                          \
+    "mov r7, r11\n"                                                                          \
+    "push {r4-r7}\n"
+#define TML_M0_LEAVE                                                                         \
+    "pop {r4-r7}\n"                                                                          \
+    "mov r8, r4\n"                                                                           \
+    "mov r9, r5\n"                                                                           \
+    "mov r10, r6\n"                                                                          \
+    "mov r11, r7\n"                                                                          \
+    "pop {r4-r7, pc}\n"                                                                      \
+    TML_SYNTAX_RESTORE
 /* The output stage in the one-multiply form (double rounding, every shift <= -2) on
  * Armv6-M, n > 0 outputs: out[j * a[6]] = clamp(tml_requantize_hi(s[j] + bias[c], mult[c],
  * 2^(-shift[c] - 2), -shift[c] - 1) + a[3], a[4], a[5]) with c = j * a[7] / 4 (a[7] = 4:
  * per channel, 0: one channel), a = {bias, mult, shift, output offset, lo, hi, output step,
  * a[7]} (the three pointers as int32). */
 void tml_m0_rq(const int32_t *s, int32_t n, int8_t *out, const int32_t *a);
-#else
-#define TML_RQ_M0 0
 #endif
 
 TML_HOT_INLINE int32_t tml_requantize_fast(int32_t x, int32_t mult, int32_t shift,

@@ -71,7 +71,7 @@ __attribute__((naked, noinline)) static void rq_row_hi_ssat(
 #define TML_RQ_ROW_ASM 1
 #endif
 
-#if TML_RQ_M0
+#if TML_ARCH_V6M
 /* tml_requantize_hi's 64-bit sum x * mult + C from four 32-bit products (xh, xl: x's signed
  * high and unsigned low halfword; mh, ml: mult's, both nonnegative) with carries, as in
  * tml_requantize_split. Two loops: per channel (r7 = 4j indexes s and the constants; r8 = s,
@@ -94,13 +94,7 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
                                                 __attribute__((unused)) int8_t *out,
                                                 __attribute__((unused)) const int32_t *a) {
     __asm__ volatile(
-        TML_SYNTAX_UNIFIED
-        "push {r4-r7, lr}\n"
-        "mov r4, r8\n"
-        "mov r5, r9\n"
-        "mov r6, r10\n"
-        "mov r7, r11\n"
-        "push {r4-r7}\n"
+        TML_M0_ENTER
         "sub sp, #20\n"
         "str r2, [sp, #0]\n"        /* out */
         "ldr r4, [r3, #12]\n"
@@ -255,13 +249,7 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
         "bne 6b\n"
         "9:\n"
         "add sp, #20\n"
-        "pop {r4-r7}\n"
-        "mov r8, r4\n"
-        "mov r9, r5\n"
-        "mov r10, r6\n"
-        "mov r11, r7\n"
-        "pop {r4-r7, pc}\n"
-        TML_SYNTAX_RESTORE);
+        TML_M0_LEAVE);
 }
 #endif
 
@@ -272,7 +260,7 @@ void tml_rq_row(const tml_rq_t *r, const int32_t *acc, int32_t n, int8_t *out, i
         return;
     }
 #endif
-#if TML_RQ_M0
+#if TML_ARCH_V6M
     if (r->rounding == TML_ROUND_DOUBLE && r->shift <= -2 && n > 0) {
         static const int32_t zero = 0;
         const int32_t a[8] = {(int32_t)(intptr_t)&zero, (int32_t)(intptr_t)&r->mult,
