@@ -177,19 +177,23 @@ static int check_conv(rng_t *r, char *msg, uint32_t seed, int32_t case_no) {
 /* DEPTHWISE_CONV_2D (and in place with depth multiplier 1). Shapes: 0: 3x3 (the interior loops;
  * in place, the row reuse at stride 1); 1: any, dilated too; 2: depth multiplier > 1 (the
  * checked loop); 3: rows wider than TML_DW_ROW_BYTES (in place: rows gathered one output row
- * at a time, or the checked loop). Channel counts are multiples of 4 or any, as many as the
- * buffers hold. */
+ * at a time, or the checked loop); 4: rows of 80 to 213 pixels in fours of channels (on
+ * Armv7E-M, several bands of rows per channel group: the rows kept from band to band, the
+ * stores of one band before the gathers of the next). Channel counts are multiples of 4 or
+ * any, as many as the buffers hold. */
 static int check_depthwise(rng_t *r, char *msg, uint32_t seed, int32_t case_no) {
     tml_conv_params_t p;
     tml_dims_t in, f, out;
-    const int32_t shape = range(r, 0, 3), row = TML_DW_ROW_BYTES;
+    const int32_t shape = range(r, 0, 4), row = TML_DW_ROW_BYTES;
     conv_params(r, &p);
     const int32_t dm = p.depth_multiplier = shape == 2 ? range(r, 2, 3) : 1;
-    in.h = shape == 3 ? range(r, 1, 4) : range(r, 1, 12);
-    in.w = shape == 3 ? range(r, row / 5, row * 3 / 5) : range(r, 1, 12);
+    in.h = shape == 3 ? range(r, 1, 4) : shape == 4 ? range(r, 3, 8) : range(r, 1, 12);
+    in.w = shape == 3   ? range(r, row / 5, row * 3 / 5)
+           : shape == 4 ? range(r, row / 32, row / 12)
+                        : range(r, 1, 12);
     f.n = 1;
-    f.h = shape == 0 ? 3 : shape == 3 ? range(r, 2, 5) : range(r, 1, 5);
-    f.w = shape == 0 ? 3 : shape == 3 ? range(r, 2, 5) : range(r, 1, 5);
+    f.h = shape == 0 ? 3 : shape >= 3 ? range(r, 2, 5) : range(r, 1, 5);
+    f.w = shape == 0 ? 3 : shape >= 3 ? range(r, 2, 5) : range(r, 1, 5);
     p.stride_h = range(r, 0, 1) ? 1 : range(r, 1, 3);
     p.stride_w = range(r, 0, 1) ? 1 : range(r, 1, 3);
     p.dilation_h = shape ? range(r, 1, 2) : 1, p.dilation_w = shape ? range(r, 1, 2) : 1;
@@ -201,7 +205,8 @@ static int check_depthwise(rng_t *r, char *msg, uint32_t seed, int32_t case_no) 
     }
     const int32_t plane = in.h * in.w > out.h * out.w * dm ? in.h * in.w : out.h * out.w * dm;
     const int32_t cap = min3(MAXB / plane, MAXB / (f.h * f.w * dm), MAXC / dm);
-    in.c = range(r, 0, 1) ? 4 * range_capped(r, 1, 8, cap / 4) : range_capped(r, 1, 33, cap);
+    in.c = shape == 4 || range(r, 0, 1) ? 4 * range_capped(r, 1, 8, cap / 4)
+                                        : range_capped(r, 1, 33, cap);
     in.n = 2 * plane * in.c <= MAXB ? range(r, 1, 2) : 1;
     f.c = out.c = in.c * dm;
     out.n = in.n;

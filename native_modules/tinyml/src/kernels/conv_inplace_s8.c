@@ -3,6 +3,7 @@
 #include <string.h>
 #include "arch.h"
 #include "dot_s8.h"
+#include "dw_bands_s8.h"
 #include "fixedpoint.h"
 
 /* In-place convolutions (TinyEngine's trick): the output is written over the input buffer, so
@@ -466,12 +467,22 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
     const int padded = fits && (int64_t)plane_h * row_len <= TML_DW_ROW_BYTES;
     /* Armv6-M has no row-by-row path (flash before speed there): the checked loop instead. */
     const int rowwise = TML_ARCH_V6M ? padded : fits;
-    int8_t rows[TML_DW_ROW_BYTES + 4]; /* 4: dw_plane_3x3's slack */
+    int32_t rows_w[(TML_DW_ROW_BYTES + 4) / 4]; /* 4: dw_plane_3x3's slack */
+    int8_t *rows = (int8_t *)rows_w;
     int8_t w[25];
     const int plane33 = padded && k_h == 3 && k_w == 3 && p->stride_h == 1 &&
                         p->stride_w == 1 && p->dilation_h == 1 && p->dilation_w == 1;
     /* A narrow map's plane is stored transposed (plane33 only): row x holds column x. */
     const int transposed = plane33 && dw_transpose(out_h, out_w);
+#if TML_ARCH_DSP
+    /* Four channels at a time where the plane path is slower (measured on qemu-m4: strided
+     * layers, whose rows dw_row computes one output at a time, and maps of at most 64 outputs,
+     * where a plane's setup outweighs its two-outputs-a-step loop) or cannot hold the plane. */
+    if ((!plane33 || out_h * out_w <= 64) &&
+        tml_dw_bands_s8(p, q, in_dims, buf, f_dims, filter, bias, out_dims, buf, rows_w)) {
+        return 0;
+    }
+#endif
     if (rowwise && !padded) {
         memset(rows + k_h * row_len, 0, 4); /* dw_row's word reads end up to 1 byte past */
     }

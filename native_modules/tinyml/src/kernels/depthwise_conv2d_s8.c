@@ -1,12 +1,13 @@
 #include "tml_config.h"
 #if TML_HAS_DEPTHWISE_CONV_2D
 #include "arch.h"
+#include "dw_bands_s8.h"
 #include "fixedpoint.h"
 
-/* DEPTHWISE_CONV_2D over NHWC. Output pixels whose window lies inside the input (the interior)
- * run without bounds checks, channels side by side (four at a time with the DSP extension:
- * SXTAB16 / SXTB16 split a word of four channels into 16-bit lanes, SMLABB / SMLATT multiply
- * lane by lane); border pixels and depth multipliers above 1 take the checked loop. Each
+/* DEPTHWISE_CONV_2D over NHWC. On Armv7E-M, 3x3 layers with channels in fours run in
+ * dw_bands_s8.c (four channels a word, zero-point padded rows). Otherwise output pixels whose
+ * window lies inside the input (the interior) run without bounds checks, channel by channel;
+ * border pixels and depth multipliers above 1 take the checked loop. Each
  * output channel oc = ic * M + m reads only input channel ic; its accumulator holds at most
  * KH * KW terms of magnitude <= 2^15 (loader limit), so it cannot overflow. The reference is
  * src/kernels/ref/depthwise_conv2d_ref_s8.c. */
@@ -54,29 +55,6 @@ static void pixel_interior(const tml_conv_params_t *p, const tml_requant_t *q,
                            int8_t *out) {
     const int32_t off = p->input_offset;
     int32_t c = 0;
-#if TML_ARCH_DSP
-    const int32_t off2 = tml_lanes2(off);
-    for (; c + 4 <= ch; c += 4) {
-        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        const int8_t *xr = x + c, *wr = filter + c;
-        for (int32_t ky = 0; ky < k_h; ky++, xr += row_step) {
-            const int8_t *xp = xr;
-            for (int32_t kx = 0; kx < k_w; kx++, xp += col_step, wr += ch) {
-                const int32_t xv = tml_read4(xp), wv = tml_read4(wr);
-                const int32_t x02 = tml_sxtab16(off2, xv), x13 = tml_sxtab16_ror8(off2, xv);
-                const int32_t w02 = tml_sxtb16(wv), w13 = tml_sxtb16_ror8(wv);
-                s0 = tml_smlabb(x02, w02, s0);
-                s2 = tml_smlatt(x02, w02, s2);
-                s1 = tml_smlabb(x13, w13, s1);
-                s3 = tml_smlatt(x13, w13, s3);
-            }
-        }
-        out[c] = stage(p, q, bias, c, s0);
-        out[c + 1] = stage(p, q, bias, c + 1, s1);
-        out[c + 2] = stage(p, q, bias, c + 2, s2);
-        out[c + 3] = stage(p, q, bias, c + 3, s3);
-    }
-#endif
     if (k_h == 3 && k_w == 3) {
         const int32_t s1 = col_step, s2 = 2 * col_step;
         for (; c < ch; c++) {
@@ -155,6 +133,12 @@ int tml_depthwise_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
     const int32_t out_h = out_dims->h, out_w = out_dims->w, out_c = out_dims->c;
     const int32_t span_h = (k_h - 1) * p->dilation_h, span_w = (k_w - 1) * p->dilation_w;
     const int32_t row_step = p->dilation_h * in_w * in_c, col_step = p->dilation_w * in_c;
+#if TML_ARCH_DSP
+    int32_t buf[TML_DW_ROW_BYTES / 4];
+    if (tml_dw_bands_s8(p, q, in_dims, in, f_dims, filter, bias, out_dims, out, buf)) {
+        return 0;
+    }
+#endif
 
     for (int32_t b = 0; b < in_dims->n; b++) {
         const int8_t *in_b = in + (int64_t)b * in_h * in_w * in_c;

@@ -291,85 +291,6 @@ __attribute__((noinline)) static void rq_rows(const tml_dot_params_t *p, int32_t
 #endif
 
 #if TML_ARCH_DSP
-/* Four elements at a time: one word of input bytes becomes two pairs of 16-bit lanes with the
- * offset added (SXTAB16: bytes 0, 2 and bytes 1, 3), one word of weights the matching pairs
- * (SXTB16), and SMLAD adds both products of a pair. Two inputs x two rows of weights share
- * every expanded word: 8 SMLAD (16 multiply-accumulates) per 2 + 2 loads and 8 extends. */
-static void dot_2x2(int32_t k, int32_t off2, int32_t off, const int8_t *a, const int8_t *b,
-                    const int8_t *wa, const int8_t *wb, int32_t s[4]) {
-    int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
-    for (int32_t j = k >> 2; j > 0; j--) {
-        const int32_t va = tml_read4(wa), vb = tml_read4(wb);
-        const int32_t xa = tml_read4(a), xb = tml_read4(b);
-        wa += 4, wb += 4, a += 4, b += 4;
-        const int32_t wa02 = tml_sxtb16(va), wa13 = tml_sxtb16_ror8(va);
-        const int32_t wb02 = tml_sxtb16(vb), wb13 = tml_sxtb16_ror8(vb);
-        int32_t x02 = tml_sxtab16(off2, xa), x13 = tml_sxtab16_ror8(off2, xa);
-        s00 = tml_smlad(wa02, x02, s00);
-        s00 = tml_smlad(wa13, x13, s00);
-        s01 = tml_smlad(wb02, x02, s01);
-        s01 = tml_smlad(wb13, x13, s01);
-        x02 = tml_sxtab16(off2, xb), x13 = tml_sxtab16_ror8(off2, xb);
-        s10 = tml_smlad(wa02, x02, s10);
-        s10 = tml_smlad(wa13, x13, s10);
-        s11 = tml_smlad(wb02, x02, s11);
-        s11 = tml_smlad(wb13, x13, s11);
-    }
-    for (int32_t j = k & 3; j > 0; j--) {
-        const int32_t xa = *a++ + off, xb = *b++ + off, u = *wa++, v = *wb++;
-        s00 += xa * u, s01 += xa * v, s10 += xb * u, s11 += xb * v;
-    }
-    s[0] = s00, s[1] = s01, s[2] = s10, s[3] = s11;
-}
-
-/* One input against four rows of weights (w, w + k, w + 2k, w + 3k). */
-static void dot_1x4(int32_t k, int32_t off2, int32_t off, const int8_t *a, const int8_t *w,
-                    int32_t s[4]) {
-    const int8_t *w1 = w + k, *w2 = w1 + k, *w3 = w2 + k;
-    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    for (int32_t j = k >> 2; j > 0; j--) {
-        const int32_t xa = tml_read4(a);
-        a += 4;
-        const int32_t x02 = tml_sxtab16(off2, xa), x13 = tml_sxtab16_ror8(off2, xa);
-        int32_t v = tml_read4(w);
-        w += 4;
-        s0 = tml_smlad(tml_sxtb16(v), x02, s0);
-        s0 = tml_smlad(tml_sxtb16_ror8(v), x13, s0);
-        v = tml_read4(w1);
-        w1 += 4;
-        s1 = tml_smlad(tml_sxtb16(v), x02, s1);
-        s1 = tml_smlad(tml_sxtb16_ror8(v), x13, s1);
-        v = tml_read4(w2);
-        w2 += 4;
-        s2 = tml_smlad(tml_sxtb16(v), x02, s2);
-        s2 = tml_smlad(tml_sxtb16_ror8(v), x13, s2);
-        v = tml_read4(w3);
-        w3 += 4;
-        s3 = tml_smlad(tml_sxtb16(v), x02, s3);
-        s3 = tml_smlad(tml_sxtb16_ror8(v), x13, s3);
-    }
-    for (int32_t j = k & 3; j > 0; j--) {
-        const int32_t x = *a++ + off;
-        s0 += x * *w++, s1 += x * *w1++, s2 += x * *w2++, s3 += x * *w3++;
-    }
-    s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3;
-}
-
-/* One input against one row. */
-static int32_t dot_1x1(int32_t k, int32_t off2, int32_t off, const int8_t *a, const int8_t *w) {
-    int32_t s = 0;
-    for (int32_t j = k >> 2; j > 0; j--) {
-        const int32_t xa = tml_read4(a), v = tml_read4(w);
-        a += 4, w += 4;
-        s = tml_smlad(tml_sxtb16(v), tml_sxtab16(off2, xa), s);
-        s = tml_smlad(tml_sxtb16_ror8(v), tml_sxtab16_ror8(off2, xa), s);
-    }
-    for (int32_t j = k & 3; j > 0; j--) {
-        s += (*a++ + off) * *w++;
-    }
-    return s;
-}
-
 /* Inputs of up to this many elements are first widened once into 16-bit lanes with the
  * offset added: two words per four elements, (x0, x2) and (x1, x3), the pairs that SXTB16
  * makes of a word of weights. The inner loops then only load, extend the weights and SMLAD,
@@ -787,6 +708,61 @@ static void dot_widened(const tml_dot_params_t *p, int32_t k, const int8_t *x0,
         }
     }
 }
+
+/* tml_dot_s8 for inputs longer than TML_DOT_WIDE_MAX: blocks of rows, their sums on the stack
+ * while the inputs are widened a chunk of TML_DOT_WIDE_MAX elements at a time (dsp_2x2 or
+ * dsp_1x2 per pair of rows and chunk), then the output stage. The inputs are read again for
+ * each block of rows: outputs must not overlap them (tml_dot_reads_first). */
+static void dot_long(const tml_dot_params_t *p, int32_t k, const int8_t *x0, const int8_t *x1,
+                     const int8_t *w, int32_t n, int8_t *out0, int8_t *out1) {
+    /* sums: {a.r, b.r} per row r, and an odd block's last pair's second row after them */
+    int32_t q[TML_DOT_WIDE_MAX], s[4], sums[4 * TML_DOT_PAIRS + 2];
+    const int32_t off = p->input_offset, off2 = tml_lanes2(off), step = x1 ? 4 : 2;
+    for (int32_t o = 0, rows; o < n; o += rows) {
+        rows = n - o < 2 * TML_DOT_PAIRS ? n - o : 2 * TML_DOT_PAIRS;
+        memset(sums, 0, sizeof sums);
+        for (int32_t k0 = 0, kc; k0 < k; k0 += kc) {
+            kc = k - k0 < TML_DOT_WIDE_MAX ? k - k0 : TML_DOT_WIDE_MAX; /* 4 | kc but last */
+            const int32_t k4 = kc >> 2;
+            for (int32_t g = 0; g < k4; g++) {
+                int32_t v = tml_read4(x0 + k0 + 4 * g);
+                q[step * g] = tml_sxtab16(off2, v), q[step * g + 1] = tml_sxtab16_ror8(off2, v);
+                if (x1) {
+                    v = tml_read4(x1 + k0 + 4 * g);
+                    q[step * g + 2] = tml_sxtab16(off2, v);
+                    q[step * g + 3] = tml_sxtab16_ror8(off2, v);
+                }
+            }
+            for (int32_t r = 0; r < rows; r += 2) {
+                const int8_t *wa = w + (int64_t)(o + r) * k + k0;
+                const int8_t *wb = r + 1 < rows ? wa + k : wa;
+                int32_t t[4]; /* {a.wa, b.wa, a.wb, b.wb}: the order of sums */
+                if (x1) {
+                    dsp_2x2(q, k4, wa, wb, s);
+                    t[0] = s[0], t[1] = s[2], t[2] = s[1], t[3] = s[3];
+                } else {
+                    dsp_1x2(q, k4, wa, wb, s);
+                    t[0] = s[0], t[1] = 0, t[2] = s[1], t[3] = 0;
+                }
+                for (int32_t i = 4 * k4; i < kc; i++) { /* the last chunk's k & 3 elements */
+                    const int32_t xa = x0[k0 + i] + off, xb = x1 ? x1[k0 + i] + off : 0;
+                    t[0] += xa * wa[i], t[1] += xb * wa[i], t[2] += xa * wb[i];
+                    t[3] += xb * wb[i];
+                }
+                for (int32_t j = 0; j < 4; j++) {
+                    sums[2 * r + j] += t[j];
+                }
+            }
+        }
+        if (x1) {
+            rq_rows(p, o, rows, sums, out0, out1);
+            continue;
+        }
+        for (int32_t r = 0; r < rows; r++) {
+            out0[o + r] = stage(p, o + r, sums[2 * r]);
+        }
+    }
+}
 #elif TML_ARCH_VEC
 /* Plain loops the compiler turns into vector multiply-adds. */
 static int32_t dot_1x1(int32_t k, int32_t off2, int32_t off, const int8_t *a, const int8_t *w) {
@@ -1135,19 +1111,16 @@ int tml_dot_reads_first(int32_t k) {
 
 void tml_dot_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x0, const int8_t *x1,
                 const int8_t *w, int32_t n, int8_t *out0, int8_t *out1) {
-    const int32_t off = p->input_offset;
-#if TML_ARCH_DSP
-    const int32_t off2 = tml_lanes2(off);
-#else
-    const int32_t off2 = 0;
-#endif
-    int32_t o = 0;
 #if TML_ARCH_DSP
     if (k <= TML_DOT_WIDE_MAX) {
         dot_widened(p, k, x0, x1, w, n, out0, out1);
-        return;
+    } else {
+        dot_long(p, k, x0, x1, w, n, out0, out1);
     }
-#elif TML_GENERIC_WIDE
+#else
+    const int32_t off = p->input_offset, off2 = 0;
+    int32_t o = 0;
+#if TML_GENERIC_WIDE
     if (k <= TML_DOT_WIDE_MAX) {
         dot_generic_widened(p, k, x0, x1, w, n, out0, out1);
         return;
@@ -1228,5 +1201,6 @@ void tml_dot_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x0, const in
             out1[o] = stage(p, o, dot_1x1(k, off2, off, x1, wo));
         }
     }
+#endif
 }
 #endif
