@@ -41,6 +41,18 @@ static inline int32_t tml_read4(const int8_t *p) {
     return v;
 }
 
+/* v, hidden from the optimizer: a loop of word copies through it stays a loop (GCC turns a
+ * plain one into a call to memcpy, which the bare-metal ports run byte by byte). */
+static inline int32_t tml_opaque(int32_t v) {
+    __asm__("" : "+r"(v));
+    return v;
+}
+
+/* n bytes in words where the core reads unaligned words (the bare-metal ports' memcpy copies
+ * bytes unless both pointers are aligned, which patches and rows seldom are); memcpy on
+ * Armv6-M (no unaligned words, and flash first). copy_s8.c: one copy for every kernel. */
+void tml_copy(int8_t *dst, const int8_t *src, int32_t n);
+
 #if TML_ARCH_DSP
 /* Bytes 0 and 2 of w (odd = 0), or 1 and 3 (odd = 1), as two sign-extended 16-bit lanes. */
 static inline int32_t tml_sxtb16(int32_t w) {

@@ -13,21 +13,6 @@
  * exactly the reference's skipped taps. The int32 sums are the reference's, in another order;
  * src/kernels/ref/conv2d_ref_s8.c is the reference, and the kernel tests compare the two. */
 
-/* n bytes in words where the core reads unaligned words (the bare-metal ports' memcpy copies
- * bytes unless both pointers are aligned, which patches seldom are). */
-static inline void copy_span(int8_t *dst, const int8_t *src, int32_t n) {
-    if (TML_ARCH_V6M) { /* Armv6-M: no unaligned words, and flash first */
-        memcpy(dst, src, (size_t)n);
-        return;
-    }
-    for (; n >= 4; n -= 4, dst += 4, src += 4) {
-        memcpy(dst, src, 4); /* one word load and store */
-    }
-    for (; n > 0; n--) {
-        *dst++ = *src++;
-    }
-}
-
 /* Patch of output pixel (oy, ox) into col: K bytes. */
 static void gather(const tml_conv_params_t *p, const tml_dims_t *in_dims, const int8_t *in_b,
                    const tml_dims_t *f_dims, int32_t oy, int32_t ox, int8_t *col) {
@@ -43,7 +28,7 @@ static void gather(const tml_conv_params_t *p, const tml_dims_t *in_dims, const 
         }
         const int8_t *row = in_b + (int64_t)iy * in_w * in_c;
         if (p->dilation_w == 1 && ix0 >= 0 && ix0 + k_w <= in_w) {
-            copy_span(col, row + (int64_t)ix0 * in_c, k_w * in_c);
+            tml_copy(col, row + (int64_t)ix0 * in_c, k_w * in_c);
             col += k_w * in_c;
             continue;
         }
@@ -52,10 +37,19 @@ static void gather(const tml_conv_params_t *p, const tml_dims_t *in_dims, const 
             if (ix < 0 || ix >= in_w) {
                 memset(col, zp, (size_t)in_c);
             } else {
-                copy_span(col, row + (int64_t)ix * in_c, in_c);
+                tml_copy(col, row + (int64_t)ix * in_c, in_c);
             }
             col += in_c;
         }
+    }
+}
+
+/* Patch of an output pixel whose window lies inside the input, undilated: k_h spans of `span`
+ * bytes, row_bytes apart from x (no bounds checks, so no per-tap setup). */
+static inline void gather_inside(const int8_t *x, int32_t row_bytes, int32_t k_h, int32_t span,
+                                 int8_t *col) {
+    for (int32_t ky = 0; ky < k_h; ky++, x += row_bytes, col += span) {
+        tml_copy(col, x, span);
     }
 }
 
@@ -106,6 +100,7 @@ int tml_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
     const int direct = f_dims->h == 1 && f_dims->w == 1 && p->pad_h == 0 && p->pad_w == 0 &&
                        (out_dims->h - 1) * p->stride_h < in_h &&
                        (out_w - 1) * p->stride_w < in_w;
+    const int undilated = p->dilation_h == 1 && p->dilation_w == 1;
     int8_t col[2][TML_CONV_PATCH_BYTES];
 
     for (int32_t b = 0; b < in_dims->n; b++) {
@@ -125,9 +120,16 @@ int tml_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
                     ox += 4;
                 } else {
                     for (int32_t j = 0; j < 4; j++) {
+                        const int32_t iy0 = oy * p->stride_h - p->pad_h;
+                        const int32_t ix0 = ox * p->stride_w - p->pad_w;
                         if (direct) {
-                            memcpy(four + j * k, in_b + ((int64_t)oy * p->stride_h * in_w +
-                                                         ox * p->stride_w) * in_c, (size_t)k);
+                            tml_copy(four + j * k, in_b + ((int64_t)oy * p->stride_h * in_w +
+                                                           ox * p->stride_w) * in_c, k);
+                        } else if (undilated && iy0 >= 0 && iy0 + f_dims->h <= in_h &&
+                                   ix0 >= 0 && ix0 + f_dims->w <= in_w) {
+                            gather_inside(in_b + ((int64_t)iy0 * in_w + ix0) * in_c,
+                                          in_w * in_c, f_dims->h, f_dims->w * in_c,
+                                          four + j * k);
                         } else {
                             gather(p, in_dims, in_b, f_dims, oy, ox, four + j * k);
                         }

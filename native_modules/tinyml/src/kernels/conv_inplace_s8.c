@@ -102,7 +102,7 @@ int tml_conv2d_1x1_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q
             const int8_t *x0 = buf + (int64_t)first * in_c;
             int8_t *o0 = buf + (int64_t)first * out_c;
             if (!reads_first) {
-                memcpy(copy, x0, (size_t)((1 + two) * in_c));
+                tml_copy(copy, x0, (1 + two) * in_c);
                 x0 = copy;
             }
             tml_dot_s8(&d, in_c, x0, two ? x0 + in_c : NULL, filter, out_c, o0, o0 + out_c);
@@ -113,7 +113,7 @@ int tml_conv2d_1x1_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q
         const int32_t px = forward ? i : pixels - 1 - i;
         tml_conv2d_s8(p, q, &px_in, buf + (int64_t)px * in_c, f_dims, filter, bias, &px_out,
                       scratch);
-        memcpy(buf + (int64_t)px * out_c, scratch, (size_t)out_c);
+        tml_copy(buf + (int64_t)px * out_c, scratch, out_c);
     }
     return 0;
 }
@@ -132,7 +132,7 @@ int tml_conv2d_rows_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *
     for (int32_t oy = 0; oy < out_dims->h; oy++) {
         pr.pad_h = p->pad_h - oy * p->stride_h; /* output row oy as the only row */
         tml_conv2d_s8(&pr, q, in_dims, buf, f_dims, filter, bias, &one_row, scratch);
-        memcpy(buf + (int64_t)oy * row, scratch, (size_t)row);
+        tml_copy(buf + (int64_t)oy * row, scratch, row);
     }
     return 0;
 }

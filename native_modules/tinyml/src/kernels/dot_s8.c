@@ -632,7 +632,7 @@ void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t 
         }
         if (last) { /* from a copy with pad zero bytes after it */
             int8_t row[TML_DOT4_MAX + 4];
-            memcpy(row, w + (int64_t)(n - 1) * k, (size_t)k);
+            tml_copy(row, w + (int64_t)(n - 1) * k, k);
             memset(row + k, 0, (size_t)pad);
             dsp_4xn(q, k4, row, 1, sums + 4 * (rows - 1), 0);
         }
