@@ -362,8 +362,20 @@ TML_HOT_INLINE void dw_sums_3x3(const int8_t *r0, int32_t row_len, int32_t n,
 #else
     const int32_t w0 = wk[0], w1 = wk[1], w2 = wk[2], w3 = wk[3], w4 = wk[4], w5 = wk[5];
     const int32_t w6 = wk[6], w7 = wk[7], w8 = wk[8];
-    int32_t a0 = r0[0], a1 = r0[1], b0 = r1[0], b1 = r1[1], c0 = r2[0], c1 = r2[1];
-    for (int32_t j = 0; j < n; j++) {
+    int32_t a0 = r0[0], a1 = r0[1], b0 = r1[0], b1 = r1[1], c0 = r2[0], c1 = r2[1], j = 0;
+    /* three outputs a step, the window's columns rotating through the registers (no moves) */
+    for (; j + 3 <= n; j += 3) {
+        const int32_t a2 = r0[j + 2], b2 = r1[j + 2], c2 = r2[j + 2];
+        acc[j] = folded + a0 * w0 + a1 * w1 + a2 * w2 + b0 * w3 + b1 * w4 + b2 * w5 +
+                 c0 * w6 + c1 * w7 + c2 * w8;
+        a0 = r0[j + 3], b0 = r1[j + 3], c0 = r2[j + 3];
+        acc[j + 1] = folded + a1 * w0 + a2 * w1 + a0 * w2 + b1 * w3 + b2 * w4 + b0 * w5 +
+                     c1 * w6 + c2 * w7 + c0 * w8;
+        a1 = r0[j + 4], b1 = r1[j + 4], c1 = r2[j + 4];
+        acc[j + 2] = folded + a2 * w0 + a0 * w1 + a1 * w2 + b2 * w3 + b0 * w4 + b1 * w5 +
+                     c2 * w6 + c0 * w7 + c1 * w8;
+    }
+    for (; j < n; j++) {
         const int32_t a2 = r0[j + 2], b2 = r1[j + 2], c2 = r2[j + 2];
         acc[j] = folded + a0 * w0 + a1 * w1 + a2 * w2 + b0 * w3 + b1 * w4 + b2 * w5 + c0 * w6 +
                  c1 * w7 + c2 * w8;

@@ -20,6 +20,12 @@
 #else
 #define TML_DOT4_V7M 0
 #endif
+/* RISC-V (rv32) has its own four-input kernel (rv_4x4: 16 sums in registers). */
+#if defined(__riscv) && __riscv_xlen == 32 && !defined(TML_ARCH_GENERIC)
+#define TML_DOT4_RV32 1
+#else
+#define TML_DOT4_RV32 0
+#endif
 /* Parameters of the assembly functions below, which read them from their registers. */
 #define TML_ARG __attribute__((unused))
 
@@ -180,15 +186,20 @@ static int chunk_hi(const tml_dot_params_t *p, int32_t o, int32_t rows) {
     return 1;
 }
 
+#endif
+
+#if TML_ARCH_DSP || TML_DOT4_V7M || TML_DOT4_RV32
 /* tml_dot4_s8's output stage for rows o .. o + rows - 1 of four inputs, sums s = {a.o, b.o,
- * c.o, d.o, ...}: rq_rows4_hi for a layer with hi_rows, else row by row. */
+ * c.o, d.o, ...}: rq_rows4_hi for a layer with hi_rows on Armv7-M, else row by row. */
 TML_HOT_INLINE void rq_rows4(const tml_dot_params_t *p, int32_t o, int32_t rows, const int32_t *s,
                             int8_t *out, int32_t out_stride) {
+#if !TML_DOT4_RV32
     if (chunk_hi(p, o, rows)) {
         rq_rows4_hi(s, p->shift + o, p->bias + o, p->mult + o, out + o, out_stride,
                     out + o + rows, p->output_offset);
         return;
     }
+#endif
     /* Otherwise row by row: the same arithmetic in C where the row allows it (a narrower
      * activation range such as ReLU6's, or a layer with some rows of shift > -2). */
     const int hi_ok = p->per_channel && p->bias && p->rounding == TML_ROUND_DOUBLE;
@@ -1078,6 +1089,145 @@ void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t 
                 sa[i] = ta[i];
                 if (sb != sa) {
                     sb[i] = tb[i];
+                }
+            }
+        }
+        rq_rows4(p, o, rows, sums, out, out_stride);
+    }
+}
+#elif TML_DOT4_RV32
+/* One element e of rv_4x4: the four inputs' widened values (q, 8 bytes an element) and each
+ * row's weight byte, 16 MUL + ADD into s0..s11, t3..t6 (row r's sums for inputs a..d). */
+#define TML_RV_ROW(ptr, e, s_a, s_b, s_c, s_d)                                              \
+    "lb t0, " e "(" ptr ")\n"                                                               \
+    "mul t1, a4, t0\n"                                                                      \
+    "add " s_a ", " s_a ", t1\n"                                                            \
+    "mul t1, a5, t0\n"                                                                      \
+    "add " s_b ", " s_b ", t1\n"                                                            \
+    "mul t1, a6, t0\n"                                                                      \
+    "add " s_c ", " s_c ", t1\n"                                                            \
+    "mul t1, a7, t0\n"                                                                      \
+    "add " s_d ", " s_d ", t1\n"
+#define TML_RV_ELEMENT(e, qo)                                                                \
+    "lh a4, " qo "(a0)\n"                                                                   \
+    "lh a5, " qo "+2(a0)\n"                                                                 \
+    "lh a6, " qo "+4(a0)\n"                                                                 \
+    "lh a7, " qo "+6(a0)\n"                                                                 \
+    TML_RV_ROW("a2", e, "s0", "s1", "s2", "s3")                                              \
+    TML_RV_ROW("t2", e, "s4", "s5", "s6", "s7")                                              \
+    TML_RV_ROW("a3", e, "s8", "s9", "s10", "s11")                                            \
+    TML_RV_ROW("ra", e, "t3", "t4", "t5", "t6")
+
+/* rv_4x4: four widened inputs q (int16, interleaved [a, b, c, d] per element) against four
+ * rows of k > 0 weights (w, w + k, w + 2k, w + 3k), the sums of row r to s[4r..4r+3] =
+ * {a.r, b.r, c.r, d.r}: 16 sums in registers, four elements per loop step (k & 3 taken one
+ * at a time first): 64 multiply-accumulates in 166 instructions. */
+__attribute__((naked, noinline)) static void rv_4x4(TML_ARG const int16_t *q, TML_ARG int32_t k,
+                                                    TML_ARG const int8_t *w,
+                                                    TML_ARG int32_t *s) {
+    __asm__ volatile(
+        "addi sp, sp, -64\n"
+        "sw ra, 0(sp)\n"
+        "sw s0, 4(sp)\n"
+        "sw s1, 8(sp)\n"
+        "sw s2, 12(sp)\n"
+        "sw s3, 16(sp)\n"
+        "sw s4, 20(sp)\n"
+        "sw s5, 24(sp)\n"
+        "sw s6, 28(sp)\n"
+        "sw s7, 32(sp)\n"
+        "sw s8, 36(sp)\n"
+        "sw s9, 40(sp)\n"
+        "sw s10, 44(sp)\n"
+        "sw s11, 48(sp)\n"
+        "sw a3, 52(sp)\n"          /* s; 56(sp): see below */
+        "add t2, a2, a1\n"         /* row 1 */
+        "add a3, t2, a1\n"         /* row 2 */
+        "add ra, a3, a1\n"         /* row 3 */
+        "slli t0, a1, 3\n"
+        "andi t1, a1, 3\n"         /* k & 3 elements one at a time first, */
+        "slli t1, t1, 3\n"
+        "add t1, a0, t1\n"
+        "sw t1, 56(sp)\n"          /* up to there in q */
+        "add a1, a0, t0\n"         /* q's end */
+        "li s0, 0\n" "li s1, 0\n" "li s2, 0\n" "li s3, 0\n"
+        "li s4, 0\n" "li s5, 0\n" "li s6, 0\n" "li s7, 0\n"
+        "li s8, 0\n" "li s9, 0\n" "li s10, 0\n" "li s11, 0\n"
+        "li t3, 0\n" "li t4, 0\n" "li t5, 0\n" "li t6, 0\n"
+        "3:\n"
+        "lw t0, 56(sp)\n"
+        "beq a0, t0, 4f\n"
+        TML_RV_ELEMENT("0", "0")
+        "addi a0, a0, 8\n"
+        "addi a2, a2, 1\n"
+        "addi t2, t2, 1\n"
+        "addi a3, a3, 1\n"
+        "addi ra, ra, 1\n"
+        "j 3b\n"
+        "4:\n"
+        "beq a0, a1, 2f\n"
+        "1:\n"
+        TML_RV_ELEMENT("0", "0")
+        TML_RV_ELEMENT("1", "8")
+        TML_RV_ELEMENT("2", "16")
+        TML_RV_ELEMENT("3", "24")
+        "addi a0, a0, 32\n"
+        "addi a2, a2, 4\n"
+        "addi t2, t2, 4\n"
+        "addi a3, a3, 4\n"
+        "addi ra, ra, 4\n"
+        "bne a0, a1, 1b\n"
+        "2:\n"
+        "lw a0, 52(sp)\n"
+        "sw s0, 0(a0)\n" "sw s1, 4(a0)\n" "sw s2, 8(a0)\n" "sw s3, 12(a0)\n"
+        "sw s4, 16(a0)\n" "sw s5, 20(a0)\n" "sw s6, 24(a0)\n" "sw s7, 28(a0)\n"
+        "sw s8, 32(a0)\n" "sw s9, 36(a0)\n" "sw s10, 40(a0)\n" "sw s11, 44(a0)\n"
+        "sw t3, 48(a0)\n" "sw t4, 52(a0)\n" "sw t5, 56(a0)\n" "sw t6, 60(a0)\n"
+        "lw ra, 0(sp)\n"
+        "lw s0, 4(sp)\n"
+        "lw s1, 8(sp)\n"
+        "lw s2, 12(sp)\n"
+        "lw s3, 16(sp)\n"
+        "lw s4, 20(sp)\n"
+        "lw s5, 24(sp)\n"
+        "lw s6, 28(sp)\n"
+        "lw s7, 32(sp)\n"
+        "lw s8, 36(sp)\n"
+        "lw s9, 40(sp)\n"
+        "lw s10, 44(sp)\n"
+        "lw s11, 48(sp)\n"
+        "addi sp, sp, 64\n"
+        "ret\n");
+}
+
+int tml_dot4_ok(int32_t k) {
+    return k > 0 && k <= TML_DOT4_MAX;
+}
+
+void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t x_stride,
+                 const int8_t *w, int32_t n, int8_t *out, int32_t out_stride) {
+    int16_t q[4 * TML_DOT4_MAX];
+    int32_t sums[4 * TML_DOT_PAIRS];
+    const int8_t *x1 = x + x_stride, *x2 = x1 + x_stride, *x3 = x2 + x_stride;
+    const int32_t off = p->input_offset;
+    for (int32_t j = 0; j < k; j++) { /* element j of the four inputs side by side */
+        int16_t *qj = q + 4 * j;
+        qj[0] = (int16_t)(x[j] + off), qj[1] = (int16_t)(x1[j] + off);
+        qj[2] = (int16_t)(x2[j] + off), qj[3] = (int16_t)(x3[j] + off);
+    }
+    for (int32_t o = 0, rows; o < n; o += rows) {
+        rows = n - o < TML_DOT_PAIRS ? n - o : TML_DOT_PAIRS;
+        int32_t r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            rv_4x4(q, k, w + (int64_t)(o + r) * k, sums + 4 * r);
+        }
+        for (; r < rows; r++) { /* the last rows of a block, one at a time */
+            const int8_t *wr = w + (int64_t)(o + r) * k;
+            int32_t *sr = sums + 4 * r;
+            sr[0] = sr[1] = sr[2] = sr[3] = 0;
+            for (int32_t j = 0; j < k; j++) {
+                for (int32_t i = 0; i < 4; i++) {
+                    sr[i] += q[4 * j + i] * wr[j];
                 }
             }
         }

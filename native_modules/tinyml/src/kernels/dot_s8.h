@@ -39,8 +39,11 @@ void tml_dot_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x0, const in
  * weight loaded and extended once for all four. Only where tml_dot4_ok(k) (this core has the
  * kernel, and k suits it); it reads every input byte before it writes the first output. */
 int tml_dot4_ok(int32_t k);
-/* The cores with a four-input kernel (Armv7-M), so that the others compile no call to it. */
-#if !defined(TML_ARCH_GENERIC) && (defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__))
+/* The cores with a four-input kernel (Armv7-M, rv32), so that the others compile no call to
+ * it. */
+#if !defined(TML_ARCH_GENERIC) &&                                                             \
+    (defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__) ||                                 \
+     (defined(__riscv) && __riscv_xlen == 32))
 #define TML_HAS_DOT4 1
 #else
 #define TML_HAS_DOT4 0
