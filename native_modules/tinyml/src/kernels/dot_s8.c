@@ -53,6 +53,7 @@ TML_HOT_INLINE void stage2(const tml_dot_params_t *p, int32_t o, int32_t sa, int
 }
 
 #if !TML_ARCH_VEC && !TML_ARCH_V6M
+#if !TML_ARCH_DSP /* its kernels there have their own output stages (rq_rows and the like) */
 /* The common case of a 2x2 block in straight-line code: double rounding, right shifts.
  * s = {a.o, a.o+1, b.o, b.o+1}; outputs to oa[0..1], ob[0..1]. Returns 0 (nothing stored) in
  * other cases. */
@@ -100,6 +101,7 @@ static int rq_down2(const tml_dot_params_t *p, int32_t o, const int32_t *s, int8
     ob[1] = (int8_t)tml_clamp(tml_wrap_add(v3, oo), lo, hi);
     return 1;
 }
+#endif
 
 #if TML_ARCH_DSP || TML_DOT4_V7M
 /* The one-multiply output stage in the Armv7-M assembly below (tml_requantize_hi, then the
@@ -709,9 +711,6 @@ static void dot_widened(const tml_dot_params_t *p, int32_t k, const int8_t *x0,
         if (tail) {
             s[0] += dot_tail(tail, ta, wa + head), s[2] += dot_tail(tail, tb, wa + head);
             s[1] += dot_tail(tail, ta, wb + head), s[3] += dot_tail(tail, tb, wb + head);
-        }
-        if (o + 1 < n && x1 && rq_down2(p, o, s, out0 + o, out1 + o)) {
-            continue;
         }
         stage2(p, o, s[0], s[2], out0 + o, x1 ? out1 + o : NULL);
         if (o + 1 < n) {
