@@ -179,25 +179,32 @@ static int check_conv(rng_t *r, char *msg, uint32_t seed, int32_t case_no) {
  * checked loop); 3: rows wider than TML_DW_ROW_BYTES (in place: rows gathered one output row
  * at a time, or the checked loop); 4: rows of 80 to 213 pixels in fours of channels (on
  * Armv7E-M, several bands of rows per channel group: the rows kept from band to band, the
- * stores of one band before the gathers of the next). Channel counts are multiples of 4 or
- * any, as many as the buffers hold. */
+ * stores of one band before the gathers of the next); 5: one column (the 1-D convolutions of
+ * audio models: a kernel up to 15 high, dilated up to 3). Channel counts are multiples of 4
+ * or any, as many as the buffers hold. */
 static int check_depthwise(rng_t *r, char *msg, uint32_t seed, int32_t case_no) {
     tml_conv_params_t p;
     tml_dims_t in, f, out;
-    const int32_t shape = range(r, 0, 4), row = TML_DW_ROW_BYTES;
+    const int32_t shape = range(r, 0, 5), row = TML_DW_ROW_BYTES;
     conv_params(r, &p);
     const int32_t dm = p.depth_multiplier = shape == 2 ? range(r, 2, 3) : 1;
-    in.h = shape == 3 ? range(r, 1, 4) : shape == 4 ? range(r, 3, 8) : range(r, 1, 12);
+    in.h = shape == 3   ? range(r, 1, 4)
+           : shape == 4 ? range(r, 3, 8)
+           : shape == 5 ? range(r, 1, 40)
+                        : range(r, 1, 12);
     in.w = shape == 3   ? range(r, row / 5, row * 3 / 5)
            : shape == 4 ? range(r, row / 32, row / 12)
+           : shape == 5 ? 1
                         : range(r, 1, 12);
     f.n = 1;
-    f.h = shape == 0 ? 3 : shape >= 3 ? range(r, 2, 5) : range(r, 1, 5);
-    f.w = shape == 0 ? 3 : shape >= 3 ? range(r, 2, 5) : range(r, 1, 5);
+    f.h = shape == 0 ? 3 : shape == 5 ? range(r, 1, 15) : shape >= 3 ? range(r, 2, 5)
+                                                                     : range(r, 1, 5);
+    f.w = shape == 0 ? 3 : shape == 5 ? 1 : shape >= 3 ? range(r, 2, 5) : range(r, 1, 5);
     p.stride_h = range(r, 0, 1) ? 1 : range(r, 1, 3);
     p.stride_w = range(r, 0, 1) ? 1 : range(r, 1, 3);
-    p.dilation_h = shape ? range(r, 1, 2) : 1, p.dilation_w = shape ? range(r, 1, 2) : 1;
-    p.pad_h = range(r, 0, f.h), p.pad_w = range(r, 0, f.w);
+    p.dilation_h = shape == 5 ? range(r, 1, 3) : shape ? range(r, 1, 2) : 1;
+    p.dilation_w = shape ? range(r, 1, 2) : 1;
+    p.pad_h = range(r, 0, f.h), p.pad_w = shape == 5 ? 0 : range(r, 0, f.w);
     out.h = (in.h + 2 * p.pad_h - p.dilation_h * (f.h - 1) - 1) / p.stride_h + 1;
     out.w = (in.w + 2 * p.pad_w - p.dilation_w * (f.w - 1) - 1) / p.stride_w + 1;
     if (out.h < 1 || out.w < 1) {

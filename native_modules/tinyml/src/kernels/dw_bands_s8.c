@@ -14,29 +14,35 @@
 #define TML_DW4_CHUNK 32
 
 /* The geometry of dw_bands: input pixels per buffer row (the padded span an output row reads,
- * one word of four channels each) and output rows per band of buffer rows. */
+ * one word of four channels each), input rows an output row reads, and output rows per band
+ * of buffer rows. */
 typedef struct {
-    int32_t row_px, band;
+    int32_t row_px, span_h, band;
 } dw_bands_t;
 
-/* Whether dw_bands runs this layer (Armv7E-M): 3x3 undilated, depth multiplier 1, channels
- * in fours, buffer rows for at least one output row; in place (batch 1), the rows that a band
- * gathers must still be unwritten when the band before it has stored its outputs. */
+/* Whether dw_bands runs this layer (Armv7E-M): depth multiplier 1, channels in fours, 3x3
+ * undilated (dsp_dw4) or a one-column map (the 1-D convolutions of audio models, dsp_dw4c:
+ * any kernel height up to 25, stride and dilation), buffer rows for at least one output row;
+ * in place (batch 1), the rows that a band gathers must still be unwritten when the band
+ * before it has stored its outputs. */
 static int dw_bands_plan(const tml_conv_params_t *p, const tml_dims_t *in,
                          const tml_dims_t *f, const tml_dims_t *out, int in_place,
                          dw_bands_t *g) {
     const int32_t sh = p->stride_h;
-    g->row_px = (out->w - 1) * p->stride_w + 3;
+    const int c3x3 = f->h == 3 && f->w == 3 && p->dilation_h == 1 && p->dilation_w == 1;
+    const int column = f->w == 1 && in->w == 1 && out->w == 1 && f->h <= 25;
+    g->span_h = (f->h - 1) * p->dilation_h + 1;
+    g->row_px = (out->w - 1) * p->stride_w + (f->w - 1) * p->dilation_w + 1;
     const int32_t rows = TML_DW_ROW_BYTES / 4 / g->row_px;
-    if (f->h != 3 || f->w != 3 || p->dilation_h != 1 || p->dilation_w != 1 ||
-        p->depth_multiplier != 1 || in->c % 4 != 0 || rows < 3 || (in_place && in->n != 1)) {
+    if (!(c3x3 || column) || p->depth_multiplier != 1 || in->c % 4 != 0 || rows < g->span_h ||
+        (in_place && in->n != 1)) {
         return 0;
     }
-    g->band = (rows - 3) / sh + 1;
+    g->band = (rows - g->span_h) / sh + 1;
     for (int32_t oy = g->band; in_place && oy < out->h; oy += g->band) {
         /* the outputs of rows < oy are stored; band oy.. gathers the input rows from the end
          * of the previous band's (the rows it shares with that band are kept) */
-        const int64_t prev_end = (int64_t)(oy - 1) * sh - p->pad_h + 3;
+        const int64_t prev_end = (int64_t)(oy - 1) * sh - p->pad_h + g->span_h;
         const int64_t first = (int64_t)oy * sh - p->pad_h;
         const int64_t from = prev_end > first ? prev_end : first;
         if (from < in->h && from * in->w < (int64_t)oy * out->w) {
@@ -98,21 +104,75 @@ __attribute__((naked, noinline)) static void dsp_dw4(TML_ARG const int32_t *x,
         "pop {r4-r11, pc}\n");
 }
 
-/* DEPTHWISE_CONV_2D 3x3 undilated four channels at a time (dsp_dw4): each group's input rows
- * are gathered into buf (TML_DW_ROW_BYTES, word aligned) as words of its four channels, zero-
- * point padded, a band of rows at a time (the rows shared with the next band kept), so the
- * taps carry no bounds checks; sums start from bias + input_offset * sum(w) as in dw_row;
- * then tml_rq_row per channel. `in` and `out` may be the same buffer (dw_bands_plan). */
+/* dsp_dw4 for a one-column map: n > 0 outputs, x the first one's first tap, `taps` taps
+ * tap_bytes apart, a = {folded[4], the step of x from output to output in bytes, acc, n,
+ * taps}: 11 instructions a tap, four channels each. */
+__attribute__((naked, noinline)) static void dsp_dw4c(TML_ARG const int32_t *x,
+                                                      TML_ARG int32_t tap_bytes,
+                                                      TML_ARG const int32_t *wk,
+                                                      TML_ARG const int32_t *a) {
+    __asm__ volatile(
+        "push {r4-r11, lr}\n"
+        "sub sp, sp, #32\n"
+        "ldm r3, {r4-r8}\n"         /* folded, the step of x */
+        "stm sp, {r4-r8}\n"
+        "ldr r12, [r3, #20]\n"      /* acc */
+        "ldr lr, [r3, #24]\n"       /* n */
+        "ldr r9, [r3, #28]\n"       /* taps */
+        "str r9, [sp, #24]\n"
+        "mla lr, lr, r8, r0\n"
+        "str lr, [sp, #20]\n"       /* x's end */
+        "1:\n"
+        "ldrd r4, r5, [sp]\n"
+        "ldrd r6, r7, [sp, #8]\n"
+        "mov r3, r0\n"
+        "ldr r9, [sp, #24]\n"
+        "2:\n"
+        "ldr r8, [r3]\n"
+        "add r3, r3, r1\n"
+        "ldrd r10, r11, [r2], #8\n"
+        "sxtb16 lr, r8\n"
+        "sxtb16 r8, r8, ror #8\n"
+        "smlabb r4, lr, r10, r4\n"
+        "smlatt r6, lr, r10, r6\n"
+        "smlabb r5, r8, r11, r5\n"
+        "smlatt r7, r8, r11, r7\n"
+        "subs r9, r9, #1\n"
+        "bne 2b\n"
+        "ldr r9, [sp, #24]\n"
+        "sub r2, r2, r9, lsl #3\n"
+        "str r4, [r12]\n"
+        "str r5, [r12, #128]\n"     /* 4 * TML_DW4_CHUNK */
+        "str r6, [r12, #256]\n"
+        "str r7, [r12, #384]\n"
+        "add r12, r12, #4\n"
+        "ldr r8, [sp, #16]\n"
+        "add r0, r0, r8\n"
+        "ldr lr, [sp, #20]\n"
+        "cmp r0, lr\n"
+        "bne 1b\n"
+        "add sp, sp, #32\n"
+        "pop {r4-r11, pc}\n");
+}
+
+/* DEPTHWISE_CONV_2D four channels at a time (dsp_dw4 for 3x3, dsp_dw4c for one-column maps):
+ * each group's input rows are gathered into buf (TML_DW_ROW_BYTES, word aligned) as words of
+ * its four channels, zero-point padded, a band of rows at a time (the rows shared with the
+ * next band kept), so the taps carry no bounds checks; sums start from bias + input_offset *
+ * sum(w) as in dw_row; then tml_rq_row per channel. `in` and `out` may be the same buffer
+ * (dw_bands_plan). A one-column band's outputs are one line of `rows` outputs. */
 static void dw_bands(const tml_conv_params_t *p, const tml_requant_t *q, const dw_bands_t *g,
-                     const tml_dims_t *in_dims, const int8_t *in, const int8_t *filter,
-                     const int32_t *bias, const tml_dims_t *out_dims, int8_t *out,
-                     int32_t *buf) {
+                     const tml_dims_t *in_dims, const int8_t *in, const tml_dims_t *f_dims,
+                     const int8_t *filter, const int32_t *bias, const tml_dims_t *out_dims,
+                     int8_t *out, int32_t *buf) {
     const int32_t in_h = in_dims->h, in_w = in_dims->w, ch = in_dims->c;
     const int32_t out_h = out_dims->h, out_w = out_dims->w, row_px = g->row_px;
-    const int32_t sh = p->stride_h;
+    const int32_t sh = p->stride_h, taps = f_dims->h * f_dims->w;
+    const int column = f_dims->w == 1; /* else 3x3 (dw_bands_plan) */
+    const int32_t x_step = column ? sh : p->stride_w; /* words from output to output */
     const int32_t zpw = (int32_t)((uint32_t)(uint8_t)(-p->input_offset) * 0x01010101u);
-    int32_t wk[18], acc[4 * TML_DW4_CHUNK], a[7];
-    a[4] = 4 * p->stride_w;
+    int32_t wk[50], acc[4 * TML_DW4_CHUNK], a[8];
+    a[4] = 4 * x_step, a[7] = taps;
     for (int32_t b = 0; b < in_dims->n; b++) {
         const int8_t *in_b = in + (int64_t)b * in_h * in_w * ch;
         int8_t *out_b = out + (int64_t)b * out_h * out_w * ch;
@@ -120,14 +180,14 @@ static void dw_bands(const tml_conv_params_t *p, const tml_requant_t *q, const d
             tml_rq_t rq[4];
             for (int32_t j = 0; j < 4; j++) {
                 int32_t sum = 0;
-                for (int32_t t = 0; t < 9; t++) {
+                for (int32_t t = 0; t < taps; t++) {
                     sum += filter[t * ch + c + j];
                 }
                 a[j] = (bias ? bias[c + j] : 0) + p->input_offset * sum;
                 tml_rq_init(&rq[j], q->mult[c + j], q->shift[c + j], q->rounding,
                             p->output_offset, p->act_min, p->act_max);
             }
-            for (int32_t t = 0; t < 9; t++) { /* lanes (c, c + 2) and (c + 1, c + 3) */
+            for (int32_t t = 0; t < taps; t++) { /* lanes (c, c + 2) and (c + 1, c + 3) */
                 const int8_t *w = filter + t * ch + c;
                 wk[2 * t] = tml_pack16(w[0], w[2]), wk[2 * t + 1] = tml_pack16(w[1], w[3]);
             }
@@ -135,7 +195,7 @@ static void dw_bands(const tml_conv_params_t *p, const tml_requant_t *q, const d
             for (int32_t oy0 = 0; oy0 < out_h; oy0 += g->band) {
                 const int32_t iy0 = oy0 * sh - p->pad_h;
                 const int32_t rows = out_h - oy0 < g->band ? out_h - oy0 : g->band;
-                const int32_t need = (rows - 1) * sh + 3;
+                const int32_t need = (rows - 1) * sh + g->span_h;
                 int32_t keep = have + held - iy0; /* rows of the last band this one reads */
                 keep = keep < 0 ? 0 : keep > need ? need : keep;
                 if (keep > 0) {
@@ -153,15 +213,20 @@ static void dw_bands(const tml_conv_params_t *p, const tml_requant_t *q, const d
                 have = iy0, held = need;
                 /* the band's outputs in NHWC order, in chunks that may span rows */
                 int8_t *o = out_b + (int64_t)oy0 * out_w * ch + c;
+                const int32_t lines = column ? 1 : rows, line = column ? rows : out_w;
                 int32_t fill = 0;
-                for (int32_t oy = 0; oy < rows; oy++) {
-                    for (int32_t x0 = 0, n; x0 < out_w; x0 += n) {
-                        n = out_w - x0 < TML_DW4_CHUNK - fill ? out_w - x0
-                                                              : TML_DW4_CHUNK - fill;
+                for (int32_t oy = 0; oy < lines; oy++) {
+                    for (int32_t x0 = 0, n; x0 < line; x0 += n) {
+                        n = line - x0 < TML_DW4_CHUNK - fill ? line - x0 : TML_DW4_CHUNK - fill;
+                        const int32_t *x = buf + oy * sh * row_px + x0 * x_step;
                         a[5] = (int32_t)(intptr_t)(acc + fill), a[6] = n;
-                        dsp_dw4(buf + oy * sh * row_px + x0 * p->stride_w, row_px * 4, wk, a);
+                        if (column) {
+                            dsp_dw4c(x, 4 * p->dilation_h, wk, a);
+                        } else {
+                            dsp_dw4(x, row_px * 4, wk, a);
+                        }
                         fill += n;
-                        if (fill == TML_DW4_CHUNK || (oy + 1 == rows && x0 + n == out_w)) {
+                        if (fill == TML_DW4_CHUNK || (oy + 1 == lines && x0 + n == line)) {
                             for (int32_t j = 0; j < 4; j++) {
                                 tml_rq_row(&rq[j], acc + j * TML_DW4_CHUNK, fill, o + j, ch);
                             }
@@ -182,7 +247,7 @@ int tml_dw_bands_s8(const tml_conv_params_t *p, const tml_requant_t *q,
     if (!dw_bands_plan(p, in_dims, f_dims, out_dims, in == out, &g)) {
         return 0;
     }
-    dw_bands(p, q, &g, in_dims, in, filter, bias, out_dims, out, buf);
+    dw_bands(p, q, &g, in_dims, in, f_dims, filter, bias, out_dims, out, buf);
     return 1;
 }
 #endif
