@@ -71,6 +71,52 @@ __attribute__((naked, noinline)) static void rq_row_hi_ssat(
 #define TML_RQ_ROW_ASM 1
 #endif
 
+#if defined(__riscv) && __riscv_xlen == 32 && !defined(TML_ARCH_GENERIC)
+/* tml_rq_row's common case on RISC-V (rv32): the one-multiply form (tml_requantize_hi), the
+ * high word of x * mult + C from MUL and MULH with the carry of the low words (SLTU), then the
+ * shift, the offset and the clamp to k = {mult, chi, e1, output offset, lo, hi}: 19
+ * instructions an output. n > 0 (end = acc + n). */
+__attribute__((naked, noinline)) static void rv_rq_row_hi(
+    __attribute__((unused)) const int32_t *acc, __attribute__((unused)) const int32_t *end,
+    __attribute__((unused)) int8_t *out, __attribute__((unused)) int32_t step,
+    __attribute__((unused)) const int32_t *k) {
+    __asm__ volatile(
+        "lw t0, 0(a4)\n"           /* mult */
+        "lw t1, 4(a4)\n"           /* chi = 2^(e-2) */
+        "lw t2, 8(a4)\n"           /* e1 = e - 1 */
+        "lw t3, 12(a4)\n"          /* the output offset */
+        "lw t4, 16(a4)\n"          /* lo */
+        "lw t5, 20(a4)\n"          /* hi */
+        "lui t6, 0x40000\n"        /* 2^30 */
+        "1:\n"
+        "lw a5, 0(a0)\n"           /* x */
+        "mul a6, a5, t0\n"         /* x * mult: low word */
+        "mulh a7, a5, t0\n"        /* and high word */
+        "srai a5, a5, 31\n"        /* -[x < 0] */
+        "add a7, a7, a5\n"
+        "slli a5, a5, 31\n"
+        "or a5, a5, t6\n"          /* C's low word: 2^30 + [x < 0] 2^31 */
+        "add a6, a6, a5\n"
+        "sltu a6, a6, a5\n"        /* its carry */
+        "add a7, a7, a6\n"
+        "add a7, a7, t1\n"         /* C's high word: chi - [x < 0] */
+        "sra a7, a7, t2\n"
+        "add a7, a7, t3\n"         /* |requantized| <= 2^29: cannot wrap */
+        "bge a7, t4, 2f\n"
+        "mv a7, t4\n"
+        "2:\n"
+        "bge t5, a7, 3f\n"
+        "mv a7, t5\n"
+        "3:\n"
+        "sb a7, 0(a2)\n"
+        "add a2, a2, a3\n"
+        "addi a0, a0, 4\n"
+        "bne a0, a1, 1b\n"
+        "ret\n");
+}
+#define TML_RQ_ROW_RV32 1
+#endif
+
 #if TML_ARCH_V6M
 /* tml_requantize_hi's 64-bit sum x * mult + C from four 32-bit products (xh, xl: x's signed
  * high and unsigned low halfword; mh, ml: mult's, both nonnegative) with carries, as in
@@ -257,6 +303,13 @@ void tml_rq_row(const tml_rq_t *r, const int32_t *acc, int32_t n, int8_t *out, i
 #ifdef TML_RQ_ROW_ASM
     if (r->hi && r->act_min <= -128 && r->act_max >= 127 && n > 0) {
         rq_row_hi_ssat(acc, acc + n, out, step, r->mult, r->chi, r->e1, r->output_offset);
+        return;
+    }
+#endif
+#ifdef TML_RQ_ROW_RV32
+    if (r->hi && n > 0) {
+        const int32_t k[6] = {r->mult, r->chi, r->e1, r->output_offset, r->act_min, r->act_max};
+        rv_rq_row_hi(acc, acc + n, out, step, k);
         return;
     }
 #endif
