@@ -45,7 +45,10 @@ static void gather(const tml_conv_params_t *p, const tml_dims_t *in_dims, const 
 }
 
 /* Patch of an output pixel whose window lies inside the input, undilated: k_h spans of `span`
- * bytes, row_bytes apart from x (no bounds checks, so no per-tap setup). */
+ * bytes, row_bytes apart from x (no bounds checks, so no per-tap setup). The four-pixel loop
+ * calls it before gather, whose setup would cost more than the copy for small patches
+ * (measured on qemu-m4); moving the check into gather costs 85k instructions on IC and 112
+ * bytes of Armv6-M flash. */
 static inline void gather_inside(const int8_t *x, int32_t row_bytes, int32_t k_h, int32_t span,
                                  int8_t *col) {
     for (int32_t ky = 0; ky < k_h; ky++, x += row_bytes, col += span) {

@@ -4,8 +4,8 @@
 #include "dw_bands_s8.h"
 #include "fixedpoint.h"
 
-/* DEPTHWISE_CONV_2D over NHWC. On Armv7E-M, 3x3 layers with channels in fours run in
- * dw_bands_s8.c (four channels a word, zero-point padded rows). Otherwise output pixels whose
+/* DEPTHWISE_CONV_2D over NHWC. On Armv7E-M, the layers dw_bands_s8.c suits (channels in
+ * fours, 3x3 or one column) run there. Otherwise output pixels whose
  * window lies inside the input (the interior) run without bounds checks, channel by channel;
  * border pixels and depth multipliers above 1 take the checked loop. Each
  * output channel oc = ic * M + m reads only input channel ic; its accumulator holds at most

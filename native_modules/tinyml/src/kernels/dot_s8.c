@@ -612,10 +612,6 @@ __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
 }
 
 
-int tml_dot4_ok(int32_t k) {
-    return k > 0 && k <= TML_DOT4_MAX;
-}
-
 void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t x_stride,
                  const int8_t *w, int32_t n, int8_t *out, int32_t out_stride) {
     int32_t q[2 * TML_DOT4_MAX + 8], sums[4 * TML_DOT_PAIRS];
@@ -1053,10 +1049,6 @@ __attribute__((naked, noinline)) static void m3_4x2(TML_ARG const int16_t *q, TM
         "pop {r4-r11, pc}\n");
 }
 
-int tml_dot4_ok(int32_t k) {
-    return k > 0 && k <= TML_DOT4_MAX;
-}
-
 void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t x_stride,
                  const int8_t *w, int32_t n, int8_t *out, int32_t out_stride) {
     int16_t q[4 * TML_DOT4_MAX];
@@ -1199,10 +1191,6 @@ __attribute__((naked, noinline)) static void rv_4x4(TML_ARG const int16_t *q, TM
         "ret\n");
 }
 
-int tml_dot4_ok(int32_t k) {
-    return k > 0 && k <= TML_DOT4_MAX;
-}
-
 void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t x_stride,
                  const int8_t *w, int32_t n, int8_t *out, int32_t out_stride) {
     int16_t q[4 * TML_DOT4_MAX];
@@ -1234,11 +1222,6 @@ void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t 
     }
 }
 #elif !TML_ARCH_DSP
-int tml_dot4_ok(int32_t k) {
-    (void)k;
-    return 0; /* four inputs at a time: the Armv7-M kernels only */
-}
-
 void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t x_stride,
                  const int8_t *w, int32_t n, int8_t *out, int32_t out_stride) {
     for (int32_t i = 0; i < 4; i += 2) { /* never called where tml_dot4_ok is 0; still exact */
@@ -1248,6 +1231,12 @@ void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t 
     }
 }
 #endif
+
+/* Four inputs at a time: the cores with a kernel for it (TML_HAS_DOT4), any depth up to
+ * TML_DOT4_MAX (their inputs widened on the stack). */
+int tml_dot4_ok(int32_t k) {
+    return TML_HAS_DOT4 && k > 0 && k <= TML_DOT4_MAX;
+}
 
 int tml_dot_reads_first(int32_t k) {
 #if TML_ARCH_DSP || TML_GENERIC_WIDE

@@ -65,6 +65,15 @@ static int dw_bands_plan(const tml_conv_params_t *p, const tml_dims_t *in,
     "smlabb r5, r8, r11, r5\n"                                                               \
     "smlatt r7, r8, r11, r7\n"
 
+/* The four sums r4..r7 (channels c .. c + 3) of one output to acc (r12) and its three rows
+ * below (TML_DW4_CHUNK words apart); r12 steps to the next output. */
+#define TML_DW4_STORE                                                                        \
+    "str r4, [r12]\n"                                                                        \
+    "str r5, [r12, #128]\n" /* 4 * TML_DW4_CHUNK */                                          \
+    "str r6, [r12, #256]\n"                                                                  \
+    "str r7, [r12, #384]\n"                                                                  \
+    "add r12, r12, #4\n"
+
 /* The sums of n > 0 outputs of one output row, four channels each, 3x3 undilated: x the
  * window of the first (words of the gathered rows, row_bytes apart), wk the taps' weights in
  * lanes (18 words), a = {folded[4], the step of x from output to output in bytes, acc, n};
@@ -91,11 +100,7 @@ __attribute__((naked, noinline)) static void dsp_dw4(TML_ARG const int32_t *x,
         "add r3, r3, r1\n"
         TML_DW4_TAP("0") TML_DW4_TAP("4") TML_DW4_TAP("8")
         "sub r2, r2, #72\n"
-        "str r4, [r12]\n"
-        "str r5, [r12, #128]\n"     /* 4 * TML_DW4_CHUNK */
-        "str r6, [r12, #256]\n"
-        "str r7, [r12, #384]\n"
-        "add r12, r12, #4\n"
+        TML_DW4_STORE
         "ldr r8, [sp, #16]\n"
         "add r0, r0, r8\n"
         "cmp r0, lr\n"
@@ -126,26 +131,15 @@ __attribute__((naked, noinline)) static void dsp_dw4c(TML_ARG const int32_t *x,
         "ldrd r4, r5, [sp]\n"
         "ldrd r6, r7, [sp, #8]\n"
         "mov r3, r0\n"
-        "ldr r9, [sp, #24]\n"
+        "ldr lr, [sp, #24]\n"      /* taps left */
         "2:\n"
-        "ldr r8, [r3]\n"
+        TML_DW4_TAP("0")
         "add r3, r3, r1\n"
-        "ldrd r10, r11, [r2], #8\n"
-        "sxtb16 lr, r8\n"
-        "sxtb16 r8, r8, ror #8\n"
-        "smlabb r4, lr, r10, r4\n"
-        "smlatt r6, lr, r10, r6\n"
-        "smlabb r5, r8, r11, r5\n"
-        "smlatt r7, r8, r11, r7\n"
-        "subs r9, r9, #1\n"
+        "subs lr, lr, #1\n"
         "bne 2b\n"
         "ldr r9, [sp, #24]\n"
         "sub r2, r2, r9, lsl #3\n"
-        "str r4, [r12]\n"
-        "str r5, [r12, #128]\n"     /* 4 * TML_DW4_CHUNK */
-        "str r6, [r12, #256]\n"
-        "str r7, [r12, #384]\n"
-        "add r12, r12, #4\n"
+        TML_DW4_STORE
         "ldr r8, [sp, #16]\n"
         "add r0, r0, r8\n"
         "ldr lr, [sp, #20]\n"
