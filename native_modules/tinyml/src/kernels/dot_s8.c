@@ -312,7 +312,7 @@ __attribute__((noinline)) static void rq_rows(const tml_dot_params_t *p, int32_t
 /* The inner loops, in assembly for a fixed register allocation (a compiler spills here).
  * dsp_2x2: q holds k4 groups [a02, a13, b02, b13] of two widened inputs a and b; wa and wb
  * are two rows of int8 weights. s = {a.wa, a.wb, b.wa, b.wb}: 16 multiply-accumulates in
- * 18 instructions. */
+ * 17 instructions. */
 __attribute__((naked, noinline)) static void dsp_2x2(TML_ARG const int32_t *q, TML_ARG int32_t k4,
                                                      TML_ARG const int8_t *wa,
                                                      TML_ARG const int8_t *wb, TML_ARG int32_t *s) {
@@ -327,8 +327,7 @@ __attribute__((naked, noinline)) static void dsp_2x2(TML_ARG const int32_t *q, T
         "beq 2f\n"
         "1:\n"
         "ldr r8, [r2], #4\n"
-        "ldrd r10, r11, [r0], #8\n"
-        "ldrd r12, lr, [r0], #8\n"
+        "ldm r0!, {r10, r11, r12, lr}\n"
         "sxtb16 r9, r8\n"
         "smlad r4, r9, r10, r4\n"
         "smlad r6, r9, r12, r6\n"
@@ -407,8 +406,7 @@ __attribute__((naked, noinline)) static void dsp_2xn(TML_ARG const int32_t *q,
         "movs r7, #0\n"
         "1:\n"
         "ldr r8, [r2], #4\n"
-        "ldrd r10, r11, [r0], #8\n"
-        "ldrd r12, lr, [r0], #8\n"
+        "ldm r0!, {r10, r11, r12, lr}\n"
         "sxtb16 r9, r8\n"
         "smlad r4, r9, r10, r4\n"
         "smlad r5, r9, r12, r5\n"
@@ -455,8 +453,8 @@ __attribute__((naked, noinline)) static void dsp_2xn(TML_ARG const int32_t *q,
 
 /* dsp_1xn: one widened input (q: k4 > 0 groups [a02, a13]) against 2 * pairs consecutive
  * rows of k = 4 * k4 weights (row 2i at w + 2ik), the sums of row r to s[r]. Eight elements of
- * a row pair per loop step: 16 multiply-accumulates in 22 instructions (LDRD for the input
- * and each row's two weight words); an odd k4 takes one group first. After a pair's loop wa
+ * a row pair per loop step: 16 multiply-accumulates in 21 instructions (LDM for the input,
+ * LDRD for each row's two weight words); an odd k4 takes one group first. After a pair's loop wa
  * has reached wb's start, so wa = wb, wb += k. */
 #define TML_DSP_1XN_HALF(acc)                                                                \
     "sxtb16 r12, r10\n"                                                                      \
@@ -496,8 +494,7 @@ __attribute__((naked, noinline)) static void dsp_1xn(TML_ARG const int32_t *q,
         "cmp r0, r1\n"
         "beq 2f\n"
         "1:\n"
-        "ldrd r6, r7, [r0], #8\n"
-        "ldrd r8, r9, [r0], #8\n"
+        "ldm r0!, {r6, r7, r8, r9}\n"
         "ldrd r10, r11, [r2], #8\n"
         TML_DSP_1XN_HALF("r4")
         "ldrd r10, r11, [r3], #8\n"
@@ -545,8 +542,21 @@ static void rq_rows1(const tml_dot_params_t *p, int32_t o, int32_t rows, int32_t
  * row r at w + r * (4 * k4 - pad) (pad < 4: the rows of a k that is not a multiple of 4 read
  * pad bytes of the next row, which meet zero inputs). q holds k4 groups [a02, a13, b02, b13,
  * c02, c13, d02, d13]; the sums of row r go to s[4r..4r+3] = {a.r, b.r, c.r, d.r}. Each weight
- * word is extended once for four inputs: 32 multiply-accumulates in 32 instructions (two
- * groups per loop step; an odd k4 enters at the second). */
+ * word is extended once for four inputs, and the inputs come two at a time by LDM: 32
+ * multiply-accumulates in 28 instructions (two groups per loop step; an odd k4 enters at the
+ * second group with its weight word). */
+#define TML_DSP_4X1_GROUP(wl, wh)                                                            \
+    "ldm r0!, {r10, r11, r12, lr}\n"                                                         \
+    "smlad r4, " wl ", r10, r4\n"                                                            \
+    "smlad r4, " wh ", r11, r4\n"                                                            \
+    "smlad r5, " wl ", r12, r5\n"                                                            \
+    "smlad r5, " wh ", lr, r5\n"                                                             \
+    "ldm r0!, {r10, r11, r12, lr}\n"                                                         \
+    "smlad r6, " wl ", r10, r6\n"                                                            \
+    "smlad r6, " wh ", r11, r6\n"                                                            \
+    "smlad r7, " wl ", r12, r7\n"                                                            \
+    "smlad r7, " wh ", lr, r7\n"
+
 __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
                                                      TML_ARG int32_t k4,
                                                      TML_ARG const int8_t *w,
@@ -562,39 +572,19 @@ __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
         "movs r7, #0\n"
         "ldr r8, [sp, #12]\n"       /* k4 odd: enter at the second group */
         "cmp r8, #0\n"
-        "bne 2f\n"
+        "beq 1f\n"
+        "ldr r8, [r2], #4\n"
+        "b 2f\n"
         "1:\n"
-        "ldr r8, [r2], #4\n"
-        "sxtb16 r9, r8\n"
-        "sxtb16 r8, r8, ror #8\n"
-        "ldrd r10, r11, [r0], #8\n"
-        "smlad r4, r9, r10, r4\n"
-        "smlad r4, r8, r11, r4\n"
-        "ldrd r12, lr, [r0], #8\n"
-        "smlad r5, r9, r12, r5\n"
-        "smlad r5, r8, lr, r5\n"
-        "ldrd r10, r11, [r0], #8\n"
-        "smlad r6, r9, r10, r6\n"
-        "smlad r6, r8, r11, r6\n"
-        "ldrd r12, lr, [r0], #8\n"
-        "smlad r7, r9, r12, r7\n"
-        "smlad r7, r8, lr, r7\n"
+        "ldr r3, [r2], #4\n"        /* the weights of two groups (LDR: rows may be */
+        "ldr r8, [r2], #4\n"        /* unaligned) */
+        "sxtb16 r9, r3\n"
+        "sxtb16 r3, r3, ror #8\n"
+        TML_DSP_4X1_GROUP("r9", "r3")
         "2:\n"
-        "ldr r8, [r2], #4\n"
         "sxtb16 r9, r8\n"
         "sxtb16 r8, r8, ror #8\n"
-        "ldrd r10, r11, [r0], #8\n"
-        "smlad r4, r9, r10, r4\n"
-        "smlad r4, r8, r11, r4\n"
-        "ldrd r12, lr, [r0], #8\n"
-        "smlad r5, r9, r12, r5\n"
-        "smlad r5, r8, lr, r5\n"
-        "ldrd r10, r11, [r0], #8\n"
-        "smlad r6, r9, r10, r6\n"
-        "smlad r6, r8, r11, r6\n"
-        "ldrd r12, lr, [r0], #8\n"
-        "smlad r7, r9, r12, r7\n"
-        "smlad r7, r8, lr, r7\n"
+        TML_DSP_4X1_GROUP("r9", "r8")
         "cmp r0, r1\n"
         "bne 1b\n"
         "ldr r8, [sp, #8]\n"
