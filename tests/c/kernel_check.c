@@ -332,11 +332,45 @@ static int check_requant(rng_t *r, int32_t randoms, char *msg, uint32_t seed) {
     return 0;
 }
 
+/* tml_rq_row (Armv7-M: rq_row_hi_ssat, with the output offset folded into the high word where
+ * tml_rq_fold_ok) against tml_rq_apply: every right shift, the edge inputs and multipliers,
+ * the extreme output offsets, rows of odd and even length. Returns 1 at the first difference. */
+#define RQ_ROW_WHAT "requantize row (case: the shift, index: the input)"
+static int check_rq_row(char *msg, uint32_t seed) {
+    static const int32_t xs[] = {0x7fffffff, -0x7fffffff - 1, -0x7fffffff, 0x7ffffffe, 1, -1,
+                                 0, 0x40000000, -0x40000000, 0x3fffffff, -0x3fffffff, 0xffff,
+                                 -0xffff, 0x10000, -0x10000, 0x12345, -0x12345};
+    static const int32_t ms[] = {0, 1, 0x40000000, 0x40000001, 0x7fffffff, 0x55555555};
+    static const int32_t oos[] = {-128, -127, -1, 0, 5, 127};
+    const int32_t n = (int32_t)(sizeof xs / sizeof xs[0]);
+    int8_t out[sizeof xs / sizeof xs[0]];
+    for (int32_t shift = -31; shift <= 0; shift++) {
+        for (uint32_t j = 0; j < sizeof ms / sizeof ms[0]; j++) {
+            for (uint32_t k = 0; k < sizeof oos / sizeof oos[0]; k++) {
+                tml_rq_t rq;
+                tml_rq_init(&rq, ms[j], shift, TML_ROUND_DOUBLE, oos[k], -128, 127);
+                for (int32_t len = n - 1; len <= n; len++) { /* odd and even rows */
+                    tml_rq_row(&rq, xs + n - len, len, out, 1);
+                    for (int32_t i = 0; i < len; i++) {
+                        const int32_t a = tml_rq_apply(&rq, xs[n - len + i]);
+                        if (a != out[i]) {
+                            tml_check_message(msg, RQ_ROW_WHAT, seed, shift, xs[n - len + i], a,
+                                              out[i]);
+                            return 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return 0;
+}
+
 int tml_kernel_check(uint32_t seed, int32_t cases, char *msg) {
     g_checked = 0;
     rng_t r = {seed ? seed : 1u};
     msg[0] = 0;
-    if (check_requant(&r, cases, msg, seed)) {
+    if (check_requant(&r, cases, msg, seed) || check_rq_row(msg, seed)) {
         return 1;
     }
     for (int32_t i = 0; i < cases; i++) {

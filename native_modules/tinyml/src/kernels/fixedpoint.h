@@ -222,6 +222,16 @@ TML_HOT_INLINE int32_t tml_requantize_hi(int32_t x, int32_t mult, int32_t chi, i
     return (int32_t)(((int64_t)x * mult + c) >> 32) >> e1;
 }
 
+/* Armv7-M's output stages add the output offset oo inside the high word: with e = -shift <= 22
+ * and |oo| <= 128, tml_requantize_hi(x) + oo = (hi + oo * 2^(e-1)) >> (e - 1) exactly (hi the
+ * high word of x*mult + C; adding a multiple of 2^(e-1) before an arithmetic right shift by
+ * e - 1 adds its quotient), and no sum wraps: |hi| <= 2^30 + 2^(e-2) + 1 (|x*mult| < 2^62) and
+ * |oo| * 2^(e-1) <= 2^28, below 2^31 together. The constant they add is then
+ * chi + oo * 2^(e-1) = (2 * oo + 1) * 2^(e-2). */
+TML_HOT_INLINE int tml_rq_fold_ok(int32_t shift, int32_t oo) {
+    return shift >= -22 && oo >= -128 && oo <= 127;
+}
+
 /* One channel's output stage with its constants computed once: requantization (the common
  * case, double rounding with a right shift of 2 or more, through tml_requantize_hi; 0 or 1
  * through tml_requantize_down), output zero point, fused activation clamp. */

@@ -41,31 +41,46 @@ int32_t tml_requantize_split(int32_t x, int32_t mult, int32_t shift, int32_t rou
 #endif
 
 #if (defined(__ARM_ARCH_7M__) || defined(__ARM_ARCH_7EM__)) && !defined(TML_ARCH_GENERIC)
-/* tml_rq_row's common case on Armv7-M: the one-multiply form (tml_requantize_hi) and the
- * whole int8 range, out[i * step] for i < n (n > 0), 11 instructions an output: SMLAL, ASR,
- * the offset, SSAT. Arguments past the fourth: chi, e1, the output offset. */
+/* tml_rq_row's common case on Armv7-M: the one-multiply form (tml_requantize_hi) with the
+ * output offset folded in (tml_rq_fold_ok: cho = chi + oo * 2^e1) and the whole int8 range,
+ * out[i * step] for i < n (n > 0): SMLAL, ASR and SSAT, two outputs a loop step, 9
+ * instructions an output. Arguments past the fourth: cho, e1. */
+#define TML_RQ_SSAT_OUT(x, hi)                                                               \
+    "and r9, " x ", #0x80000000\n"                                                           \
+    "orr r9, r9, #0x40000000\n"                                                              \
+    "add " hi ", r5, " x ", asr #31\n"                                                       \
+    "smlal r9, " hi ", " x ", r4\n"                                                          \
+    "asr " hi ", " hi ", r6\n"                                                               \
+    "ssat " hi ", #8, " hi "\n"
 __attribute__((naked, noinline)) static void rq_row_hi_ssat(
     __attribute__((unused)) const int32_t *acc, __attribute__((unused)) const int32_t *end,
     __attribute__((unused)) int8_t *out, __attribute__((unused)) int32_t step,
-    __attribute__((unused)) int32_t mult, __attribute__((unused)) int32_t chi,
-    __attribute__((unused)) int32_t e1, __attribute__((unused)) int32_t oo) {
+    __attribute__((unused)) int32_t mult, __attribute__((unused)) int32_t cho,
+    __attribute__((unused)) int32_t e1) {
     __asm__ volatile(
         "push {r4-r10, lr}\n"
-        "ldrd r4, r5, [sp, #32]\n"  /* mult, chi */
-        "ldrd r6, r7, [sp, #40]\n"  /* e1, the output offset */
-        "1:\n"
+        "ldrd r4, r5, [sp, #32]\n"  /* mult, cho */
+        "ldr r6, [sp, #40]\n"       /* e1 */
+        "sub r7, r1, r0\n"
+        "tst r7, #4\n"              /* an odd n: one output first */
+        "beq 2f\n"
         "ldr r8, [r0], #4\n"
-        "and r9, r8, #0x80000000\n"
-        "orr r9, r9, #0x40000000\n"
-        "add r10, r5, r8, asr #31\n"
-        "smlal r9, r10, r8, r4\n"
-        "asr r10, r10, r6\n"
-        "add r10, r10, r7\n"
-        "ssat r10, #8, r10\n"
+        TML_RQ_SSAT_OUT("r8", "r10")
         "strb r10, [r2]\n"
         "add r2, r2, r3\n"
+        "2:\n"
+        "cmp r0, r1\n"
+        "beq 3f\n"
+        "1:\n"
+        "ldrd r8, r7, [r0], #8\n"
+        TML_RQ_SSAT_OUT("r8", "r10")
+        TML_RQ_SSAT_OUT("r7", "lr")
+        "strb r10, [r2]\n"
+        "strb lr, [r2, r3]\n"
+        "add r2, r2, r3, lsl #1\n"
         "cmp r0, r1\n"
         "bne 1b\n"
+        "3:\n"
         "pop {r4-r10, pc}\n");
 }
 #define TML_RQ_ROW_ASM 1
@@ -301,8 +316,10 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
 
 void tml_rq_row(const tml_rq_t *r, const int32_t *acc, int32_t n, int8_t *out, int32_t step) {
 #ifdef TML_RQ_ROW_ASM
-    if (r->hi && r->act_min <= -128 && r->act_max >= 127 && n > 0) {
-        rq_row_hi_ssat(acc, acc + n, out, step, r->mult, r->chi, r->e1, r->output_offset);
+    if (r->hi && r->act_min <= -128 && r->act_max >= 127 && n > 0 &&
+        tml_rq_fold_ok(r->shift, r->output_offset)) {
+        const int32_t cho = (int32_t)((uint32_t)(2 * r->output_offset + 1) << (r->e1 - 1));
+        rq_row_hi_ssat(acc, acc + n, out, step, r->mult, cho, r->e1);
         return;
     }
 #endif
