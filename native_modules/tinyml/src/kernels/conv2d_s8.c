@@ -27,8 +27,18 @@ static void gather(const tml_conv_params_t *p, const tml_dims_t *in_dims, const 
             continue;
         }
         const int8_t *row = in_b + (int64_t)iy * in_w * in_c;
-        if (p->dilation_w == 1 && ix0 >= 0 && ix0 + k_w <= in_w) {
-            tml_copy(col, row + (int64_t)ix0 * in_c, k_w * in_c);
+        if (p->dilation_w == 1) { /* taps lo .. hi - 1 inside: one copy, the rest padding */
+            const int32_t lo = ix0 < 0 ? (-ix0 < k_w ? -ix0 : k_w) : 0;
+            const int32_t hi = in_w - ix0 < k_w ? (in_w - ix0 > lo ? in_w - ix0 : lo) : k_w;
+            if (lo > 0) {
+                memset(col, zp, (size_t)(lo * in_c));
+            }
+            if (hi > lo) {
+                tml_copy(col + lo * in_c, row + (int64_t)(ix0 + lo) * in_c, (hi - lo) * in_c);
+            }
+            if (hi < k_w) {
+                memset(col + hi * in_c, zp, (size_t)((k_w - hi) * in_c));
+            }
             col += k_w * in_c;
             continue;
         }
