@@ -456,6 +456,25 @@ static int dw_transpose(int32_t out_h, int32_t out_w) {
     return cols_first < rows_first;
 }
 
+/* n bytes of g <= 4 consecutive channels, src_step apart, into g planes (plane bytes apart,
+ * channel j's at dst + j * plane): four channels from one word load. */
+static void gather_planes(int8_t *dst, int32_t plane, const int8_t *src, int32_t src_step,
+                          int32_t n, int32_t g) {
+    if (g == 4) {
+        for (int32_t i = 0; i < n; i++, src += src_step) {
+            const uint32_t v = (uint32_t)tml_read4(src); /* little-endian: byte j, channel j */
+            dst[i] = (int8_t)v, dst[plane + i] = (int8_t)(v >> 8);
+            dst[2 * plane + i] = (int8_t)(v >> 16), dst[3 * plane + i] = (int8_t)(v >> 24);
+        }
+        return;
+    }
+    for (int32_t j = 0; j < g; j++) {
+        for (int32_t i = 0; i < n; i++) {
+            dst[j * plane + i] = src[(int64_t)i * src_step + j];
+        }
+    }
+}
+
 /* Depth multiplier 1: output channel c reads only input channel c, so channel c's input is
  * copied out, then its outputs are written over it in place. When the zero-point padded plane
  * ((H + pads) x (W + pads)) fits TML_DW_ROW_BYTES, the copy goes there and every output row
@@ -498,6 +517,10 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
     if (rowwise && !padded) {
         memset(rows + k_h * row_len, 0, 4); /* dw_row's word reads end up to 1 byte past */
     }
+    /* Padded planes go group channels at a time: each input word then fills a byte of four
+     * planes, plane bytes apart (each plane with dw_plane_3x3's slack after it). */
+    const int32_t plane = (plane_h * row_len + 4 + 3) & ~3;
+    const int32_t group = padded && 4 * plane <= (int32_t)sizeof(rows_w) ? 4 : 1;
     for (int32_t b = 0; b < in_dims->n; b++) {
         int8_t *in_b = buf + (int64_t)b * in_h * in_w * ch;
         int8_t *out_b = buf + (int64_t)b * out_h * out_w * ch;
@@ -505,109 +528,103 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
             return -1; /* batches would overlap: the loader allows batch 1 only then */
         }
         if (padded) { /* the padding, the same for every channel (the gathers below skip it) */
-            memset(rows, zp, (size_t)(plane_h * row_len + 4));
+            memset(rows, zp, (size_t)(group * plane));
         }
-        for (int32_t c = 0; c < ch; c++) {
+        for (int32_t c0 = 0; c0 < ch; c0 += group) {
+            const int32_t g = ch - c0 < group ? ch - c0 : group;
             if (transposed) { /* input (y, x) at plane row x + pad_w, column y + pad_h */
                 const int32_t n = in_w < row_len - p->pad_w ? in_w : row_len - p->pad_w;
                 const int32_t m = in_h < plane_h - p->pad_h ? in_h : plane_h - p->pad_h;
                 for (int32_t x = 0; x < n; x++) {
-                    const int8_t *src = in_b + (int64_t)x * ch + c;
-                    int8_t *dst = rows + (x + p->pad_w) * plane_h + p->pad_h;
-                    for (int32_t y = 0; y < m; y++) {
-                        dst[y] = src[(int64_t)y * in_w * ch];
-                    }
+                    gather_planes(rows + (x + p->pad_w) * plane_h + p->pad_h, plane,
+                                  in_b + (int64_t)x * ch + c0, in_w * ch, m, g);
                 }
             } else if (padded && in_w == 1 && row_len == 1 && p->pad_w == 0) { /* one column */
                 const int32_t m = in_h < plane_h - p->pad_h ? in_h : plane_h - p->pad_h;
-                const int8_t *src = in_b + c;
-                int8_t *dst = rows + p->pad_h;
-                for (int32_t y = 0; y < m; y++, src += ch) {
-                    dst[y] = *src;
-                }
+                gather_planes(rows + p->pad_h, plane, in_b + c0, ch, m, g);
             } else if (padded) {
                 /* input (y, x) at plane row y + pad_h, column x + pad_w */
-                for (int32_t y = 0; y < in_h; y++) {
-                    const int32_t py = y + p->pad_h;
-                    if (py >= plane_h) {
-                        break;
-                    }
-                    const int8_t *src = in_b + (int64_t)y * in_w * ch + c;
-                    int8_t *dst = rows + py * row_len + p->pad_w;
-                    const int32_t n = in_w < row_len - p->pad_w ? in_w : row_len - p->pad_w;
-                    for (int32_t x = 0; x < n; x++) {
-                        dst[x] = src[x * ch];
-                    }
+                const int32_t n = in_w < row_len - p->pad_w ? in_w : row_len - p->pad_w;
+                const int32_t m = in_h < plane_h - p->pad_h ? in_h : plane_h - p->pad_h;
+                for (int32_t y = 0; y < m; y++) {
+                    gather_planes(rows + (y + p->pad_h) * row_len + p->pad_w, plane,
+                                  in_b + (int64_t)y * in_w * ch + c0, ch, n, g);
                 }
             } else {
                 for (int32_t i = 0; i < in_h * in_w; i++) {
-                    scratch[i] = in_b[(int64_t)i * ch + c];
+                    scratch[i] = in_b[(int64_t)i * ch + c0];
                 }
             }
-            int32_t wsum = 0;
-            for (int32_t t = 0; t < taps && rowwise; t++) {
-                w[t] = filter[t * ch + c];
-                wsum += w[t];
-            }
-            const int32_t bc = bias ? bias[c] : 0, folded = bc + p->input_offset * wsum;
-            const int32_t mult = q->mult[c], shift = q->shift[c];
-            if (!TML_ARCH_V6M && padded && row_len == 1) { /* one column: k_w = out_w = 1 */
-                tml_rq_t rq;
-                tml_rq_init(&rq, mult, shift, q->rounding, p->output_offset, p->act_min,
-                            p->act_max);
-                dw_column(rows, out_h, p->stride_h, p->dilation_h, k_h, w, folded, &rq,
-                          out_b + c, ch);
-                continue;
-            }
-            if (plane33) {
-                tml_rq_t rq;
-                tml_rq_init(&rq, mult, shift, q->rounding, p->output_offset, p->act_min,
-                            p->act_max);
-                if (transposed) { /* the transposed kernel over the transposed plane */
-                    const int8_t wt[9] = {w[0], w[3], w[6], w[1], w[4], w[7], w[2], w[5], w[8]};
-                    dw_plane_3x3(rows, plane_h, out_w, out_h, wt, folded, &rq, out_b + c,
-                                 out_w * ch, ch);
-                } else {
-                    dw_plane_3x3(rows, row_len, out_h, out_w, w, folded, &rq, out_b + c, ch,
-                                 out_w * ch);
+            for (int32_t c = c0; c < c0 + g; c++) {
+                int8_t *rows_c = rows + (c - c0) * plane; /* channel c's plane (padded) */
+                int32_t wsum = 0;
+                for (int32_t t = 0; t < taps && rowwise; t++) {
+                    w[t] = filter[t * ch + c];
+                    wsum += w[t];
                 }
-                continue;
-            }
-            for (int32_t oy = 0; oy < out_h; oy++) {
-                const int32_t iy0 = oy * p->stride_h - p->pad_h;
-                int8_t *o = out_b + (int64_t)oy * out_w * ch + c;
-                if (padded) {
-                    dw_row(p, rows + oy * p->stride_h * row_len, row_len * p->dilation_h, w, k_h,
-                           k_w, folded, mult, shift, q->rounding, out_w, o, ch);
+                const int32_t bc = bias ? bias[c] : 0, folded = bc + p->input_offset * wsum;
+                const int32_t mult = q->mult[c], shift = q->shift[c];
+                if (!TML_ARCH_V6M && padded && row_len == 1) { /* one column: k_w = out_w = 1 */
+                    tml_rq_t rq;
+                    tml_rq_init(&rq, mult, shift, q->rounding, p->output_offset, p->act_min,
+                                p->act_max);
+                    dw_column(rows_c, out_h, p->stride_h, p->dilation_h, k_h, w, folded, &rq,
+                              out_b + c, ch);
                     continue;
                 }
-                if (rowwise) {
-                    for (int32_t ky = 0; ky < k_h; ky++) {
-                        const int32_t iy = iy0 + ky * p->dilation_h;
-                        int8_t *r = rows + ky * row_len;
-                        if (iy < 0 || iy >= in_h) {
-                            memset(r, zp, (size_t)row_len);
-                            continue;
-                        }
-                        /* columns -pad_w .. row_len - pad_w - 1 of input row iy */
-                        const int32_t lo = p->pad_w < row_len ? p->pad_w : row_len;
-                        int32_t mid = in_w < row_len - lo ? in_w : row_len - lo;
-                        memset(r, zp, (size_t)lo);
-                        memcpy(r + lo, scratch + iy * in_w, (size_t)mid);
-                        memset(r + lo + mid, zp, (size_t)(row_len - lo - mid));
+                if (plane33) {
+                    tml_rq_t rq;
+                    tml_rq_init(&rq, mult, shift, q->rounding, p->output_offset, p->act_min,
+                                p->act_max);
+                    if (transposed) { /* the transposed kernel over the transposed plane */
+                        const int8_t wt[9] = {w[0], w[3], w[6], w[1], w[4],
+                                              w[7], w[2], w[5], w[8]};
+                        dw_plane_3x3(rows_c, plane_h, out_w, out_h, wt, folded, &rq,
+                                     out_b + c, out_w * ch, ch);
+                    } else {
+                        dw_plane_3x3(rows_c, row_len, out_h, out_w, w, folded, &rq,
+                                     out_b + c, ch, out_w * ch);
                     }
-                    dw_row(p, rows, row_len, w, k_h, k_w, folded, mult, shift, q->rounding,
-                           out_w, o, ch);
                     continue;
                 }
-                for (int32_t ox = 0; ox < out_w; ox++, o += ch) {
-                    const int32_t ix0 = ox * p->stride_w - p->pad_w;
-                    const int32_t acc = bc + plane_checked(p, scratch, in_h, in_w, filter + c,
-                                                           k_h, k_w, ch, iy0, ix0);
-                    *o = (int8_t)tml_clamp(
-                        tml_wrap_add(tml_requantize_fast(acc, mult, shift, q->rounding),
-                                     p->output_offset),
-                        p->act_min, p->act_max);
+                for (int32_t oy = 0; oy < out_h; oy++) {
+                    const int32_t iy0 = oy * p->stride_h - p->pad_h;
+                    int8_t *o = out_b + (int64_t)oy * out_w * ch + c;
+                    if (padded) {
+                        dw_row(p, rows_c + oy * p->stride_h * row_len,
+                               row_len * p->dilation_h, w, k_h, k_w, folded, mult, shift,
+                               q->rounding, out_w, o, ch);
+                        continue;
+                    }
+                    if (rowwise) {
+                        for (int32_t ky = 0; ky < k_h; ky++) {
+                            const int32_t iy = iy0 + ky * p->dilation_h;
+                            int8_t *r = rows_c + ky * row_len;
+                            if (iy < 0 || iy >= in_h) {
+                                memset(r, zp, (size_t)row_len);
+                                continue;
+                            }
+                            /* columns -pad_w .. row_len - pad_w - 1 of input row iy */
+                            const int32_t lo = p->pad_w < row_len ? p->pad_w : row_len;
+                            int32_t mid = in_w < row_len - lo ? in_w : row_len - lo;
+                            memset(r, zp, (size_t)lo);
+                            memcpy(r + lo, scratch + iy * in_w, (size_t)mid);
+                            memset(r + lo + mid, zp, (size_t)(row_len - lo - mid));
+                        }
+                        dw_row(p, rows_c, row_len, w, k_h, k_w, folded, mult, shift,
+                               q->rounding, out_w, o, ch);
+                        continue;
+                    }
+                    for (int32_t ox = 0; ox < out_w; ox++, o += ch) {
+                        const int32_t ix0 = ox * p->stride_w - p->pad_w;
+                        const int32_t acc = bc + plane_checked(p, scratch, in_h, in_w,
+                                                               filter + c, k_h, k_w, ch, iy0,
+                                                               ix0);
+                        *o = (int8_t)tml_clamp(
+                            tml_wrap_add(tml_requantize_fast(acc, mult, shift, q->rounding),
+                                         p->output_offset),
+                            p->act_min, p->act_max);
+                    }
                 }
             }
         }
