@@ -542,20 +542,23 @@ static void rq_rows1(const tml_dot_params_t *p, int32_t o, int32_t rows, int32_t
  * row r at w + r * (4 * k4 - pad) (pad < 4: the rows of a k that is not a multiple of 4 read
  * pad bytes of the next row, which meet zero inputs). q holds k4 groups [a02, a13, b02, b13,
  * c02, c13, d02, d13]; the sums of row r go to s[4r..4r+3] = {a.r, b.r, c.r, d.r}. Each weight
- * word is extended once for four inputs, and the inputs come two at a time by LDM: 32
- * multiply-accumulates in 28 instructions (two groups per loop step; an odd k4 enters at the
- * second group with its weight word). */
-#define TML_DSP_4X1_GROUP(wl, wh)                                                            \
+ * word is extended once for four inputs, and the inputs come two at a time by LDM: 16
+ * multiply-accumulates in 13 instructions. Four groups per loop step; a row whose k4 is not a
+ * multiple of 4 enters the loop at its group (-k4) & 3 (TBB, the index kept on the stack). */
+#define TML_DSP_4X1_GROUP                                                                    \
+    "ldr r8, [r2], #4\n"                                                                     \
+    "sxtb16 r9, r8\n"                                                                        \
+    "sxtb16 r8, r8, ror #8\n"                                                                \
     "ldm r0!, {r10, r11, r12, lr}\n"                                                         \
-    "smlad r4, " wl ", r10, r4\n"                                                            \
-    "smlad r4, " wh ", r11, r4\n"                                                            \
-    "smlad r5, " wl ", r12, r5\n"                                                            \
-    "smlad r5, " wh ", lr, r5\n"                                                             \
+    "smlad r4, r9, r10, r4\n"                                                                \
+    "smlad r4, r8, r11, r4\n"                                                                \
+    "smlad r5, r9, r12, r5\n"                                                                \
+    "smlad r5, r8, lr, r5\n"                                                                 \
     "ldm r0!, {r10, r11, r12, lr}\n"                                                         \
-    "smlad r6, " wl ", r10, r6\n"                                                            \
-    "smlad r6, " wh ", r11, r6\n"                                                            \
-    "smlad r7, " wl ", r12, r7\n"                                                            \
-    "smlad r7, " wh ", lr, r7\n"
+    "smlad r6, r9, r10, r6\n"                                                                \
+    "smlad r6, r8, r11, r6\n"                                                                \
+    "smlad r7, r9, r12, r7\n"                                                                \
+    "smlad r7, r8, lr, r7\n"
 
 __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
                                                      TML_ARG int32_t k4,
@@ -564,27 +567,30 @@ __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
                                                      TML_ARG int32_t pad) {
     __asm__ volatile(
         TML_DSP_FRAME
+        "rsb r8, r1, #0\n"
+        "and r8, r8, #3\n"
+        "str r8, [sp, #12]\n"       /* the group each row enters at */
         "add r1, r0, r1, lsl #5\n"  /* q's end */
         "3:\n"
         "movs r4, #0\n"
         "movs r5, #0\n"
         "movs r6, #0\n"
         "movs r7, #0\n"
-        "ldr r8, [sp, #12]\n"       /* k4 odd: enter at the second group */
-        "cmp r8, #0\n"
-        "beq 1f\n"
-        "ldr r8, [r2], #4\n"
-        "b 2f\n"
+        "ldr r8, [sp, #12]\n"
+        "tbb [pc, r8]\n"
+        "9:\n"
+        ".byte (1f - 9b) / 2\n"
+        ".byte (5f - 9b) / 2\n"
+        ".byte (6f - 9b) / 2\n"
+        ".byte (7f - 9b) / 2\n"
         "1:\n"
-        "ldr r3, [r2], #4\n"        /* the weights of two groups (LDR: rows may be */
-        "ldr r8, [r2], #4\n"        /* unaligned) */
-        "sxtb16 r9, r3\n"
-        "sxtb16 r3, r3, ror #8\n"
-        TML_DSP_4X1_GROUP("r9", "r3")
-        "2:\n"
-        "sxtb16 r9, r8\n"
-        "sxtb16 r8, r8, ror #8\n"
-        TML_DSP_4X1_GROUP("r9", "r8")
+        TML_DSP_4X1_GROUP
+        "5:\n"
+        TML_DSP_4X1_GROUP
+        "6:\n"
+        TML_DSP_4X1_GROUP
+        "7:\n"
+        TML_DSP_4X1_GROUP
         "cmp r0, r1\n"
         "bne 1b\n"
         "ldr r8, [sp, #8]\n"
