@@ -110,8 +110,10 @@ static int rq_down2(const tml_dot_params_t *p, int32_t o, const int32_t *s, int8
  * r9 = mult, r10 = bias), r6 the output offset, and for each output TML_RQ_HI_OUT(x, lo):
  * x the biased sum, lo a scratch register; the int8 result in lr. */
 #define TML_RQ_HI_ROW                                                                        \
-    "ldr r7, [r1], #4\n"        /* shift = -e */                                             \
     "ldr r10, [r2], #4\n"       /* bias */                                                   \
+    TML_RQ_HI_SCALE
+#define TML_RQ_HI_SCALE                                                                      \
+    "ldr r7, [r1], #4\n"        /* shift = -e */                                             \
     "ldr r9, [r3], #4\n"        /* mult */                                                   \
     "mvn r7, r7\n"              /* e - 1 = -shift - 1 */                                     \
     "movs r8, #1\n"                                                                          \
@@ -126,12 +128,13 @@ static int rq_down2(const tml_dot_params_t *p, int32_t o, const int32_t *s, int8
     "add lr, lr, r6\n"                                                                       \
     "ssat lr, #8, lr\n"
 
-/* rq_rows_hi for four inputs: sums s = {a.r, b.r, c.r, d.r, ...}, output r of input i at
- * out + i * stride + r. Arguments past the fourth: out, stride, end (out + rows), output
- * offset. */
+/* rq_rows_hi for four inputs whose sums s = {a.r, b.r, c.r, d.r, ...} hold their biases
+ * already (dsp_4xn, m3_4x2's callers): output r of input i at out + i * stride + r. The
+ * arguments: r2 unused (TML_RQ_HI_ROW's bias pointer), then out, stride, end (out + rows),
+ * output offset. */
 __attribute__((naked, noinline)) static void rq_rows4_hi(TML_ARG const int32_t *s,
                                                          TML_ARG const int32_t *shift,
-                                                         TML_ARG const int32_t *bias,
+                                                         TML_ARG const int32_t *unused,
                                                          TML_ARG const int32_t *mult,
                                                          TML_ARG int8_t *out,
                                                          TML_ARG int32_t stride,
@@ -143,26 +146,22 @@ __attribute__((naked, noinline)) static void rq_rows4_hi(TML_ARG const int32_t *
         "ldr r5, [sp, #40]\n"       /* stride */
         "ldr r6, [sp, #48]\n"       /* the output offset */
         "1:\n"
-        TML_RQ_HI_ROW
+        TML_RQ_HI_SCALE
         /* input a */
         "ldr r11, [r0], #4\n"
-        "add r11, r11, r10\n"
         TML_RQ_HI_OUT("r11", "r12")
         "strb lr, [r4]\n"
         /* input b */
         "ldr r11, [r0], #4\n"
-        "add r11, r11, r10\n"
         TML_RQ_HI_OUT("r11", "r12")
         "strb lr, [r4, r5]\n"
         /* input c */
         "ldr r11, [r0], #4\n"
-        "add r11, r11, r10\n"
         TML_RQ_HI_OUT("r11", "r12")
         "add r11, r4, r5, lsl #1\n"
         "strb lr, [r11]\n"
         /* input d */
         "ldr r11, [r0], #4\n"
-        "add r11, r11, r10\n"
         TML_RQ_HI_OUT("r11", "r12")
         "add r11, r4, r5, lsl #1\n"
         "strb lr, [r11, r5]\n"
@@ -192,15 +191,18 @@ static int chunk_hi(const tml_dot_params_t *p, int32_t o, int32_t rows) {
 
 #if TML_ARCH_DSP || TML_DOT4_V7M || TML_DOT4_RV32
 /* tml_dot4_s8's output stage for rows o .. o + rows - 1 of four inputs, sums s = {a.o, b.o,
- * c.o, d.o, ...}: rq_rows4_hi for a layer with hi_rows on Armv7-M, else row by row. */
+ * c.o, d.o, ...}: rq_rows4_hi for a chunk of hi rows on Armv7-M (chunk_hi), whose sums its
+ * caller started from the biases (biased), else row by row from unbiased sums. */
 TML_HOT_INLINE void rq_rows4(const tml_dot_params_t *p, int32_t o, int32_t rows, const int32_t *s,
-                            int8_t *out, int32_t out_stride) {
+                            int8_t *out, int32_t out_stride, int biased) {
 #if !TML_DOT4_RV32
-    if (chunk_hi(p, o, rows)) {
-        rq_rows4_hi(s, p->shift + o, p->bias + o, p->mult + o, out + o, out_stride,
-                    out + o + rows, p->output_offset);
+    if (biased) { /* chunk_hi: the sums hold their biases */
+        rq_rows4_hi(s, p->shift + o, NULL, p->mult + o, out + o, out_stride, out + o + rows,
+                    p->output_offset);
         return;
     }
+#else
+    (void)biased;
 #endif
     /* Otherwise row by row: the same arithmetic in C where the row allows it (a narrower
      * activation range such as ReLU6's, or a layer with some rows of shift > -2). */
@@ -544,7 +546,8 @@ static void rq_rows1(const tml_dot_params_t *p, int32_t o, int32_t rows, int32_t
  * c02, c13, d02, d13]; the sums of row r go to s[4r..4r+3] = {a.r, b.r, c.r, d.r}. Each weight
  * word is extended once for four inputs, and the inputs come two at a time by LDM: 16
  * multiply-accumulates in 13 instructions. Four groups per loop step; a row whose k4 is not a
- * multiple of 4 enters the loop at its group (-k4) & 3 (TBB, the index kept on the stack). */
+ * multiple of 4 enters the loop at its group (-k4) & 3 (TBB, the index kept on the stack).
+ * Row r's four sums start from start[r] (its bias, or 0). */
 #define TML_DSP_4X1_GROUP                                                                    \
     "ldr r8, [r2], #4\n"                                                                     \
     "sxtb16 r9, r8\n"                                                                        \
@@ -564,7 +567,8 @@ __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
                                                      TML_ARG int32_t k4,
                                                      TML_ARG const int8_t *w,
                                                      TML_ARG int32_t rows, TML_ARG int32_t *s,
-                                                     TML_ARG int32_t pad) {
+                                                     TML_ARG int32_t pad,
+                                                     TML_ARG const int32_t *start) {
     __asm__ volatile(
         TML_DSP_FRAME
         "rsb r8, r1, #0\n"
@@ -572,10 +576,12 @@ __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
         "str r8, [sp, #12]\n"       /* the group each row enters at */
         "add r1, r0, r1, lsl #5\n"  /* q's end */
         "3:\n"
-        "movs r4, #0\n"
-        "movs r5, #0\n"
-        "movs r6, #0\n"
-        "movs r7, #0\n"
+        "ldr r3, [sp, #60]\n"      /* the row's start: the seventh argument */
+        "ldr r4, [r3], #4\n"
+        "str r3, [sp, #60]\n"
+        "mov r5, r4\n"
+        "mov r6, r4\n"
+        "mov r7, r4\n"
         "ldr r8, [sp, #12]\n"
         "tbb [pc, r8]\n"
         "9:\n"
@@ -629,19 +635,26 @@ void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t 
             q[8 * full + 2 * i + 1] = tml_pack16(e[1], e[3]);
         }
     }
+    int32_t zeros[TML_DOT_PAIRS];
+    int zeroed = 0;
     for (int32_t o = 0, rows; o < n; o += rows) {
         rows = n - o < TML_DOT_PAIRS ? n - o : TML_DOT_PAIRS;
+        const int hi = chunk_hi(p, o, rows); /* the sums start from the biases */
+        if (!hi && !zeroed) {
+            memset(zeros, 0, sizeof zeros), zeroed = 1;
+        }
+        const int32_t *start = hi ? p->bias + o : zeros;
         const int last = pad && o + rows == n; /* its last row must not read past the weights */
         if (rows - last > 0) {
-            dsp_4xn(q, k4, w + (int64_t)o * k, rows - last, sums, pad);
+            dsp_4xn(q, k4, w + (int64_t)o * k, rows - last, sums, pad, start);
         }
         if (last) { /* from a copy with pad zero bytes after it */
             int8_t row[TML_DOT4_MAX + 4];
             tml_copy(row, w + (int64_t)(n - 1) * k, k);
             memset(row + k, 0, (size_t)pad);
-            dsp_4xn(q, k4, row, 1, sums + 4 * (rows - 1), 0);
+            dsp_4xn(q, k4, row, 1, sums + 4 * (rows - 1), 0, start + rows - 1);
         }
-        rq_rows4(p, o, rows, sums, out, out_stride);
+        rq_rows4(p, o, rows, sums, out, out_stride, hi);
     }
 }
 
@@ -1057,11 +1070,14 @@ void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t 
     }
     for (int32_t o = 0, rows; o < n; o += rows) {
         rows = n - o < TML_DOT_PAIRS ? n - o : TML_DOT_PAIRS;
+        const int hi = chunk_hi(p, o, rows); /* the sums start from the biases */
         for (int32_t r = 0; r < rows; r += 2) {
             const int8_t *wa = w + (int64_t)(o + r) * k;
             const int32_t k2 = r + 1 < rows ? k : 0; /* an odd last row pairs with itself */
             int32_t *sa = sums + 4 * r, *sb = sums + 4 * (r + 1 < rows ? r + 1 : r);
-            int32_t ta[4] = {0, 0, 0, 0}, tb[4] = {0, 0, 0, 0};
+            const int32_t ba = hi ? p->bias[o + r] : 0;
+            const int32_t bb = hi && r + 1 < rows ? p->bias[o + r + 1] : 0;
+            int32_t ta[4] = {ba, ba, ba, ba}, tb[4] = {bb, bb, bb, bb};
             for (int32_t k0 = 0, kc; k0 < k; k0 += kc) {
                 kc = k - k0 < TML_DOT4_V7M_CHUNK ? k - k0 : TML_DOT4_V7M_CHUNK;
                 m3_4x2(q + 4 * k0, kc, wa + k0, k2, s64);
@@ -1069,7 +1085,8 @@ void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t 
                     const int64_t sum = (int64_t)(((uint64_t)(uint32_t)s64[2 * i + 1] << 32) |
                                                   (uint32_t)s64[2 * i]);
                     const int32_t a = (int32_t)((uint32_t)s64[2 * i] << 9) >> 9;
-                    ta[i] += a, tb[i] += (int32_t)((sum - a) >> 23);
+                    ta[i] = tml_wrap_add(ta[i], a); /* from the bias: may wrap */
+                    tb[i] = tml_wrap_add(tb[i], (int32_t)((sum - a) >> 23));
                 }
             }
             for (int32_t i = 0; i < 4; i++) {
@@ -1079,7 +1096,7 @@ void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t 
                 }
             }
         }
-        rq_rows4(p, o, rows, sums, out, out_stride);
+        rq_rows4(p, o, rows, sums, out, out_stride, hi);
     }
 }
 #elif TML_DOT4_RV32
@@ -1214,7 +1231,7 @@ void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t 
                 }
             }
         }
-        rq_rows4(p, o, rows, sums, out, out_stride);
+        rq_rows4(p, o, rows, sums, out, out_stride, 0);
     }
 }
 #elif !TML_ARCH_DSP
