@@ -1,5 +1,6 @@
 #include "tml_config.h"
 #if TML_HAS_AVERAGE_POOL_2D
+#include "arch.h"
 #include "fixedpoint.h"
 
 /* The window's sum a over count cells, divided rounding half away from zero, clamped. */
@@ -31,7 +32,8 @@ int tml_avg_pool2d_s8(const tml_pool_params_t *p, const tml_dims_t *in_dims, con
                 const int32_t rows = ky_end - ky_start, cols = kx_end - kx_start;
                 const int32_t row_step = in_w * depth;
                 int32_t c = 0;
-                for (; c + 4 <= depth; c += 4) { /* four channels' sums in registers */
+                /* four channels' sums in registers (on Armv6-M, flash first: one) */
+                for (; !TML_ARCH_V6M && c + 4 <= depth; c += 4) {
                     int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
                     for (int32_t ky = 0; ky < rows; ky++) {
                         const int8_t *px = win + (int64_t)ky * row_step + c;

@@ -27,7 +27,12 @@ static void gather(const tml_conv_params_t *p, const tml_dims_t *in_dims, const 
             continue;
         }
         const int8_t *row = in_b + (int64_t)iy * in_w * in_c;
-        if (p->dilation_w == 1) { /* taps lo .. hi - 1 inside: one copy, the rest padding */
+        if (TML_ARCH_V6M && p->dilation_w == 1 && ix0 >= 0 && ix0 + k_w <= in_w) {
+            tml_copy(col, row + (int64_t)ix0 * in_c, k_w * in_c); /* flash first there */
+            col += k_w * in_c;
+            continue;
+        }
+        if (!TML_ARCH_V6M && p->dilation_w == 1) { /* taps lo .. hi - 1 inside: one copy */
             const int32_t lo = ix0 < 0 ? (-ix0 < k_w ? -ix0 : k_w) : 0;
             const int32_t hi = in_w - ix0 < k_w ? (in_w - ix0 > lo ? in_w - ix0 : lo) : k_w;
             if (lo > 0) {

@@ -462,7 +462,7 @@ static int dw_transpose(int32_t out_h, int32_t out_w) {
 __attribute__((noinline)) static void gather_planes(int8_t *dst, int32_t plane,
                                                     const int8_t *src, int32_t src_step,
                                                     int32_t n, int32_t g) {
-    if (g == 4) {
+    if (!TML_ARCH_V6M && g == 4) {
         for (int32_t i = 0; i < n; i++, src += src_step) {
             const uint32_t v = (uint32_t)tml_read4(src); /* little-endian: byte j, channel j */
             dst[i] = (int8_t)v, dst[plane + i] = (int8_t)(v >> 8);
@@ -520,9 +520,10 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
         memset(rows + k_h * row_len, 0, 4); /* dw_row's word reads end up to 1 byte past */
     }
     /* Padded planes go group channels at a time: each input word then fills a byte of four
-     * planes, plane bytes apart (each plane with dw_plane_3x3's slack after it). */
+     * planes, plane bytes apart (each plane with dw_plane_3x3's slack after it). Armv6-M: one
+     * (flash first). */
     const int32_t plane = (plane_h * row_len + 4 + 3) & ~3;
-    const int32_t group = padded && 4 * plane <= (int32_t)sizeof(rows_w) ? 4 : 1;
+    const int32_t group = !TML_ARCH_V6M && padded && 4 * plane <= (int32_t)sizeof(rows_w) ? 4 : 1;
     for (int32_t b = 0; b < in_dims->n; b++) {
         int8_t *in_b = buf + (int64_t)b * in_h * in_w * ch;
         int8_t *out_b = buf + (int64_t)b * out_h * out_w * ch;
