@@ -20,6 +20,34 @@ typedef struct {
     int32_t row_px, span_h, band;
 } dw_bands_t;
 
+/* What band_rows needs of a layer: buffer columns x_lo .. x_hi - 1 hold input columns
+ * x - pad_w (the rest, and rows outside the input, the zero-point word zpw). */
+typedef struct {
+    int32_t row_px, x_lo, x_hi, zpw, in_h, row_bytes, ch;
+} band_rows_t;
+
+/* n buffer rows from input row iy on (d: the first, col: input row 0's column x_lo - pad_w
+ * at the group's channels). Out of line: few registers live, none spilled. */
+__attribute__((noinline)) static void band_rows(const band_rows_t *g, int32_t *d,
+                                                const int8_t *col, int32_t iy, int32_t n) {
+    const int32_t row_px = g->row_px, x_lo = g->x_lo, x_hi = g->x_hi, zpw = g->zpw;
+    for (; n > 0; n--, iy++, d += row_px) {
+        int32_t x = 0;
+        if (iy >= 0 && iy < g->in_h) {
+            const int8_t *src = col + (int64_t)iy * g->row_bytes;
+            for (; x < x_lo; x++) {
+                d[x] = zpw;
+            }
+            for (; x < x_hi; x++, src += g->ch) {
+                d[x] = tml_read4(src);
+            }
+        }
+        for (; x < row_px; x++) {
+            d[x] = zpw;
+        }
+    }
+}
+
 /* Whether dw_bands runs this layer (Armv7E-M): depth multiplier 1, channels in fours, 3x3
  * undilated (dsp_dw4) or a one-column map (the 1-D convolutions of audio models, dsp_dw4c:
  * any kernel height up to 25, stride and dilation), buffer rows for at least one output row;
@@ -164,26 +192,29 @@ static void dw_bands(const tml_conv_params_t *p, const tml_requant_t *q, const d
     const int32_t sh = p->stride_h, taps = f_dims->h * f_dims->w;
     const int column = f_dims->w == 1; /* else 3x3 (dw_bands_plan) */
     const int32_t x_step = column ? sh : p->stride_w; /* words from output to output */
-    const int32_t zpw = (int32_t)((uint32_t)(uint8_t)(-p->input_offset) * 0x01010101u);
+    band_rows_t rg;
+    rg.row_px = row_px, rg.in_h = in_h, rg.row_bytes = in_w * ch, rg.ch = ch;
+    rg.zpw = (int32_t)((uint32_t)(uint8_t)(-p->input_offset) * 0x01010101u);
+    rg.x_lo = p->pad_w < row_px ? p->pad_w : row_px;
+    rg.x_hi = in_w + p->pad_w < row_px ? in_w + p->pad_w : row_px;
     int32_t wk[50], acc[4 * TML_DW4_CHUNK], a[8];
     a[4] = 4 * x_step, a[7] = taps;
     for (int32_t b = 0; b < in_dims->n; b++) {
         const int8_t *in_b = in + (int64_t)b * in_h * in_w * ch;
         int8_t *out_b = out + (int64_t)b * out_h * out_w * ch;
         for (int32_t c = 0; c < ch; c += 4) {
+            const int8_t *col = in_b + c + (int64_t)(rg.x_lo - p->pad_w) * ch;
             tml_rq_t rq[4];
-            for (int32_t j = 0; j < 4; j++) {
-                int32_t sum = 0;
-                for (int32_t t = 0; t < taps; t++) {
-                    sum += filter[t * ch + c + j];
-                }
-                a[j] = (bias ? bias[c + j] : 0) + p->input_offset * sum;
-                tml_rq_init(&rq[j], q->mult[c + j], q->shift[c + j], q->rounding,
-                            p->output_offset, p->act_min, p->act_max);
-            }
+            int32_t sum[4] = {0, 0, 0, 0};
             for (int32_t t = 0; t < taps; t++) { /* lanes (c, c + 2) and (c + 1, c + 3) */
                 const int8_t *w = filter + t * ch + c;
+                sum[0] += w[0], sum[1] += w[1], sum[2] += w[2], sum[3] += w[3];
                 wk[2 * t] = tml_pack16(w[0], w[2]), wk[2 * t + 1] = tml_pack16(w[1], w[3]);
+            }
+            for (int32_t j = 0; j < 4; j++) {
+                a[j] = (bias ? bias[c + j] : 0) + p->input_offset * sum[j];
+                tml_rq_init(&rq[j], q->mult[c + j], q->shift[c + j], q->rounding,
+                            p->output_offset, p->act_min, p->act_max);
             }
             int32_t have = -(1 << 30), held = 0; /* the input row of buf's first row; rows */
             for (int32_t oy0 = 0; oy0 < out_h; oy0 += g->band) {
@@ -195,14 +226,8 @@ static void dw_bands(const tml_conv_params_t *p, const tml_requant_t *q, const d
                 if (keep > 0) {
                     memmove(buf, buf + (iy0 - have) * row_px, (size_t)(keep * row_px * 4));
                 }
-                for (int32_t r = keep; r < need; r++) {
-                    const int32_t iy = iy0 + r;
-                    const int8_t *src = in_b + c;
-                    int32_t *d = buf + r * row_px;
-                    for (int32_t x = 0, ix = -p->pad_w; x < row_px; x++, ix++) {
-                        const int inside = iy >= 0 && iy < in_h && ix >= 0 && ix < in_w;
-                        d[x] = inside ? tml_read4(src + ((int64_t)iy * in_w + ix) * ch) : zpw;
-                    }
+                if (need > keep) {
+                    band_rows(&rg, buf + keep * row_px, col, iy0 + keep, need - keep);
                 }
                 have = iy0, held = need;
                 /* the band's outputs in NHWC order, in chunks that may span rows */
