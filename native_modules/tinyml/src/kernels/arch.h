@@ -34,6 +34,15 @@
 #define TML_ARCH_V6M (0)
 #endif
 
+/* Setup and border code inside the hot kernels' files (which the ports compile for speed):
+ * compiled for size, as the rest of a port is (GCC; the Armv7E-M native module's .text
+ * budget is 40 KB). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define TML_COLD __attribute__((optimize("Os")))
+#else
+#define TML_COLD
+#endif
+
 /* Four bytes as one word, at any alignment (one LDR where the core allows unaligned loads). */
 static inline int32_t tml_read4(const int8_t *p) {
     int32_t v;

@@ -14,8 +14,9 @@
  * src/kernels/ref/conv2d_ref_s8.c is the reference, and the kernel tests compare the two. */
 
 /* Patch of output pixel (oy, ox) into col: K bytes. */
-static void gather(const tml_conv_params_t *p, const tml_dims_t *in_dims, const int8_t *in_b,
-                   const tml_dims_t *f_dims, int32_t oy, int32_t ox, int8_t *col) {
+TML_COLD static void gather(const tml_conv_params_t *p, const tml_dims_t *in_dims,
+                            const int8_t *in_b, const tml_dims_t *f_dims, int32_t oy,
+                            int32_t ox, int8_t *col) {
     const int32_t in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
     const int32_t k_w = f_dims->w, zp = -p->input_offset;
     const int32_t iy0 = oy * p->stride_h - p->pad_h, ix0 = ox * p->stride_w - p->pad_w;

@@ -27,24 +27,42 @@ typedef struct {
 } band_rows_t;
 
 /* n buffer rows from input row iy on (d: the first, col: input row 0's column x_lo - pad_w
- * at the group's channels). Out of line: few registers live, none spilled. */
-__attribute__((noinline)) static void band_rows(const band_rows_t *g, int32_t *d,
-                                                const int8_t *col, int32_t iy, int32_t n) {
+ * at the group's channels): the rows above the input, those inside (one word load per
+ * column inside, a one-column row in a three-instruction step), those below. Out of line:
+ * few registers live, none spilled. */
+TML_COLD __attribute__((noinline)) static void band_rows(const band_rows_t *g, int32_t *d,
+                                                         const int8_t *col, int32_t iy,
+                                                         int32_t n) {
     const int32_t row_px = g->row_px, x_lo = g->x_lo, x_hi = g->x_hi, zpw = g->zpw;
-    for (; n > 0; n--, iy++, d += row_px) {
-        int32_t x = 0;
-        if (iy >= 0 && iy < g->in_h) {
-            const int8_t *src = col + (int64_t)iy * g->row_bytes;
+    const int32_t above = iy >= 0 ? 0 : -iy < n ? -iy : n;
+    const int32_t left = g->in_h - (iy + above); /* input rows from the first inside one */
+    const int32_t inside = left <= 0 ? 0 : left < n - above ? left : n - above;
+    int32_t *end = d + above * row_px;
+    for (; d < end; d++) {
+        *d = zpw;
+    }
+    const int8_t *src = col + (int64_t)(iy + above) * g->row_bytes;
+    if (row_px == 1 && x_lo == 0 && x_hi == 1) { /* a one-column map: a word a row */
+        for (end = d + inside; d < end; d++, src += g->row_bytes) {
+            *d = tml_read4(src);
+        }
+    } else {
+        for (int32_t r = 0; r < inside; r++, d += row_px, src += g->row_bytes) {
+            int32_t x = 0;
+            const int8_t *s = src;
             for (; x < x_lo; x++) {
                 d[x] = zpw;
             }
-            for (; x < x_hi; x++, src += g->ch) {
-                d[x] = tml_read4(src);
+            for (; x < x_hi; x++, s += g->ch) {
+                d[x] = tml_read4(s);
+            }
+            for (; x < row_px; x++) {
+                d[x] = zpw;
             }
         }
-        for (; x < row_px; x++) {
-            d[x] = zpw;
-        }
+    }
+    for (end = d + (n - above - inside) * row_px; d < end; d++) {
+        *d = zpw;
     }
 }
 
@@ -183,10 +201,11 @@ __attribute__((naked, noinline)) static void dsp_dw4c(TML_ARG const int32_t *x,
  * next band kept), so the taps carry no bounds checks; sums start from bias + input_offset *
  * sum(w) as in dw_row; then tml_rq_row per channel. `in` and `out` may be the same buffer
  * (dw_bands_plan). A one-column band's outputs are one line of `rows` outputs. */
-static void dw_bands(const tml_conv_params_t *p, const tml_requant_t *q, const dw_bands_t *g,
-                     const tml_dims_t *in_dims, const int8_t *in, const tml_dims_t *f_dims,
-                     const int8_t *filter, const int32_t *bias, const tml_dims_t *out_dims,
-                     int8_t *out, int32_t *buf) {
+TML_COLD static void dw_bands(const tml_conv_params_t *p, const tml_requant_t *q,
+                              const dw_bands_t *g, const tml_dims_t *in_dims, const int8_t *in,
+                              const tml_dims_t *f_dims, const int8_t *filter,
+                              const int32_t *bias, const tml_dims_t *out_dims, int8_t *out,
+                              int32_t *buf) {
     const int32_t in_h = in_dims->h, in_w = in_dims->w, ch = in_dims->c;
     const int32_t out_h = out_dims->h, out_w = out_dims->w, row_px = g->row_px;
     const int32_t sh = p->stride_h, taps = f_dims->h * f_dims->w;
