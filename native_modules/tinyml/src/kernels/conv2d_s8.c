@@ -104,7 +104,7 @@ static void conv_unbuffered(const tml_conv_params_t *p, const tml_dot_params_t *
     }
 }
 
-int tml_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
+TML_COLD int tml_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
                   const tml_dims_t *in_dims, const int8_t *in,
                   const tml_dims_t *f_dims, const int8_t *filter, const int32_t *bias,
                   const tml_dims_t *out_dims, int8_t *out) {
@@ -119,36 +119,42 @@ int tml_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
     const int direct = f_dims->h == 1 && f_dims->w == 1 && p->pad_h == 0 && p->pad_w == 0 &&
                        (out_dims->h - 1) * p->stride_h < in_h &&
                        (out_w - 1) * p->stride_w < in_w;
-    const int undilated = p->dilation_h == 1 && p->dilation_w == 1;
     int8_t col[2][TML_CONV_PATCH_BYTES];
 
     for (int32_t b = 0; b < in_dims->n; b++) {
         const int8_t *in_b = in + (int64_t)b * in_h * in_w * in_c;
         int8_t *out_b = out + (int64_t)b * pixels * out_c;
         int32_t oy = 0, ox = 0, i = 0; /* (oy, ox): output pixel i */
-        if (TML_HAS_DOT4 && tml_dot4_ok(k) && 4 * k <= (int32_t)sizeof(col)) {
-            /* Four pixels at a time: read in place when they are one row's, else their
-             * patches gathered (or copied) side by side into col. */
+#if TML_HAS_DOT4
+        /* Four pixels of one row whose windows lie inside the input (undilated): read in
+         * place, a run per kernel row (runs of a multiple of 4 bytes). */
+        const int undilated = p->dilation_h == 1 && p->dilation_w == 1;
+        const int32_t run = f_dims->w * in_c;
+        const int runs = undilated && (run % 4 == 0 || f_dims->h == 1);
+        if (tml_dot4_ok(k) && 4 * k <= (int32_t)sizeof(col)) {
+            /* Else: their patches gathered (or copied) side by side into col. */
             int8_t *four = &col[0][0];
             for (; i + 4 <= pixels; i += 4) {
-                const int8_t *x = four;
-                int32_t x_stride = k;
-                if (direct && ox + 4 <= out_w) {
-                    x = in_b + ((int64_t)oy * p->stride_h * in_w + ox * p->stride_w) * in_c;
-                    x_stride = p->stride_w * in_c;
+                tml_dot4_in_t x = {four, k, k, 0};
+                const int32_t iy0 = oy * p->stride_h - p->pad_h;
+                const int32_t ix0 = ox * p->stride_w - p->pad_w;
+                if ((direct || runs) && ox + 4 <= out_w && iy0 >= 0 &&
+                    iy0 + f_dims->h <= in_h && ix0 >= 0 &&
+                    ix0 + 3 * p->stride_w + f_dims->w <= in_w) {
+                    x.x = in_b + ((int64_t)iy0 * in_w + ix0) * in_c;
+                    x.x_stride = p->stride_w * in_c, x.seg = run, x.seg_stride = in_w * in_c;
                     ox += 4;
                 } else {
                     for (int32_t j = 0; j < 4; j++) {
-                        const int32_t iy0 = oy * p->stride_h - p->pad_h;
-                        const int32_t ix0 = ox * p->stride_w - p->pad_w;
+                        const int32_t jy0 = oy * p->stride_h - p->pad_h;
+                        const int32_t jx0 = ox * p->stride_w - p->pad_w;
                         if (direct) {
                             tml_copy(four + j * k, in_b + ((int64_t)oy * p->stride_h * in_w +
                                                            ox * p->stride_w) * in_c, k);
-                        } else if (undilated && iy0 >= 0 && iy0 + f_dims->h <= in_h &&
-                                   ix0 >= 0 && ix0 + f_dims->w <= in_w) {
-                            gather_inside(in_b + ((int64_t)iy0 * in_w + ix0) * in_c,
-                                          in_w * in_c, f_dims->h, f_dims->w * in_c,
-                                          four + j * k);
+                        } else if (undilated && jy0 >= 0 && jy0 + f_dims->h <= in_h &&
+                                   jx0 >= 0 && jx0 + f_dims->w <= in_w) {
+                            gather_inside(in_b + ((int64_t)jy0 * in_w + jx0) * in_c,
+                                          in_w * in_c, f_dims->h, run, four + j * k);
                         } else {
                             gather(p, in_dims, in_b, f_dims, oy, ox, four + j * k);
                         }
@@ -160,10 +166,10 @@ int tml_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
                 if (ox == out_w) {
                     ox = 0, oy++;
                 }
-                tml_dot4_s8(&d, k, x, x_stride, filter, out_c, out_b + (int64_t)i * out_c,
-                            out_c);
+                tml_dot4_s8(&d, k, &x, filter, out_c, out_b + (int64_t)i * out_c, out_c);
             }
         }
+#endif
         for (; i < pixels; i += 2) {
             const int8_t *x[2] = {NULL, NULL};
             for (int32_t j = 0; j < 2 && i + j < pixels; j++) {

@@ -89,13 +89,15 @@ int tml_conv2d_1x1_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q
                      p->act_max);
         int8_t copy[2 * TML_CONV_PATCH_BYTES];
         int32_t done = 0;
-        if (TML_HAS_DOT4 && tml_dot4_ok(in_c)) { /* four at a time, by the same argument */
+#if TML_HAS_DOT4
+        if (tml_dot4_ok(in_c)) { /* four at a time, by the same argument */
             for (; pixels - done >= 4; done += 4) {
                 const int32_t first = forward ? done : pixels - done - 4;
-                tml_dot4_s8(&d, in_c, buf + (int64_t)first * in_c, in_c, filter, out_c,
-                            buf + (int64_t)first * out_c, out_c);
+                const tml_dot4_in_t x = {buf + (int64_t)first * in_c, in_c, in_c, 0};
+                tml_dot4_s8(&d, in_c, &x, filter, out_c, buf + (int64_t)first * out_c, out_c);
             }
         }
+#endif
         for (; done < pixels; done += 2) {
             const int32_t two = pixels - done >= 2;
             const int32_t first = forward ? done : pixels - done - 1 - two;

@@ -614,12 +614,34 @@ __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
 }
 
 
-void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t x_stride,
-                 const int8_t *w, int32_t n, int8_t *out, int32_t out_stride) {
+/* tml_dot4_s8's inputs in runs (in->seg a multiple of 4 dividing k), widened as its loop
+ * below widens one run: group g of input i at q[8g + 2i], q[8g + 2i + 1]. */
+__attribute__((noinline)) static void widen_runs(int32_t *q, const tml_dot4_in_t *in, int32_t k,
+                                                 int32_t off2) {
+    const int32_t runs = k / in->seg, per_run = in->seg >> 2;
+    for (int32_t i = 0; i < 4; i++) {
+        const int8_t *xi = in->x + (int64_t)i * in->x_stride;
+        int32_t *qi = q + 2 * i;
+        for (int32_t r = 0; r < runs; r++, xi += in->seg_stride) {
+            for (int32_t g = 0; g < per_run; g++, qi += 8) {
+                const int32_t v = tml_read4(xi + 4 * g);
+                qi[0] = tml_sxtab16(off2, v), qi[1] = tml_sxtab16_ror8(off2, v);
+            }
+        }
+    }
+}
+
+void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const tml_dot4_in_t *in, const int8_t *w,
+                 int32_t n, int8_t *out, int32_t out_stride) {
     int32_t q[2 * TML_DOT4_MAX + 8], sums[4 * TML_DOT_PAIRS];
     const int32_t full = k >> 2, k4 = (k + 3) >> 2, pad = 4 * k4 - k;
     const int32_t off = p->input_offset, off2 = tml_lanes2(off);
-    for (int32_t i = 0; i < 4; i++) { /* input i's group g at q[8g + 2i], q[8g + 2i + 1] */
+    const int8_t *x = in->x;
+    const int32_t x_stride = in->x_stride, one_run = in->seg == k;
+    if (!one_run) { /* several runs (of whole groups: pad = 0) */
+        widen_runs(q, in, k, off2);
+    }
+    for (int32_t i = 0; i < 4 && one_run; i++) { /* group g at q[8g + 2i], q[8g + 2i + 1] */
         const int8_t *xi = x + (int64_t)i * x_stride;
         for (int32_t g = 0; g < full; g++) {
             const int32_t v = tml_read4(xi + 4 * g);
@@ -669,9 +691,9 @@ static int32_t dot_tail(int32_t n, const int32_t *x, const int8_t *w) {
 
 /* tml_dot_s8 with widened inputs. Every input byte is read before the first output is
  * written, so an output may overlap the inputs (the in-place 1x1 convolution). */
-static void dot_widened(const tml_dot_params_t *p, int32_t k, const int8_t *x0,
-                        const int8_t *x1, const int8_t *w, int32_t n, int8_t *out0,
-                        int8_t *out1) {
+TML_COLD static void dot_widened(const tml_dot_params_t *p, int32_t k, const int8_t *x0,
+                                 const int8_t *x1, const int8_t *w, int32_t n, int8_t *out0,
+                                 int8_t *out1) {
     int32_t q[TML_DOT_WIDE_MAX], s[4], ta[3], tb[3];
     const int32_t k4 = k >> 2, head = k & ~3, tail = k & 3, off = p->input_offset;
     const int32_t off2 = tml_lanes2(off), step = x1 ? 4 : 2;
@@ -728,8 +750,9 @@ static void dot_widened(const tml_dot_params_t *p, int32_t k, const int8_t *x0,
  * while the inputs are widened a chunk of TML_DOT_WIDE_MAX elements at a time (dsp_2x2 or
  * dsp_1x2 per pair of rows and chunk), then the output stage. The inputs are read again for
  * each block of rows: outputs must not overlap them (tml_dot_reads_first). */
-static void dot_long(const tml_dot_params_t *p, int32_t k, const int8_t *x0, const int8_t *x1,
-                     const int8_t *w, int32_t n, int8_t *out0, int8_t *out1) {
+TML_COLD static void dot_long(const tml_dot_params_t *p, int32_t k, const int8_t *x0,
+                              const int8_t *x1, const int8_t *w, int32_t n, int8_t *out0,
+                              int8_t *out1) {
     /* sums: {a.r, b.r} per row r, and an odd block's last pair's second row after them */
     int32_t q[TML_DOT_WIDE_MAX], s[4], sums[4 * TML_DOT_PAIRS + 2];
     const int32_t off = p->input_offset, off2 = tml_lanes2(off), step = x1 ? 4 : 2;
@@ -1058,14 +1081,17 @@ __attribute__((naked, noinline)) static void m3_4x2(TML_ARG const int16_t *q, TM
         "pop {r4-r11, pc}\n");
 }
 
-void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t x_stride,
-                 const int8_t *w, int32_t n, int8_t *out, int32_t out_stride) {
+void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const tml_dot4_in_t *in, const int8_t *w,
+                 int32_t n, int8_t *out, int32_t out_stride) {
     int16_t q[4 * TML_DOT4_MAX];
     int32_t sums[4 * TML_DOT_PAIRS], s64[8];
     for (int32_t i = 0; i < 4; i++) {
-        const int8_t *xi = x + (int64_t)i * x_stride;
-        for (int32_t j = 0; j < k; j++) {
-            q[4 * j + i] = (int16_t)(xi[j] + p->input_offset);
+        const int8_t *xi = in->x + (int64_t)i * in->x_stride;
+        int16_t *qi = q + i; /* element j at q[4j + i] */
+        for (int32_t r = k / in->seg; r > 0; r--, xi += in->seg_stride) {
+            for (int32_t e = 0; e < in->seg; e++, qi += 4) {
+                *qi = (int16_t)(xi[e] + p->input_offset);
+            }
         }
     }
     for (int32_t o = 0, rows; o < n; o += rows) {
@@ -1204,16 +1230,18 @@ __attribute__((naked, noinline)) static void rv_4x4(TML_ARG const int16_t *q, TM
         "ret\n");
 }
 
-void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t x_stride,
-                 const int8_t *w, int32_t n, int8_t *out, int32_t out_stride) {
+void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const tml_dot4_in_t *in, const int8_t *w,
+                 int32_t n, int8_t *out, int32_t out_stride) {
     int16_t q[4 * TML_DOT4_MAX];
     int32_t sums[4 * TML_DOT_PAIRS];
-    const int8_t *x1 = x + x_stride, *x2 = x1 + x_stride, *x3 = x2 + x_stride;
-    const int32_t off = p->input_offset;
-    for (int32_t j = 0; j < k; j++) { /* element j of the four inputs side by side */
-        int16_t *qj = q + 4 * j;
-        qj[0] = (int16_t)(x[j] + off), qj[1] = (int16_t)(x1[j] + off);
-        qj[2] = (int16_t)(x2[j] + off), qj[3] = (int16_t)(x3[j] + off);
+    const int32_t off = p->input_offset, xs = in->x_stride, seg = in->seg;
+    const int8_t *x = in->x;
+    int16_t *qj = q; /* element j of the four inputs side by side at q + 4j */
+    for (int32_t r = k / seg; r > 0; r--, x += in->seg_stride) {
+        for (int32_t e = 0; e < seg; e++, qj += 4) {
+            qj[0] = (int16_t)(x[e] + off), qj[1] = (int16_t)(x[xs + e] + off);
+            qj[2] = (int16_t)(x[2 * xs + e] + off), qj[3] = (int16_t)(x[3 * xs + e] + off);
+        }
     }
     for (int32_t o = 0, rows; o < n; o += rows) {
         rows = n - o < TML_DOT_PAIRS ? n - o : TML_DOT_PAIRS;
@@ -1232,15 +1260,6 @@ void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t 
             }
         }
         rq_rows4(p, o, rows, sums, out, out_stride, 0);
-    }
-}
-#elif !TML_ARCH_DSP
-void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t x_stride,
-                 const int8_t *w, int32_t n, int8_t *out, int32_t out_stride) {
-    for (int32_t i = 0; i < 4; i += 2) { /* never called where tml_dot4_ok is 0; still exact */
-        const int8_t *xi = x + (int64_t)i * x_stride;
-        int8_t *oi = out + (int64_t)i * out_stride;
-        tml_dot_s8(p, k, xi, xi + x_stride, w, n, oi, oi + out_stride);
     }
 }
 #endif

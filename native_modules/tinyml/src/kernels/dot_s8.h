@@ -35,8 +35,17 @@ void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t 
 void tml_dot_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x0, const int8_t *x1,
                 const int8_t *w, int32_t n, int8_t *out0, int8_t *out1);
 
-/* tml_dot_s8 for four inputs x + i * x_stride (i < 4), outputs at out + i * out_stride: each
- * weight loaded and extended once for all four. Only where tml_dot4_ok(k) (this core has the
+/* Where tml_dot4_s8's four inputs lie: element e of input i (i < 4) at x + i * x_stride +
+ * (e / seg) * seg_stride + e % seg, k / seg runs of seg bytes, as a convolution's patch lies
+ * in its input (its kernel rows). seg = k: each input one run. Otherwise seg is a multiple of
+ * 4 that divides k. */
+typedef struct {
+    const int8_t *x;
+    int32_t x_stride, seg, seg_stride;
+} tml_dot4_in_t;
+
+/* tml_dot_s8 for four inputs (tml_dot4_in_t), outputs at out + i * out_stride: each weight
+ * loaded and extended once for all four. Only where tml_dot4_ok(k) (this core has the
  * kernel, and k suits it); it reads every input byte before it writes the first output. */
 int tml_dot4_ok(int32_t k);
 /* The cores with a four-input kernel (Armv7-M, rv32), so that the others compile no call to
@@ -48,8 +57,8 @@ int tml_dot4_ok(int32_t k);
 #else
 #define TML_HAS_DOT4 0
 #endif
-void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x, int32_t x_stride,
-                 const int8_t *w, int32_t n, int8_t *out, int32_t out_stride);
+void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const tml_dot4_in_t *in, const int8_t *w,
+                 int32_t n, int8_t *out, int32_t out_stride);
 
 /* 1 if tml_dot_s8 over k-element inputs reads every input byte before it writes the first
  * output (this core widens the inputs first), so that outputs may overlap the inputs. */
