@@ -333,8 +333,9 @@ static int check_requant(rng_t *r, int32_t randoms, char *msg, uint32_t seed) {
 }
 
 /* tml_rq_row (Armv7-M: rq_row_hi_ssat, with the output offset folded into the high word where
- * tml_rq_fold_ok) against tml_rq_apply: every right shift, the edge inputs and multipliers,
- * the extreme output offsets, rows of odd and even length. Returns 1 at the first difference. */
+ * tml_rq_fold_ok) against the reference requantization (tml_requantize, then the offset and
+ * the clamp): every right shift, the edge inputs and multipliers, the extreme output offsets,
+ * rows of odd and even length. Returns 1 at the first difference. */
 #define RQ_ROW_WHAT "requantize row (case: the shift, index: the input)"
 static int check_rq_row(char *msg, uint32_t seed) {
     static const int32_t xs[] = {0x7fffffff, -0x7fffffff - 1, -0x7fffffff, 0x7ffffffe, 1, -1,
@@ -352,7 +353,9 @@ static int check_rq_row(char *msg, uint32_t seed) {
                 for (int32_t len = n - 1; len <= n; len++) { /* odd and even rows */
                     tml_rq_row(&rq, xs + n - len, len, out, 1);
                     for (int32_t i = 0; i < len; i++) {
-                        const int32_t a = tml_rq_apply(&rq, xs[n - len + i]);
+                        const int32_t v = tml_requantize(xs[n - len + i], ms[j], shift,
+                                                         TML_ROUND_DOUBLE);
+                        const int32_t a = tml_clamp(tml_wrap_add(v, oos[k]), -128, 127);
                         if (a != out[i]) {
                             tml_check_message(msg, RQ_ROW_WHAT, seed, shift, xs[n - len + i], a,
                                               out[i]);

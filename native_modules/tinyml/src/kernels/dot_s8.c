@@ -120,11 +120,7 @@ static int rq_down2(const tml_dot_params_t *p, int32_t o, const int32_t *s, int8
     "lsl r8, r8, r7\n"                                                                       \
     "asr r8, r8, #1\n"          /* h */
 #define TML_RQ_HI_OUT(x, lo)                                                                 \
-    "and " lo ", " x ", #0x80000000\n"                                                       \
-    "orr " lo ", " lo ", #0x40000000\n"                                                      \
-    "add lr, r8, " x ", asr #31\n"                                                           \
-    "smlal " lo ", lr, " x ", r9\n"                                                          \
-    "asr lr, lr, r7\n"                                                                       \
+    TML_RQ_HI_ASM(x, lo, "lr", "r8", "r9", "r7")                                             \
     "add lr, lr, r6\n"                                                                       \
     "ssat lr, #8, lr\n"
 
@@ -614,19 +610,24 @@ __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
 }
 
 
-/* tml_dot4_s8's inputs in runs (in->seg a multiple of 4 dividing k), widened as its loop
- * below widens one run: group g of input i at q[8g + 2i], q[8g + 2i + 1]. */
+/* `groups` words of one input from x, widened with the offset added (off2 in both lanes) to
+ * qi[8g], qi[8g + 1]: lanes (x0, x2) and (x1, x3), the pairs SXTB16 makes of weights. */
+TML_HOT_INLINE void widen4(int32_t *qi, const int8_t *x, int32_t groups, int32_t off2) {
+    for (int32_t g = 0; g < groups; g++) {
+        const int32_t v = tml_read4(x + 4 * g);
+        qi[8 * g] = tml_sxtab16(off2, v), qi[8 * g + 1] = tml_sxtab16_ror8(off2, v);
+    }
+}
+
+/* tml_dot4_s8's inputs in runs (in->seg a multiple of 4 dividing k): input i's group g at
+ * q[8g + 2i], q[8g + 2i + 1]. Out of line: the one-run loop stays as lean as it was. */
 __attribute__((noinline)) static void widen_runs(int32_t *q, const tml_dot4_in_t *in, int32_t k,
                                                  int32_t off2) {
     const int32_t runs = k / in->seg, per_run = in->seg >> 2;
     for (int32_t i = 0; i < 4; i++) {
         const int8_t *xi = in->x + (int64_t)i * in->x_stride;
-        int32_t *qi = q + 2 * i;
         for (int32_t r = 0; r < runs; r++, xi += in->seg_stride) {
-            for (int32_t g = 0; g < per_run; g++, qi += 8) {
-                const int32_t v = tml_read4(xi + 4 * g);
-                qi[0] = tml_sxtab16(off2, v), qi[1] = tml_sxtab16_ror8(off2, v);
-            }
+            widen4(q + 8 * per_run * r + 2 * i, xi, per_run, off2);
         }
     }
 }
@@ -643,11 +644,7 @@ void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const tml_dot4_in_t *in, 
     }
     for (int32_t i = 0; i < 4 && one_run; i++) { /* group g at q[8g + 2i], q[8g + 2i + 1] */
         const int8_t *xi = x + (int64_t)i * x_stride;
-        for (int32_t g = 0; g < full; g++) {
-            const int32_t v = tml_read4(xi + 4 * g);
-            q[8 * g + 2 * i] = tml_sxtab16(off2, v);
-            q[8 * g + 2 * i + 1] = tml_sxtab16_ror8(off2, v);
-        }
+        widen4(q + 2 * i, xi, full, off2);
         if (pad) { /* the last group's missing elements are 0, whatever weights meet them */
             int32_t e[4] = {0, 0, 0, 0};
             for (int32_t j = 0; j < 4 - pad; j++) {

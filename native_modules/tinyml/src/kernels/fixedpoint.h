@@ -222,12 +222,23 @@ TML_HOT_INLINE int32_t tml_requantize_hi(int32_t x, int32_t mult, int32_t chi, i
     return (int32_t)(((int64_t)x * mult + c) >> 32) >> e1;
 }
 
-/* Armv7-M's output stages add the output offset oo inside the high word: with e = -shift <= 22
- * and |oo| <= 128, tml_requantize_hi(x) + oo = (hi + oo * 2^(e-1)) >> (e - 1) exactly (hi the
- * high word of x*mult + C; adding a multiple of 2^(e-1) before an arithmetic right shift by
- * e - 1 adds its quotient), and no sum wraps: |hi| <= 2^30 + 2^(e-2) + 1 (|x*mult| < 2^62) and
- * |oo| * 2^(e-1) <= 2^28, below 2^31 together. The constant they add is then
- * chi + oo * 2^(e-1) = (2 * oo + 1) * 2^(e-2). */
+/* tml_requantize_hi in Armv7-M assembly, for the output stages written in it (dot_s8.c,
+ * requantize_s8.c): x the sum, c the register holding chi (or a constant with more added to
+ * the high word, see tml_rq_fold_ok), m mult, e e1; lo a scratch register; the shifted high
+ * word (before the output offset and the clamp) in hi. */
+#define TML_RQ_HI_ASM(x, lo, hi, c, m, e)                                                    \
+    "and " lo ", " x ", #0x80000000\n"    /* C's low word: 2^30 + [x < 0] 2^31 */           \
+    "orr " lo ", " lo ", #0x40000000\n"                                                      \
+    "add " hi ", " c ", " x ", asr #31\n" /* C's high word: chi - [x < 0] */                 \
+    "smlal " lo ", " hi ", " x ", " m "\n"                                                    \
+    "asr " hi ", " hi ", " e "\n"
+
+/* tml_rq_row's Armv7-M output stage adds the output offset oo inside the high word: with
+ * e = -shift <= 22 and |oo| <= 128, tml_requantize_hi(x) + oo = (hi + oo * 2^(e-1)) >> (e - 1)
+ * exactly (hi the high word of x*mult + C; adding a multiple of 2^(e-1) before an arithmetic
+ * right shift by e - 1 adds its quotient), and no sum wraps: |hi| <= 2^30 + 2^(e-2) + 1
+ * (|x*mult| < 2^62) and |oo| * 2^(e-1) <= 2^28, below 2^31 together. The constant it adds is
+ * then chi + oo * 2^(e-1) = (2 * oo + 1) * 2^(e-2). */
 TML_HOT_INLINE int tml_rq_fold_ok(int32_t shift, int32_t oo) {
     return shift >= -22 && oo >= -128 && oo <= 127;
 }

@@ -46,11 +46,7 @@ int32_t tml_requantize_split(int32_t x, int32_t mult, int32_t shift, int32_t rou
  * out[i * step] for i < n (n > 0): SMLAL, ASR and SSAT, two outputs a loop step, 9
  * instructions an output. Arguments past the fourth: cho, e1. */
 #define TML_RQ_SSAT_OUT(x, hi)                                                               \
-    "and r9, " x ", #0x80000000\n"                                                           \
-    "orr r9, r9, #0x40000000\n"                                                              \
-    "add " hi ", r5, " x ", asr #31\n"                                                       \
-    "smlal r9, " hi ", " x ", r4\n"                                                          \
-    "asr " hi ", " hi ", r6\n"                                                               \
+    TML_RQ_HI_ASM(x, "r9", hi, "r5", "r4", "r6")                                             \
     "ssat " hi ", #8, " hi "\n"
 __attribute__((naked, noinline)) static void rq_row_hi_ssat(
     __attribute__((unused)) const int32_t *acc, __attribute__((unused)) const int32_t *end,
