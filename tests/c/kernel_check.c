@@ -345,21 +345,25 @@ static int check_rq_row(char *msg, uint32_t seed) {
     static const int32_t oos[] = {-128, -127, -1, 0, 5, 127};
     const int32_t n = (int32_t)(sizeof xs / sizeof xs[0]);
     int8_t out[sizeof xs / sizeof xs[0]];
-    for (int32_t shift = -31; shift <= 0; shift++) {
-        for (uint32_t j = 0; j < sizeof ms / sizeof ms[0]; j++) {
-            for (uint32_t k = 0; k < sizeof oos / sizeof oos[0]; k++) {
-                tml_rq_t rq;
-                tml_rq_init(&rq, ms[j], shift, TML_ROUND_DOUBLE, oos[k], -128, 127);
-                for (int32_t len = n - 1; len <= n; len++) { /* odd and even rows */
-                    tml_rq_row(&rq, xs + n - len, len, out, 1);
-                    for (int32_t i = 0; i < len; i++) {
-                        const int32_t v = tml_requantize(xs[n - len + i], ms[j], shift,
-                                                         TML_ROUND_DOUBLE);
-                        const int32_t a = tml_clamp(tml_wrap_add(v, oos[k]), -128, 127);
-                        if (a != out[i]) {
-                            tml_check_message(msg, RQ_ROW_WHAT, seed, shift, xs[n - len + i], a,
-                                              out[i]);
-                            return 1;
+    /* every rounding; the whole int8 range, and a ReLU's (from the output offset up) */
+    for (int32_t cfg = 0; cfg < 6; cfg++) {
+        const int32_t rounding = cfg % 3, relu = cfg / 3;
+        for (int32_t shift = -31; shift <= 1; shift++) {
+            for (uint32_t j = 0; j < sizeof ms / sizeof ms[0]; j++) {
+                for (uint32_t k = 0; k < sizeof oos / sizeof oos[0]; k++) {
+                    const int32_t lo = relu ? oos[k] : -128;
+                    tml_rq_t rq;
+                    tml_rq_init(&rq, ms[j], shift, rounding, oos[k], lo, 127);
+                    for (int32_t len = n - 1; len <= n; len++) { /* odd and even rows */
+                        tml_rq_row(&rq, xs + n - len, len, out, 1);
+                        for (int32_t i = 0; i < len; i++) {
+                            const int32_t x = xs[n - len + i];
+                            const int32_t v = tml_requantize(x, ms[j], shift, rounding);
+                            const int32_t a = tml_clamp(tml_wrap_add(v, oos[k]), lo, 127);
+                            if (a != out[i]) {
+                                tml_check_message(msg, RQ_ROW_WHAT, seed, shift, x, a, out[i]);
+                                return 1;
+                            }
                         }
                     }
                 }

@@ -222,6 +222,23 @@ TML_HOT_INLINE int32_t tml_requantize_hi(int32_t x, int32_t mult, int32_t chi, i
     return (int32_t)(((int64_t)x * mult + c) >> 32) >> e1;
 }
 
+/* tml_requantize's single roundings (TML_ROUND_SINGLE, TML_ROUND_AWAY) for shift <= -1, in
+ * one 64-bit multiply-accumulate: e = -shift - 1 >= 0, c = 2^(31+e) (the reference's rounding
+ * constant, half of 2^(32+e)), away = -1 for TML_ROUND_AWAY, else 0.
+ *
+ * Proof. TML_ROUND_SINGLE is floor((p + c) / 2^(32+e)) with p = x*mult. TML_ROUND_AWAY
+ * takes that for p >= 0 and -floor((c - p) / 2^(32+e)) = ceil((p - c) / 2^(32+e)) =
+ * floor((p + c - 1) / 2^(32+e)) for p < 0 (2c = 2^(32+e)). p < 0 needs x < 0 (0 <= mult);
+ * when x < 0 and mult = 0, p + c - 1 = c - 1 is in [0, 2^(32+e)) and gives 0 as the
+ * reference does. So the sum is p + c + (away & -[x < 0]), exact in 64 bits (|p| < 2^62,
+ * c <= 2^61), and dividing it by 2^(32+e) is taking its high word and shifting that right
+ * by e. |result| <= 2^30: the reference's int32 saturation never applies. */
+TML_HOT_INLINE int32_t tml_requantize_1r(int32_t x, int32_t mult, int64_t c, int32_t away,
+                                         int32_t e) {
+    const int64_t s = (int64_t)x * mult + c + (away & (x >> 31));
+    return (int32_t)(s >> 32) >> e;
+}
+
 /* tml_requantize_hi in Armv7-M assembly, for the output stages written in it (dot_s8.c,
  * requantize_s8.c): x the sum, c the register holding chi (or a constant with more added to
  * the high word, see tml_rq_fold_ok), m mult, e e1; lo a scratch register; the shifted high

@@ -310,6 +310,23 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
 }
 #endif
 
+#if TML_RQ_HI
+/* tml_rq_row for a single rounding and shift <= -1 (tml_requantize_1r): small rather than
+ * fastest, where flash is short (the loop is the same). */
+TML_COLD __attribute__((noinline)) static void rq_row_1r(const tml_rq_t *r, const int32_t *acc,
+                                                         int32_t n, int8_t *out, int32_t step) {
+    const int32_t mult = r->mult, e = -r->shift - 1, oo = r->output_offset;
+    const int32_t away = r->rounding == TML_ROUND_AWAY ? -1 : 0;
+    const int32_t lo = r->act_min, hi = r->act_max;
+    const int64_t c = (int64_t)1 << (31 + e);
+    for (; n > 0; n--, out += step) {
+        /* |requantized| <= 2^30: adding the offset wraps only where the reference's does */
+        const int32_t v = tml_requantize_1r(*acc++, mult, c, away, e);
+        *out = (int8_t)tml_clamp(tml_wrap_add(v, oo), lo, hi);
+    }
+}
+#endif
+
 void tml_rq_row(const tml_rq_t *r, const int32_t *acc, int32_t n, int8_t *out, int32_t step) {
 #ifdef TML_RQ_ROW_ASM
     if (r->hi && r->act_min <= -128 && r->act_max >= 127 && n > 0 &&
@@ -333,6 +350,12 @@ void tml_rq_row(const tml_rq_t *r, const int32_t *acc, int32_t n, int8_t *out, i
                               (int32_t)(intptr_t)&r->shift, r->output_offset, r->act_min,
                               r->act_max, step, 0};
         tml_m0_rq(acc, n, out, a);
+        return;
+    }
+#endif
+#if TML_RQ_HI
+    if (r->rounding != TML_ROUND_DOUBLE && r->shift <= -1) {
+        rq_row_1r(r, acc, n, out, step); /* FULLY_CONNECTED's single roundings */
         return;
     }
 #endif
