@@ -38,6 +38,19 @@ static int contiguous(const tml_bcast_t *b, int32_t i) {
     return 1;
 }
 
+/* The flat loop of a full-range ADD whose inputs are the output's elements in order: the
+ * rescaled inputs from the tables u1 and u2 (indexed by the signed byte), the output
+ * offset folded into the high word (cho, see tml_rq_fold_ok), the int8 range by saturation. */
+TML_HOT_LOOP __attribute__((noinline)) static void add_flat(const int32_t *u1, const int32_t *u2,
+                                               const int8_t *x, const int8_t *y, int8_t *out,
+                                               const int8_t *end, int32_t mult, int32_t cho,
+                                               int32_t e1) {
+    while (x < end) {
+        const int32_t v = tml_requantize_hi(u1[*x++] + u2[*y++], mult, cho, e1);
+        *out++ = (int8_t)tml_sat8(v);
+    }
+}
+
 /* Both inputs are brought to a common scale with 20 bits of headroom before the sum, as
  * TFLite's reference does: |offset + x| <= 256, so the shifted value stays below 2^29 and the
  * sum of two rescaled values below 2^30. SUB subtracts the second rescaled value. */
@@ -57,13 +70,10 @@ int tml_add_s8(const tml_add_params_t *p, const tml_bcast_t *b, const int8_t *x,
             const int32_t rb = rescale(&r2, (o2 + v) * (1 << ls));
             t2[v + 128] = sub ? -rb : rb; /* |rb| < 2^29: negating is exact */
         }
-        if (contiguous(b, 0) && contiguous(b, 1) && ro.hi) { /* one flat loop */
-            /* |requantized| <= 2^29 (shift <= -2): adding the offset cannot wrap */
-            for (int64_t i = 0; i < count; i++) {
-                const int32_t s = t1[x[i] + 128] + t2[y[i] + 128];
-                out[i] = (int8_t)tml_clamp(tml_requantize_hi(s, ro.mult, ro.chi, ro.e1) + oo,
-                                           lo, hi);
-            }
+        if (contiguous(b, 0) && contiguous(b, 1) && ro.hi && lo <= -128 && hi >= 127 &&
+            tml_rq_fold_ok(p->output_shift, oo)) { /* one flat loop */
+            const int32_t cho = ro.chi + (int32_t)((uint32_t)oo << ro.e1);
+            add_flat(t1 + 128, t2 + 128, x, y, out, x + count, ro.mult, cho, ro.e1);
             return 0;
         }
         TML_BCAST_FOR_EACH(b, {

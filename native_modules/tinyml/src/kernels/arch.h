@@ -43,6 +43,23 @@
 #define TML_COLD
 #endif
 
+/* One hot loop in a file that the ports compile for size (GCC). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define TML_HOT_LOOP __attribute__((optimize("O2")))
+#else
+#define TML_HOT_LOOP
+#endif
+
+/* v saturated to int8 (one SSAT where the core has it). */
+static inline int32_t tml_sat8(int32_t v) {
+#if defined(__ARM_FEATURE_SAT) && !defined(TML_ARCH_GENERIC)
+    __asm__("ssat %0, #8, %1" : "=r"(v) : "r"(v));
+    return v;
+#else
+    return v < -128 ? -128 : v > 127 ? 127 : v;
+#endif
+}
+
 /* Four bytes as one word, at any alignment (one LDR where the core allows unaligned loads). */
 static inline int32_t tml_read4(const int8_t *p) {
     int32_t v;
