@@ -120,6 +120,21 @@ def test_depthwise_conv_2d(c: dict[str, object]) -> None:
     _check(m, [x], [y])
 
 
+def test_one_channel_depthwise_runs_as_conv() -> None:
+    """A one-channel DEPTHWISE_CONV_2D with a depth multiplier (micro_speech's first layer) is
+    converted to a CONV_2D with the filter's axes swapped, and gives TFLite's bytes."""
+    c = {"h": 9, "w": 8, "cin": 1, "cout": 1, "mult": 4, "kh": 5, "kw": 4, "sh": 2, "sw": 2,
+         "dh": 1, "dw": 1, "same": True, "act": "RELU", "qi": (0.1, -128), "qo": (0.08, -128),
+         "wscale": [0.01 * (i + 1) for i in range(12)], "seed": 3}
+    m, x, y = _conv_model(c, True)
+    tfl = m.build([x], [y])
+    _, b = convert_model(tfl, "dw1")
+    (op,) = b.ops
+    assert op.kind == "CONV_2D"
+    assert b.tensors[op.inputs[1]].shape == (4, 5, 4, 1)
+    assert_bit_exact(tfl, np.random.default_rng(0))
+
+
 @SETTINGS
 @given(st.integers(1, 3), st.integers(1, 40), st.integers(1, 12), quant(), quant(),
        st.floats(1e-3, 0.05), st.sampled_from(sorted(ACTS)), st.booleans(),

@@ -9,6 +9,8 @@ device runs.
   which quantizes float inputs and dequantizes outputs with the int8 tensors' parameters;
 - SPACE_TO_BATCH_ND -> CONV_2D / DEPTHWISE_CONV_2D -> BATCH_TO_SPACE_ND (TFLite's lowering of
   Keras `dilation_rate`) becomes one dilated convolution;
+- a DEPTHWISE_CONV_2D over a one-channel input becomes a CONV_2D (the same bytes, through the
+  GEMM kernels);
 - dead operators (whose outputs nothing reads) are dropped.
 """
 
@@ -186,6 +188,28 @@ def fuse_dilated_convolutions(g: Graph) -> None:
         g.ops.remove(b2s)
 
 
+def one_channel_depthwise_as_conv(g: Graph) -> None:
+    """A DEPTHWISE_CONV_2D over a one-channel input (TensorFlow Lite Micro's micro_speech model
+    begins with one) is a CONV_2D whose filter has the axes swapped, [1, kh, kw, out_c] ->
+    [out_c, kh, kw, 1]: output channel c sums the same products, adds the same bias and takes
+    the same per-channel requantization, so every byte is the same, and the device runs it
+    through its GEMM kernels instead of the depthwise loops."""
+    for op in g.ops:
+        if op.kind != "DEPTHWISE_CONV_2D" or len(op.inputs) < 2:
+            continue
+        x, w = g.tensors[op.inputs[0]], g.tensors[op.inputs[1]]
+        if len(x.shape) != 4 or x.shape[3] != 1 or w.data is None or w.data.ndim != 4 or \
+                w.data.shape[0] != 1:
+            continue
+        if sum(o.inputs.count(op.inputs[1]) for o in g.ops) != 1:
+            continue  # the filter is shared: leave it as it is
+        w.data = np.ascontiguousarray(w.data.transpose(3, 1, 2, 0))
+        w.shape = tuple(w.data.shape)
+        w.quantized_dim = 0
+        op.kind = "CONV_2D"
+        op.options = {k: v for k, v in op.options.items() if k != "depth_multiplier"}
+
+
 def drop_dead_ops(g: Graph) -> None:
     changed = True
     while changed:
@@ -204,6 +228,7 @@ def rewrite(g: Graph) -> Graph:
     alias_shape_ops(g)
     fold_edge_quantization(g)
     fuse_dilated_convolutions(g)
+    one_channel_depthwise_as_conv(g)
     drop_dead_ops(g)
     return g
 

@@ -43,6 +43,14 @@
 #define TML_COLD
 #endif
 
+/* Code in a hot kernel's file that Armv7E-M seldom runs (its fast path lies elsewhere):
+ * compiled for size there only. */
+#if TML_ARCH_DSP
+#define TML_DSP_COLD TML_COLD
+#else
+#define TML_DSP_COLD
+#endif
+
 /* One hot loop in a file that the ports compile for size (GCC). */
 #if defined(__GNUC__) && !defined(__clang__)
 #define TML_HOT_LOOP __attribute__((optimize("O2")))

@@ -22,7 +22,7 @@ static inline int8_t stage(const tml_conv_params_t *p, const tml_requant_t *q,
 }
 
 /* Every output channel of one pixel, taps outside the input skipped. */
-static void pixel_checked(const tml_conv_params_t *p, const tml_requant_t *q,
+TML_DSP_COLD static void pixel_checked(const tml_conv_params_t *p, const tml_requant_t *q,
                           const tml_dims_t *in_dims, const int8_t *in_b,
                           const tml_dims_t *f_dims, const int8_t *filter, const int32_t *bias,
                           int32_t iy0, int32_t ix0, int32_t out_c, int8_t *out) {
@@ -49,7 +49,7 @@ static void pixel_checked(const tml_conv_params_t *p, const tml_requant_t *q,
 
 /* Every channel of one interior pixel, depth multiplier 1: x points at the window's top left
  * input pixel. */
-static void pixel_interior(const tml_conv_params_t *p, const tml_requant_t *q,
+TML_DSP_COLD static void pixel_interior(const tml_conv_params_t *p, const tml_requant_t *q,
                            const int8_t *x, int32_t row_step, int32_t col_step, int32_t k_h,
                            int32_t k_w, const int8_t *filter, const int32_t *bias, int32_t ch,
                            int8_t *out) {
@@ -85,7 +85,7 @@ static void pixel_interior(const tml_conv_params_t *p, const tml_requant_t *q,
 
 /* Every output channel of one interior pixel, any depth multiplier: four output channels at a
  * time in registers, each tap's input (offset added) loaded once per channel it feeds. */
-static void pixel_interior_mult(const tml_conv_params_t *p, const tml_requant_t *q,
+TML_DSP_COLD static void pixel_interior_mult(const tml_conv_params_t *p, const tml_requant_t *q,
                                 const int8_t *x, int32_t row_step, int32_t col_step,
                                 int32_t k_h, int32_t k_w, const int8_t *filter,
                                 const int32_t *bias, int32_t out_c, int8_t *out) {
@@ -124,7 +124,8 @@ static void pixel_interior_mult(const tml_conv_params_t *p, const tml_requant_t 
     }
 }
 
-int tml_depthwise_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
+/* On Armv7E-M, the layers that dw_bands does not suit: compiled for size there. */
+TML_DSP_COLD int tml_depthwise_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
                             const tml_dims_t *in_dims, const int8_t *in,
                             const tml_dims_t *f_dims, const int8_t *filter,
                             const int32_t *bias, const tml_dims_t *out_dims, int8_t *out) {
