@@ -126,8 +126,8 @@ static int rq_down2(const tml_dot_params_t *p, int32_t o, const int32_t *s, int8
 
 /* rq_rows_hi for four inputs whose sums s = {a.r, b.r, c.r, d.r, ...} hold their biases
  * already (dsp_4xn, m3_4x2's callers): output r of input i at out + i * stride + r. The
- * arguments: r2 unused (TML_RQ_HI_ROW's bias pointer), then out, stride, end (out + rows),
- * output offset. */
+ * arguments: r2 unused (a scratch register here), then out, stride, end (out + rows), output
+ * offset. */
 __attribute__((naked, noinline)) static void rq_rows4_hi(TML_ARG const int32_t *s,
                                                          TML_ARG const int32_t *shift,
                                                          TML_ARG const int32_t *unused,
@@ -143,24 +143,17 @@ __attribute__((naked, noinline)) static void rq_rows4_hi(TML_ARG const int32_t *
         "ldr r6, [sp, #48]\n"       /* the output offset */
         "1:\n"
         TML_RQ_HI_SCALE
-        /* input a */
-        "ldr r11, [r0], #4\n"
-        TML_RQ_HI_OUT("r11", "r12")
+        "ldrd r10, r11, [r0], #8\n" /* inputs a and b */
+        TML_RQ_HI_OUT("r10", "r12")
         "strb lr, [r4]\n"
-        /* input b */
-        "ldr r11, [r0], #4\n"
         TML_RQ_HI_OUT("r11", "r12")
         "strb lr, [r4, r5]\n"
-        /* input c */
-        "ldr r11, [r0], #4\n"
+        "ldrd r10, r11, [r0], #8\n" /* inputs c and d */
+        "add r2, r4, r5, lsl #1\n"
+        TML_RQ_HI_OUT("r10", "r12")
+        "strb lr, [r2]\n"
         TML_RQ_HI_OUT("r11", "r12")
-        "add r11, r4, r5, lsl #1\n"
-        "strb lr, [r11]\n"
-        /* input d */
-        "ldr r11, [r0], #4\n"
-        TML_RQ_HI_OUT("r11", "r12")
-        "add r11, r4, r5, lsl #1\n"
-        "strb lr, [r11, r5]\n"
+        "strb lr, [r2, r5]\n"
         "add r4, r4, #1\n"
         "ldr r11, [sp, #44]\n"      /* end */
         "cmp r4, r11\n"
@@ -571,10 +564,12 @@ __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
         "and r8, r8, #3\n"
         "str r8, [sp, #12]\n"       /* the group each row enters at */
         "add r1, r0, r1, lsl #5\n"  /* q's end */
+        "ldr r3, [sp, #60]\n"      /* the rows' starts (the seventh argument), in r3 */
+        "ldr r8, [sp, #4]\n"
+        "add r8, r3, r8, lsl #2\n"
+        "str r8, [sp, #4]\n"       /* their end: the loop ends there */
         "3:\n"
-        "ldr r3, [sp, #60]\n"      /* the row's start: the seventh argument */
         "ldr r4, [r3], #4\n"
-        "str r3, [sp, #60]\n"
         "mov r5, r4\n"
         "mov r6, r4\n"
         "mov r7, r4\n"
@@ -602,8 +597,7 @@ __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
         "ldr r8, [sp, #56]\n"      /* pad: the sixth argument */
         "sub r2, r2, r8\n"
         "ldr r8, [sp, #4]\n"
-        "subs r8, r8, #1\n"
-        "str r8, [sp, #4]\n"
+        "cmp r3, r8\n"
         "bne 3b\n"
         "add sp, sp, #16\n"
         "pop {r4-r11, pc}\n");
