@@ -63,6 +63,8 @@ COVERAGE = [
      "folded at conversion (Keras Flatten with a dynamic batch)"),
     ("SPACE_TO_BATCH_ND + CONV + BATCH_TO_SPACE_ND", "CONV_2D / DEPTHWISE_CONV_2D",
      "fused into one dilated convolution"),
+    ("DEPTHWISE_CONV_2D over one input channel", "CONV_2D",
+     "the filter's axes swapped (micro_speech's first layer): the same bytes, the GEMM kernels"),
 ]
 
 
