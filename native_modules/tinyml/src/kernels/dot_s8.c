@@ -371,6 +371,25 @@ __attribute__((naked, noinline)) static void dsp_1x2(TML_ARG const int32_t *q, T
         "pop {r4-r9, pc}\n");
 }
 
+/* One group (four elements) of dsp_2xn: two inputs (r10..lr, widened) against the rows at r2
+ * (wa) and r3 (wb), into the sums r4, r5 (wa) and r6, r7 (wb). */
+#define TML_DSP_2X2_GROUP                                                                    \
+    "ldr r8, [r2], #4\n"                                                                     \
+    "ldm r0!, {r10, r11, r12, lr}\n"                                                         \
+    "sxtb16 r9, r8\n"                                                                        \
+    "smlad r4, r9, r10, r4\n"                                                                \
+    "smlad r5, r9, r12, r5\n"                                                                \
+    "sxtb16 r9, r8, ror #8\n"                                                                \
+    "smlad r4, r9, r11, r4\n"                                                                \
+    "smlad r5, r9, lr, r5\n"                                                                 \
+    "ldr r8, [r3], #4\n"                                                                     \
+    "sxtb16 r9, r8\n"                                                                        \
+    "smlad r6, r9, r10, r6\n"                                                                \
+    "smlad r7, r9, r12, r7\n"                                                                \
+    "sxtb16 r9, r8, ror #8\n"                                                                \
+    "smlad r6, r9, r11, r6\n"                                                                \
+    "smlad r7, r9, lr, r7\n"
+
 /* dsp_2xn: dsp_2x2 over `pairs` consecutive pairs of rows (w: row 2i at w + 2ik, k = 4 *
  * k4 > 0), the sums of pair i to s[4i..4i+3] = {a.wa, b.wa, a.wb, b.wb} (row by row: the
  * output stage steps 2 words a row): one call per chunk of rows. The loop state
@@ -382,11 +401,13 @@ __attribute__((naked, noinline)) static void dsp_2xn(TML_ARG const int32_t *q,
                                                      TML_ARG int32_t pairs, TML_ARG int32_t *s) {
     __asm__ volatile(
         "push {r4-r11, lr}\n"
-        "sub sp, sp, #12\n"
+        "sub sp, sp, #16\n"
+        "and r8, r1, #1\n"
+        "str r8, [sp, #12]\n"       /* an odd k4 enters at the second group */
         "add r1, r0, r1, lsl #4\n"  /* q's end */
         "str r0, [sp, #0]\n"        /* q's start */
         "str r3, [sp, #4]\n"        /* pairs left */
-        "ldr r8, [sp, #48]\n"       /* s: the fifth argument, above 9 + 3 words */
+        "ldr r8, [sp, #52]\n"       /* s: the fifth argument, above 9 + 4 words */
         "str r8, [sp, #8]\n"
         "sub r9, r1, r0\n"          /* 16 * k4 = 4k */
         "add r3, r2, r9, lsr #2\n"  /* wb = wa + k */
@@ -395,22 +416,13 @@ __attribute__((naked, noinline)) static void dsp_2xn(TML_ARG const int32_t *q,
         "movs r6, #0\n"
         "movs r5, #0\n"
         "movs r7, #0\n"
+        "ldr r8, [sp, #12]\n"
+        "cmp r8, #0\n"
+        "bne 2f\n"
         "1:\n"
-        "ldr r8, [r2], #4\n"
-        "ldm r0!, {r10, r11, r12, lr}\n"
-        "sxtb16 r9, r8\n"
-        "smlad r4, r9, r10, r4\n"
-        "smlad r5, r9, r12, r5\n"
-        "sxtb16 r9, r8, ror #8\n"
-        "smlad r4, r9, r11, r4\n"
-        "smlad r5, r9, lr, r5\n"
-        "ldr r8, [r3], #4\n"
-        "sxtb16 r9, r8\n"
-        "smlad r6, r9, r10, r6\n"
-        "smlad r7, r9, r12, r7\n"
-        "sxtb16 r9, r8, ror #8\n"
-        "smlad r6, r9, r11, r6\n"
-        "smlad r7, r9, lr, r7\n"
+        TML_DSP_2X2_GROUP
+        "2:\n"
+        TML_DSP_2X2_GROUP
         "cmp r0, r1\n"
         "bne 1b\n"
         "ldr r8, [sp, #8]\n"
@@ -424,7 +436,7 @@ __attribute__((naked, noinline)) static void dsp_2xn(TML_ARG const int32_t *q,
         "subs r8, r8, #1\n"
         "str r8, [sp, #4]\n"
         "bne 3b\n"
-        "add sp, sp, #12\n"
+        "add sp, sp, #16\n"
         "pop {r4-r11, pc}\n");
 }
 
