@@ -42,9 +42,10 @@ static int contiguous(const tml_bcast_t *b, int32_t i) {
  * rescaled inputs from the tables u1 and u2 (indexed by the signed byte), the output
  * offset folded into the high word (cho, see tml_rq_fold_ok), the int8 range by saturation. */
 TML_HOT_LOOP __attribute__((noinline)) static void add_flat(const int32_t *u1, const int32_t *u2,
-                                               const int8_t *x, const int8_t *y, int8_t *out,
-                                               const int8_t *end, int32_t mult, int32_t cho,
-                                               int32_t e1) {
+                                                            const int8_t *x, const int8_t *y,
+                                                            int8_t *out, const int8_t *end,
+                                                            int32_t mult, int32_t cho,
+                                                            int32_t e1) {
     while (x < end) {
         const int32_t v = tml_requantize_hi(u1[*x++] + u2[*y++], mult, cho, e1);
         *out++ = (int8_t)tml_sat8(v);
