@@ -73,8 +73,8 @@ int tml_add_s8(const tml_add_params_t *p, const tml_bcast_t *b, const int8_t *x,
         }
         if (contiguous(b, 0) && contiguous(b, 1) && ro.hi && lo <= -128 && hi >= 127 &&
             tml_rq_fold_ok(p->output_shift, oo)) { /* one flat loop */
-            const int32_t cho = ro.chi + (int32_t)((uint32_t)oo << ro.e1);
-            add_flat(t1 + 128, t2 + 128, x, y, out, x + count, ro.mult, cho, ro.e1);
+            add_flat(t1 + 128, t2 + 128, x, y, out, x + count, ro.mult, tml_rq_fold(ro.e1, oo),
+                     ro.e1);
             return 0;
         }
         TML_BCAST_FOR_EACH(b, {

@@ -82,9 +82,22 @@ static inline int32_t tml_opaque(int32_t v) {
     return v;
 }
 
-/* n bytes in words where the core reads unaligned words (the bare-metal ports' memcpy copies
- * bytes unless both pointers are aligned, which patches and rows seldom are); memcpy on
- * Armv6-M (no unaligned words, and flash first). copy_s8.c: one copy for every kernel. */
+/* n bytes as words, then the last bytes, at any alignment (not Armv6-M: no unaligned words).
+ * Through tml_opaque, so that the compiler keeps the loop a loop instead of calling memcpy
+ * (the bare-metal ports' memcpy copies bytes unless both pointers are aligned, which patches
+ * and rows seldom are). Inline for the callers whose copies are too short for a call. */
+static inline void tml_copy_words(int8_t *dst, const int8_t *src, int32_t n) {
+    for (; n >= 4; n -= 4, dst += 4, src += 4) {
+        const int32_t v = tml_opaque(tml_read4(src)); /* one word load and store */
+        memcpy(dst, &v, 4);
+    }
+    for (; n > 0; n--) {
+        *dst++ = (int8_t)tml_opaque(*src++);
+    }
+}
+
+/* n bytes: tml_copy_words, memcpy on Armv6-M (flash first). copy_s8.c: one copy for every
+ * kernel. */
 void tml_copy(int8_t *dst, const int8_t *src, int32_t n);
 
 #if TML_ARCH_DSP

@@ -68,18 +68,10 @@ TML_COLD static void gather(const tml_conv_params_t *p, const tml_dims_t *in_dim
 static inline void gather_inside(const int8_t *x, int32_t row_bytes, int32_t k_h, int32_t span,
                                  int8_t *col) {
     for (int32_t ky = 0; ky < k_h; ky++, x += row_bytes, col += span) {
-        if (TML_ARCH_V6M || span > 16) {
+        if (!TML_ARCH_V6M && span <= 16) { /* a first layer's few channels: no call */
+            tml_copy_words(col, x, span);
+        } else {
             tml_copy(col, x, span);
-            continue;
-        }
-        /* a short span (a first layer's few channels): its words and bytes here, no call */
-        int32_t n = 0;
-        for (; n + 4 <= span; n += 4) {
-            const int32_t v = tml_opaque(tml_read4(x + n));
-            memcpy(col + n, &v, 4);
-        }
-        for (; n < span; n++) {
-            col[n] = (int8_t)tml_opaque(x[n]);
         }
     }
 }

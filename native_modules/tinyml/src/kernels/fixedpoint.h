@@ -260,6 +260,11 @@ TML_HOT_INLINE int tml_rq_fold_ok(int32_t shift, int32_t oo) {
     return shift >= -22 && oo >= -128 && oo <= 127;
 }
 
+/* That constant, for e1 = e - 1 >= 1 (tml_rq_fold_ok). */
+TML_HOT_INLINE int32_t tml_rq_fold(int32_t e1, int32_t oo) {
+    return (int32_t)((uint32_t)(2 * oo + 1) << (e1 - 1));
+}
+
 /* One channel's output stage with its constants computed once: requantization (the common
  * case, double rounding with a right shift of 2 or more, through tml_requantize_hi; 0 or 1
  * through tml_requantize_down), output zero point, fused activation clamp. */

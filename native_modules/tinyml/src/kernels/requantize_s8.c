@@ -331,7 +331,7 @@ void tml_rq_row(const tml_rq_t *r, const int32_t *acc, int32_t n, int8_t *out, i
 #ifdef TML_RQ_ROW_ASM
     if (r->hi && r->act_min <= -128 && r->act_max >= 127 && n > 0 &&
         tml_rq_fold_ok(r->shift, r->output_offset)) {
-        const int32_t cho = (int32_t)((uint32_t)(2 * r->output_offset + 1) << (r->e1 - 1));
+        const int32_t cho = tml_rq_fold(r->e1, r->output_offset);
         rq_row_hi_ssat(acc, acc + n, out, step, r->mult, cho, r->e1);
         return;
     }
