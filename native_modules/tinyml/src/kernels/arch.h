@@ -87,12 +87,13 @@ static inline int32_t tml_opaque(int32_t v) {
  * (the bare-metal ports' memcpy copies bytes unless both pointers are aligned, which patches
  * and rows seldom are). Inline for the callers whose copies are too short for a call. */
 static inline void tml_copy_words(int8_t *dst, const int8_t *src, int32_t n) {
-    for (; n >= 4; n -= 4, dst += 4, src += 4) {
-        const int32_t v = tml_opaque(tml_read4(src)); /* one word load and store */
-        memcpy(dst, &v, 4);
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const int32_t v = tml_opaque(tml_read4(src + i)); /* one word load and store */
+        memcpy(dst + i, &v, 4);
     }
-    for (; n > 0; n--) {
-        *dst++ = (int8_t)tml_opaque(*src++);
+    for (; i < n; i++) {
+        dst[i] = (int8_t)tml_opaque(src[i]);
     }
 }
 
