@@ -62,6 +62,8 @@ int main(void) {
     TML_SCHEMA_OP_RECORD(REC)
     printf(")\n\n# name: (code, bytes per element)\nDTYPES = {\n");
     TML_SCHEMA_DTYPES(DTYPE)
+    printf("}\nPACKINGS = {\n");
+    TML_SCHEMA_PACKINGS(NAMED)
     printf("}\nLOCATIONS = {\n");
     TML_SCHEMA_LOCATIONS(NAMED)
     printf("}\nOP_FLAGS = {\n");

@@ -12,7 +12,15 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from .convert import ROUNDING_MODES, ConversionError, ModelFormatError, convert_model, read_labels
+from .convert import (
+    ROUNDING_MODES,
+    WEIGHT_PACKINGS,
+    ConversionError,
+    ModelFormatError,
+    convert_model,
+    pack_weights,
+    read_labels,
+)
 from .convert.quantize import QuantizeError, is_float_model, load_calibration, quantize
 from .format.blob import BlobFormatError, read_blob
 from .report.inspect_blob import BOARD_HEAP, board_fit, describe
@@ -61,8 +69,13 @@ def quantize_cmd(model: Path, data: Path, output: Path) -> None:
 @click.option("--sparse-update", "budget", type=click.IntRange(min=1), metavar="BUDGET",
               help="Record which parameters below the head on-device training updates "
                    "(trainer mode 'sparse'), chosen from --data within BUDGET bytes of RAM.")
+@click.option("--weights", type=click.Choice(WEIGHT_PACKINGS), default="int8",
+              show_default=True,
+              help="dual16: store FULLY_CONNECTED weights as 16-bit pairs for the dual "
+                   "multiply-accumulate of Cortex-M4/M7/M33 (faster there, twice their flash, "
+                   "no gain on other cores; Armv6-M builds refuse them).")
 def convert(model: Path, output: Path, labels: Path | None, name: str | None,
-            rounding: str, data: Path | None, budget: int | None) -> None:
+            rounding: str, data: Path | None, budget: int | None, weights: str) -> None:
     """Convert an int8 .tflite MODEL (or a float Keras/SavedModel one, with --data) to a
     tinyml blob."""
     try:
@@ -78,9 +91,12 @@ def convert(model: Path, output: Path, labels: Path | None, name: str | None,
             tfl = model.read_bytes()
         blob_bytes, blob = convert_model(
             tfl, name or model.stem, read_labels(labels) if labels else [], rounding,
+            weights="int8" if budget is not None else weights,
         )
-        if xy is not None and budget is not None:
+        if xy is not None and budget is not None:  # packing last: the scheme's layers stay int8
             choice = sparse.choose(blob_bytes, blob, xy[0], xy[1], budget)
+            blob.sparse_update = choice.scheme
+            pack_weights(blob, weights)
             blob_bytes = sparse.with_scheme(blob, choice.scheme)
     except (ConversionError, ModelFormatError, QuantizeError, sparse.SparseUpdateError) as e:
         raise click.ClickException(f"{model}: {e}") from e

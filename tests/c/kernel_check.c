@@ -10,6 +10,7 @@
 #include <string.h>
 #include "fixedpoint.h"
 #include "ref/ref.h"
+#include "tinyml.h"
 #include "tml_config.h"
 #include "tml_kernels.h"
 #include "kernel_check.h"
@@ -42,6 +43,7 @@ static int32_t range(rng_t *r, int32_t lo, int32_t hi) { /* inclusive */
 struct kc_buffers {
     int8_t in[MAXB], filter[MAXB], out_ref[MAXB], out_fast[MAXB], buf[MAXB], scratch[MAXB];
     int32_t bias[MAXC], mult[MAXC], shift[MAXC];
+    int16_t filter16[MAXB + 64]; /* the weights stored DUAL16 (rows padded to groups of 4) */
 } g_kc;
 
 /* Sensitive cases: data within a few steps of `centre` and a unit scale, so that an
@@ -269,7 +271,25 @@ static int check_fc(rng_t *r, char *msg, uint32_t seed, int32_t case_no) {
     g_checked++;
     tml_fully_connected_s8(&p, &q, batches, depth, g_kc.in, units, g_kc.filter, bias,
                            per_channel, g_kc.out_fast);
-    return compare("fully_connected", batches * units, msg, seed, case_no);
+    if (compare("fully_connected", batches * units, msg, seed, case_no)) {
+        return 1;
+    }
+#if TML_HAS_DUAL16
+    if (p.filter_offset == 0 && depth <= TML_DUAL16_MAX_ROW) { /* stored DUAL16 */
+        const int32_t row = (depth + 3) & ~3;
+        for (int32_t u = 0; u < units; u++) {
+            for (int32_t i = 0; i < row; i++) {
+                const int32_t e = (i & ~3) | (i & 1) << 1 | (i >> 1 & 1);
+                g_kc.filter16[u * row + i] = e < depth ? g_kc.filter[u * depth + e] : 0;
+            }
+        }
+        memset(g_kc.out_fast, 0x55, (size_t)(batches * units));
+        tml_fully_connected_d16_s8(&p, &q, batches, depth, g_kc.in, units, g_kc.filter16, bias,
+                                   per_channel, g_kc.out_fast);
+        return compare("fully_connected dual16", batches * units, msg, seed, case_no);
+    }
+#endif
+    return 0;
 }
 
 /* tml_requantize_down (the hoisted form for double rounding and shift <= 0) and

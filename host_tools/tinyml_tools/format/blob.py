@@ -37,6 +37,8 @@ from .layout import (
     OP_MAX_OUTPUTS,
     OP_NAMES,
     OP_RECORD,
+    PACKING_CODES,
+    PACKING_NAMES,
     TENSOR,
     TENSOR_RECORD,
     VERSION,
@@ -49,13 +51,37 @@ __all__ = [
     "DATA_ALIGN", "DTYPE_CODES", "DTYPE_NAMES", "DTYPE_SIZES", "HEADER_SIZE", "LOC_ARENA",
     "LOC_CONST", "MAGIC", "META_HEAD", "META_SPARSE", "NONE", "OP_CODES",
     "OP_FLAG_DOUBLE_ROUNDING", "OP_FLAG_IN_PLACE", "OP_FLAG_ROUND_AWAY", "OP_NAMES",
-    "OP_RECORD", "TENSOR_RECORD", "VERSION", "ArrayRef", "BTensor", "BOp", "Blob",
-    "BlobFormatError", "find_head", "read_blob", "write_blob",
+    "OP_RECORD", "PACKING_CODES", "TENSOR_RECORD", "VERSION", "ArrayRef", "BTensor", "BOp", "Blob",
+    "BlobFormatError", "find_head", "pack_dual16", "read_blob", "unpack_dual16", "write_blob",
 ]
 
 
 class BlobFormatError(ValueError):
     """A blob that this reader cannot parse."""
+
+
+# DUAL16 (1.2): the order of a group of four int8 weights as stored (w0 w2 w1 w3), the pairs
+# a dual 16-bit multiply-accumulate takes against a widened input word.
+_DUAL16_ORDER = (0, 2, 1, 3)
+
+
+def pack_dual16(values: np.ndarray) -> bytes:
+    """int8 values (rows along the last axis) stored DUAL16: each row zero-padded to a multiple
+    of 4, each group of four as little-endian int16 in the order w0 w2 w1 w3."""
+    v = np.asarray(values).astype(np.int16)
+    rows = v.reshape(-1, v.shape[-1])
+    pad = -rows.shape[1] % 4
+    groups = np.pad(rows, ((0, 0), (0, pad))).reshape(rows.shape[0], -1, 4)
+    return groups[:, :, _DUAL16_ORDER].astype("<i2").tobytes()
+
+
+def unpack_dual16(data: bytes, shape: tuple[int, ...]) -> np.ndarray:
+    """The int8 values of a DUAL16 tensor of the given (logical) shape."""
+    last = shape[-1]
+    groups = np.frombuffer(data, "<i2").reshape(-1, (last + 3) // 4, 4)
+    rows = np.empty_like(groups)
+    rows[:, :, _DUAL16_ORDER] = groups
+    return rows.reshape(groups.shape[0], -1)[:, :last].astype(np.int8).reshape(shape)
 
 
 @dataclass
@@ -65,12 +91,26 @@ class BTensor:
     shape: tuple[int, ...]
     scale: float = 0.0
     zero_point: int = 0
-    const: bytes | None = None  # constant contents; None for arena tensors
+    const: bytes | None = None  # constant contents as stored; None for arena tensors
     offset: int = -1  # arena offset (arena tensors) or data-section offset (after writing)
+    packing: str = "plain"  # how a constant is stored: "plain" or "dual16" (PACKING_CODES)
 
     @property
     def nbytes(self) -> int:
+        """Bytes as stored."""
+        if self.packing == "dual16":
+            rows = int(np.prod(self.shape[:-1], dtype=np.int64))
+            return rows * ((self.shape[-1] + 3) // 4) * 4 * 2
         return int(np.prod(self.shape, dtype=np.int64)) * DTYPE_SIZES[self.dtype]
+
+    def values(self) -> np.ndarray:
+        """A constant's values in its logical shape and dtype, whatever its packing."""
+        if self.const is None:
+            raise ValueError(f"tensor {self.name} is not a constant")
+        if self.packing == "dual16":
+            return unpack_dual16(self.const, self.shape)
+        dt = np.int8 if self.dtype == "int8" else np.dtype("<i4")
+        return np.frombuffer(self.const, dt).reshape(self.shape)
 
 
 @dataclass
@@ -138,6 +178,7 @@ def find_head(ops: list[BOp], tensors: list[BTensor]) -> tuple[int, tuple[float,
         if op.kind == "FULLY_CONNECTED":
             rows, cols = tensors[op.inputs[1]].shape
             if (not op.weight_scales or rows > 255 or tensors[op.inputs[0]].nbytes != cols
+                    or tensors[op.inputs[1]].packing != "plain"
                     or not all(0.0 < s < float("inf") for s in op.weight_scales)):
                 return None
             scales = op.weight_scales
@@ -167,8 +208,9 @@ def _sparse_bytes(blob: Blob) -> bytes:
             raise ValueError(f"sparse update: operator {k} is a {op.kind}, not one of "
                              f"{', '.join(SPARSE_KINDS)}")
         w = blob.tensors[op.inputs[1]]
-        if w.dtype != "int8" or w.const is None:
-            raise ValueError(f"sparse update: operator {k}'s weights are not int8 constants")
+        if w.dtype != "int8" or w.const is None or w.packing != "plain":
+            raise ValueError(f"sparse update: operator {k}'s weights are not plain int8 "
+                             "constants")
         if bias and (len(op.inputs) < 3 or op.inputs[2] < 0):
             raise ValueError(f"sparse update: operator {k} has no bias")
         if not bias and not channels:
@@ -250,7 +292,8 @@ def write_blob(blob: Blob) -> bytes:
             raise ValueError(f"tensor {t.name}: shape {t.shape} not representable")
         tensors += TENSOR.pack(
             dtype=DTYPE_CODES[t.dtype], rank=len(t.shape),
-            location=LOC_CONST if t.const is not None else LOC_ARENA, dims=dims, offset=off,
+            location=LOC_CONST if t.const is not None else LOC_ARENA,
+            packing=PACKING_CODES[t.packing], dims=dims, offset=off,
             size=t.nbytes, scale=float(t.scale), zero_point=int(t.zero_point),
         )
     ops = bytearray()
@@ -312,7 +355,8 @@ def read_blob(buf: bytes) -> Blob:
         off = t["offset"]
         const = bytes(data[off : off + t["size"]]) if t["location"] == LOC_CONST else None
         tensors.append(BTensor(f"t{i}", dtype, t["dims"][: t["rank"]], t["scale"],
-                               t["zero_point"], const, off))
+                               t["zero_point"], const, off,
+                               PACKING_NAMES.get(t["packing"], f"packing{t['packing']}")))
     ops = []
     for k in range(h["n_ops"]):
         r = OP.unpack_from(buf, h["ops_off"] + k * OP_RECORD)

@@ -6,7 +6,7 @@ tinyml_tools.format.layout gives it a typed API (struct formats, parameter build
 
 MAGIC = b"TMLB"
 VERSION_MAJOR = 1
-VERSION_MINOR = 1
+VERSION_MINOR = 2
 HEADER_SIZE = 64
 TENSOR_RECORD = 32
 OP_RECORD = 32
@@ -14,6 +14,7 @@ NONE = 65535
 OP_MAX_INPUTS = 4
 OP_MAX_OUTPUTS = 2
 DATA_ALIGN = 16
+DUAL16_MAX_ROW = 640
 
 # Record layouts: (field, byte offset, type, count).
 HEADER = (
@@ -41,7 +42,7 @@ TENSOR = (
     ("dtype", 0, "U8", 1),
     ("rank", 1, "U8", 1),
     ("location", 2, "U8", 1),
-    ("reserved0", 3, "U8", 1),
+    ("packing", 3, "U8", 1),
     ("dims", 4, "U16", 4),
     ("offset", 12, "U32", 1),
     ("size", 16, "U32", 1),
@@ -66,6 +67,10 @@ OP = (
 DTYPES = {
     "int8": (1, 1),
     "int32": (2, 4),
+}
+PACKINGS = {
+    "PLAIN": 0,
+    "DUAL16": 1,
 }
 LOCATIONS = {
     "ARENA": 0,

@@ -53,10 +53,7 @@ class Int8Forward:
         """Constant tensor t (int8 or int32) as int64, or its override."""
         if t in override:
             return np.asarray(override[t], np.int64)
-        bt = self.blob.tensors[t]
-        assert bt.const is not None, f"tensor {t} is not constant"
-        dt = "<i4" if bt.dtype == "int32" else np.int8
-        return np.frombuffer(bt.const, dt).astype(np.int64).reshape(bt.shape)
+        return self.blob.tensors[t].values().astype(np.int64)
 
     def run(self, x: np.ndarray, end: int, override: Mapping[int, np.ndarray] | None = None
             ) -> dict[int, np.ndarray]:

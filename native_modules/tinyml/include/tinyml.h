@@ -25,7 +25,8 @@
 
 /* The format's constants, from the schema: TML_VERSION_MAJOR, TML_VERSION_MINOR (what this
  * reader writes and reads), TML_HEADER_SIZE, TML_TENSOR_RECORD, TML_OP_RECORD, TML_NONE (an
- * absent tensor index), TML_OP_MAX_INPUTS, TML_OP_MAX_OUTPUTS, TML_DATA_ALIGN. */
+ * absent tensor index), TML_OP_MAX_INPUTS, TML_OP_MAX_OUTPUTS, TML_DATA_ALIGN,
+ * TML_DUAL16_MAX_ROW. */
 #define TML_CONST_(NAME, value) TML_##NAME = (value),
 enum { TML_SCHEMA_CONSTS(TML_CONST_) };
 #undef TML_CONST_
@@ -72,6 +73,12 @@ typedef enum { TML_SCHEMA_OPS(TML_OP_KIND_) TML_OP_KIND_COUNT } tml_op_kind_t;
 #define TML_DTYPE_(NAME, code, bytes) TML_DTYPE_##NAME = (code),
 typedef enum { TML_SCHEMA_DTYPES(TML_DTYPE_) } tml_dtype_t;
 #undef TML_DTYPE_
+
+/* How a constant tensor's values are stored, from the schema: TML_PACKING_PLAIN,
+ * TML_PACKING_DUAL16 (docs/blob-format.md). */
+#define TML_PACKING_(NAME, code) TML_PACKING_##NAME = (code),
+typedef enum { TML_SCHEMA_PACKINGS(TML_PACKING_) } tml_packing_t;
+#undef TML_PACKING_
 
 typedef struct {
     void *data;          /* arena or blob memory; NULL for arena tensors before set_arena */

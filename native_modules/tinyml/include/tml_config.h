@@ -40,6 +40,18 @@
 #endif
 #endif
 
+/* FULLY_CONNECTED weights stored DUAL16 (blob 1.2, `tinyml convert --weights dual16`): rows of
+ * int16 pairs that Armv7E-M's dual multiply-accumulate takes as they are. Without it the
+ * loader refuses such weights ("invalid operator parameters"). Armv6-M leaves it out: flash
+ * first, and DUAL16 gains nothing there. */
+#ifndef TML_HAS_DUAL16
+#if defined(__ARM_ARCH_6M__)
+#define TML_HAS_DUAL16 (0)
+#else
+#define TML_HAS_DUAL16 (1)
+#endif
+#endif
+
 /* Operators: turning one off drops its code from the build and the loader refuses it with
  * "unsupported operator". RESHAPE (an alias) is always built in. */
 #ifndef TML_HAS_CONV_2D

@@ -101,6 +101,15 @@ int tml_fully_connected_s8(const tml_fc_params_t *p, const tml_requant_t *q,
                            int32_t units, const int8_t *filter, const int32_t *bias,
                            int32_t per_channel, int8_t *out);
 
+/* FULLY_CONNECTED over weights stored DUAL16 (docs/blob-format.md): filter16 holds units rows
+ * of 4 * ceil(depth / 4) int16, each group of four weights w0 w1 w2 w3 as w0 w2 w1 w3 and the
+ * padding 0; p->filter_offset must be 0. The output is tml_fully_connected_s8's over the same
+ * weights stored plain. */
+int tml_fully_connected_d16_s8(const tml_fc_params_t *p, const tml_requant_t *q,
+                               int32_t batches, int32_t depth, const int8_t *in,
+                               int32_t units, const int16_t *filter16, const int32_t *bias,
+                               int32_t per_channel, int8_t *out);
+
 typedef struct {
     int32_t stride_h, stride_w;
     int32_t filter_h, filter_w;

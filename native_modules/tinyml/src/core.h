@@ -31,6 +31,11 @@ static inline int tml_in_range(uint32_t off, uint32_t size, uint32_t limit) {
 static inline const uint8_t *tml_tensor_rec(const tml_model_t *m, uint32_t i) {
     return m->tensors + (size_t)i * TML_TENSOR_RECORD;
 }
+/* How tensor i's values are stored (tml_packing_t): always PLAIN in a build without DUAL16,
+ * whose loader refuses any other packing. */
+static inline uint32_t tml_tensor_packing(const tml_model_t *m, uint32_t i) {
+    return TML_HAS_DUAL16 ? tml_tensor_rec(m, i)[T_PACKING] : (uint32_t)TML_PACKING_PLAIN;
+}
 
 static inline const uint8_t *tml_op_rec(const tml_model_t *m, uint32_t k) {
     return m->ops + (size_t)k * TML_OP_RECORD;

@@ -25,8 +25,9 @@ static tml_status_t check_head(tml_model_t *m, const uint8_t *p, uint32_t len) {
     /* The op check already established int8 weights of rank 2 and the shapes' agreement. */
     const uint8_t *params = m->data + tml_rd32(rec + O_PARAMS_OFF);
     if (x.location != TML_LOC_ARENA || x.size != cols || y.size != rows || len != 4u + 4u * rows ||
-        tml_rdi32(params + 4 * P_FC_FILTER_OFFSET) != 0) {
-        return TML_E_META;  /* a batch of one, symmetric weights */
+        tml_rdi32(params + 4 * P_FC_FILTER_OFFSET) != 0 ||
+        tml_tensor_packing(m, tml_rd16(rec + O_INPUTS + 2)) != TML_PACKING_PLAIN) {
+        return TML_E_META;  /* a batch of one, symmetric weights, stored plain */
     }
     for (uint32_t r = 0; r < rows; r++) {
         const uint32_t bits = tml_rd32(p + 4 + 4 * r);
@@ -71,6 +72,7 @@ static tml_status_t check_sparse(tml_model_t *m, const uint8_t *p, uint32_t len)
         tml_model_tensor(m, tml_rd16(rec + O_INPUTS + 2), &w);
         const uint32_t has_bias = rec[O_N_IN] > 2 && tml_rd16(rec + O_INPUTS + 4) != TML_NONE;
         if (w.dtype != TML_DTYPE_INT8 || w.location != TML_LOC_CONST ||
+            tml_tensor_packing(m, tml_rd16(rec + O_INPUTS + 2)) != TML_PACKING_PLAIN ||
             ((flags & 1u) && !has_bias)) {
             return TML_E_META;
         }

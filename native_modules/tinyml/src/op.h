@@ -29,6 +29,7 @@ typedef struct {
     uint8_t words;              /* parameter words: TML_OP_WORDS_<KIND>, from the schema */
     uint8_t in_place;           /* output may coincide exactly with input 0 */
     uint8_t const_inputs;       /* TML_IN(i): input i may (or must, per check) be constant */
+    uint8_t packed_inputs;      /* TML_IN(i): input i may be stored packed (per check) */
     tml_status_t (*check)(const tml_op_ctx_t *c);
     int (*eval)(const tml_op_ctx_t *c);
     /* In-place variant: scratch bytes it needs, or 0 if this op cannot run in place (shapes,

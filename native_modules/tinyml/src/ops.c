@@ -162,6 +162,10 @@ tml_status_t tml_op_check(const tml_model_t *m, uint32_t k) {
         if (t->location == TML_LOC_CONST && !(def->const_inputs & (1u << i))) {
             return TML_E_OP;
         }
+        if (tml_tensor_packing(c.m, c.idx[i]) != TML_PACKING_PLAIN &&
+            !(def->packed_inputs & (1u << i))) {
+            return TML_E_PARAMS;
+        }
         /* An output never overwrites an input, except input 0 in place: an exact alias for
          * element-wise kinds, or the in-place variant checked above. */
         if (tml_overlaps(t, &c.out) &&

@@ -19,7 +19,18 @@ static tml_status_t check_tensor(const tml_model_t *m, uint32_t i) {
     default:
         return TML_E_TENSOR;
     }
-    if (rank < 1 || rank > 4 || r[T_RESERVED0] != 0 || tml_rd32(r + T_RESERVED1) != 0) {
+    const uint32_t packing = r[T_PACKING];
+    if (rank < 1 || rank > 4 || tml_rd32(r + T_RESERVED1) != 0) {
+        return TML_E_TENSOR;
+    }
+    /* DUAL16 (1.2): int8 constants stored as int16, rows padded to a multiple of 4. Which
+     * operators may read such a tensor, and its values, is each operator's check. */
+    if (TML_HAS_DUAL16 && packing == TML_PACKING_DUAL16) {
+        if (dtype != TML_DTYPE_INT8 || loc != TML_LOC_CONST) {
+            return TML_E_TENSOR;
+        }
+        elem = 2;
+    } else if (packing != TML_PACKING_PLAIN) {
         return TML_E_TENSOR;
     }
     uint64_t count = 1;
@@ -35,7 +46,17 @@ static tml_status_t check_tensor(const tml_model_t *m, uint32_t i) {
         }
     }
     /* 2^24 elements bounds every index product in the kernels well inside int32. */
-    if (count > (1u << 24) || count * elem != size) {
+    if (count > (1u << 24)) {
+        return TML_E_TENSOR;
+    }
+    if (TML_HAS_DUAL16 && packing == TML_PACKING_DUAL16) { /* rows padded to groups of 4 */
+        const uint32_t last = tml_rd16(r + T_DIMS + 2 * (rank - 1));
+        if (last > TML_DUAL16_MAX_ROW) {
+            return TML_E_TENSOR;
+        }
+        count = (uint32_t)count / last * ((last + 3u) & ~3u);
+    }
+    if (count * elem != size || (packing == TML_PACKING_DUAL16 && off % 4 != 0)) {
         return TML_E_TENSOR;
     }
     if (off % elem != 0) {

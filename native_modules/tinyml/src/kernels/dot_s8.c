@@ -4,14 +4,6 @@
 #include "dot_s8.h"
 #include "fixedpoint.h"
 
-/* Inputs of up to this many elements are widened first (see dot_widened and
- * dot_generic_widened); longer ones are read as bytes. */
-#define TML_DOT_WIDE_MAX 640
-/* The scalar cores with registers and stack to spare widen too (not Armv6-M). */
-#define TML_GENERIC_WIDE (!TML_ARCH_DSP && !TML_ARCH_VEC && !TML_ARCH_V6M)
-/* Row pairs per dsp_2xn call, and rows per output-stage pass of tml_dot4_s8 (their sums on
- * the stack: 16 bytes each). */
-#define TML_DOT_PAIRS 32
 /* Longest input of tml_dot4_s8 (its four widened inputs: 8 bytes per element, on the stack). */
 #define TML_DOT4_MAX 320
 /* Armv7-M without the DSP extension (Cortex-M3) has its own four-input kernel (SMLAL). */
@@ -26,8 +18,6 @@
 #else
 #define TML_DOT4_RV32 0
 #endif
-/* Parameters of the assembly functions below, which read them from their registers. */
-#define TML_ARG __attribute__((unused))
 
 static inline int8_t stage(const tml_dot_params_t *p, int32_t o, int32_t acc) {
     const int32_t c = p->per_channel ? o : 0;
@@ -37,6 +27,12 @@ static inline int8_t stage(const tml_dot_params_t *p, int32_t o, int32_t acc) {
     return tml_output_stage(acc, p->mult[c], p->shift[c], p->rounding, p->output_offset,
                             p->act_min, p->act_max);
 }
+
+#if !TML_ARCH_DSP && TML_HAS_DUAL16
+int8_t tml_dot_stage(const tml_dot_params_t *p, int32_t o, int32_t acc) {
+    return stage(p, o, acc);
+}
+#endif
 
 /* Row o's output stage for the sums of two inputs (sb and ob unused when ob is NULL), the
  * row's bias and requantization loaded once. */
@@ -441,18 +437,6 @@ __attribute__((naked, noinline)) static void dsp_2xn(TML_ARG const int32_t *q,
 }
 
 
-/* The frame of dsp_1xn and dsp_4xn: the loop state their inner loops have no register for,
- * on the stack: [sp] q's start, [sp, #4] the row pairs or rows left, [sp, #8] s (the fifth
- * argument, above 9 + 4 words), [sp, #12] k4 & 1. */
-#define TML_DSP_FRAME                                                                        \
-    "push {r4-r11, lr}\n"                                                                    \
-    "sub sp, sp, #16\n"                                                                      \
-    "str r0, [sp, #0]\n"                                                                     \
-    "str r3, [sp, #4]\n"                                                                     \
-    "ldr r8, [sp, #52]\n"                                                                    \
-    "str r8, [sp, #8]\n"                                                                     \
-    "and r8, r1, #1\n"                                                                       \
-    "str r8, [sp, #12]\n"
 
 /* dsp_1xn: one widened input (q: k4 > 0 groups [a02, a13]) against 2 * pairs consecutive
  * rows of k = 4 * k4 weights (row 2i at w + 2ik), the sums of row r to s[r]. Eight elements of
@@ -520,10 +504,8 @@ __attribute__((naked, noinline)) static void dsp_1xn(TML_ARG const int32_t *q,
         "pop {r4-r11, pc}\n");
 }
 
-/* The output stage of one input's rows o .. o + rows - 1 from sums s[0..rows - 1]. One
- * requantization for every row (per-tensor): the biases added first, then tml_rq_row. */
-static void rq_rows1(const tml_dot_params_t *p, int32_t o, int32_t rows, int32_t *s,
-                     int8_t *out) {
+void tml_dot_rows1(const tml_dot_params_t *p, int32_t o, int32_t rows, int32_t *s,
+                   int8_t *out) {
     if (!p->per_channel) {
         if (p->bias) {
             for (int32_t j = 0; j < rows; j++) {
@@ -728,7 +710,7 @@ TML_COLD static void dot_widened(const tml_dot_params_t *p, int32_t k, const int
         for (int32_t pairs; o + 2 <= n; o += 2 * pairs) {
             pairs = (n - o) / 2 < TML_DOT_PAIRS ? (n - o) / 2 : TML_DOT_PAIRS;
             dsp_1xn(q, k4, w + (int64_t)o * k, pairs, sums);
-            rq_rows1(p, o, 2 * pairs, sums, out0);
+            tml_dot_rows1(p, o, 2 * pairs, sums, out0);
         }
     }
     if (x1 && k4 > 0 && tail == 0) { /* the common case: chunks of row pairs */

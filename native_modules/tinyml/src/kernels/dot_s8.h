@@ -8,6 +8,31 @@
 #include <stdint.h>
 #include "tml_kernels.h"
 
+/* Inputs of up to this many elements are widened first (see dot_widened and
+ * dot_generic_widened); longer ones are read as bytes. */
+#define TML_DOT_WIDE_MAX 640
+/* The scalar cores with registers and stack to spare widen too (not Armv6-M). */
+#define TML_GENERIC_WIDE (!TML_ARCH_DSP && !TML_ARCH_VEC && !TML_ARCH_V6M)
+/* Row pairs per dsp_2xn call, and rows per output-stage pass of tml_dot4_s8 (their sums on
+ * the stack: 16 bytes each). */
+#define TML_DOT_PAIRS 32
+
+/* Parameters of the assembly functions, which read them from their registers. */
+#define TML_ARG __attribute__((unused))
+
+/* The frame of dsp_1xn and dsp_4xn: the loop state their inner loops have no register for,
+ * on the stack: [sp] q's start, [sp, #4] the row pairs or rows left, [sp, #8] s (the fifth
+ * argument, above 9 + 4 words), [sp, #12] k4 & 1. */
+#define TML_DSP_FRAME                                                                        \
+    "push {r4-r11, lr}\n"                                                                    \
+    "sub sp, sp, #16\n"                                                                      \
+    "str r0, [sp, #0]\n"                                                                     \
+    "str r3, [sp, #4]\n"                                                                     \
+    "ldr r8, [sp, #52]\n"                                                                    \
+    "str r8, [sp, #8]\n"                                                                     \
+    "and r8, r1, #1\n"                                                                       \
+    "str r8, [sp, #12]\n"
+
 typedef struct {
     const int32_t *bias;      /* [n], or NULL */
     const int32_t *mult;      /* requantization per row of weights ... */
@@ -28,6 +53,16 @@ typedef struct {
 void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t *q,
                   int32_t per_channel, int32_t n, int32_t input_offset, int32_t output_offset,
                   int32_t act_min, int32_t act_max);
+
+/* Row o's output stage for the sum acc (its bias not yet added), out of line (not on
+ * Armv7E-M, whose kernels use the row functions below). */
+int8_t tml_dot_stage(const tml_dot_params_t *p, int32_t o, int32_t acc);
+
+/* Armv7E-M: the output stage of one input's rows o .. o + rows - 1 from their sums s[0 ..
+ * rows - 1] (biases not yet added; s is overwritten). One requantization for every row
+ * (per-tensor): the biases added first, then tml_rq_row. */
+void tml_dot_rows1(const tml_dot_params_t *p, int32_t o, int32_t rows, int32_t *s,
+                   int8_t *out);
 
 /* For each o < n and each input r (x0, and x1 unless NULL):
  *   out_r[o] = output stage(bias[o] + sum_{i<k} (x_r[i] + input_offset) * w[o * k + i]).
@@ -63,5 +98,10 @@ void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const tml_dot4_in_t *in, 
 /* 1 if tml_dot_s8 over k-element inputs reads every input byte before it writes the first
  * output (this core widens the inputs first), so that outputs may overlap the inputs. */
 int tml_dot_reads_first(int32_t k);
+
+/* tml_dot_s8 over weights stored DUAL16 (tml_schema.def): row o at w + o * 4 * ceil(k / 4),
+ * each group of four weights w0 w1 w2 w3 as int16 w0 w2 w1 w3, the padding 0. */
+void tml_dot16_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x0, const int8_t *x1,
+                  const int16_t *w, int32_t n, int8_t *out0, int8_t *out1);
 
 #endif /* TML_DOT_S8_H */

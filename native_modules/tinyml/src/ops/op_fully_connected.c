@@ -8,12 +8,34 @@ static int32_t bias_limit(const tml_op_ctx_t *c) {
     return tml_bias_limit(c->in[1].dims[1], 256 * 256);
 }
 
+#if TML_HAS_DUAL16
+/* Weights stored DUAL16 (the tensor record's size already checked): every stored value an
+ * int8, so that the accumulator bound holds; the padding (written 0) meets zero inputs or is
+ * never read, so its value cannot reach an output. */
+static int check_dual16(const tml_tensor_t *f) {
+    const int16_t *v = (const int16_t *)f->data;
+    for (uint32_t i = 0; i < f->size / 2; i++) {
+        if ((uint32_t)(v[i] + 128) > 255u) {
+            return 0;
+        }
+    }
+    return 1;
+}
+#endif
+
 static tml_status_t check(const tml_op_ctx_t *c) {
     const tml_tensor_t *in = &c->in[0], *f = &c->in[1], *out = &c->out;
     const int32_t *w = c->w;
-    if (!tml_is_act(in) || !tml_is_const(f, TML_DTYPE_INT8) || f->rank != 2) {
+    if (!tml_is_act(in) || f->dtype != TML_DTYPE_INT8 || f->location != TML_LOC_CONST ||
+        f->rank != 2) {
         return TML_E_PARAMS;
     }
+#if TML_HAS_DUAL16
+    if (tml_tensor_packing(c->m, c->idx[1]) == TML_PACKING_DUAL16 &&
+        (w[P_FC_FILTER_OFFSET] != 0 || !check_dual16(f))) {
+        return TML_E_PARAMS;
+    }
+#endif
     const int32_t units = f->dims[0], depth = f->dims[1];
     const int32_t per_channel = w[P_FC_PER_CHANNEL];
     if (depth > 16384 || in->size % (uint32_t)depth != 0 ||
@@ -55,8 +77,17 @@ static int eval(const tml_op_ctx_t *c) {
     q.shift = tml_data_i32(c->m, w[P_FC_SHIFT_OFF]);
     q.rounding = c->rounding;
     const int32_t units = c->in[1].dims[0], depth = c->in[1].dims[1];
-    return tml_fully_connected_s8(&p, &q, (int32_t)c->in[0].size / depth, depth,
-                                  (const int8_t *)c->in[0].data, units,
+    const int32_t batches = (int32_t)c->in[0].size / depth;
+    const int8_t *x = (const int8_t *)c->in[0].data;
+#if TML_HAS_DUAL16
+    if (tml_tensor_packing(c->m, c->idx[1]) == TML_PACKING_DUAL16) {
+        return tml_fully_connected_d16_s8(&p, &q, batches, depth, x, units,
+                                          (const int16_t *)c->in[1].data,
+                                          (const int32_t *)c->in[2].data, w[P_FC_PER_CHANNEL],
+                                          (int8_t *)c->out.data);
+    }
+#endif
+    return tml_fully_connected_s8(&p, &q, batches, depth, x, units,
                                   (const int8_t *)c->in[1].data, (const int32_t *)c->in[2].data,
                                   w[P_FC_PER_CHANNEL], (int8_t *)c->out.data);
 }
@@ -67,6 +98,7 @@ const tml_op_def_t tml_op_fully_connected = {
     .max_in = 3,
     .words = TML_OP_WORDS_FULLY_CONNECTED,
     .const_inputs = TML_IN(1) | TML_IN(2),
+    .packed_inputs = TML_HAS_DUAL16 ? TML_IN(1) : 0,
     .check = check,
     .eval = eval,
     .info = info,
