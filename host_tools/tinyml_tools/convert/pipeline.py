@@ -15,9 +15,10 @@ from .tflite_reader import ModelFormatError, read_tflite
 def convert_model(tflite: bytes, name: str, labels: list[str] | None = None,
                   rounding: str = "tflite", reuse_memory: bool = True,
                   weights: str = "int8") -> tuple[bytes, Blob]:
-    """The blob for a .tflite model, its weights packed as `weights` says (packing.py). Raises ModelFormatError (not a readable .tflite) or
-    ConversionError (cannot run on tinyml), never anything else, and never returns a blob that
-    tinyml's loader would refuse: the C core validates it here, as the device will."""
+    """The blob for a .tflite model, its weights packed as `weights` says (packing.py).
+    Raises ModelFormatError (not a readable .tflite) or ConversionError (cannot run on
+    tinyml), never anything else, and never returns a blob that tinyml's loader would refuse:
+    the C core validates it here, as the device will."""
     try:
         graph = read_tflite(tflite)
         blob = lower(graph, name, labels or [], rounding, reuse_memory)
