@@ -198,3 +198,23 @@ def _options(b: flatbuffers.Builder, spec: tuple[str, dict[str, object]]) -> int
     for k, v in fields.items():
         getattr(tflite, f"{name}Add{k}")(b, vectors.get(k, v))
     return getattr(tflite, f"{name}End")(b)
+
+
+def two_layer_mlp(depth: int = 22, hidden: int = 19, classes: int = 5, batch: int = 1) -> bytes:
+    """x [batch, depth] -> FULLY_CONNECTED (ReLU) -> FULLY_CONNECTED: a hidden layer and a
+    classifier head, rows that are not multiples of 4."""
+    rng = np.random.default_rng(depth * 1000 + hidden)
+    m = ModelBuilder()
+    x = m.tensor((batch, depth), scale=0.05, zero_point=-7)
+    h = m.tensor((batch, hidden), scale=0.09, zero_point=-128)
+    y = m.tensor((batch, classes), scale=0.2, zero_point=3)
+    layers = ((x, h, depth, hidden, 1), (h, y, hidden, classes, 0))
+    for src, dst, n_in, n_out, act in layers:
+        scales = [float(np.float32(0.004 * (1 + i / 9))) for i in range(n_out)]
+        w = m.const(rng.integers(-127, 128, (n_out, n_in)), "int8", scale=scales,
+                    zero_point=0)
+        b = m.const(rng.integers(-4000, 4000, n_out), "int32", scale=[0.05 * s for s in scales],
+                    zero_point=0)
+        m.op("FULLY_CONNECTED", [src, w, b], [dst],
+             ("FullyConnectedOptions", {"FusedActivationFunction": act}))
+    return m.build([x], [y])

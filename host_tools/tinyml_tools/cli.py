@@ -161,7 +161,8 @@ def inspect(blob: Path, as_json: bool, memory_png: Path | None, board: str | Non
     for col in ("#", "shape", "dtype", "scale", "zero point", "where", "offset", "bytes"):
         tensors.add_column(col)
     for t in info["tensors"]:
-        tensors.add_row(str(t["index"]), "x".join(map(str, t["shape"])), t["dtype"],
+        dtype = t["dtype"] if t["packing"] == "plain" else f"{t['dtype']} ({t['packing']})"
+        tensors.add_row(str(t["index"]), "x".join(map(str, t["shape"])), dtype,
                         f"{t['scale']:.6g}", str(t["zero_point"]), t["location"],
                         str(t["offset"]), str(t["bytes"]))
     con.print(tensors)

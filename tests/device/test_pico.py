@@ -12,12 +12,15 @@ import sys
 
 import numpy as np
 import pytest
+from tflite_builder import two_layer_mlp
 from tflite_sizes import Model
 
 import tinyml
 from runtimes import ROOT
 from tinyml_tools.boards.bench import RUN
 from tinyml_tools.boards.devices import BoardError, emulated_pico
+from tinyml_tools.convert import convert_model
+from tinyml_tools.format.blob import read_blob
 
 # RUN's `blob` and `xs` are bytearrays over the emulated flash (uctypes.bytearray_at): in
 # place, as a model kept in a Pico's flash outside the filesystem.
@@ -76,6 +79,19 @@ def test_model_too_big_for_the_heap_is_an_error_not_a_crash() -> None:
                          r"\(ROMFS\) to need the arena only$", str(e.value)), str(e.value)
         assert dev.exec("import gc; gc.collect(); print(gc.mem_free() > 200000)").split() == [
             "True"]
+
+
+def test_dual16_weights_are_refused_on_armv6m() -> None:
+    """Armv6-M builds leave DUAL16 out (flash first; no dual multiply to feed): the loader
+    refuses such a blob at its packed tensor, on the firmware and with the .mpy alike."""
+    blob, _ = convert_model(two_layer_mlp(batch=2), "mlp", weights="dual16")
+    packed = [i for i, t in enumerate(read_blob(blob).tensors) if t.packing == "dual16"]
+    for stock, files in ((False, {}), (True, {"tinyml.mpy": MPY.read_bytes()})):
+        with emulated_pico("rp2040", stock=stock, files={**files, "mlp.bin": blob}) as dev:
+            with pytest.raises(BoardError) as e:
+                dev.exec("import tinyml; tinyml.load('mlp.bin')")
+            assert str(e.value).endswith(f"ValueError: invalid tensor record (tensor "
+                                         f"{packed[0]})"), str(e.value)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

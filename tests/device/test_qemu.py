@@ -16,12 +16,18 @@ import tinyml
 from qemu import BOARDS, board, mpremote, send_bytes
 from runtimes import ROOT
 from tinyml_tools.boards.bench import RUN, RUNNER_SCRIPT
+from tinyml_tools.convert import convert_model
 
 
 def _case(name: str) -> tuple[bytes, np.ndarray, list[str]]:
-    """(blob, inputs [k, n], host outputs in hex) for the shipped KWS or AD model."""
+    """(blob, inputs [k, n], host outputs in hex) for the shipped KWS or AD model; "ad-dual16":
+    AD converted with --weights dual16, against the outputs of the shipped int8 blob."""
+    name, _, packing = name.partition("-")
     blob = (ROOT / f"models/{name}/{name}.bin").read_bytes()
     host = tinyml.load(blob)
+    if packing:
+        tfl = (ROOT / f"models/{name}/{name}.tflite").read_bytes()
+        blob, _ = convert_model(tfl, name, weights=packing)
     n = int(np.prod(host.input_shape))
     if name == "kws":
         xs = np.fromfile(ROOT / "models/kws/samples.bin", np.int8).reshape(-1, n)
@@ -30,7 +36,7 @@ def _case(name: str) -> tuple[bytes, np.ndarray, list[str]]:
     return blob, xs, [host.predict_raw(x.tobytes()).hex() for x in xs]
 
 
-@pytest.mark.parametrize("model", ["kws", "ad"])
+@pytest.mark.parametrize("model", ["kws", "ad", "ad-dual16"])
 @pytest.mark.parametrize("name", sorted(BOARDS))
 def test_firmware_bit_exact(name: str, model: str) -> None:
     blob, xs, want = _case(model)

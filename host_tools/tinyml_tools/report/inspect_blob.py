@@ -60,11 +60,12 @@ def describe(buf: bytes) -> dict[str, Any]:
             "index": i,
             "shape": list(t.shape),
             "dtype": t.dtype,
+            "packing": t.packing,
             "scale": t.scale,
             "zero_point": t.zero_point,
             "location": "const" if t.const is not None else "arena",
             "offset": t.offset,
-            "bytes": t.nbytes,
+            "bytes": t.nbytes,  # as stored (a DUAL16 tensor: 2 per value, rows padded to 4)
         })
     ops = [
         {"index": k, "kind": op.kind, "inputs": op.inputs, "outputs": op.outputs,
