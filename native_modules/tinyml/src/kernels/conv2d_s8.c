@@ -77,7 +77,7 @@ static inline void gather_inside(const int8_t *x, int32_t row_bytes, int32_t k_h
 }
 
 /* Patches too large for the buffer: one output at a time, taps outside the input skipped. */
-static void conv_unbuffered(const tml_conv_params_t *p, const tml_dot_params_t *d,
+TML_COLD static void conv_unbuffered(const tml_conv_params_t *p, const tml_dot_params_t *d,
                             const tml_dims_t *in_dims, const int8_t *in_b,
                             const tml_dims_t *f_dims, const int8_t *filter, int32_t oy,
                             int32_t ox, int32_t out_c, int8_t *out) {

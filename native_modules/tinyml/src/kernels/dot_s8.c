@@ -215,7 +215,7 @@ TML_HOT_INLINE void rq_rows4(const tml_dot_params_t *p, int32_t o, int32_t rows,
 
 #if TML_ARCH_DSP
 /* Row o's output stage for two inputs, out of line: rq_rows' rare case. */
-__attribute__((noinline)) static void stage2_rare(const tml_dot_params_t *p, int32_t o,
+TML_COLD __attribute__((noinline)) static void stage2_rare(const tml_dot_params_t *p, int32_t o,
                                                   int32_t sa, int32_t sb, int8_t *oa,
                                                   int8_t *ob) {
     stage2(p, o, sa, sb, oa, ob);
