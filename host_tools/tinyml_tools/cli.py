@@ -30,36 +30,97 @@ from .train import sparse
 
 @click.group()
 @click.version_option(package_name="tinyml")
-def main() -> None:
+def cli() -> None:
     """tinyml: run int8 neural networks on MicroPython boards, bit-exact with TFLite."""
 
 
+def main() -> None:
+    """The console script: click's own errors are one line already; anything else that escapes
+    a command is a bug in tinyml, reported in one line too (TINYML_TRACEBACK=1 shows it)."""
+    import os
+
+    try:
+        cli(standalone_mode=True)
+    except Exception as e:  # noqa: BLE001 - the last line of defence, re-raised on request
+        if os.environ.get("TINYML_TRACEBACK"):
+            raise
+        click.echo(f"Error: internal error in tinyml ({type(e).__name__}: {e}); run again "
+                   "with TINYML_TRACEBACK=1 to see where, and please report it", err=True)
+        raise SystemExit(2) from None
+
+
+class OutputPath(click.Path):
+    """A file to write: its folder must exist (said before any work, not as a traceback
+    after it)."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, path_type=Path)
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> Path:
+        path = super().convert(value, param, ctx)
+        parent = Path(path).parent
+        if not parent.is_dir():
+            self.fail(f"folder {str(parent)!r} does not exist: create it first, or write "
+                      "somewhere else", param, ctx)
+        return Path(path)
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as e:
+        raise click.ClickException(f"cannot write {path}: {e.strerror or e}") from e
+
+
+def _labels(ctx: click.Context, param: click.Parameter, value: Path | None) -> list[str] | None:
+    if value is None:
+        return None
+    try:
+        return read_labels(value)
+    except UnicodeDecodeError as e:
+        raise click.BadParameter(f"{value} is not a text file (UTF-8, one label per line)",
+                                 ctx, param) from e
+
+
+# Board names: the real boards' kinds in `inspect --board` and `fs-image --board`, with the
+# chip names the other commands use for the emulated Pico and Pico 2 accepted for them.
+_CHIP_ALIASES = {"rp2040": "pico", "rp2350": "pico2"}
+
+
+def _board_kind(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    return None if value is None else _CHIP_ALIASES.get(value, value)
+
+
+_VERBOSE = click.option("-v", "--verbose", is_flag=True,
+                        help="Show TensorFlow's logs while it quantizes a float model.")
 _MODEL = click.Path(exists=True, path_type=Path)
 _DATA = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
-@main.command("quantize")
+@cli.command("quantize")
 @click.argument("model", type=_MODEL)
 @click.option("--data", type=_DATA, required=True,
               help="Calibration samples: .npy (one input) or .npz (one array per input).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+@click.option("-o", "--output", type=OutputPath(), required=True,
               help=".tflite file to write.")
-def quantize_cmd(model: Path, data: Path, output: Path) -> None:
+@_VERBOSE
+def quantize_cmd(model: Path, data: Path, output: Path, verbose: bool) -> None:
     """Quantize a float Keras MODEL (.keras, .h5) or SavedModel directory to int8 .tflite."""
     try:
-        tfl = quantize(model, load_calibration(data))
+        tfl = quantize(model, load_calibration(data), verbose)
     except QuantizeError as e:
         raise click.ClickException(f"{model}: {e}") from e
-    output.write_bytes(tfl)
+    _write(output, tfl)
     click.echo(f"{output}: {len(tfl)} bytes, int8 (calibrated on {data})")
 
 
-@main.command()
+@cli.command()
 @click.argument("model", type=_MODEL)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+@click.option("-o", "--output", type=OutputPath(), required=True,
               help="Blob file to write.")
 @click.option("--labels", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Text file with one class label per line, in output order.")
+              callback=_labels, help="Text file with one class label per line, in output order.")
 @click.option("--name", help="Model name stored in the blob (default: the file's stem).")
 @click.option("--rounding", type=click.Choice(ROUNDING_MODES), default="tflite",
               show_default=True, help="Requantization rounding to reproduce.")
@@ -74,8 +135,10 @@ def quantize_cmd(model: Path, data: Path, output: Path) -> None:
               help="dual16: store FULLY_CONNECTED weights as 16-bit pairs for the dual "
                    "multiply-accumulate of Cortex-M4/M7/M33 (faster there, twice their flash, "
                    "no gain on other cores; Armv6-M builds refuse them).")
-def convert(model: Path, output: Path, labels: Path | None, name: str | None,
-            rounding: str, data: Path | None, budget: int | None, weights: str) -> None:
+@_VERBOSE
+def convert(model: Path, output: Path, labels: list[str] | None, name: str | None,
+            rounding: str, data: Path | None, budget: int | None, weights: str,
+            verbose: bool) -> None:
     """Convert an int8 .tflite MODEL (or a float Keras/SavedModel one, with --data) to a
     tinyml blob."""
     try:
@@ -84,13 +147,13 @@ def convert(model: Path, output: Path, labels: Path | None, name: str | None,
         if is_float_model(model):
             if data is None:
                 raise QuantizeError("a float model needs --data CALIB.npy to be quantized")
-            tfl = quantize(model, [xy[0]] if xy else load_calibration(data))
+            tfl = quantize(model, [xy[0]] if xy else load_calibration(data), verbose)
         elif model.is_dir():
             raise ModelFormatError("not a .tflite file, .keras/.h5 file or SavedModel folder")
         else:
             tfl = model.read_bytes()
         blob_bytes, blob = convert_model(
-            tfl, name or model.stem, read_labels(labels) if labels else [], rounding,
+            tfl, name or model.stem, labels or [], rounding,
             weights="int8" if budget is not None else weights,
         )
         if xy is not None and budget is not None:  # packing last: the scheme's layers stay int8
@@ -100,7 +163,7 @@ def convert(model: Path, output: Path, labels: Path | None, name: str | None,
             blob_bytes = sparse.with_scheme(blob, choice.scheme)
     except (ConversionError, ModelFormatError, QuantizeError, sparse.SparseUpdateError) as e:
         raise click.ClickException(f"{model}: {e}") from e
-    output.write_bytes(blob_bytes)
+    _write(output, blob_bytes)
     if choice is not None:
         click.echo(f"sparse update: {choice.biases} biases and {choice.channels} weight "
                    f"channels in {len(choice.scheme)} layers, {choice.ram_bytes} bytes of RAM "
@@ -124,13 +187,15 @@ def _labelled(data: Path | None) -> tuple[np.ndarray, np.ndarray]:
                             ) from e
 
 
-@main.command()
+@cli.command()
 @click.argument("blob", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--memory", "memory_png", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--memory", "memory_png", type=OutputPath(),
               help="Draw the arena over time (one box per buffer) into this PNG.")
-@click.option("--board", type=click.Choice(sorted(BOARD_HEAP)),
-              help="Say whether the model fits this board's typical MicroPython heap.")
+@click.option("--board", type=click.Choice(sorted([*BOARD_HEAP, *_CHIP_ALIASES])),
+              callback=_board_kind,
+              help="Say whether the model fits this board's typical MicroPython heap "
+                   "(rp2040 = pico, rp2350 = pico2).")
 def inspect(blob: Path, as_json: bool, memory_png: Path | None, board: str | None) -> None:
     """Show a blob's operators, tensors, quantization and memory cost."""
     try:
@@ -141,7 +206,10 @@ def inspect(blob: Path, as_json: bool, memory_png: Path | None, board: str | Non
     if board:
         info["board"] = board_fit(info, board)
     if memory_png:
-        draw_memory(read_blob(data), info, memory_png)
+        try:
+            draw_memory(read_blob(data), info, memory_png)
+        except OSError as e:
+            raise click.ClickException(f"cannot write {memory_png}: {e.strerror or e}") from e
     if as_json:
         json.dump(info, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -199,7 +267,7 @@ _BOARD = click.option(
          "serial port (/dev/ttyACM0).")
 
 
-@main.command()
+@cli.command()
 @click.argument("script", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_BOARD
 def run(script: Path, board: str) -> None:
@@ -217,7 +285,7 @@ def run(script: Path, board: str) -> None:
     click.echo(out, nl=False)
 
 
-@main.command()
+@cli.command()
 @click.argument("blob", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_BOARD
 @click.option("-n", "count", default=20, show_default=True, help="Random inputs to compare.")
@@ -239,7 +307,7 @@ def verify(blob: Path, board: str, count: int) -> None:
         raise SystemExit(1)
 
 
-@main.command()
+@cli.command()
 @click.argument("blob", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                 required=False)
 @_BOARD
@@ -263,6 +331,7 @@ def bench(blob: Path | None, board: str, as_json: bool, mpy: bool, calibrate: bo
         timing,
         timing_label,
     )
+    from .boards.deploy import check_blob
     from .boards.devices import EMULATED, PICOS, BoardError
 
     if calibrate:
@@ -272,6 +341,7 @@ def bench(blob: Path | None, board: str, as_json: bool, mpy: bool, calibrate: bo
         raise click.UsageError("BLOB is required (or --calibrate)")
     data = blob.read_bytes()
     try:
+        check_blob(blob)
         if board in PICOS:  # the emulator counts Cortex-M0+ cycles too
             counts = pico_counts(board, data, mpy=mpy)
         else:
@@ -320,7 +390,7 @@ def _calibrate(board: str, as_json: bool) -> None:
         raise SystemExit(1)
 
 
-@main.command()
+@cli.command()
 @_BOARD
 def install(board: str) -> None:
     """Copy the native module that fits the board (asked for its architecture and .mpy ABI) to
@@ -336,7 +406,7 @@ def install(board: str) -> None:
                f"({done.module.stat().st_size} bytes); import tinyml -> {done.version}")
 
 
-@main.command()
+@cli.command()
 @click.argument("blobs", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_BOARD
@@ -355,14 +425,15 @@ def deploy(blobs: tuple[Path, ...], board: str, romfs: bool) -> None:
         raise click.ClickException(str(e)) from e
 
 
-@main.command("fs-image")
+@cli.command("fs-image")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--board", "layout", type=click.Choice(["pico", "pico2"]), default="pico",
-              show_default=True, help="Raspberry Pi Pico (RP2040) or Pico 2 (RP2350).")
+@click.option("--board", "layout", type=click.Choice(["pico", "pico2", *_CHIP_ALIASES]),
+              default="pico", show_default=True, callback=_board_kind,
+              help="Raspberry Pi Pico (pico, rp2040) or Pico 2 (pico2, rp2350).")
 @click.option("--with-module", is_flag=True,
               help="Add the native module for the board's core and the device package, for "
                    "stock MicroPython firmware.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+@click.option("-o", "--output", type=OutputPath(), required=True,
               help="The image: .uf2 for the BOOTSEL drive, anything else raw for picotool.")
 def fs_image(files: tuple[Path, ...], layout: str, with_module: bool, output: Path) -> None:
     """Bake FILES (models, scripts) into the filesystem MicroPython mounts at / on a Pico, to
@@ -375,7 +446,7 @@ def fs_image(files: tuple[Path, ...], layout: str, with_module: bool, output: Pa
         image = make_image({f.name: f.read_bytes() for f in files}, layout, with_module, uf2)
     except (BoardError, ValueError) as e:
         raise click.ClickException(str(e)) from e
-    output.write_bytes(image.data)
+    _write(output, image.data)
     if uf2:
         how = f"hold BOOTSEL, copy {output.name} to the board's drive (after the firmware)"
     else:

@@ -269,7 +269,7 @@ def test_sparse_scheme_for_kws(tmp_path: Path) -> None:
     """convert --sparse-update on KWS with its recorded samples, within the inference arena."""
     from click.testing import CliRunner
 
-    from tinyml_tools.cli import main
+    from tinyml_tools.cli import cli
 
     kws = ROOT / "models/kws"
     samples = np.frombuffer((kws / "samples.bin").read_bytes(), np.int8).reshape(-1, 490)
@@ -277,7 +277,7 @@ def test_sparse_scheme_for_kws(tmp_path: Path) -> None:
     y = [names.index(w) for w in (kws / "samples.txt").read_text().split()]
     np.savez(tmp_path / "calib.npz", x=samples[:len(y)], y=np.array(y))
     out = tmp_path / "kws_sparse.bin"
-    r = CliRunner().invoke(main, ["convert", str(kws / "kws.tflite"), "-o", str(out),
+    r = CliRunner().invoke(cli, ["convert", str(kws / "kws.tflite"), "-o", str(out),
                                   "--labels", str(kws / "labels.txt"), "--sparse-update", "8492",
                                   "--data", str(tmp_path / "calib.npz")])
     assert r.exit_code == 0, r.output

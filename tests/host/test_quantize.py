@@ -49,6 +49,11 @@ def test_quantize_then_convert(float_model: tuple[Path, Path], tmp_path: Path) -
     out = tmp_path / "gesture.tflite"
     p = run("quantize", str(model), "--data", str(cal), "-o", str(out))
     assert p.returncode == 0, p.stderr
+    # One line of result; TensorFlow's logs and prints only with --verbose.
+    assert (p.stdout, p.stderr) == (f"{out}: {out.stat().st_size} bytes, int8 (calibrated on "
+                                    f"{cal})\n", "")
+    v = run("quantize", str(model), "--data", str(cal), "-o", str(tmp_path / "v.tflite"), "-v")
+    assert v.returncode == 0 and len((v.stdout + v.stderr).splitlines()) > 3, v.stderr
     g = read_tflite(out.read_bytes())
     assert [g.tensors[i].dtype for i in [*g.inputs, *g.outputs]] == ["int8", "int8"]
     assert g.tensors[g.inputs[0]].shape == (1, 20, 3)  # batch fixed to 1

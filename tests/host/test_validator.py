@@ -75,7 +75,7 @@ def test_trainable_head_record() -> None:
     from tinyml_tools.format.blob import read_blob
 
     blob = read_blob(BLOB)
-    assert blob.version == (1, 1) and blob.head is not None
+    assert blob.version == (1, 2) and blob.head is not None
     k, scales = blob.head
     assert blob.ops[k].kind == "FULLY_CONNECTED" and len(scales) == 12
     head = tinyml.load(BLOB).head()._asdict()

@@ -88,6 +88,22 @@ _LOAD_REPORT = ("import gc, tinyml; net = None; gc.collect(); free = gc.mem_free
                 "print(repr(net) + ', heap used %d B' % (free - gc.mem_free()))")
 
 
+def check_blob(path: Path) -> None:
+    """Raise BoardError unless `path` holds a blob tinyml's loader accepts (the host's copy of
+    the C core: the same checks the board makes), with what to do instead."""
+    from _tinyml import Model
+
+    data = path.read_bytes()
+    try:
+        Model(data)
+    except ValueError as e:
+        hint = ""
+        if data[4:8] == b"TFL3":
+            hint = f": a .tflite model; convert it first: tinyml convert {path} -o " \
+                   f"{path.with_suffix('.bin').name}"
+        raise BoardError(f"{path}: not a blob tinyml loads ({e}){hint}") from e
+
+
 def deploy(blobs: tuple[Path, ...], board: str, romfs: bool) -> Iterator[str]:
     """Put blobs on a board (file copies, or a ROMFS image) and check that each loads there.
     Yields one line per blob as it loads: where it went and what loading it cost."""
@@ -96,6 +112,8 @@ def deploy(blobs: tuple[Path, ...], board: str, romfs: bool) -> Iterator[str]:
     names = [b.name for b in blobs]
     if len(set(names)) != len(names):
         raise BoardError("two blobs with the same file name")
+    for b in blobs:  # refused here, before anything is uploaded, as the board would refuse it
+        check_blob(b)
     files = {} if romfs else {b.name: b.read_bytes() for b in blobs}
     if board in PICOS:  # stock firmware, files at power-on: the module with the blobs
         files["tinyml.mpy"] = natmod_path(PICOS[board].natmod).read_bytes()

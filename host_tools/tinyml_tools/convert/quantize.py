@@ -8,7 +8,10 @@ imports it.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,8 +52,38 @@ def _tensorflow():  # noqa: ANN202 - optional dependency
     return tf
 
 
-def quantize(model_path: Path, calibration: list[np.ndarray]) -> bytes:
-    """The int8 .tflite bytes of a float model, calibrated on the given samples."""
+@contextlib.contextmanager
+def _quiet(verbose: bool) -> Iterator[None]:
+    """TensorFlow's chatter silenced: its C++ logs and prints go to the process's file
+    descriptors 1 and 2 (so those are pointed at /dev/null for the duration), its Python prints
+    and warnings to sys.stdout and the warnings module. Errors still arrive as exceptions."""
+    if verbose:
+        yield
+        return
+    sys.stdout.flush(), sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1), os.dup2(null, 2)
+        with (open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink),
+              contextlib.redirect_stderr(sink), warnings.catch_warnings()):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        sys.stdout.flush(), sys.stderr.flush()
+        os.dup2(saved[0], 1), os.dup2(saved[1], 2)
+        for fd in (*saved, null):
+            os.close(fd)
+
+
+def quantize(model_path: Path, calibration: list[np.ndarray], verbose: bool = False) -> bytes:
+    """The int8 .tflite bytes of a float model, calibrated on the given samples. TensorFlow's
+    logs are shown only if `verbose`."""
+    with _quiet(verbose):
+        return _quantize(model_path, calibration)
+
+
+def _quantize(model_path: Path, calibration: list[np.ndarray]) -> bytes:
     tf = _tensorflow()
     if model_path.is_dir():
         converter = tf.lite.TFLiteConverter.from_saved_model(str(model_path))

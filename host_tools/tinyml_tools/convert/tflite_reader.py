@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import tflite
 from tflite.ActivationFunctionType import ActivationFunctionType
@@ -157,6 +159,11 @@ def read_tflite(buf: bytes) -> Graph:
     except ModelFormatError:
         raise
     except Exception as e:  # the flatbuffer library raises assorted errors on bad offsets
+        past = re.search(r"at offset (\d+) \(actual buffer size is (\d+)\)", str(e))
+        if past and int(past[1]) >= int(past[2]):
+            raise ModelFormatError(
+                f"truncated .tflite file: its tables point to byte {int(past[1]):,} but it has "
+                f"{len(buf):,} bytes (an interrupted download or copy? fetch it again)") from e
         raise ModelFormatError(f"malformed .tflite file: {type(e).__name__}: {e}") from e
 
 
