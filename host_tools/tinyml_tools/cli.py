@@ -289,14 +289,19 @@ def run(script: Path, board: str) -> None:
 @click.argument("blob", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_BOARD
 @click.option("-n", "count", default=20, show_default=True, help="Random inputs to compare.")
-def verify(blob: Path, board: str, count: int) -> None:
+@click.option("--data", "inputs", type=_DATA,
+              help="Compare on these inputs instead: .npy (one input: [samples, ...]) or .npz "
+                   "(one array per input); int8 as is, floats quantized as the board does.")
+def verify(blob: Path, board: str, count: int, inputs: Path | None) -> None:
     """Check that the board's output bytes equal the host simulator's on N inputs."""
     from .boards.bench import device_outputs, host_outputs, random_inputs
     from .boards.devices import BoardError
+    from .boards.evaluate import data_inputs
 
     data = blob.read_bytes()
     try:
-        samples = random_inputs(data, count)
+        samples = data_inputs(data, inputs) if inputs else random_inputs(data, count)
+        count = len(samples)
         want = host_outputs(data, samples)
         got = device_outputs(board, data, samples)
     except (BoardError, ValueError) as e:
@@ -387,6 +392,51 @@ def _calibrate(board: str, as_json: bool) -> None:
                        f"{float(c.measured):,.2f} ({c.method}), error "
                        f"{float(c.error * 100):.5f} %")
     if any(c.error >= Fraction(1, 1000) for c in results):
+        raise SystemExit(1)
+
+
+@cli.command("eval")
+@click.argument("blob", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_BOARD
+@click.option("--data", "inputs", type=_DATA, required=True,
+              help="Inputs: .npy (one input: [samples, ...]) or .npz (one array per input); "
+                   "int8 as is, floats quantized as the board does.")
+@click.option("--labels", "labels", type=_DATA, required=True,
+              help=".npy of integer class labels (or one-hot rows), one per sample.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def eval_cmd(blob: Path, board: str, inputs: Path, labels: Path, as_json: bool) -> None:
+    """Accuracy and confusion matrix of a labelled data set on a board (the top class of the
+    model's first output), each sample's output bytes checked against the host simulator's."""
+    from .boards.deploy import check_blob
+    from .boards.devices import BoardError
+    from .boards.evaluate import evaluate
+
+    try:
+        check_blob(blob)
+        ev = evaluate(board, blob.read_bytes(), inputs, labels)
+    except BoardError as e:
+        raise click.ClickException(str(e)) from e
+    m = ev.confusion()
+    if as_json:
+        json.dump({"board": board, "model": blob.name, "samples": ev.samples,
+                   "correct": ev.correct, "accuracy": ev.correct / ev.samples,
+                   "classes": ev.classes, "confusion": m.tolist(),
+                   "host_mismatches": ev.mismatches}, sys.stdout)
+        sys.stdout.write("\n")
+    else:
+        con = Console()
+        table = Table(title="confusion (rows: true class, columns: predicted)")
+        table.add_column("")
+        for c in ev.classes:
+            table.add_column(c, justify="right")
+        for c, row in zip(ev.classes, m, strict=True):
+            table.add_row(c, *(str(v) for v in row))
+        con.print(table)
+        agree = ("every output byte equal to the host simulator's" if not ev.mismatches else
+                 f"{ev.mismatches} samples whose output bytes differ from the host's")
+        con.print(f"{blob.name} on {board}: {ev.correct}/{ev.samples} correct "
+                  f"({ev.correct / ev.samples:.1%}); {agree}")
+    if ev.mismatches:
         raise SystemExit(1)
 
 
