@@ -263,8 +263,9 @@ def inspect(blob: Path, as_json: bool, memory_png: Path | None, board: str | Non
 
 _BOARD = click.option(
     "--board", "board", required=True,
-    help="host, unix, qemu-m3, qemu-m4, qemu-m7, qemu-rv32, rp2040 (emulated Pico), or a "
-         "serial port (/dev/ttyACM0).")
+    help="host, unix, qemu-m3, qemu-m4, qemu-m7, qemu-rv32, rp2040 (emulated Pico), a serial "
+         "port (/dev/ttyACM0, COM3, or mpremote's a0, u0, c0, id:SERIAL), or auto (the first "
+         "USB serial board). `tinyml boards` lists them.")
 
 
 @cli.command()
@@ -438,6 +439,33 @@ def eval_cmd(blob: Path, board: str, inputs: Path, labels: Path, as_json: bool) 
                   f"({ev.correct / ev.samples:.1%}); {agree}")
     if ev.mismatches:
         raise SystemExit(1)
+
+
+@cli.command("boards")
+def boards_cmd() -> None:
+    """List the boards --board takes: the host simulator and unix port, the emulated boards
+    (ready when their firmware is built), and the serial boards connected now."""
+    from .boards.devices import EMULATED, LOCAL, PICOS, build_dir, firmware_path, usb_serial_ports
+
+    table = Table(title="boards")
+    for col in ("--board", "what", "ready"):
+        table.add_column(col)
+    exe = build_dir() / "unix/micropython"
+    for name in LOCAL:
+        what = "the host simulator (CPython)" if name == "host" else "MicroPython's unix port"
+        ok = name == "host" or exe.exists()
+        table.add_row(name, what, "yes" if ok else "no: make setup")
+    for name, e in {**EMULATED, **PICOS}.items():
+        ok = firmware_path(e.firmware).exists()
+        kind = "emulated Raspberry Pi Pico (rp2040js)" if name in PICOS else "emulated (QEMU)"
+        table.add_row(name, kind, "yes" if ok else "no: make setup")
+    ports = usb_serial_ports()
+    for i, (dev, desc) in enumerate(ports):
+        table.add_row(dev + (" (auto)" if i == 0 else ""), f"serial: {desc}", "yes")
+    Console().print(table)
+    if not ports:
+        click.echo("No USB serial board connected: plug one in, then use its port, a0/u0/c0, "
+                   "or auto.")
 
 
 @cli.command()

@@ -5,6 +5,7 @@ TFLite's, see the conformance suite)."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -129,3 +130,34 @@ def test_romfs_model_runs_in_place(name: str, tmp_path: Path) -> None:
     arena = Model((ROOT / "models/kws/kws.tflite").read_bytes()).arena_lower_bound(True)
     assert int(used[1]) == arena
     assert arena <= int(used[0]) < arena + 2048
+
+
+def test_cli_on_a_serial_port_by_mpremote_names(tmp_path: Path) -> None:
+    """The CLI on a running board's serial line, named as mpremote names ports (port:PATH),
+    as a user names a board plugged in: verify on given inputs, eval of KWS's recordings."""
+    import subprocess
+    import sys
+
+    kws = ROOT / "models/kws"
+    x = np.frombuffer((kws / "samples.bin").read_bytes(), np.int8).reshape(-1, 490)[:6]
+    names = (kws / "labels.txt").read_text().split()
+    y = [names.index(w) for w in (kws / "samples.txt").read_text().split()][:6]
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", np.array(y))
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "tinyml_tools.cli", *args],
+                              capture_output=True, text=True, cwd=ROOT, timeout=600)
+
+    with board("qemu-m4") as port:
+        p = cli("verify", str(kws / "kws.bin"), "--board", f"port:{port}", "--data",
+                str(tmp_path / "x.npy"))
+        assert p.stdout == f"kws.bin on port:{port}: 6/6 inputs bit-exact with the host\n", \
+            p.stderr
+        p = cli("eval", str(kws / "kws.bin"), "--board", f"port:{port}", "--data",
+                str(tmp_path / "x.npy"), "--labels", str(tmp_path / "y.npy"), "--json")
+        r = json.loads(p.stdout)
+        host = [int(np.frombuffer(bytes.fromhex(h), np.int8).argmax())
+                for h in _case("kws")[2][:6]]
+        assert (r["samples"], r["host_mismatches"]) == (6, 0), p.stderr
+        assert r["correct"] == sum(int(h == t) for h, t in zip(host, y, strict=True))

@@ -50,6 +50,8 @@ CASES = [
     ("run {script} --board /dev/ttyNOPE", "no board '/dev/ttyNOPE'"),
     ("install --board /dev/ttyNOPE", "no board '/dev/ttyNOPE'"),
     ("bench --board unix", "BLOB is required (or --calibrate)"),
+    ("verify {blob} --board a9", "no board 'a9' (/dev/ttyACM9)"),
+    ("install --board id:NO-SUCH-SERIAL", "no board with serial number 'NO-SUCH-SERIAL'"),
 ]
 
 
@@ -87,3 +89,22 @@ def test_an_unexpected_failure_is_one_line_too(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("TINYML_TRACEBACK", "1")
     with pytest.raises(RuntimeError, match="simulated bug"):
         cli.main()
+
+
+def test_boards_lists_every_name_and_auto_needs_a_usb_board() -> None:
+    from tinyml_tools.boards.devices import NAMES, usb_serial_ports
+
+    run = [sys.executable, "-m", "tinyml_tools.cli"]
+    p = subprocess.run([*run, "boards"], capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 0, p.stderr
+    listed = [line.split("│")[1].strip() for line in p.stdout.splitlines()
+              if line.startswith("│")]
+    assert listed[:len(NAMES)] == list(NAMES)
+    if usb_serial_ports():
+        pytest.skip("a USB serial board is connected: auto would pick it")
+    p = subprocess.run([*run, "install", "--board", "auto"], capture_output=True, text=True,
+                       cwd=ROOT)
+    assert p.stderr.strip() == ("Error: --board auto: no USB serial board connected (plug one "
+                                "in; `tinyml boards` lists what is there)")
+    assert "No USB serial board connected" in subprocess.run(
+        [*run, "boards"], capture_output=True, text=True, cwd=ROOT).stdout

@@ -278,9 +278,49 @@ def connect(board: str, icount: bool = False) -> Iterator[Device]:
     elif board in LOCAL:
         raise BoardError(f"{board} is not a serial board")
     else:
-        if not Path(board).exists():
-            raise BoardError(f"no board {board!r}: use {', '.join(NAMES)} or a serial port")
-        yield Device(board)
+        port = resolve_port(board)
+        windows_com = os.name == "nt" and re.fullmatch(r"COM\d+", port, re.IGNORECASE)
+        if not windows_com and not Path(port).exists():
+            named = f" ({port})" if port != board else ""
+            raise BoardError(f"no board {board!r}{named}: use {', '.join(NAMES)}, a serial "
+                             "port or auto (`tinyml boards` lists them)")
+        yield Device(port)
+
+
+# mpremote's short names for serial ports: a0 -> /dev/ttyACM0, u0 -> /dev/ttyUSB0, c0 -> COM0.
+_PORT_PREFIXES = {"a": "/dev/ttyACM", "u": "/dev/ttyUSB", "c": "COM"}
+
+
+def usb_serial_ports() -> list[tuple[str, str]]:
+    """(device, description) of each USB serial port, sorted: where `auto` looks, as mpremote's
+    does (a port with a USB vendor and product id)."""
+    import serial.tools.list_ports
+
+    return [(p.device, f"{p.vid:04x}:{p.pid:04x} {p.manufacturer or ''} {p.product or ''}".strip())
+            for p in sorted(serial.tools.list_ports.comports())
+            if p.vid is not None and p.pid is not None]
+
+
+def resolve_port(board: str) -> str:
+    """A serial port from what mpremote accepts too: a path or COM name, `auto` (the first USB
+    serial board), a0/u0/c0 shorthands, id:SERIAL_NUMBER, port:PATH."""
+    if board == "auto":
+        usb = usb_serial_ports()
+        if not usb:
+            raise BoardError("--board auto: no USB serial board connected (plug one in; "
+                             "`tinyml boards` lists what is there)")
+        return usb[0][0]
+    if board.startswith("port:"):
+        return board[len("port:"):]
+    if board.startswith("id:"):
+        import serial.tools.list_ports
+
+        for p in serial.tools.list_ports.comports():
+            if p.serial_number == board[len("id:"):]:
+                return str(p.device)
+        raise BoardError(f"no board with serial number {board[len('id:'):]!r} connected")
+    m = re.fullmatch(r"([auc])(\d+)", board)
+    return _PORT_PREFIXES[m[1]] + m[2] if m else board
 
 
 def run_local(board: str, script: Path, files: dict[str, bytes] | None = None) -> str:
