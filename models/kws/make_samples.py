@@ -29,7 +29,7 @@ import tflite  # type: ignore[import-untyped]
 from ai_edge_litert.interpreter import Interpreter  # type: ignore[import-untyped]
 
 HERE = Path(__file__).resolve().parent
-MODEL_PATH = Path("/work/shared/models/mlperf_tiny/kws_dscnn.tflite")
+MODEL_PATH = HERE / "kws.tflite"  # MLPerf Tiny's kws_dscnn.tflite, shipped (README.md)
 OUT_BIN = HERE / "samples.bin"
 OUT_TXT = HERE / "samples.txt"
 
