@@ -76,6 +76,7 @@ class Net:
     arena_size: int
     ops: int
     adapter: Trainer | None  # what predict and classify go through, if anything
+    def __init__(self, model: Model, blob: _Buffer) -> None: ...  # use load()
     # Several inputs: a tuple of them; several outputs: a tuple is returned / passed.
     def predict(self, x: _Inputs) -> array | tuple[array, ...]: ...
     def predict_raw(self, x: _Inputs) -> bytes | tuple[bytes, ...]: ...

@@ -23,5 +23,7 @@ class Parsed:
     rows: int
     max_classes: int
     pos: int
+    def __init__(self, mode: str, p: memoryview, labels: list[str], dim: int, rows: int,
+                 max_classes: int, pos: int) -> None: ...
 
 def read(data: bytes | bytearray | memoryview, sha: bytes, head: Head | None) -> Parsed: ...
