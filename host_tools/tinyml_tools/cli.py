@@ -328,7 +328,7 @@ def bench(blob: Path | None, board: str, as_json: bool, mpy: bool, calibrate: bo
     """Instructions per inference (deterministic: callgrind on unix, QEMU icount on the emulated
     boards; the emulated Pico's cycles too), arena bytes and tinyml's code bytes on that board,
     and milliseconds at a real chip's clock (on QEMU boards: labelled as assuming one instruction
-    per cycle)."""
+    per cycle). On a serial board: milliseconds per inference by the board's own clock."""
     from .boards.bench import (
         code_bytes,
         instructions_per_inference,
@@ -338,7 +338,7 @@ def bench(blob: Path | None, board: str, as_json: bool, mpy: bool, calibrate: bo
         timing_label,
     )
     from .boards.deploy import check_blob
-    from .boards.devices import EMULATED, PICOS, BoardError
+    from .boards.devices import EMULATED, LOCAL, PICOS, BoardError
 
     if calibrate:
         _calibrate(board, as_json)
@@ -348,6 +348,9 @@ def bench(blob: Path | None, board: str, as_json: bool, mpy: bool, calibrate: bo
     data = blob.read_bytes()
     try:
         check_blob(blob)
+        if board not in (*LOCAL, *EMULATED, *PICOS):  # a real board: its own clock
+            _bench_serial(board, blob, data, as_json)
+            return
         if board in PICOS:  # the emulator counts Cortex-M0+ cycles too
             counts = pico_counts(board, data, mpy=mpy)
         else:
@@ -372,6 +375,22 @@ def bench(blob: Path | None, board: str, as_json: bool, mpy: bool, calibrate: bo
         click.echo(f"{blob.name} on {board}: {info['instructions']:,} instructions{cycles} per "
                    f"inference{', ' + when if when else ''}, arena {info['arena_bytes']:,} "
                    f"bytes, {code}")
+
+
+def _bench_serial(board: str, blob: Path, data: bytes, as_json: bool) -> None:
+    """bench on a serial board: milliseconds by the board's own clock (not deterministic:
+    a figure for the user, never for a test to assert)."""
+    from .boards.bench import wall_clock
+
+    info = {"board": board, "model": blob.name, **wall_clock(board, data),
+            "arena_bytes": describe(data)["arena_bytes"]}
+    if as_json:
+        json.dump(info, sys.stdout)
+        sys.stdout.write("\n")
+        return
+    clock = f" at {info['clock_mhz']} MHz" if "clock_mhz" in info else ""
+    click.echo(f"{blob.name} on {board}: {info['ms']:,} ms per inference{clock} (the board's "
+               f"time.ticks_us over {info['runs']} runs), arena {info['arena_bytes']:,} bytes")
 
 
 def _calibrate(board: str, as_json: bool) -> None:

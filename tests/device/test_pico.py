@@ -94,6 +94,18 @@ def test_dual16_weights_are_refused_on_armv6m() -> None:
                                          f"{packed[0]})"), str(e.value)
 
 
+def test_bench_on_a_serial_board_times_with_its_clock() -> None:
+    """bench on a Pico reached by its serial port, as a real one is: milliseconds by the board's
+    time.ticks_us and its clock from machine.freq(). Wall time of the emulator here, so only
+    the form is checked, never the value."""
+    with emulated_pico("rp2040") as dev:
+        p = _cli("bench", "models/kws/kws.bin", "--board", f"port:{dev.port}", "--json")
+    r = json.loads(p.stdout)
+    assert (r["model"], r["runs"], r["clock_mhz"], r["arena_bytes"]) == (
+        "kws.bin", 10, 125, ARENA["kws"]), p.stderr
+    assert r["ms"] > 0
+
+
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "tinyml_tools.cli", *args],
                           capture_output=True, text=True, cwd=ROOT)

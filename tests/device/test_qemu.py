@@ -161,3 +161,7 @@ def test_cli_on_a_serial_port_by_mpremote_names(tmp_path: Path) -> None:
                 for h in _case("kws")[2][:6]]
         assert (r["samples"], r["host_mismatches"]) == (6, 0), p.stderr
         assert r["correct"] == sum(int(h == t) for h, t in zip(host, y, strict=True))
+        # bench on a serial board times with the board's clock, which QEMU's port lacks
+        p = cli("bench", str(kws / "kws.bin"), "--board", f"port:{port}")
+        assert p.stderr.strip() == (f"Error: port:{port}: its firmware has no time.ticks_us "
+                                    "to time inferences with")

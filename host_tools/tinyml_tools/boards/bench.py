@@ -140,6 +140,48 @@ t1 = {read}
 print((t1 - t0) & 0xFFFFFFFF)
 """
 
+# A real board: wall-clock microseconds of `runs` inferences after one warm-up, by the board's
+# own time.ticks_us, and its CPU clock where machine.freq() says it.
+_WALL = """
+import tinyml
+try:
+    import time
+    time.ticks_us
+except (ImportError, AttributeError):
+    print("no time.ticks_us")
+    raise SystemExit
+net = tinyml.load(blob)
+""" + _PREPARE + """
+t0 = time.ticks_us()
+for _ in range({runs}):
+    net.predict_into(x, out)
+dt = time.ticks_diff(time.ticks_us(), t0)
+try:
+    import machine
+    f = machine.freq()
+    f = f[0] if isinstance(f, tuple) else f
+except Exception:
+    f = 0
+print(dt, f)
+"""
+
+
+def wall_clock(board: str, blob: bytes, runs: int = 10) -> dict[str, float | int]:
+    """Milliseconds per inference on a serial board, timed by the board itself (`ms`), and its
+    CPU clock in MHz where it reports one. Wall-clock time: on a real board the figure a user
+    sees; on an emulated board it measures the emulator, not a chip."""
+    with connect(board) as dev:
+        dev.send("blob", blob)
+        out = dev.exec(_WALL.format(runs=runs))
+    if "no time.ticks_us" in out:
+        raise BoardError(f"{board}: its firmware has no time.ticks_us to time inferences with")
+    dt, hz = (int(v) for v in out.split()[-2:])
+    out: dict[str, float | int] = {"ms": round(dt / runs / 1000, 3), "runs": runs}
+    if hz:
+        out["clock_mhz"] = round(hz / 1e6)
+    return out
+
+
 _CALLGRIND = """
 import tinyml
 net = tinyml.load("model.bin")
