@@ -275,15 +275,18 @@ def run(script: Path, board: str) -> None:
     """Run a MicroPython SCRIPT on a board and print what it prints."""
     from .boards.devices import LOCAL, BoardError, connect, run_local
 
+    def echo(line: str) -> None:  # the script's output as it comes
+        click.echo(line, nl=False)
+        sys.stdout.flush()
+
     try:
         if board in LOCAL:
-            out = run_local(board, script)
+            run_local(board, script, echo=echo)
         else:
             with connect(board) as dev:
-                out = dev.run(script)
+                dev.run(script, echo=echo)
     except BoardError as e:
         raise click.ClickException(str(e)) from e
-    click.echo(out, nl=False)
 
 
 @cli.command()

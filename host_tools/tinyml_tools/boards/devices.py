@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,12 +110,33 @@ def firmware_path(relative: str, stock: bool = False) -> Path:
     return fw.parent.with_name(fw.parent.name + "-stock") / fw.name if stock else fw
 
 
-def _mpremote(port: str, *args: str, timeout: float = 900) -> str:
-    p = subprocess.run([sys.executable, "-m", "mpremote", "connect", port, "resume", *args],
-                       capture_output=True, text=True, timeout=timeout)
-    if p.returncode != 0:
-        raise BoardError(f"on {port}: {(p.stderr or p.stdout).strip()[-800:]}")
-    return p.stdout
+def _mpremote(port: str, *args: str, timeout: float = 900,
+              echo: Callable[[str], None] | None = None) -> str:
+    cmd = [sys.executable, "-m", "mpremote", "connect", port, "resume", *args]
+    rc, out, err = _stream(cmd, None, echo, timeout)
+    if rc != 0:
+        raise BoardError(f"on {port}: {(err or out).strip()[-800:]}")
+    return out
+
+
+def _stream(cmd: list[str], cwd: str | None, echo: Callable[[str], None] | None,
+            timeout: float) -> tuple[int, str, str]:
+    """Run cmd; with `echo`, pass each line of its output on as it comes (a script's prints
+    while it runs, not when it ends). Returns (exit code, stdout, stderr)."""
+    if echo is None:
+        p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+        return p.returncode, p.stdout, p.stderr
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with tempfile.TemporaryFile("w+") as err, subprocess.Popen(
+            cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=err, text=True, env=env) as p:
+        assert p.stdout is not None
+        lines = []
+        for line in p.stdout:
+            lines.append(line)
+            echo(line)
+        rc = p.wait(timeout=timeout)
+        err.seek(0)
+        return rc, "".join(lines), err.read()
 
 
 class Device:
@@ -131,8 +152,9 @@ class Device:
     def exec(self, code: str) -> str:
         return _mpremote(self.port, "exec", code)
 
-    def run(self, script: Path) -> str:
-        return _mpremote(self.port, "run", str(script))
+    def run(self, script: Path, echo: Callable[[str], None] | None = None) -> str:
+        """Run a script on the board; its output, passed line by line to `echo` as it comes."""
+        return _mpremote(self.port, "run", str(script), echo=echo)
 
     def send(self, name: str, data: bytes, chunk: int = 4096) -> None:
         """Bind data (a bytearray) to the global `name` on the board: hex chunks over the REPL,
@@ -323,8 +345,10 @@ def resolve_port(board: str) -> str:
     return _PORT_PREFIXES[m[1]] + m[2] if m else board
 
 
-def run_local(board: str, script: Path, files: dict[str, bytes] | None = None) -> str:
-    """Run a device script on the host simulator or the unix port, in a scratch folder."""
+def run_local(board: str, script: Path, files: dict[str, bytes] | None = None,
+              echo: Callable[[str], None] | None = None) -> str:
+    """Run a device script on the host simulator or the unix port, in a scratch folder; its
+    output passed line by line to `echo` as it comes."""
     with tempfile.TemporaryDirectory() as d:
         shutil.copy(script, Path(d) / script.name)
         for name, data in (files or {}).items():
@@ -336,10 +360,10 @@ def run_local(board: str, script: Path, files: dict[str, bytes] | None = None) -
             if not exe.exists():
                 raise BoardError(f"unix: needs {exe} (run `make setup`)")
             cmd = [str(exe), script.name]
-        p = subprocess.run(cmd, cwd=d, capture_output=True, text=True)
-        if p.returncode != 0:
-            raise BoardError(f"{board}: {(p.stderr or p.stdout).strip()[-800:]}")
-        return p.stdout
+        rc, out, err = _stream(cmd, d, echo, 3600)
+        if rc != 0:
+            raise BoardError(f"{board}: {(err or out).strip()[-800:]}")
+        return out
 
 
 def pick_natmod(board_mpy: int) -> str:
