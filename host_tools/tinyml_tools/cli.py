@@ -39,6 +39,9 @@ def main() -> None:
     a command is a bug in tinyml, reported in one line too (TINYML_TRACEBACK=1 shows it)."""
     import os
 
+    from . import feedback
+
+    feedback.enable()
     try:
         cli(standalone_mode=True)
     except Exception as e:  # noqa: BLE001 - the last line of defence, re-raised on request

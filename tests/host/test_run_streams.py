@@ -42,3 +42,26 @@ def test_run_streams_output(board: str, tmp_path: Path) -> None:
             go.write_text("")
         out, err = p.communicate(timeout=120)
     assert (p.returncode, out) == (0, "done\n"), err
+
+
+def test_steps_show_on_a_terminal_only() -> None:
+    """feedback.step shows its message on a terminal console; disabled (the CLI off a
+    terminal), it writes nothing."""
+    import io
+
+    from rich.console import Console
+
+    from tinyml_tools import feedback
+
+    buf = io.StringIO()
+    feedback.enable(Console(file=buf, force_terminal=True))
+    try:
+        with feedback.step("booting qemu-m4 (QEMU)"):
+            pass
+        shown = buf.getvalue()
+        feedback.disable()
+        with feedback.step("not shown"):
+            pass
+    finally:
+        feedback.disable()
+    assert "booting qemu-m4 (QEMU)" in shown and buf.getvalue() == shown

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..feedback import step
 from .devices import (
     EMULATED,
     LOCAL,
@@ -106,7 +107,9 @@ def device_outputs(board: str, blob: bytes, samples: list[list[bytes]]) -> list[
             dev.send("blob", blob)
             for i in range(0, len(samples), per):
                 dev.send("xs", b"".join(x for xs in samples[i : i + per] for x in xs))
-                out += dev.exec(RUN)
+                with step(f"running samples {i + 1}-{min(i + per, len(samples))} of "
+                          f"{len(samples)} on {board}"):
+                    out += dev.exec(RUN)
     return [line.strip() for line in out.splitlines() if line.strip()]
 
 

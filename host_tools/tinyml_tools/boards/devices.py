@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..feedback import step
 from .fsimage import LAYOUTS, XIP_BASE
 from .fsimage import build as build_fs
 
@@ -163,7 +164,8 @@ class Device:
         for i in range(0, len(data), chunk):
             part = data[i : i + chunk]
             args += ["exec", f"{name}[{i}:{i + len(part)}] = bytes.fromhex('{part.hex()}')"]
-        _mpremote(self.port, *args)
+        with step(f"sending {name} ({len(data):,} bytes) to the board"):
+            _mpremote(self.port, *args)
 
 
 @contextmanager
@@ -179,12 +181,13 @@ def emulated(name: str, stock: bool = False, icount: bool = False) -> Iterator[D
                           "-serial", "pty", "-kernel", str(fw)],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        assert p.stdout is not None
-        line = p.stdout.readline()
-        m = re.search(r"/dev/pts/\d+", line)
-        if not m:
-            raise BoardError(f"{name}: QEMU printed no serial port: {line.strip()!r}")
-        time.sleep(0.3)
+        with step(f"booting {name} (QEMU)"):
+            assert p.stdout is not None
+            line = p.stdout.readline()
+            m = re.search(r"/dev/pts/\d+", line)
+            if not m:
+                raise BoardError(f"{name}: QEMU printed no serial port: {line.strip()!r}")
+            time.sleep(0.3)
         yield Device(m.group(0))
     finally:
         p.kill()
@@ -263,7 +266,8 @@ def emulated_pico(name: str, stock: bool = False, files: dict[str, bytes] | None
                 err = p.stderr.read().decode() if p.poll() is not None and p.stderr else ""
                 raise BoardError(f"{name}: the emulator did not start: {err.strip()[-400:]}")
             dev = Device(str(port))
-            _wait_for_repl(dev, name)
+            with step(f"booting {name} (the emulated Pico)"):
+                _wait_for_repl(dev, name)
             if regions:
                 dev.exec("import uctypes; " + "; ".join(
                     f"{n} = uctypes.bytearray_at({XIP_BASE + off:#x}, {len(flash[n])})"  # type: ignore[index]
