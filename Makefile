@@ -1,7 +1,7 @@
 # tinyml: two commands a user needs.
 #   make demo   set everything up, convert the KWS model, run it in MicroPython
 #   make test   set everything up and run the whole test suite
-.PHONY: demo test setup clean conformance memory benchmarks fuzz fuzz-coverage firmware-rp2
+.PHONY: demo test setup clean conformance memory benchmarks fuzz fuzz-coverage firmware-rp2 dist
 
 PY := .venv/bin/python
 
@@ -21,6 +21,11 @@ demo: setup
 
 test: setup
 	@$(PY) -m pytest
+
+# build/dist/: the wheel with every native module, the unix port and the Pico firmware inside,
+# and a static mip index (scripts/dist.sh).
+dist: setup
+	@scripts/dist.sh
 
 # docs/conformance.md: every model, converted and compared with TFLite's reference kernels.
 conformance: setup

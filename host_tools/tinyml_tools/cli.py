@@ -274,20 +274,23 @@ _BOARD = click.option(
 @cli.command()
 @click.argument("script", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_BOARD
-def run(script: Path, board: str) -> None:
-    """Run a MicroPython SCRIPT on a board and print what it prints."""
-    from .boards.devices import LOCAL, BoardError, connect, run_local
+@click.option("--with", "extra", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A file (a model, data) to put beside the script on the board first; "
+                   "repeat for several.")
+def run(script: Path, board: str, extra: tuple[Path, ...]) -> None:
+    """Run a MicroPython SCRIPT on a board and print what it prints, as it prints it."""
+    from .boards.devices import BoardError, run_script
 
     def echo(line: str) -> None:  # the script's output as it comes
         click.echo(line, nl=False)
         sys.stdout.flush()
 
+    names = [f.name for f in extra]
+    if len(set(names)) != len(names):
+        raise click.BadParameter("two files with the same name", param_hint="--with")
     try:
-        if board in LOCAL:
-            run_local(board, script, echo=echo)
-        else:
-            with connect(board) as dev:
-                dev.run(script, echo=echo)
+        run_script(board, script, {f.name: f.read_bytes() for f in extra}, echo)
     except BoardError as e:
         raise click.ClickException(str(e)) from e
 
@@ -470,12 +473,12 @@ def eval_cmd(blob: Path, board: str, inputs: Path, labels: Path, as_json: bool) 
 def boards_cmd() -> None:
     """List the boards --board takes: the host simulator and unix port, the emulated boards
     (ready when their firmware is built), and the serial boards connected now."""
-    from .boards.devices import EMULATED, LOCAL, PICOS, build_dir, firmware_path, usb_serial_ports
+    from .boards.devices import EMULATED, LOCAL, PICOS, artifact, firmware_path, usb_serial_ports
 
     table = Table(title="boards")
     for col in ("--board", "what", "ready"):
         table.add_column(col)
-    exe = build_dir() / "unix/micropython"
+    exe = artifact("unix/micropython")
     for name in LOCAL:
         what = "the host simulator (CPython)" if name == "host" else "MicroPython's unix port"
         ok = name == "host" or exe.exists()
@@ -505,8 +508,9 @@ def install(board: str) -> None:
         done = install_on(board)
     except BoardError as e:
         raise click.ClickException(str(e)) from e
-    click.echo(f"{board}: installed build/natmod/{done.arch}/tinyml.mpy "
-               f"({done.module.stat().st_size} bytes); import tinyml -> {done.version}")
+    click.echo(f"{board}: installed {done.arch}/tinyml.mpy ({done.module.stat().st_size} "
+               f"bytes, from {done.module.parent.parent.parent}); import tinyml -> "
+               f"{done.version}")
 
 
 @cli.command()

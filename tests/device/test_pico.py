@@ -124,7 +124,7 @@ def test_cli_deploy_install_and_bench() -> None:
     assert blob + ARENA["kws"] <= int(m.group(1)) <= blob + ARENA["kws"] + 2048, p.stdout
     p = _cli("install", "--board", "rp2040")
     assert p.returncode == 0, p.stderr
-    assert p.stdout.startswith("rp2040: installed build/natmod/armv6m/tinyml.mpy (")
+    assert p.stdout.startswith("rp2040: installed armv6m/tinyml.mpy (")
     assert p.stdout.endswith("import tinyml -> 0.1.0\n")
     # verify: the 272 KB blob in raw flash, 20 inputs (12.8 KB) in the filesystem
     p = _cli("verify", "models/ad/ad.bin", "--board", "rp2040", "-n", "20")

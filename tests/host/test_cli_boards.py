@@ -102,7 +102,7 @@ def test_install_picks_the_module_that_fits(board: str, arch: str) -> None:
     must not get the M4F module that mip users report getting."""
     p = run("install", "--board", board)
     assert p.returncode == 0, p.stderr
-    assert p.stdout.startswith(f"{board}: installed build/natmod/{arch}/tinyml.mpy (")
+    assert p.stdout.startswith(f"{board}: installed {arch}/tinyml.mpy (")
     assert p.stdout.strip().endswith("import tinyml -> 0.1.0")
 
 

@@ -31,7 +31,9 @@ from .devices import (
     connect,
     emulated,
     emulated_pico,
+    natmod_path,
     run_local,
+    unix_port,
 )
 
 # Runs on the board once `blob` (the model: bytes, a buffer in flash, or a path) and `xs`
@@ -204,14 +206,10 @@ def _callgrind_total(cmd: list[str], cwd: str) -> int:
     return int(m.group(1))
 
 
-def natmod_path(arch: str) -> Path:
-    return build_dir() / f"natmod/{arch}/tinyml.mpy"
-
-
 def _callgrind(blob: bytes, runs: int, mpy: bool = False) -> int:
-    exe = build_dir() / ("unix-stock/micropython" if mpy else "unix/micropython")
-    if shutil.which("valgrind") is None or not exe.exists():
-        raise BoardError(f"unix: needs valgrind and {exe} (run `make setup`)")
+    exe = unix_port(stock=mpy)
+    if shutil.which("valgrind") is None:
+        raise BoardError("unix: bench needs valgrind (callgrind counts the instructions)")
     with tempfile.TemporaryDirectory() as d:
         (Path(d) / "model.bin").write_bytes(blob)
         (Path(d) / "bench.py").write_text(_CALLGRIND.format(runs=runs))

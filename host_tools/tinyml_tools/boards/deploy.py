@@ -18,7 +18,7 @@ from .devices import (
     PICOS,
     BoardError,
     Device,
-    build_dir,
+    natmod_path,
     pick_natmod,
     with_filesystem,
 )
@@ -38,14 +38,6 @@ def device_file(name: str) -> Path:
     if spec is None or spec.origin is None:
         raise BoardError(f"{name} not found (reinstall tinyml)")
     return Path(spec.origin)
-
-
-def natmod_path(arch: str) -> Path:
-    """The native module built for an architecture (build/natmod/<arch>/tinyml.mpy)."""
-    mpy = build_dir() / f"natmod/{arch}/tinyml.mpy"
-    if not mpy.exists():
-        raise BoardError(f"{mpy} missing (run `make setup`)")
-    return mpy
 
 
 def board_natmod(dev: Device) -> str:

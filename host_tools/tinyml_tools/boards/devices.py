@@ -104,11 +104,28 @@ def build_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "build"
 
 
+def artifact(relative: str) -> Path:
+    """A built file (a native module, firmware, the unix port) by its path under the build
+    folder: from $TINYML_BUILD if it is there, else from the files an installed wheel carries
+    (tinyml_tools/data/, made by `make dist`), else from the build folder (build_dir). The
+    path where it would be in the build folder when it is nowhere: the caller says it is
+    missing."""
+    from importlib.resources import files
+
+    candidates = []
+    if "TINYML_BUILD" in os.environ:
+        candidates.append(Path(os.environ["TINYML_BUILD"]) / relative)
+    candidates.append(Path(str(files("tinyml_tools").joinpath("data", relative))))
+    candidates.append(build_dir() / relative)
+    return next((c for c in candidates if c.is_file()), candidates[-1])
+
+
 def firmware_path(relative: str, stock: bool = False) -> Path:
     """A board's firmware under the build directory; the stock build (no tinyml inside) sits
     in the same folder name with "-stock" appended."""
-    fw = build_dir() / relative
-    return fw.parent.with_name(fw.parent.name + "-stock") / fw.name if stock else fw
+    rel = Path(relative)
+    return artifact(str(rel.parent.with_name(rel.parent.name + "-stock") / rel.name)
+                    if stock else relative)
 
 
 def _mpremote(port: str, *args: str, timeout: float = 900,
@@ -360,14 +377,51 @@ def run_local(board: str, script: Path, files: dict[str, bytes] | None = None,
         if board == "host":
             cmd = [sys.executable, script.name]  # the host package provides tinyml
         else:
-            exe = build_dir() / "unix/micropython"
-            if not exe.exists():
-                raise BoardError(f"unix: needs {exe} (run `make setup`)")
+            exe = unix_port()
             cmd = [str(exe), script.name]
         rc, out, err = _stream(cmd, d, echo, 3600)
         if rc != 0:
             raise BoardError(f"{board}: {(err or out).strip()[-800:]}")
         return out
+
+
+def run_script(board: str, script: Path, files: dict[str, bytes] | None = None,
+               echo: Callable[[str], None] | None = None) -> str:
+    """Run a script on any board with `files` beside it (a scratch folder for host and unix;
+    the filesystem of a serial board; a RAM disk on QEMU; the emulated Pico's littlefs), its
+    output passed line by line to `echo` as it comes."""
+    files = files or {}
+    if board in LOCAL:
+        return run_local(board, script, files, echo)
+    if board in PICOS:
+        with emulated_pico(board, files=files) as dev:
+            return dev.run(script, echo)
+    with connect(board) as dev, tempfile.TemporaryDirectory() as d:
+        if files and board in EMULATED:
+            dev.exec("import ramfs; ramfs.mount()")
+        for name, data in files.items():
+            (Path(d) / name).write_bytes(data)
+            with step(f"copying {name} ({len(data):,} bytes) to the board"):
+                dev.mpremote("cp", str(Path(d) / name), f":{name}")
+        return dev.run(script, echo)
+
+
+def unix_port(stock: bool = False) -> Path:
+    """MicroPython's unix port with tinyml compiled in (or stock), ready to run."""
+    exe = artifact("unix-stock/micropython" if stock else "unix/micropython")
+    if not exe.is_file():
+        raise BoardError(f"unix: needs {exe} (run `make setup`)")
+    if not os.access(exe, os.X_OK):  # a wheel's data file may lose its executable bit
+        exe.chmod(exe.stat().st_mode | 0o111)
+    return exe
+
+
+def natmod_path(arch: str) -> Path:
+    """The native module built for an architecture (natmod/<arch>/tinyml.mpy)."""
+    mpy = artifact(f"natmod/{arch}/tinyml.mpy")
+    if not mpy.is_file():
+        raise BoardError(f"{mpy} missing (run `make setup`, or reinstall tinyml)")
+    return mpy
 
 
 def pick_natmod(board_mpy: int) -> str:
