@@ -49,10 +49,12 @@ def _round_away(v):
     return t + 1 if f >= 0.5 else (t - 1 if f <= -0.5 else t)
 
 
-def _quantize(x, n, scale, zp):
+def _quantize(x, shape, scale, zp):
     """Float values to int8 bytes, as the C core does (round half away from zero, clamp)."""
+    n = _count(shape)
     if len(x) != n:
-        raise ValueError("wrong input length: got %d values, expected %d" % (len(x), n))
+        raise ValueError("wrong input length: got %d values, expected %d for shape %s"
+                         % (len(x), n, shape))
     out = bytearray(n)
     for i in range(n):
         v = x[i] / scale
@@ -60,6 +62,37 @@ def _quantize(x, n, scale, zp):
             raise ValueError("input is NaN or infinite")
         q = _round_away(v) + zp
         out[i] = (-128 if q < -128 else (127 if q > 127 else q)) & 0xFF
+    return out
+
+
+_SEQ = (list, tuple)  # built once: a tuple in the call would allocate (predict_into must not)
+
+
+def _flat(x):
+    """Nested lists or tuples (an 8x8 list of rows) as one flat list; anything else as it is."""
+    if isinstance(x, _SEQ) and x and isinstance(x[0], _SEQ):
+        out = []
+        for row in x:
+            out.extend(_flat(row))
+        return out
+    return x
+
+
+def from_u8(x, out=None):
+    """Unsigned bytes (camera pixels, sensor bytes: array('B'), NumPy uint8, bytes) as int8
+    input bytes: each value minus 128. Exact for a model trained on x / 255 whose input is
+    quantized with scale 1/255 and zero point -128 (net.input_quant), the usual image model;
+    otherwise scale the values yourself and pass floats. Writes into out (a bytearray of
+    len(x) when None) and returns it."""
+    try:
+        x = memoryview(x).cast("B")  # CPython: a NumPy array of any shape, flat
+    except (AttributeError, TypeError):  # MicroPython's memoryview; a list of numbers
+        pass
+    n = len(x)
+    if out is None:
+        out = bytearray(n)
+    for i in range(n):
+        out[i] = x[i] ^ 0x80
     return out
 
 
@@ -72,7 +105,8 @@ def _count(shape):
 
 class Net:
     """A loaded model. Inputs: an int8 buffer of exactly the input's length (bytes, bytearray,
-    array('b'), memoryview) is used raw; any other sequence of numbers is quantized. A model
+    array('b'), memoryview) is used raw; unsigned bytes (array('B')) are refused (from_u8
+    converts them); any other sequence of numbers, nested or flat, is quantized. A model
     with several inputs takes a tuple (or list) of them; one with several outputs returns a
     tuple."""
 
@@ -112,6 +146,7 @@ class Net:
             self.name, self.ops, self.input_shape, self.output_shape, self.arena_size)
 
     def _set_input(self, x, i):
+        x = _flat(x)
         try:
             self._model.set_input(x, i)
         except NotImplementedError:  # a build without floats: quantize here
@@ -276,7 +311,7 @@ class Net:
     def quantize(self, x, i=0):
         """Numbers to input i's int8 bytes (a bytearray), as the C core quantizes them."""
         scale, zp = self._in_q[i]
-        return _quantize(x, _count(self.input_shapes[i]), scale, zp)
+        return _quantize(_flat(x), self.input_shapes[i], scale, zp)
 
 
 def _no_room(src):

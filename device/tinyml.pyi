@@ -141,4 +141,8 @@ class Model:
 
 def load(src: str | bytes | bytearray | memoryview, arena: bytearray | None = None) -> Net: ...
 
+# Unsigned bytes (pixels 0..255) as int8 input bytes: each value minus 128, exact for a model
+# whose input scale is 1/255 and zero point -128; into out (a new bytearray when None)
+def from_u8(x: _Buffer | Sequence[int], out: bytearray | None = None) -> bytearray: ...
+
 __version__: str

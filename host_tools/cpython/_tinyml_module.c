@@ -151,6 +151,23 @@ static tml_buf_t buf_kind(const Py_buffer *b) {
     return TML_BUF_OTHER;
 }
 
+/* Float items wider or narrower than float32 (NumPy's default float64, float16): 8 or 2, else
+ * 0. Native byte order only, as NumPy's own arrays have it. */
+static int other_float(const Py_buffer *b) {
+    const char *f = b->format == NULL ? "" : b->format;
+    f += (*f == '@' || *f == '=' || *f == (PY_LITTLE_ENDIAN ? '<' : '>'));
+    return (b->itemsize == 8 && strcmp(f, "d") == 0) || (b->itemsize == 2 && strcmp(f, "e") == 0)
+               ? (int)b->itemsize
+               : 0;
+}
+
+/* Unsigned bytes that are not bytes, bytearray or a memoryview (array('B'), NumPy uint8): the
+ * binding refuses them rather than read 200 as -56 (TML_MSG_INPUT_U8). */
+static int unsigned_bytes(PyObject *x, const Py_buffer *b) {
+    return b->itemsize == 1 && b->format != NULL && strcmp(b->format, "B") == 0 &&
+           !PyBytes_Check(x) && !PyByteArray_Check(x) && !PyMemoryView_Check(x);
+}
+
 static PyObject *done(tml_status_t st, const tml_model_t *m) {
     return st == TML_OK ? Py_NewRef(Py_None) : raise_status(st, m);
 }
@@ -172,10 +189,28 @@ static PyObject *Model_set_input(ModelObject *self, PyObject *args) {
             return NULL;
         }
         const tml_buf_t kind = buf_kind(&b);
-        if (kind == TML_BUF_OTHER) {
+        const int width = other_float(&b);
+        if (unsigned_bytes(x, &b) || (kind == TML_BUF_OTHER && !width)) {
             PyBuffer_Release(&b);
-            PyErr_SetString(PyExc_TypeError, TML_MSG_INPUT_TYPE);
+            PyErr_SetString(PyExc_TypeError,
+                            kind == TML_BUF_INT8 ? TML_MSG_INPUT_U8 : TML_MSG_INPUT_TYPE);
             return NULL;
+        }
+        if (kind == TML_BUF_OTHER) { /* float64 or float16: each item as a number */
+            const Py_ssize_t n = b.len / width;
+            st = tml_bind_set_input_count(&self->m, &t, (size_t)n);
+            for (Py_ssize_t i = 0; st == TML_OK && i < n; i++) {
+                const char *item = (const char *)b.buf + i * width;
+                double v;
+                if (width == 8) {
+                    memcpy(&v, item, sizeof v);
+                } else {
+                    v = PyFloat_Unpack2(item, PY_LITTLE_ENDIAN);
+                }
+                st = tml_bind_set_input_item(&t, (size_t)i, (float)v);
+            }
+            PyBuffer_Release(&b);
+            return done(st, &self->m);
         }
         st = tml_bind_set_input(&self->m, &t, kind, b.buf, (size_t)b.len);
         PyBuffer_Release(&b);

@@ -185,6 +185,12 @@ static mp_obj_t model_set_input(size_t n_args, const mp_obj_t *args) {
     mp_buffer_info_t b;
     const int is_buf = mp_get_buffer(x, &b, MP_BUFFER_READ);
     const tml_buf_t kind = is_buf ? buf_kind(&b) : TML_BUF_OTHER;
+    /* bytes (and a memoryview of them) say 'B' as array('B') does, but are read-only; a
+     * bytearray says BYTEARRAY_TYPECODE */
+    mp_buffer_info_t w;
+    if (is_buf && b.typecode == 'B' && mp_get_buffer(x, &w, MP_BUFFER_WRITE)) {
+        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_INPUT_U8));
+    }
     if (kind == TML_BUF_INT8) {
         check(tml_bind_set_input(&self->m, &t, kind, b.buf, b.len), &self->m);
         return mp_const_none;

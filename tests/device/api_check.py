@@ -49,12 +49,21 @@ for variant in (bytearray(x), array("b", x), memoryview(samples)[:490]):
     assert net.predict_raw(variant) == raw
 print("raw", "".join("%02x" % b for b in raw))
 
+# Unsigned bytes are never read as int8: array('B') is refused, from_u8 converts (value - 128).
+expect(TypeError, "input is uint8: use tinyml.from_u8(x)", net.predict, array("B", x))
+pixels = array("B", bytes(b ^ 0x80 for b in x))
+assert tinyml.from_u8(pixels) == bytearray(x)
+assert net.predict_raw(tinyml.from_u8(pixels)) == raw
+print("from_u8", tinyml.from_u8([0, 127, 128, 255]) == bytearray(b"\x80\xff\x00\x7f"))
+
 # Floats are quantized with the input's parameters: dequantized raw input gives raw output.
 scale, zp = net.input_quant
 floats = [((b - 256 if b > 127 else b) - zp) * scale for b in x]
 assert net.predict_raw(floats) == raw
 assert net.predict_raw(array("f", floats)) == raw
 assert net.predict_raw(tuple(floats)) == raw
+# Nested sequences of the input's shape (49 rows of 10) are the same numbers.
+assert net.predict_raw([floats[r * 10 : r * 10 + 10] for r in range(49)]) == raw
 
 # predict: array('f') of dequantized outputs; predict_into: no new objects.
 y = net.predict(x)
@@ -102,8 +111,13 @@ expect(ValueError, "invalid operator parameters (operator 0)", tinyml.load,
        read("bad_params.bin"))
 expect(ValueError, "arena too small: needs %d bytes, got 100" % net.arena_size, tinyml.load,
        blob, bytearray(100))
-expect(ValueError, "wrong input length: got 100 values, expected 490", net.predict, x[:100])
-expect(ValueError, "wrong input length: got 3 values, expected 490", net.predict, [1.0, 2, 3])
+SHAPE = " for shape (1, 49, 10, 1)"
+expect(ValueError, "wrong input length: got 100 values, expected 490" + SHAPE, net.predict,
+       x[:100])
+expect(ValueError, "wrong input length: got 3 values, expected 490" + SHAPE, net.predict,
+       [1.0, 2, 3])
+expect(ValueError, "wrong input length: got 64 values, expected 490" + SHAPE, net.predict,
+       [[0.5] * 8] * 8)
 expect(ValueError, "wrong output length: got 3 values, expected 12", net.predict_into, x,
        array("f", [0.0, 0.0, 0.0]))
 expect(ValueError, "input is NaN or infinite", net.predict, [float("nan")] * 490)

@@ -45,7 +45,7 @@ CASES = [
      "a .tflite model; convert it first: tinyml convert {tflite} -o kws.bin"),
     ("verify {binary} --board unix", "bad magic: not a tinyml blob"),
     ("bench {binary} --board unix", "not a blob tinyml loads (bad magic: not a tinyml blob)"),
-    ("bench {blob} --board nano", "bench counts instructions on unix and the emulated boards"),
+    ("bench {blob} --board nano", "no board 'nano': use host, unix, qemu-m3"),
     ("verify {blob} --board /dev/ttyNOPE", "no board '/dev/ttyNOPE'"),
     ("run {script} --board /dev/ttyNOPE", "no board '/dev/ttyNOPE'"),
     ("install --board /dev/ttyNOPE", "no board '/dev/ttyNOPE'"),

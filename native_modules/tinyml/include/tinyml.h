@@ -31,37 +31,40 @@
 enum { TML_SCHEMA_CONSTS(TML_CONST_) };
 #undef TML_CONST_
 
-typedef enum {
-    TML_OK = 0,
-    TML_E_TOO_SMALL,       /* shorter than a header */
-    TML_E_MAGIC,           /* not a tinyml blob */
-    TML_E_VERSION,         /* major version not supported */
-    TML_E_TRUNCATED,       /* header's total size exceeds the bytes given */
-    TML_E_CRC,             /* CRC32 mismatch */
-    TML_E_ALIGN,           /* blob or arena not 4-byte aligned */
-    TML_E_HEADER,          /* inconsistent header field */
-    TML_E_SECTION,         /* a section lies outside the blob or is misaligned */
-    TML_E_TENSOR,          /* a tensor record is invalid */
-    TML_E_OP,              /* an operator record is invalid */
-    TML_E_OP_UNSUPPORTED,  /* operator kind unknown or compiled out */
-    TML_E_PARAMS,          /* operator parameters invalid or inconsistent with shapes */
-    TML_E_PLAN,            /* memory plan invalid (buffers outside the arena or overlapping) */
-    TML_E_META,            /* metadata section malformed */
-    TML_E_ARENA,           /* arena too small */
-    TML_E_NO_ARENA,        /* invoke before an arena was set */
-    TML_E_INDEX,           /* input/output/label index out of range */
-    TML_E_KERNEL,          /* a kernel reported failure */
-    TML_E_VALUE,           /* NaN or infinite float input */
-    TML_E_INPUT_LEN,       /* input of the wrong length */
-    TML_E_OUTPUT_LEN,      /* output buffer of the wrong length */
-    TML_E_NOT_CONST,       /* constant override of a tensor that is not a constant */
-    TML_E_CONST_SIZE,      /* constant override of the wrong size */
-    TML_E_CONST_ALIGN,     /* constant override not 4-byte aligned */
-    TML_E_CONST_FULL,      /* more than TML_MAX_OVERRIDES constant overrides */
-    TML_E_CONST_CHECK,     /* an operator's checks refuse the overridden constants */
-    TML_E_OFFSET,          /* a read from an offset outside the tensor */
-    TML_STATUS_COUNT
-} tml_status_t;
+/* Status codes in code order, each with its text (tml_status_str; tml_format_error adds the
+ * numbers where the model is known). */
+#define TML_STATUSES(X) \
+    X(TML_OK, "ok") \
+    X(TML_E_TOO_SMALL, "truncated: shorter than a blob header") \
+    X(TML_E_MAGIC, "bad magic: not a tinyml blob") \
+    X(TML_E_VERSION, "unsupported blob version") \
+    X(TML_E_TRUNCATED, "truncated: fewer bytes than the header's total size") \
+    X(TML_E_CRC, "CRC mismatch: blob corrupted") \
+    X(TML_E_ALIGN, "buffer not 4-byte aligned") \
+    X(TML_E_HEADER, "invalid header field") \
+    X(TML_E_SECTION, "section outside the blob or misaligned") \
+    X(TML_E_TENSOR, "invalid tensor record") \
+    X(TML_E_OP, "invalid operator record") \
+    X(TML_E_OP_UNSUPPORTED, "unsupported operator") \
+    X(TML_E_PARAMS, "invalid operator parameters") \
+    X(TML_E_PLAN, "invalid memory plan") \
+    X(TML_E_META, "invalid metadata") \
+    X(TML_E_ARENA, "arena too small") \
+    X(TML_E_NO_ARENA, "no arena set") \
+    X(TML_E_INDEX, "index out of range") \
+    X(TML_E_KERNEL, "kernel failed") \
+    X(TML_E_VALUE, "input is NaN or infinite") \
+    X(TML_E_INPUT_LEN, "input of the wrong length") \
+    X(TML_E_OUTPUT_LEN, "output buffer of the wrong length") \
+    X(TML_E_NOT_CONST, "constant override: not a constant tensor") \
+    X(TML_E_CONST_SIZE, "constant override: wrong size") \
+    X(TML_E_CONST_ALIGN, "constant override: buffer not 4-byte aligned") \
+    X(TML_E_CONST_FULL, "constant override: too many tensors") \
+    X(TML_E_CONST_CHECK, "constant override: refused by an operator's checks") \
+    X(TML_E_OFFSET, "offset outside the tensor")
+#define TML_STATUS_(name, text) name,
+typedef enum { TML_STATUSES(TML_STATUS_) TML_STATUS_COUNT } tml_status_t;
+#undef TML_STATUS_
 
 /* Operator kinds stored in the blob, from the schema: TML_OP_CONV_2D = 1, ... (stable numbers,
  * dense from 1: part of the format). */

@@ -12,6 +12,9 @@
 /* Messages for type and index errors, shared by every binding so they read the same
  * everywhere. */
 #define TML_MSG_INPUT_TYPE "input must be a bytes-like int8 buffer or a sequence of numbers"
+/* Unsigned bytes other than bytes, bytearray and memoryview (array('B'), NumPy uint8): never
+ * read as int8 (200 would be -56); tinyml.from_u8 is the one way in. */
+#define TML_MSG_INPUT_U8 "input is uint8: use tinyml.from_u8(x)"
 #define TML_MSG_OUTPUT_TYPE "output must be a writable bytearray/array('b') or array('f')"
 #define TML_MSG_BLOB_TYPE "blob must be bytes, bytearray or memoryview"
 #define TML_MSG_ARENA_TYPE "arena must be a bytearray or writable buffer"

@@ -30,17 +30,31 @@ tml_status_t tml_bind_tensor(const tml_model_t *m, long i, tml_tensor_t *t) {
     return i < 0 ? TML_E_INDEX : tml_model_tensor(m, (uint32_t)i, t);
 }
 
+/* An input's length: TML_E_INPUT_LEN, with err_c = 1 + the input's index so that the
+ * message can quote its shape. */
+static tml_status_t input_length(tml_model_t *m, const tml_tensor_t *t, uint32_t got) {
+    const tml_status_t st = check_length(m, TML_E_INPUT_LEN, got, t->size);
+    tml_tensor_t u;
+    m->err_c = 0;
+    for (uint32_t i = 0; st != TML_OK && i < m->n_inputs; i++) {
+        if (tml_model_input(m, i, &u) == TML_OK && u.data == t->data) {
+            m->err_c = i + 1;
+        }
+    }
+    return st;
+}
+
 tml_status_t tml_bind_set_input(tml_model_t *m, const tml_tensor_t *t, tml_buf_t kind,
                                 const void *buf, size_t len) {
     tml_status_t st;
     if (kind == TML_BUF_INT8) {
-        if ((st = check_length(m, TML_E_INPUT_LEN, clamp32(len), t->size)) == TML_OK) {
+        if ((st = input_length(m, t, clamp32(len))) == TML_OK) {
             memcpy(t->data, buf, t->size);
         }
         return st;
     }
 #if TML_HAS_FLOAT
-    if ((st = check_length(m, TML_E_INPUT_LEN, clamp32(len / 4), t->size)) != TML_OK) {
+    if ((st = input_length(m, t, clamp32(len / 4))) != TML_OK) {
         return st;
     }
     return tml_quantize_f32((const float *)buf, t->size, tml_scale_f32(t->scale_bits),
@@ -53,7 +67,7 @@ tml_status_t tml_bind_set_input(tml_model_t *m, const tml_tensor_t *t, tml_buf_t
 
 #if TML_HAS_FLOAT
 tml_status_t tml_bind_set_input_count(tml_model_t *m, const tml_tensor_t *t, size_t n) {
-    return check_length(m, TML_E_INPUT_LEN, clamp32(n), t->size);
+    return input_length(m, t, clamp32(n));
 }
 
 tml_status_t tml_bind_set_input_item(const tml_tensor_t *t, size_t i, float x) {

@@ -1,42 +1,52 @@
 /* Status strings and the error formatter every binding raises the text of. */
 #include "core.h"
 
-static const char *const status_text[TML_STATUS_COUNT] = {
-    [TML_OK] = "ok",
-    [TML_E_TOO_SMALL] = "truncated: shorter than a blob header",
-    [TML_E_MAGIC] = "bad magic: not a tinyml blob",
-    [TML_E_VERSION] = "unsupported blob version",
-    [TML_E_TRUNCATED] = "truncated: fewer bytes than the header's total size",
-    [TML_E_CRC] = "CRC mismatch: blob corrupted",
-    [TML_E_ALIGN] = "buffer not 4-byte aligned",
-    [TML_E_HEADER] = "invalid header field",
-    [TML_E_SECTION] = "section outside the blob or misaligned",
-    [TML_E_TENSOR] = "invalid tensor record",
-    [TML_E_OP] = "invalid operator record",
-    [TML_E_OP_UNSUPPORTED] = "unsupported operator",
-    [TML_E_PARAMS] = "invalid operator parameters",
-    [TML_E_PLAN] = "invalid memory plan",
-    [TML_E_META] = "invalid metadata",
-    [TML_E_ARENA] = "arena too small",
-    [TML_E_NO_ARENA] = "no arena set",
-    [TML_E_INDEX] = "index out of range",
-    [TML_E_KERNEL] = "kernel failed",
-    [TML_E_VALUE] = "input is NaN or infinite",
-    [TML_E_INPUT_LEN] = "input of the wrong length",
-    [TML_E_OUTPUT_LEN] = "output buffer of the wrong length",
-    [TML_E_NOT_CONST] = "constant override: not a constant tensor",
-    [TML_E_CONST_SIZE] = "constant override: wrong size",
-    [TML_E_CONST_ALIGN] = "constant override: buffer not 4-byte aligned",
-    [TML_E_CONST_FULL] = "constant override: too many tensors",
-    [TML_E_CONST_CHECK] = "constant override: refused by an operator's checks",
-    [TML_E_OFFSET] = "offset outside the tensor",
-};
+/* Texts one after another, each ended by its NUL: smaller than a table of pointers. */
+static const char *nth_text(const char *s, unsigned n) {
+    for (; n; n--) {
+        while (*s++) {
+        }
+    }
+    return s;
+}
+
+/* Every status text in code order. */
+#define TML_TEXT_(name, text) text "\0"
+static const char status_texts[] = TML_STATUSES(TML_TEXT_);
+#undef TML_TEXT_
 
 const char *tml_status_str(tml_status_t status) {
-    if ((unsigned)status >= TML_STATUS_COUNT) {
-        return "unknown error";
+    return (unsigned)status < TML_STATUS_COUNT ? nth_text(status_texts, (unsigned)status)
+                                               : "unknown error";
+}
+
+/* Messages that quote numbers, used when the model is known (and for TML_E_CONST_FULL, which
+ * quotes a constant): the template of detail_status[i] is detail_texts' i-th. Bytes 1..7 stand
+ * for err_a, err_b, err_c; the status text of err_b; " for shape (...)", the shape of input
+ * err_c - 1 as Python prints net.input_shape (nothing when err_c is 0); TML_VERSION_MAJOR;
+ * TML_MAX_OVERRIDES. */
+static const uint8_t detail_status[] = {
+    TML_E_VERSION,    TML_E_TRUNCATED,   TML_E_ARENA,     TML_E_NOT_CONST,  TML_E_CONST_SIZE,
+    TML_E_CONST_FULL, TML_E_CONST_CHECK, TML_E_INPUT_LEN, TML_E_OUTPUT_LEN,
+};
+static const char detail_texts[] =
+    "unsupported blob version \1.\2 (this reader supports \6.x)\0"
+    "truncated: blob header says \1 bytes, got \2\0"
+    "arena too small: needs \1 bytes, got \2\0"
+    "constant override: tensor \1 is not a constant\0"
+    "constant override: tensor \1 has \2 bytes, got \3\0"
+    "constant override: at most \7 tensors\0"
+    "constant override: \4 (operator \1)\0"
+    "wrong input length: got \1 values, expected \2\5\0"
+    "wrong output length: got \1 values, expected \2";
+
+static const char *detail_text(tml_status_t status) {
+    for (unsigned i = 0; i < sizeof detail_status; i++) {
+        if (detail_status[i] == status) {
+            return nth_text(detail_texts, i);
+        }
     }
-    return status_text[status];
+    return NULL;
 }
 
 /* A tiny formatter: natmods have no snprintf. */
@@ -45,13 +55,16 @@ typedef struct {
     size_t cap, len;
 } out_t;
 
+static void put_char(out_t *o, char c) {
+    if (o->len + 1 < o->cap) {
+        o->buf[o->len] = c;
+    }
+    o->len++;
+}
+
 static void put_str(out_t *o, const char *s) {
     while (*s) {
-        if (o->len + 1 < o->cap) {
-            o->buf[o->len] = *s;
-        }
-        o->len++;
-        s++;
+        put_char(o, *s++);
     }
 }
 
@@ -62,60 +75,41 @@ static void put_u32(out_t *o, uint32_t v) {
         digits[n++] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    char s[2] = {0, 0};
     while (n) {
-        s[0] = digits[--n];
-        put_str(o, s);
+        put_char(o, digits[--n]);
+    }
+}
+
+static void put_template(out_t *o, const char *s, const tml_model_t *m) {
+    tml_tensor_t t;
+    for (; *s; s++) {
+        const unsigned c = (unsigned char)*s;
+        if (c == 4) {
+            put_str(o, tml_status_str((tml_status_t)m->err_b));
+        } else if (c == 5) {
+            if (m->err_c && tml_model_input(m, m->err_c - 1, &t) == TML_OK) {
+                put_str(o, " for shape (");
+                for (int32_t d = 0; d < t.rank; d++) {
+                    put_str(o, d ? ", " : "");
+                    put_u32(o, (uint32_t)t.dims[d]);
+                }
+                put_str(o, t.rank == 1 ? ",)" : ")");
+            }
+        } else if (c < 4) {
+            put_u32(o, c == 1 ? m->err_a : c == 2 ? m->err_b : m->err_c);
+        } else if (c < 8) {
+            put_u32(o, c == 6 ? (uint32_t)TML_VERSION_MAJOR : (uint32_t)TML_MAX_OVERRIDES);
+        } else {
+            put_char(o, (char)c);
+        }
     }
 }
 
 size_t tml_format_error(char *buf, size_t cap, tml_status_t status, const tml_model_t *m) {
     out_t o = {buf, cap, 0};
-    if (m && status == TML_E_VERSION) {
-        put_str(&o, "unsupported blob version ");
-        put_u32(&o, m->err_a);
-        put_str(&o, ".");
-        put_u32(&o, m->err_b);
-        put_str(&o, " (this reader supports ");
-        put_u32(&o, TML_VERSION_MAJOR);
-        put_str(&o, ".x)");
-    } else if (m && status == TML_E_TRUNCATED) {
-        put_str(&o, "truncated: blob header says ");
-        put_u32(&o, m->err_a);
-        put_str(&o, " bytes, got ");
-        put_u32(&o, m->err_b);
-    } else if (m && status == TML_E_ARENA) {
-        put_str(&o, "arena too small: needs ");
-        put_u32(&o, m->err_a);
-        put_str(&o, " bytes, got ");
-        put_u32(&o, m->err_b);
-    } else if (m && status == TML_E_NOT_CONST) {
-        put_str(&o, "constant override: tensor ");
-        put_u32(&o, m->err_a);
-        put_str(&o, " is not a constant");
-    } else if (m && status == TML_E_CONST_SIZE) {
-        put_str(&o, "constant override: tensor ");
-        put_u32(&o, m->err_a);
-        put_str(&o, " has ");
-        put_u32(&o, m->err_b);
-        put_str(&o, " bytes, got ");
-        put_u32(&o, m->err_c);
-    } else if (status == TML_E_CONST_FULL) {
-        put_str(&o, "constant override: at most ");
-        put_u32(&o, TML_MAX_OVERRIDES);
-        put_str(&o, " tensors");
-    } else if (m && status == TML_E_CONST_CHECK) {
-        put_str(&o, "constant override: ");
-        put_str(&o, tml_status_str((tml_status_t)m->err_b));
-        put_str(&o, " (operator ");
-        put_u32(&o, m->err_a);
-        put_str(&o, ")");
-    } else if (m && (status == TML_E_INPUT_LEN || status == TML_E_OUTPUT_LEN)) {
-        put_str(&o, status == TML_E_INPUT_LEN ? "wrong input length: got " :
-                                                "wrong output length: got ");
-        put_u32(&o, m->err_a);
-        put_str(&o, " values, expected ");
-        put_u32(&o, m->err_b);
+    const char *detail = detail_text(status);
+    if (detail && (m || status == TML_E_CONST_FULL)) {
+        put_template(&o, detail, m);
     } else {
         put_str(&o, tml_status_str(status));
         if (m && m->err_item >= 0 && m->err_kind != TML_ITEM_NONE) {
