@@ -103,7 +103,7 @@ class Ncm(_Head):
             self._sums[row + c] += round_away(e[c] * inv)
         self._counts[y] += 1
 
-    def fit(self, epochs):
+    def fit(self, epochs, verbose=False):
         return {"loss": None, "accuracy": None, "examples": self.n_examples}
 
     def _cosines(self, q, out):
@@ -209,6 +209,7 @@ class FloatHead(_Head):
         self.need = (self.mem + (2 * w if momentum else w) + 8 * c +
                      max_examples * (self.unit + 1))
         self.gated = False
+        self.hit = False
 
     def alloc(self):
         _Head.alloc(self)
@@ -324,6 +325,7 @@ class FloatHead(_Head):
         for r in range(n):
             total += math.exp(z[r] - zmax)
         loss = math.log(total) - (z[y] - zmax)
+        self.hit = z[y] >= zmax  # right before the step (fit's running accuracy)
         d, d1 = self.dim, self.dim + 1
         # Normalised step: lr is the share of the loss gradient's logit change taken per
         # step, whatever the embedding's scale (stable where plain SGD would diverge).
@@ -365,7 +367,7 @@ class FloatHead(_Head):
             self._imprint(y, [e])
         return e
 
-    def fit(self, epochs):
+    def fit(self, epochs, verbose=False):
         n = self.n_examples
         if n == 0:
             raise ValueError("no examples: add_example() first")
@@ -375,14 +377,20 @@ class FloatHead(_Head):
                                   if self._cache_y[i] == r])
         order = list(range(n))
         rng = Lcg(1)  # a fixed order: reproducible
-        for _ in range(epochs):
+        for epoch in range(epochs):
             rng.shuffle(order)
+            loss = 0.0
+            right = 0
             for i in order:
                 if self.bb is not None:
                     e = self.deq(self._forward(self._raw_at(i)), 0)
                 else:
                     e = self._cached_e(i)
-                self.sgd(e, self._cache_y[i])
+                loss += self.sgd(e, self._cache_y[i])
+                right += self.hit
+            if verbose:  # as Keras reports an epoch: the mean over its steps, before each
+                print("epoch %d/%d: loss %.4f, accuracy %.3f"
+                      % (epoch + 1, epochs, loss / n, right / n))
         self._set_gate()
         loss = 0.0
         right = 0

@@ -166,12 +166,13 @@ class Trainer:
         self.net.set_adapter(self)
         return self.head.sgd(e, y)
 
-    def fit(self, epochs=30):
+    def fit(self, epochs=30, verbose=False):
         """Train on the cached examples: head mode on the cached embeddings (no backbone
         pass); bias and sparse modes run the backbone on the cached inputs, as its parameters
         change. Returns dict(loss, accuracy) over the cached examples after training. ncm
-        learns in add_example, so there it only reports the count."""
-        stats = self.head.fit(epochs)
+        learns in add_example, so there it only reports the count. verbose: print each
+        epoch's mean loss and accuracy (over its steps, each before its update)."""
+        stats = self.head.fit(epochs, verbose)
         if self.head.trains:
             self.net.set_adapter(self)
         return stats

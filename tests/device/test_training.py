@@ -153,6 +153,14 @@ def test_few_shot_matches_the_reference(runtime: str, task: dict, tmp_path: Path
         print(f"\n{runtime} {mode} {flow}: all {all_:.1f} new {new:.1f} old {old:.1f}")
         # Taught classes are learnt, and the model's own classes are not forgotten.
         assert new > 55 and old > 65, (mode, flow, all_, new, old)
+    # fit(verbose=True) in head mode: each epoch's mean loss and accuracy, as the reference's
+    # (the first two head-mode runs are the flows above; later ones teach adapters)
+    epochs = [ln.split() for ln in out.splitlines() if ln.startswith("epoch ")][:2 * EPOCHS]
+    want = [(k, e) for flow in FLOWS for k, e in enumerate(task["ref"]["head", flow][1].epochs)]
+    assert len(epochs) == len(want) == 2 * EPOCHS
+    for got, (k, (loss, acc)) in zip(epochs, want, strict=True):
+        assert got[1] == f"{k + 1}/{EPOCHS}:" and got[5] == f"{acc:.3f}"
+        assert abs(float(got[3].rstrip(",")) - loss) < 2e-4, (got, loss)
     assert line(out, "adapter roundtrip ok ")
     assert line(out, "adapter errors") == "adapter errors ok"
     assert line(out, "interrupted saves") == ("interrupted saves ok 9 flush=old open=old "

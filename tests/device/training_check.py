@@ -30,7 +30,7 @@ def teach(mode, new_only):
     for i in range(len(shots_y)):
         if not new_only or shots_y[i] >= 6:
             tr.add_example(shots[i * N:(i + 1) * N], shots_y[i])
-    stats = tr.fit(epochs=30)
+    stats = tr.fit(epochs=30, verbose=mode == "head")  # "epoch k/30: loss L, accuracy A"
     return tr, stats
 
 

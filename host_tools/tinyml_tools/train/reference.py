@@ -157,6 +157,7 @@ class RefTrainer:
         ex = [math.exp(float(v) - zmax) for v in z]
         total = seqsum(np.array(ex))
         loss = math.log(total) - (float(z[y]) - zmax)
+        self.hit = float(z[y]) >= zmax
         lr = self.lr / seqsum(e * e, start=1.0)
         g = [ex[r] / total - (1.0 if r == y else 0.0) for r in range(n)]
         ga = np.zeros(d, F32)
@@ -194,11 +195,15 @@ class RefTrainer:
                 self.imprint(r, [self.emb(q) for q, y in self.cache if y == r])
         order = list(range(n))
         rng = Lcg(1)
-        for _ in range(epochs):
+        self.epochs: list[tuple[float, float]] = []  # (mean loss, accuracy) over each epoch's
+        for _ in range(epochs):                       # steps, each before its update
             rng.shuffle(order)
+            loss, right = 0.0, 0
             for i in order:
                 q, y = self.cache[i]
-                self.sgd(self.emb(q), y)
+                loss += self.sgd(self.emb(q), y)
+                right += self.hit
+            self.epochs.append((loss / n, right / n))
         unseen = self.unseen()
         self.gated = bool(unseen)
         if unseen:
