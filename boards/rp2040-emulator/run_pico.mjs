@@ -1,11 +1,13 @@
 // Run Raspberry Pi Pico (RP2040) firmware on rp2040js, with the firmware's USB CDC serial port
 // on this process's stdin/stdout as raw bytes:
 //
-//   node run_pico.mjs FIRMWARE.uf2 [--fs IMAGE] [--fs-offset 0xA0000] [--cycles-file F]
+//   node run_pico.mjs FIRMWARE.uf2 [--fs IMAGE [--save]] [--fs-offset 0xA0000] [--cycles-file F]
 //
-// --fs writes a filesystem image (littlefs, built on the host) into flash at --fs-offset before
-// boot: the emulator cannot program flash, so this is how files get onto the emulated Pico.
-// The offset is where the firmware's filesystem starts (0xA0000 on MicroPython's RPI_PICO).
+// --fs writes a flash image (a littlefs filesystem built on the host, raw blobs before it) into
+// flash at --fs-offset before boot: where the firmware's filesystem starts (0xA0000 on
+// MicroPython's RPI_PICO) or lower. The firmware writes its flash as on a real Pico
+// (qspi_flash.mjs); --save writes that region back to IMAGE whenever it changed (at most once
+// a second, and on exit), so that the files the board wrote are there at the next boot.
 // (Concatenated UF2 files, e.g. the firmware and a filesystem image converted with `picotool uf2
 // convert`, load as one, as on a real Pico.)
 // --cycles-file keeps F up to date with the core's counters as JSON:
@@ -20,6 +22,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConsoleLogger, LogLevel, Simulator, USBCDC } from 'rp2040js';
+import { IoQspi, QspiFlashSSI } from './qspi_flash.mjs';
 
 const FLASH_BASE = 0x10000000;
 const UF2_MAGIC_START0 = 0x0a324655;
@@ -45,12 +48,14 @@ const { values: opts, positionals } = parseArgs({
   options: {
     fs: { type: 'string' },
     'fs-offset': { type: 'string', default: '0xA0000' },
+    save: { type: 'boolean', default: false },
     'cycles-file': { type: 'string' },
   },
 });
 if (positionals.length !== 1) {
   console.error(
-    'usage: node run_pico.mjs FIRMWARE.uf2 [--fs IMAGE] [--fs-offset 0xA0000] [--cycles-file F]',
+    'usage: node run_pico.mjs FIRMWARE.uf2 [--fs IMAGE [--save]] [--fs-offset 0xA0000] ' +
+      '[--cycles-file F]',
   );
   process.exit(2);
 }
@@ -85,6 +90,30 @@ const { core, clock } = mcu;
 // status), harmlessly. An error is reported but does not stop the emulator, as it would not
 // stop the chip.
 mcu.logger = new ConsoleLogger(LogLevel.Error, false);
+// The flash region --save keeps in the image file, and whether the firmware changed it since.
+let saved = null;
+let dirty = false;
+let saveTimer = null;
+function saveFlash() {
+  clearTimeout(saveTimer);
+  saveTimer = null;
+  if (!opts.save || !saved || !dirty) {
+    return;
+  }
+  dirty = false;
+  const tmp = `${opts.fs}.tmp`;
+  writeFileSync(tmp, mcu.flash.subarray(saved.offset, saved.offset + saved.size));
+  renameSync(tmp, opts.fs);
+}
+function flashWritten(offset, size) {
+  if (saved && offset < saved.offset + saved.size && offset + size > saved.offset) {
+    dirty = true;
+    saveTimer ??= setTimeout(saveFlash, 1000);
+  }
+}
+const ssi = new QspiFlashSSI(mcu, mcu.flash, flashWritten);
+mcu.peripherals[0x18000] = ssi;
+mcu.peripherals[0x40018] = new IoQspi(mcu, ssi);
 try {
   const bootrom = readFileSync(join(here, 'bootrom_b1.bin'));
   // loadBootrom resets the chip, which erases the flash: flash contents come after it.
@@ -95,7 +124,9 @@ try {
     if (!Number.isInteger(offset) || offset < 0) {
       throw new Error(`--fs-offset ${opts['fs-offset']}: not a flash offset`);
     }
-    mcu.flash.set(readFileSync(opts.fs), offset);
+    const image = readFileSync(opts.fs);
+    mcu.flash.set(image, offset);
+    saved = { offset, size: image.length };
   }
 } catch (err) {
   console.error(`run_pico: ${err.message}`);
@@ -227,6 +258,7 @@ function sleep(ms) {
 
 function quit() {
   writeCycles();
+  saveFlash();
   process.exit(0);
 }
 

@@ -271,16 +271,32 @@ _BOARD = click.option(
          "USB serial board). `tinyml boards` lists them.")
 
 
+_FRESH = click.option(
+    "--fresh", is_flag=True,
+    help="The emulated Pico starts with an empty filesystem (otherwise it has what earlier "
+         "sessions wrote: deployed blobs, saved adapters).")
+
+
+def _forget(board: str, fresh: bool) -> None:
+    from .boards.devices import forget_board
+
+    if fresh:
+        forget_board(board)
+
+
 @cli.command()
 @click.argument("script", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_BOARD
+@_FRESH
 @click.option("--with", "extra", multiple=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A file (a model, data) to put beside the script on the board first; "
                    "repeat for several.")
-def run(script: Path, board: str, extra: tuple[Path, ...]) -> None:
+def run(script: Path, board: str, fresh: bool, extra: tuple[Path, ...]) -> None:
     """Run a MicroPython SCRIPT on a board and print what it prints, as it prints it."""
     from .boards.devices import BoardError, run_script
+
+    _forget(board, fresh)
 
     def echo(line: str) -> None:  # the script's output as it comes
         click.echo(line, nl=False)
@@ -498,11 +514,14 @@ def boards_cmd() -> None:
 
 @cli.command()
 @_BOARD
-def install(board: str) -> None:
+@_FRESH
+def install(board: str, fresh: bool) -> None:
     """Copy the native module that fits the board (asked for its architecture and .mpy ABI) to
     its filesystem, and check that it imports."""
     from .boards.deploy import install as install_on
     from .boards.devices import BoardError
+
+    _forget(board, fresh)
 
     try:
         done = install_on(board)
@@ -520,10 +539,13 @@ def install(board: str) -> None:
 @click.option("--romfs", is_flag=True,
               help="Write the blobs as the board's ROMFS image (replacing it): the model is "
                    "then read in place from flash, only its arena uses RAM.")
-def deploy(blobs: tuple[Path, ...], board: str, romfs: bool) -> None:
+@_FRESH
+def deploy(blobs: tuple[Path, ...], board: str, romfs: bool, fresh: bool) -> None:
     """Put blobs on a board (file copies, or a ROMFS image) and check that each loads there."""
     from .boards.deploy import deploy as deploy_to
     from .boards.devices import BoardError
+
+    _forget(board, fresh)
 
     try:
         for line in deploy_to(blobs, board, romfs):

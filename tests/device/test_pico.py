@@ -6,9 +6,11 @@ stock firmware. Every output byte equals the host simulator's (itself TFLite's).
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -106,13 +108,45 @@ def test_bench_on_a_serial_board_times_with_its_clock() -> None:
     assert r["ms"] > 0
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "tinyml_tools.cli", *args],
-                          capture_output=True, text=True, cwd=ROOT)
+                          capture_output=True, text=True, cwd=ROOT, env=env)
+
+
+def test_the_emulated_pico_keeps_its_filesystem(tmp_path: Path) -> None:
+    """What deploy writes is there for the next run; the firmware writes its flash as a Pico's
+    (Trainer.save, then load_adapter in the next session); --fresh empties it. The board's
+    state goes in a build folder of the test's own, which lends the firmware."""
+    build = tmp_path / "build"
+    build.mkdir()
+    for name in ("rp2", "natmod"):
+        (build / name).symlink_to(ROOT / "build" / name)
+    env = {**os.environ, "TINYML_BUILD": str(build)}
+    teach = tmp_path / "teach.py"
+    teach.write_text("import os, tinyml\n"
+                     "print(sorted(os.listdir()))\n"
+                     "tr = tinyml.load('kws.bin').trainer(mode='ncm')\n"
+                     "tr.add_class('cat'); tr.add_example(bytes(490), 'cat')\n"
+                     "print('saved', tr.save('kws.adapter'))\n")
+    use = tmp_path / "use.py"
+    use.write_text("import os, tinyml\n"
+                   "print(sorted(os.listdir()))\n"
+                   "net = tinyml.load('kws.bin'); net.load_adapter('kws.adapter')\n"
+                   "print(net.labels[-1])\n")
+    p = _cli("deploy", "models/kws/kws.bin", "--board", "rp2040", env=env)
+    assert p.returncode == 0, p.stderr
+    p = _cli("run", str(teach), "--board", "rp2040", env=env)
+    assert p.stdout.split("\n")[0] == "['kws.bin', 'tinyml.mpy']", p.stderr
+    assert re.fullmatch(r"saved \d+", p.stdout.split("\n")[1]), p.stdout + p.stderr
+    p = _cli("run", str(use), "--board", "rp2040", env=env)
+    assert p.stdout == "['kws.adapter', 'kws.bin', 'tinyml.mpy']\ncat\n", p.stderr
+    p = _cli("run", str(use), "--board", "rp2040", "--fresh", env=env)
+    assert p.returncode == 1 and p.stdout.startswith("[]\nTraceback"), p.stdout + p.stderr
+    assert p.stdout.strip().endswith("OSError: [Errno 2] ENOENT")
 
 
 def test_cli_deploy_install_and_bench() -> None:
-    p = _cli("deploy", "models/kws/kws.bin", "--board", "rp2040")
+    p = _cli("deploy", "models/kws/kws.bin", "--board", "rp2040", "--fresh")
     assert p.returncode == 0, p.stderr
     m = re.fullmatch(r"rp2040: kws\.bin -> :kws\.bin; <Net kws: 13 ops, in \(1, 49, 10, 1\) "
                      rf"int8, out \(1, 12\), arena {ARENA['kws']} B>, heap used (\d+) B\n",

@@ -79,9 +79,10 @@ PICO_NATMOD = {"pico": "armv6m", "pico2": "armv7emsp"}
 @dataclass(frozen=True)
 class EmulatedPico:
     """A Raspberry Pi Pico on rp2040js (boards/rp2040-emulator/run_pico.mjs), its USB
-    serial port bridged to a pty by socat. The emulator cannot program flash: files go in as a
-    littlefs image written into the flash before boot (fsimage.py), and blobs too large for the
-    heap as raw flash regions the board maps with uctypes.bytearray_at."""
+    serial port bridged to a pty by socat. Files go in as a littlefs image written into the
+    flash before boot (fsimage.py), and blobs too large for the heap as raw flash regions the
+    board maps with uctypes.bytearray_at; the firmware programs its flash as on the chip
+    (qspi_flash.mjs), and the CLI's sessions keep the filesystem (board_state)."""
 
     firmware: str  # under the build directory; "-stock" appended to the folder for stock
     layout: str  # fsimage.LAYOUTS key
@@ -242,14 +243,31 @@ def uf2_end(uf2: bytes) -> int:
     return top
 
 
+def board_state(name: str) -> Path:
+    """Where an emulated board keeps its filesystem between sessions: boards/<name>/fs.bin in
+    the build folder (build_dir), or in ~/.cache/tinyml without one (an installed wheel)."""
+    root = build_dir()
+    if not root.is_dir():
+        root = Path(os.environ.get("TINYML_CACHE", Path.home() / ".cache/tinyml"))
+    return root / "boards" / name / "fs.bin"
+
+
+def forget_board(name: str) -> None:
+    """Wipe what an emulated board keeps between sessions (--fresh)."""
+    if name in PICOS:
+        board_state(name).unlink(missing_ok=True)
+
+
 @contextmanager
 def emulated_pico(name: str, stock: bool = False, files: dict[str, bytes] | None = None,
                   flash: dict[str, bytes] | None = None,
-                  counters: Path | None = None) -> Iterator[Device]:
+                  counters: Path | None = None, keep: bool = False) -> Iterator[Device]:
     """Boot an emulated Pico with `files` in its filesystem and `flash` blobs in raw flash,
     each bound on the board as a global of its name (a bytearray over the flash, in place);
     power it off afterwards. `counters`: a file the emulator keeps up to date with its core's
-    totals, JSON {"cycles", "instructions", "emulated_us"}."""
+    totals, JSON {"cycles", "instructions", "emulated_us"}. The firmware writes its flash as a
+    real Pico does; with `keep`, the filesystem starts as the last kept session left it
+    (board_state, `files` added) and is kept again at power-off."""
     b = PICOS[name]
     fw = firmware_path(b.firmware, stock)
     runner = pico_runner()
@@ -259,16 +277,22 @@ def emulated_pico(name: str, stock: bool = False, files: dict[str, bytes] | None
                          "firmware-rp2`)")
     layout = LAYOUTS[b.layout]
     regions = flash_regions(flash or {}, b.layout, uf2_end(fw.read_bytes()))
+    state = board_state(name)
+    base = None
+    if keep and state.is_file() and state.stat().st_size == layout.storage_bytes:
+        base = state.read_bytes()
     with tempfile.TemporaryDirectory() as d:
         image = Path(d) / "flash.bin"  # from the lowest raw blob to the end of the filesystem
         start = min(regions.values(), default=layout.offset)
-        data = bytearray(b"\xff" * (layout.offset - start)) + build_fs(files or {}, layout)
+        data = bytearray(b"\xff" * (layout.offset - start)) + build_fs(files or {}, layout, base)
         for blob_name, off in regions.items():
             blob = flash[blob_name]  # type: ignore[index]
             data[off - start : off - start + len(blob)] = blob
         image.write_bytes(data)
         port = Path(d) / "pico"
         cmd = f"node {runner} {fw} --fs {image} --fs-offset {start:#x}"
+        if keep:
+            cmd += " --save"  # the image file follows what the firmware writes
         if counters is not None:
             cmd += f" --cycles-file {counters}"
         p = subprocess.Popen(["socat", f"PTY,link={port},raw,echo=0", f"EXEC:{cmd}"],
@@ -293,6 +317,15 @@ def emulated_pico(name: str, stock: bool = False, files: dict[str, bytes] | None
         finally:
             os.killpg(p.pid, 15)
             p.wait()
+            if keep:  # the emulator writes the flash out as it quits, after socat's end
+                for _ in range(100):
+                    try:
+                        os.killpg(p.pid, 0)
+                    except ProcessLookupError:
+                        break
+                    time.sleep(0.1)
+                state.parent.mkdir(parents=True, exist_ok=True)
+                state.write_bytes(image.read_bytes()[layout.offset - start:])
 
 
 def _wait_for_repl(dev: Device, name: str, seconds: float = 60) -> None:
@@ -311,12 +344,12 @@ def _wait_for_repl(dev: Device, name: str, seconds: float = 60) -> None:
 
 @contextmanager
 def connect(board: str, icount: bool = False) -> Iterator[Device]:
-    """A serial board by name or port."""
+    """A serial board by name or port (the emulated Pico with the filesystem it kept)."""
     if board in EMULATED:
         with emulated(board, icount=icount) as dev:
             yield dev
     elif board in PICOS:
-        with emulated_pico(board) as dev:
+        with emulated_pico(board, keep=True) as dev:
             yield dev
     elif board in LOCAL:
         raise BoardError(f"{board} is not a serial board")
@@ -394,7 +427,7 @@ def run_script(board: str, script: Path, files: dict[str, bytes] | None = None,
     if board in LOCAL:
         return run_local(board, script, files, echo)
     if board in PICOS:
-        with emulated_pico(board, files=files) as dev:
+        with emulated_pico(board, files=files, keep=True) as dev:
             return dev.run(script, echo)
     with connect(board) as dev, tempfile.TemporaryDirectory() as d:
         if files and board in EMULATED:
@@ -446,10 +479,10 @@ def with_filesystem(board: str, files: dict[str, bytes] | None = None) -> Iterat
     """A board with a writable filesystem holding `files` (name -> bytes): a serial board as it
     is, the files copied with mpremote cp; an emulated board boots its stock firmware (no
     tinyml inside): QEMU with a RAM disk mounted and the files copied there, the Pico emulator
-    with the files in the littlefs image it boots with (it cannot program flash)."""
+    with the filesystem it kept and the files added to it at power-on."""
     files = files or {}
     if board in PICOS:
-        with emulated_pico(board, stock=True, files=files) as dev:
+        with emulated_pico(board, stock=True, files=files, keep=True) as dev:
             yield dev
         return
     if board in EMULATED:

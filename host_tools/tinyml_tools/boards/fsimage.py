@@ -54,11 +54,15 @@ def _littlefs(layout: FlashLayout, mount: bool) -> LittleFS:
                     mount=mount)
 
 
-def build(files: dict[str, bytes], layout: FlashLayout) -> bytes:
-    """The whole filesystem region: `files` (path -> bytes; folders are made) in littlefs.
+def build(files: dict[str, bytes], layout: FlashLayout, base: bytes | None = None) -> bytes:
+    """The whole filesystem region: `files` (path -> bytes; folders are made) in littlefs,
+    a new one, or `base` (an image of this layout: what a board wrote) with them added.
 
     Raises ValueError when the files do not fit."""
-    fs = _littlefs(layout, mount=True)
+    fs = _littlefs(layout, mount=base is None)
+    if base is not None:
+        fs.context.buffer[:] = base
+        fs.mount()
     for path, data in files.items():
         parts = [p for p in path.split("/") if p]
         if not parts:
