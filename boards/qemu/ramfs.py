@@ -31,9 +31,23 @@ class RAMBlockDev:
         return None
 
 
-def mount(kib=512, path="/ram"):
-    dev = RAMBlockDev(512, kib * 2)
-    vfs.VfsLfs2.mkfs(dev)
-    vfs.mount(vfs.VfsLfs2(dev, mtime=False), path)
-    os.chdir(path)
+dev = None  # the RAM disk of this boot, made by disk()
+
+
+def disk(kib=512):
+    """The RAM disk (made on first use). Its bytes are disk().data: the host keeps an emulated
+    board's files between sessions by reading them out, and writing them back after a boot
+    before mount(format=False)."""
+    global dev
+    if dev is None:
+        dev = RAMBlockDev(512, kib * 2)
     return dev
+
+
+def mount(kib=512, path="/ram", format=True):
+    d = disk(kib)
+    if format:
+        vfs.VfsLfs2.mkfs(d)
+    vfs.mount(vfs.VfsLfs2(d, mtime=False), path)
+    os.chdir(path)
+    return d

@@ -273,7 +273,7 @@ _BOARD = click.option(
 
 _FRESH = click.option(
     "--fresh", is_flag=True,
-    help="The emulated Pico starts with an empty filesystem (otherwise it has what earlier "
+    help="An emulated board starts with an empty filesystem (otherwise it has what earlier "
          "sessions wrote: deployed blobs, saved adapters).")
 
 

@@ -115,13 +115,8 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 
 def test_the_emulated_pico_keeps_its_filesystem(tmp_path: Path) -> None:
     """What deploy writes is there for the next run; the firmware writes its flash as a Pico's
-    (Trainer.save, then load_adapter in the next session); --fresh empties it. The board's
-    state goes in a build folder of the test's own, which lends the firmware."""
-    build = tmp_path / "build"
-    build.mkdir()
-    for name in ("rp2", "natmod"):
-        (build / name).symlink_to(ROOT / "build" / name)
-    env = {**os.environ, "TINYML_BUILD": str(build)}
+    (Trainer.save, then load_adapter in the next session); --fresh empties it."""
+    env = {**os.environ, "TINYML_BOARD_STATE": str(tmp_path / "boards")}
     teach = tmp_path / "teach.py"
     teach.write_text("import os, tinyml\n"
                      "print(sorted(os.listdir()))\n"

@@ -137,6 +137,24 @@ def test_deploy(tmp_path: Path) -> None:
     assert KWS_BLOB + KWS_ARENA <= _heap(line) <= KWS_BLOB + KWS_ARENA + NET_OBJECTS, line
 
 
+def test_emulated_boards_keep_their_files(tmp_path: Path) -> None:
+    """What deploy writes to a QEMU board's RAM disk is there at the next run (the disk's
+    blocks kept by the host between sessions), and what a run writes too; --fresh empties it.
+    A failed run keeps its files as well, as a board would."""
+    ls = tmp_path / "ls.py"
+    ls.write_text("import os\nprint(sorted(os.listdir()))\n")
+    write = tmp_path / "write.py"
+    write.write_text("import os\nprint(sorted(os.listdir()))\n"
+                     "open('log.txt', 'w').write('seen')\nraise ValueError('after writing')\n")
+    assert run("deploy", "models/kws/kws.bin", "--board", "qemu-m4").returncode == 0
+    p = run("run", str(write), "--board", "qemu-m4")
+    assert p.returncode == 1 and p.stdout.startswith("['kws.bin', 'tinyml.mpy']\n"), p.stderr
+    assert "ValueError: after writing" in p.stdout + p.stderr
+    p = run("run", str(ls), "--board", "qemu-m4")
+    assert p.stdout == "['kws.bin', 'log.txt', 'tinyml.mpy']\n", p.stderr
+    assert run("run", str(ls), "--board", "qemu-m4", "--fresh").stdout == "[]\n"
+
+
 def test_deploy_romfs() -> None:
     """Into ROMFS: the blobs stay in (emulated) flash, the heap holds arenas and Net objects."""
     p = run("deploy", "models/kws/kws.bin", "models/ad/ad.bin", "--board", "qemu-rv32",

@@ -212,6 +212,47 @@ def emulated(name: str, stock: bool = False, icount: bool = False) -> Iterator[D
         p.wait()
 
 
+# An emulated QEMU board's RAM disk (boards/qemu/ramfs.py) between sessions: its blocks that
+# are not all zeros, read out as base64 lines "index data" and written back after the next boot.
+_RAMFS_BLOCK = 512
+_RAMFS_DUMP = ("import ramfs, binascii\nd = ramfs.disk().data\nz = bytes({n})\n"
+               "for i in range(len(d) // {n}):\n"
+               "    b = d[i * {n}:(i + 1) * {n}]\n"
+               "    if b != z:\n"
+               "        print(i, binascii.b2a_base64(b).decode().strip())\n")
+
+
+@contextmanager
+def emulated_kept(name: str, stock: bool = False) -> Iterator[Device]:
+    """An emulated QEMU board with its RAM disk mounted at /ram (the working folder) holding
+    what the last kept session left there (board_state), kept again at the end."""
+    state = board_state(name)
+    with emulated(name, stock) as dev:
+        blocks = [ln for ln in (state.read_text().splitlines() if state.is_file() else [])
+                  if re.fullmatch(r"\d+ \S+", ln)]
+        with step(f"restoring {name}'s files"):
+            # 128 KB of blocks per exec (its script is compiled whole in the board's heap),
+            # the last one mounting the disk: each exec is a new mpremote, about a second.
+            chunks = [blocks[k:k + 256] for k in range(0, len(blocks), 256)] or [[]]
+            for k, chunk in enumerate(chunks):
+                code = "".join(f"d[{int(i) * _RAMFS_BLOCK}:{(int(i) + 1) * _RAMFS_BLOCK}] = "
+                               f"a2b({b!r})\n" for i, b in (ln.split() for ln in chunk))
+                mount = f"ramfs.mount(format={not blocks})\n" if k == len(chunks) - 1 else ""
+                dev.exec("import ramfs\nfrom binascii import a2b_base64 as a2b\n"
+                         "d = ramfs.disk().data\n" + code + mount)
+        try:
+            yield dev
+        finally:  # a script that failed leaves its files too, as on a board
+            try:
+                with step(f"keeping {name}'s files"):
+                    out = dev.exec(_RAMFS_DUMP.format(n=_RAMFS_BLOCK))
+                kept = [ln for ln in out.splitlines() if re.fullmatch(r"\d+ \S+", ln)]
+                state.parent.mkdir(parents=True, exist_ok=True)
+                state.write_text("".join(f"{ln}\n" for ln in kept))
+            except BoardError:
+                pass  # the board is not answering: what it kept before stays
+
+
 def pico_runner() -> Path:
     return Path(__file__).resolve().parents[3] / "boards/rp2040-emulator/run_pico.mjs"
 
@@ -245,7 +286,11 @@ def uf2_end(uf2: bytes) -> int:
 
 def board_state(name: str) -> Path:
     """Where an emulated board keeps its filesystem between sessions: boards/<name>/fs.bin in
-    the build folder (build_dir), or in ~/.cache/tinyml without one (an installed wheel)."""
+    the build folder (build_dir), or in ~/.cache/tinyml without one (an installed wheel); for
+    a QEMU board its RAM disk's used blocks (emulated_kept). $TINYML_BOARD_STATE replaces
+    the boards/ folder (the tests' own)."""
+    if "TINYML_BOARD_STATE" in os.environ:
+        return Path(os.environ["TINYML_BOARD_STATE"]) / name / "fs.bin"
     root = build_dir()
     if not root.is_dir():
         root = Path(os.environ.get("TINYML_CACHE", Path.home() / ".cache/tinyml"))
@@ -254,7 +299,7 @@ def board_state(name: str) -> Path:
 
 def forget_board(name: str) -> None:
     """Wipe what an emulated board keeps between sessions (--fresh)."""
-    if name in PICOS:
+    if name in PICOS or name in EMULATED:
         board_state(name).unlink(missing_ok=True)
 
 
@@ -429,9 +474,8 @@ def run_script(board: str, script: Path, files: dict[str, bytes] | None = None,
     if board in PICOS:
         with emulated_pico(board, files=files, keep=True) as dev:
             return dev.run(script, echo)
-    with connect(board) as dev, tempfile.TemporaryDirectory() as d:
-        if files and board in EMULATED:
-            dev.exec("import ramfs; ramfs.mount()")
+    ctx = emulated_kept(board) if board in EMULATED else connect(board)
+    with ctx as dev, tempfile.TemporaryDirectory() as d:
         for name, data in files.items():
             (Path(d) / name).write_bytes(data)
             with step(f"copying {name} ({len(data):,} bytes) to the board"):
@@ -485,13 +529,8 @@ def with_filesystem(board: str, files: dict[str, bytes] | None = None) -> Iterat
         with emulated_pico(board, stock=True, files=files, keep=True) as dev:
             yield dev
         return
-    if board in EMULATED:
-        ctx = emulated(board, stock=True)
-    else:
-        ctx = connect(board)
+    ctx = emulated_kept(board, stock=True) if board in EMULATED else connect(board)
     with ctx as dev, tempfile.TemporaryDirectory() as d:
-        if board in EMULATED:
-            dev.exec("import ramfs; ramfs.mount()")
         for name, data in files.items():
             (Path(d) / name).write_bytes(data)
             dev.mpremote("cp", str(Path(d) / name), f":{name}")
