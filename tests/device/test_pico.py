@@ -68,6 +68,17 @@ def test_native_module_on_stock_firmware(model: str, count: int) -> None:
     assert got == want
 
 
+@pytest.mark.parametrize("stock", [False, True], ids=["tinyml", "stock"])
+def test_inspect_knows_the_picos_heap(stock: bool) -> None:
+    """`tinyml inspect --board pico` judges a model against the heap a Pico has free after
+    boot: at least that much, and not 4 KB less than what this firmware really leaves."""
+    from tinyml_tools.report.inspect_blob import BOARD_HEAP
+
+    with emulated_pico("rp2040", stock=stock) as dev:
+        free = int(dev.exec("import gc; gc.collect(); print(gc.mem_free())").split()[-1])
+    assert free - 4096 <= BOARD_HEAP["pico"] <= free
+
+
 def test_model_too_big_for_the_heap_is_an_error_not_a_crash() -> None:
     """AD's 272 KB blob as a file cannot be read into the Pico's 240 KB heap: MemoryError with
     the numbers, and the board goes on working."""
