@@ -233,13 +233,18 @@ def emulated_kept(name: str, stock: bool = False) -> Iterator[Device]:
         with step(f"restoring {name}'s files"):
             # 128 KB of blocks per exec (its script is compiled whole in the board's heap),
             # the last one mounting the disk: each exec is a new mpremote, about a second.
+            # (as a script file: more than a command line holds)
             chunks = [blocks[k:k + 256] for k in range(0, len(blocks), 256)] or [[]]
-            for k, chunk in enumerate(chunks):
-                code = "".join(f"d[{int(i) * _RAMFS_BLOCK}:{(int(i) + 1) * _RAMFS_BLOCK}] = "
-                               f"a2b({b!r})\n" for i, b in (ln.split() for ln in chunk))
-                mount = f"ramfs.mount(format={not blocks})\n" if k == len(chunks) - 1 else ""
-                dev.exec("import ramfs\nfrom binascii import a2b_base64 as a2b\n"
-                         "d = ramfs.disk().data\n" + code + mount)
+            with tempfile.TemporaryDirectory() as tmp:
+                script = Path(tmp) / "restore.py"
+                for k, chunk in enumerate(chunks):
+                    code = "".join(f"d[{int(i) * _RAMFS_BLOCK}:{(int(i) + 1) * _RAMFS_BLOCK}]"
+                                   f" = a2b({b!r})\n" for i, b in (ln.split() for ln in chunk))
+                    last = k == len(chunks) - 1
+                    script.write_text("import ramfs\nfrom binascii import a2b_base64 as a2b\n"
+                                      "d = ramfs.disk().data\n" + code +
+                                      (f"ramfs.mount(format={not blocks})\n" if last else ""))
+                    dev.run(script)
         try:
             yield dev
         finally:  # a script that failed leaves its files too, as on a board
