@@ -3,6 +3,9 @@
 # No require(): it must build without micropython-lib.
 # opt=3 leaves out line numbers (about 2 KB less flash; the device API asserts nothing and its
 # errors are messages, so a traceback into it still says what went wrong).
-for name in ("tinyml", "tinyml_train", "tinyml_head", "tinyml_backbone", "tinyml_adapter",
-             "tinyml_num"):
-    module(name + ".py", opt=3)
+module("tinyml.py", opt=3)
+module("tinyml_train.py", opt=3)
+module("tinyml_head.py", opt=3)
+module("tinyml_backbone.py", opt=3)
+module("tinyml_adapter.py", opt=3)
+module("tinyml_num.py", opt=3)
