@@ -58,19 +58,7 @@ __attribute__((naked, noinline)) static void dsp16_1xn(TML_ARG const int32_t *q,
         "cmp r0, r1\n"
         "bne 1b\n"
         "2:\n"
-        "ldr r8, [sp, #8]\n"
-        "strd r4, r5, [r8], #8\n"
-        "str r8, [sp, #8]\n"
-        "ldr r0, [sp, #0]\n"
-        "sub r9, r1, r0\n"
-        "mov r2, r3\n"
-        "add r3, r3, r9\n"
-        "ldr r8, [sp, #4]\n"
-        "subs r8, r8, #1\n"
-        "str r8, [sp, #4]\n"
-        "bne 3b\n"
-        "add sp, sp, #16\n"
-        "pop {r4-r11, pc}\n");
+        TML_DSP_NEXT_ROWS("strd r4, r5, [r8], #8\n", "r9"));
 }
 
 /* Rows of at most TML_SCHEMA's DUAL16_MAX_ROW elements (the loader's rule): an input widened

@@ -421,19 +421,7 @@ __attribute__((naked, noinline)) static void dsp_2xn(TML_ARG const int32_t *q,
         TML_DSP_2X2_GROUP
         "cmp r0, r1\n"
         "bne 1b\n"
-        "ldr r8, [sp, #8]\n"
-        "stmia r8!, {r4-r7}\n"
-        "str r8, [sp, #8]\n"
-        "ldr r0, [sp, #0]\n"
-        "sub r9, r1, r0\n"
-        "mov r2, r3\n"
-        "add r3, r3, r9, lsr #2\n"
-        "ldr r8, [sp, #4]\n"
-        "subs r8, r8, #1\n"
-        "str r8, [sp, #4]\n"
-        "bne 3b\n"
-        "add sp, sp, #16\n"
-        "pop {r4-r11, pc}\n");
+        TML_DSP_NEXT_ROWS("stmia r8!, {r4-r7}\n", "r9, lsr #2"));
 }
 
 
@@ -489,19 +477,7 @@ __attribute__((naked, noinline)) static void dsp_1xn(TML_ARG const int32_t *q,
         "cmp r0, r1\n"
         "bne 1b\n"
         "2:\n"
-        "ldr r8, [sp, #8]\n"
-        "strd r4, r5, [r8], #8\n"
-        "str r8, [sp, #8]\n"
-        "ldr r0, [sp, #0]\n"
-        "sub r9, r1, r0\n"
-        "mov r2, r3\n"
-        "add r3, r3, r9, lsr #1\n"
-        "ldr r8, [sp, #4]\n"
-        "subs r8, r8, #1\n"
-        "str r8, [sp, #4]\n"
-        "bne 3b\n"
-        "add sp, sp, #16\n"
-        "pop {r4-r11, pc}\n");
+        TML_DSP_NEXT_ROWS("strd r4, r5, [r8], #8\n", "r9, lsr #1"));
 }
 
 void tml_dot_rows1(const tml_dot_params_t *p, int32_t o, int32_t rows, int32_t *s,

@@ -33,6 +33,24 @@
     "and r8, r1, #1\n"                                                                       \
     "str r8, [sp, #12]\n"
 
+/* The end of a step of such a kernel over a group of rows (wa in r2, wb in r3, the sums in r4
+ * and up, q's end in r1): the sums stored by `store` through the pointer kept at [sp, #8], q
+ * rewound, wa = wb and wb += `row` (one row's weight bytes, from r9 = q's bytes), and back to
+ * label 3 while groups remain; then TML_DSP_FRAME's frame is left. */
+#define TML_DSP_NEXT_ROWS(store, row)                                                        \
+    "ldr r8, [sp, #8]\n"                                                                     \
+    store "str r8, [sp, #8]\n"                                                               \
+    "ldr r0, [sp, #0]\n"                                                                     \
+    "sub r9, r1, r0\n"                                                                       \
+    "mov r2, r3\n"                                                                           \
+    "add r3, r3, " row "\n"                                                                  \
+    "ldr r8, [sp, #4]\n"                                                                     \
+    "subs r8, r8, #1\n"                                                                      \
+    "str r8, [sp, #4]\n"                                                                     \
+    "bne 3b\n"                                                                               \
+    "add sp, sp, #16\n"                                                                      \
+    "pop {r4-r11, pc}\n"
+
 typedef struct {
     const int32_t *bias;      /* [n], or NULL */
     const int32_t *mult;      /* requantization per row of weights ... */
