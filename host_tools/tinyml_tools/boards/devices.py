@@ -82,7 +82,7 @@ class EmulatedPico:
     serial port bridged to a pty by socat. Files go in as a littlefs image written into the
     flash before boot (fsimage.py), and blobs too large for the heap as raw flash regions the
     board maps with uctypes.bytearray_at; the firmware programs its flash as on the chip
-    (qspi_flash.mjs), and the CLI's sessions keep the filesystem (board_state)."""
+    (qspi_flash.mjs), and run, deploy and install keep the filesystem (board_state)."""
 
     firmware: str  # under the build directory; "-stock" appended to the folder for stock
     layout: str  # fsimage.LAYOUTS key
@@ -231,9 +231,8 @@ def emulated_kept(name: str, stock: bool = False) -> Iterator[Device]:
         blocks = [ln for ln in (state.read_text().splitlines() if state.is_file() else [])
                   if re.fullmatch(r"\d+ \S+", ln)]
         with step(f"restoring {name}'s files"):
-            # 128 KB of blocks per exec (its script is compiled whole in the board's heap),
-            # the last one mounting the disk: each exec is a new mpremote, about a second.
-            # (as a script file: more than a command line holds)
+            # 128 KB of blocks per script (compiled whole in the board's heap; a file, as it
+            # is more than a command line holds), the last one mounting the disk.
             chunks = [blocks[k:k + 256] for k in range(0, len(blocks), 256)] or [[]]
             with tempfile.TemporaryDirectory() as tmp:
                 script = Path(tmp) / "restore.py"
@@ -394,12 +393,13 @@ def _wait_for_repl(dev: Device, name: str, seconds: float = 60) -> None:
 
 @contextmanager
 def connect(board: str, icount: bool = False) -> Iterator[Device]:
-    """A serial board by name or port (the emulated Pico with the filesystem it kept)."""
+    """A serial board by name or port; an emulated one boots empty (run_script and
+    with_filesystem give the sessions that keep files)."""
     if board in EMULATED:
         with emulated(board, icount=icount) as dev:
             yield dev
     elif board in PICOS:
-        with emulated_pico(board, keep=True) as dev:
+        with emulated_pico(board) as dev:
             yield dev
     elif board in LOCAL:
         raise BoardError(f"{board} is not a serial board")
