@@ -265,6 +265,44 @@ def rp2_sizes() -> list[str]:
             f"| tinyml's cost | +{tml[0] - stock[0]:,} | +{tml[1] - stock[1]:,} |"]
 
 
+# The compilers whose output the size figures measure (unix and x64: gcc; the Arm firmware and
+# modules; rv32imc; xtensa).
+COMPILERS = ("gcc", "arm-none-eabi-gcc", "riscv64-unknown-elf-gcc", "xtensa-lx106-elf-gcc")
+
+
+def toolchain() -> str:
+    """The compilers' versions, as the size figures record them (tests/host/test_docs.py
+    checks those figures only on a machine with the same ones)."""
+    out = []
+    for cc in COMPILERS:
+        try:
+            p = subprocess.run([cc, "-dumpfullversion"], capture_output=True, text=True)
+            out.append(f"{cc} {p.stdout.strip() or '?'}")
+        except FileNotFoundError:
+            out.append(f"{cc} (absent)")
+    return ", ".join(out)
+
+
+def pico_room() -> str:
+    """The flash between tinyml's RPI_PICO firmware and the filesystem: the largest blob read
+    in place from raw flash (docs/boards.md)."""
+    from tinyml_tools.boards.fsimage import LAYOUTS, XIP_BASE
+
+    fs = LAYOUTS["pico"].offset
+    fw = (ROOT / "build/rp2/RPI_PICO/firmware.bin").stat().st_size
+    return (f"Flash left between tinyml's RPI_PICO firmware and the filesystem "
+            f"({XIP_BASE + fs:#x}): {fs - fw:,} bytes, the largest blob a Pico reads in place "
+            "from raw flash.")
+
+
+def size_lines() -> list[str]:
+    """The size figures that take no rebuilding, line for line as this report writes them
+    (tests/host/test_docs.py compares them with the committed docs)."""
+    code = " | ".join(f"{code_bytes(b):,}" for b in BOARDS)
+    return [*rp2_sizes(), pico_room(), f"| {code} |",
+            f"Sizes built with {toolchain()}."]
+
+
 def text_size(arch: str) -> int | None:
     """The .text of a native module, as mpy_ld reports it when linking (rebuilt quietly)."""
     mp = Path.home() / ".cache/tinyml/micropython-1.25.0"
@@ -483,7 +521,11 @@ def main() -> None:
         "|---|---|---|",
         *rp2_sizes(),
         "",
+        pico_room(),
+        "",
         "## Flash cost",
+        "",
+        f"Sizes built with {toolchain()}.",
         "",
         "tinyml's machine code in each firmware (`.text` of the core and the binding objects):",
         "",

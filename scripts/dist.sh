@@ -4,6 +4,8 @@
 #       architecture, the unix port and the Pico / Pico 2 firmware inside it as package data
 #       (tinyml_tools/data/, found by tinyml_tools.boards.devices.artifact), and the device
 #       API's type stubs;
+#   build/dist/micropython_tinyml_stubs-<version>-*.whl  the device API's type stubs alone, as
+#       a stub-only package (scripts/stubs_wheel.py) for editors (VS Code, Thonny, mypy);
 #   build/dist/mip/  a static mip index: <arch>/package.json with tinyml.mpy and the device
 #       package's Python files beside it, and package.json with the device API alone (for
 #       firmware with tinyml compiled in). Any static web server serves it:
@@ -25,5 +27,6 @@ for b in RPI_PICO RPI_PICO2; do
 done
 mkdir -p build/dist
 $py -m pip wheel . --no-deps --no-build-isolation -q -w build/dist
+$py scripts/stubs_wheel.py build/dist >/dev/null
 $py scripts/mip_index.py build/dist/mip
-echo "dist: $(ls build/dist/*.whl) and build/dist/mip/ ($(ls build/dist/mip | tr '\n' ' '))"
+echo "dist: $(ls build/dist/*.whl | tr '\n' ' ')and build/dist/mip/ ($(ls build/dist/mip | tr '\n' ' '))"

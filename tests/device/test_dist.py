@@ -10,6 +10,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -130,3 +131,51 @@ def test_mip_index_over_http(wheel: Path) -> None:
             assert p.stdout.split() == ["0.1.0"], p.stderr
     finally:
         srv.shutdown()
+
+
+# A user's script as an editor sees it, with two mistakes a type checker must catch.
+_USER_SCRIPT = """import tinyml
+
+net = tinyml.load("kws.bin")
+label, score = net.classify([0.0] * 490)
+reveal_type(score)
+tr = net.trainer(mode="head")
+reveal_type(tr.fit(epochs=5))
+net.predikt([0.0] * 490)
+tr.fit(epochs="5")
+"""
+
+
+def test_stub_only_package_for_editors(wheel: Path, tmp_path: Path) -> None:
+    """`make dist`'s stub-only wheel, installed alone into a clean environment (no tinyml), is
+    what mypy reads for `import tinyml` there: the types of the device API, and errors for a
+    misspelt method and a wrong argument type."""
+    (stubs,) = DIST.glob("micropython_tinyml_stubs-*.whl")
+    assert sorted(n for n in zipfile.ZipFile(stubs).namelist() if n.endswith(".pyi")) == sorted(
+        f"{p.stem}-stubs/__init__.pyi" for p in (ROOT / "device").glob("*.pyi"))
+    env = tmp_path / "editor"
+    base = getattr(sys, "_base_executable", sys.executable)
+    subprocess.run([base, "-m", "venv", str(env)], check=True, timeout=300)
+    script = tmp_path / "main.py"
+    script.write_text(_USER_SCRIPT)
+
+    def mypy() -> list[str]:
+        p = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental",
+                            "--python-executable", str(env / "bin/python"), str(script)],
+                           capture_output=True, text=True, cwd=tmp_path, timeout=300)
+        # as mypy 1.x and 2.x both word it
+        out = re.sub(r'; maybe "\w+"\?', "", p.stdout.replace("builtins.", ""))
+        return [ln.split(": ", 1)[1] for ln in out.splitlines() if ": " in ln]
+
+    assert mypy()[0].startswith('error: Cannot find implementation or library stub for '
+                                'module named "tinyml"')
+    p = subprocess.run([str(env / "bin/pip"), "install", "-q", str(stubs)], capture_output=True,
+                       text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert mypy() == [
+        'note: Revealed type is "float"',
+        'note: Revealed type is "dict[str, float | int | None]"',
+        'error: "Net" has no attribute "predikt"  [attr-defined]',
+        'error: Argument "epochs" to "fit" of "Trainer" has incompatible type "str"; expected '
+        '"int"  [arg-type]',
+    ]

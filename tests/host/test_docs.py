@@ -53,3 +53,25 @@ def test_conformance_figures_are_the_builds(name: str) -> None:
     for column, value in figures.items():
         assert row[columns.index(column)] == f"{value:,}", (name, column)
     assert re.fullmatch(r"yes / yes \(\d+\)", row[9]), row[9]
+
+
+def test_size_figures_are_the_builds() -> None:
+    """The sizes in docs/benchmarks.md that depend on the compilers (firmware flash and static
+    RAM, tinyml's code in each firmware, the room for a blob in the Pico's flash, the .mpy
+    files) are this build's, on a machine with the compilers the report recorded; elsewhere the
+    test says which compilers differ instead."""
+    import benchmarks_report as report
+
+    text = (ROOT / "docs/benchmarks.md").read_text()
+    m = re.search(r"^Sizes built with (.*)\.$", text, re.M)
+    assert m, "docs/benchmarks.md records no compilers: regenerate it (make benchmarks)"
+    if m.group(1) != report.toolchain():
+        pytest.skip(f"docs/benchmarks.md's sizes come from {m.group(1)}; this machine has "
+                    f"{report.toolchain()}")
+    lines = text.splitlines()
+    for line in report.size_lines():
+        assert line in lines, line
+    for arch in report.ARCHS:
+        (row,) = [ln for ln in lines if ln.startswith(f"| {arch} | ")]
+        mpy = ROOT / f"build/natmod/{arch}/tinyml.mpy"
+        assert row.split(" | ")[1] == f"{mpy.stat().st_size:,}", (arch, row)

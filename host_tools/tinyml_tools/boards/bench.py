@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..feedback import step
+from ..feedback import progress
 from .devices import (
     EMULATED,
     LOCAL,
@@ -91,27 +91,34 @@ def host_outputs(blob: bytes, samples: list[list[bytes]]) -> list[str]:
 
 
 def device_outputs(board: str, blob: bytes, samples: list[list[bytes]]) -> list[str]:
+    """Each sample's outputs on the board (RUN's lines), under a progress bar of the samples
+    that advances as their lines come."""
     data = b"".join(x for xs in samples for x in xs)
-    if board in LOCAL:
-        with tempfile.TemporaryDirectory() as d:
-            script = Path(d) / "verify.py"
-            script.write_text(RUNNER_SCRIPT)
-            out = run_local(board, script, {"model.bin": blob, "inputs.bin": data})
-    elif board in PICOS:  # no transfer over USB: the blob in place in flash, the inputs a file
-        with emulated_pico(board, files={"inputs.bin": data}, flash={"blob": blob}) as dev:
-            out = dev.exec("xs = open('inputs.bin', 'rb').read()\n" + RUN)
-    else:
-        # The inputs in batches of at most _BATCH_BYTES, so that large ones (VWW's 27 KB
-        # images) never ask a board's heap for all samples at once.
-        per = max(1, _BATCH_BYTES // max(1, sum(len(x) for x in samples[0])))
-        out = ""
-        with connect(board) as dev:
-            dev.send("blob", blob)
-            for i in range(0, len(samples), per):
-                dev.send("xs", b"".join(x for xs in samples[i : i + per] for x in xs))
-                with step(f"running samples {i + 1}-{min(i + per, len(samples))} of "
-                          f"{len(samples)} on {board}"):
-                    out += dev.exec(RUN)
+    with progress(f"running {len(samples)} samples on {board}", len(samples),
+                  "samples") as advance:
+
+        def echo(line: str) -> None:
+            if line.strip():
+                advance()
+
+        if board in LOCAL:
+            with tempfile.TemporaryDirectory() as d:
+                script = Path(d) / "verify.py"
+                script.write_text(RUNNER_SCRIPT)
+                out = run_local(board, script, {"model.bin": blob, "inputs.bin": data}, echo)
+        elif board in PICOS:  # no transfer over USB: the blob in place in flash, the inputs a file
+            with emulated_pico(board, files={"inputs.bin": data}, flash={"blob": blob}) as dev:
+                out = dev.exec("xs = open('inputs.bin', 'rb').read()\n" + RUN, echo)
+        else:
+            # The inputs in batches of at most _BATCH_BYTES, so that large ones (VWW's 27 KB
+            # images) never ask a board's heap for all samples at once.
+            per = max(1, _BATCH_BYTES // max(1, sum(len(x) for x in samples[0])))
+            out = ""
+            with connect(board) as dev:
+                dev.send("blob", blob)
+                for i in range(0, len(samples), per):
+                    dev.send("xs", b"".join(x for xs in samples[i : i + per] for x in xs))
+                    out += dev.exec(RUN, echo)
     return [line.strip() for line in out.splitlines() if line.strip()]
 
 
@@ -223,19 +230,28 @@ def instructions_per_inference(board: str, blob: bytes, runs: int = 10,
     """Instructions per inference: tinyml in the board's firmware, or (`mpy`) the native module
     of the board's architecture on its stock firmware (no tinyml inside)."""
     if board == "unix":
-        return (_callgrind(blob, runs + 1, mpy) - _callgrind(blob, 1, mpy)) // runs
+        with progress("callgrind: 1 inference", 2, "runs") as advance:
+            one = _callgrind(blob, 1, mpy)
+            advance(1, f"callgrind: {runs + 1} inferences")
+            more = _callgrind(blob, runs + 1, mpy)
+            advance()
+        return (more - one) // runs
     if board in PICOS:
         return pico_counts(board, blob, runs, mpy)["instructions"]
     if board not in EMULATED:
         raise BoardError(f"bench counts instructions on unix and the emulated boards "
                          f"({', '.join([*EMULATED, *PICOS])}), not on {board}")
     b = EMULATED[board]
-    with emulated(board, stock=mpy, icount=True) as dev:
+    with progress(f"benchmarking on {board}", 3, "steps") as advance, \
+            emulated(board, stock=mpy, icount=True) as dev:
+        advance(1, f"sending the model to {board}")
         if mpy:
             dev.exec("import ramfs; ramfs.mount()")
-            dev.mpremote("cp", str(natmod_path(b.natmod)), ":tinyml.mpy")
+            dev.put({"tinyml.mpy": natmod_path(b.natmod).read_bytes()})
         dev.send("blob", blob)
+        advance(1, f"{runs} inferences on {board}")
         out = dev.exec(_BENCH.format(setup=b.timer_setup, read=b.timer_read, runs=runs))
+        advance()
     ticks = int(out.split()[-1])
     return round(ticks * b.instructions_per_tick / runs)
 
@@ -253,12 +269,17 @@ def pico_counts(board: str, blob: bytes, runs: int = 10,
     files = {"tinyml.mpy": natmod_path(b.natmod).read_bytes()} if mpy else None
     with tempfile.TemporaryDirectory() as d:
         counters = Path(d) / "counters.json"
-        with emulated_pico(board, stock=mpy, files=files, flash={"blob": blob},
-                           counters=counters) as dev:
+        with progress(f"benchmarking on {board}", 4, "steps") as advance, \
+                emulated_pico(board, stock=mpy, files=files, flash={"blob": blob},
+                              counters=counters) as dev:
+            advance(1, f"loading the model on {board}")
             dev.exec("import machine, tinyml\nnet = tinyml.load(blob)\n" + _PREPARE)
-            counts = [_pico_count(dev, counters, f"for _ in range({n}):\n"
-                                                 "    net.predict_into(x, out)")
-                      for n in (1, runs + 1)]
+            counts = []
+            for n in (1, runs + 1):
+                advance(1, f"{n} inference{'s' if n > 1 else ''} on {board}")
+                counts.append(_pico_count(dev, counters, f"for _ in range({n}):\n"
+                                                         "    net.predict_into(x, out)"))
+            advance()
     (i1, us1), (i2, us2) = counts
     return {"cycles": round((us2 - us1) * b.clock_mhz / runs),
             "instructions": round((i2 - i1) / runs)}

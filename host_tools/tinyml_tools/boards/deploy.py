@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..feedback import progress
 from .devices import (
     EMULATED,
     LOCAL,
@@ -68,8 +69,7 @@ def install(board: str) -> Installed:
         if pico and arch != pico:
             raise BoardError(f"{board} reports another architecture than {pico}")
         if not pico:
-            dev.mpremote("cp", str(natmod_path(arch)), ":tinyml.mpy")
-            dev.mpremote("cp", *(str(device_file(name)) for name in TRAINER_FILES), ":")
+            dev.put({"tinyml.mpy": natmod_path(arch).read_bytes(), **train})
         version = dev.exec("import tinyml; print(tinyml.__version__)").split()[-1]
     return Installed(arch, natmod_path(arch), version)
 
@@ -114,7 +114,7 @@ def deploy(blobs: tuple[Path, ...], board: str, romfs: bool) -> Iterator[str]:
         if board in EMULATED:  # stock firmware: the module too
             if romfs:  # the soft reset emptied the RAM disk
                 dev.exec("import ramfs; ramfs.mount()")
-            dev.mpremote("cp", str(natmod_path(board_natmod(dev))), ":")
+            dev.put({"tinyml.mpy": natmod_path(board_natmod(dev)).read_bytes()})
         for blob, path in zip(blobs, paths, strict=True):
             out = dev.exec(_LOAD_REPORT.format(path=path)).strip().splitlines()[-1]
             yield f"{blob.name} -> :{path}; {out}"
@@ -153,7 +153,9 @@ def fs_image(files: dict[str, bytes], layout: str, with_module: bool, uf2: bool)
         for name in TRAINER_FILES:
             contents[name] = device_file(name).read_bytes()
     lay = LAYOUTS[layout]
-    image = build_fs(contents, lay)
+    with progress(f"writing a littlefs image for {lay.board}",
+                  sum(map(len, contents.values())), "B") as advance:
+        image = build_fs(contents, lay, written=lambda path, n: advance(n, f"wrote {path}"))
     address = XIP_BASE + lay.offset
     if uf2:
         image = to_uf2(image, address, UF2_FAMILY[lay.board])

@@ -13,11 +13,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from ..feedback import step
+from ..feedback import progress, step
 from .fsimage import LAYOUTS, XIP_BASE
 from .fsimage import build as build_fs
 
@@ -168,22 +169,62 @@ class Device:
         """Any mpremote commands (cp, ls, exec, ...) in one session, without a soft reset."""
         return _mpremote(self.port, *args)
 
-    def exec(self, code: str) -> str:
-        return _mpremote(self.port, "exec", code)
+    def exec(self, code: str, echo: Callable[[str], None] | None = None) -> str:
+        """Run code on the board; its output, passed line by line to `echo` as it comes."""
+        return _mpremote(self.port, "exec", code, echo=echo)
 
     def run(self, script: Path, echo: Callable[[str], None] | None = None) -> str:
         """Run a script on the board; its output, passed line by line to `echo` as it comes."""
         return _mpremote(self.port, "run", str(script), echo=echo)
 
+    @contextmanager
+    def _raw_repl(self) -> Iterator[Any]:
+        """mpremote's serial transport in this process, in the board's raw REPL without a soft
+        reset (as `mpremote resume` is): the globals a command binds stay for the next one."""
+        from mpremote.transport import TransportError
+        from mpremote.transport_serial import SerialTransport
+
+        try:
+            t = SerialTransport(self.port, baudrate=115200)
+        except (OSError, TransportError) as e:
+            raise BoardError(f"on {self.port}: {e}") from e
+        try:
+            t.enter_raw_repl(soft_reset=False)
+            yield t
+            t.exit_raw_repl()
+        except (OSError, TransportError) as e:
+            raise BoardError(f"on {self.port}: {str(e).strip()[-800:]}") from e
+        finally:
+            t.close()
+
+    def put(self, files: dict[str, bytes]) -> None:
+        """Write files (name -> bytes) to the board's current folder, as `mpremote cp` does,
+        under one progress bar of their bytes."""
+        total = sum(map(len, files.values()))
+        with progress(f"copying to {self.port}", total, "B") as advance, \
+                self._raw_repl() as t:
+            for k, (name, data) in enumerate(files.items()):
+                advance(0, f"copying {name}" + (f" ({k + 1}/{len(files)})"
+                                                if len(files) > 1 else ""))
+                done = 0
+
+                def moved(n: int, _total: int) -> None:
+                    nonlocal done
+                    advance(n - done)
+                    done = n
+
+                t.fs_writefile(name, data, progress_callback=moved)
+
     def send(self, name: str, data: bytes, chunk: int = 4096) -> None:
         """Bind data (a bytearray) to the global `name` on the board: hex chunks over the REPL,
         so no filesystem is needed."""
-        args = ["exec", f"{name} = bytearray({len(data)})"]
-        for i in range(0, len(data), chunk):
-            part = data[i : i + chunk]
-            args += ["exec", f"{name}[{i}:{i + len(part)}] = bytes.fromhex('{part.hex()}')"]
-        with step(f"sending {name} ({len(data):,} bytes) to the board"):
-            _mpremote(self.port, *args)
+        with progress(f"sending {name} to the board", len(data), "B") as advance, \
+                self._raw_repl() as t:
+            t.exec(f"{name} = bytearray({len(data)})")
+            for i in range(0, len(data), chunk):
+                part = data[i : i + chunk]
+                t.exec(f"{name}[{i}:{i + len(part)}] = bytes.fromhex('{part.hex()}')")
+                advance(len(part))
 
 
 @contextmanager
@@ -230,10 +271,11 @@ def emulated_kept(name: str, stock: bool = False) -> Iterator[Device]:
     with emulated(name, stock) as dev:
         blocks = [ln for ln in (state.read_text().splitlines() if state.is_file() else [])
                   if re.fullmatch(r"\d+ \S+", ln)]
-        with step(f"restoring {name}'s files"):
-            # 128 KB of blocks per script (compiled whole in the board's heap; a file, as it
-            # is more than a command line holds), the last one mounting the disk.
-            chunks = [blocks[k:k + 256] for k in range(0, len(blocks), 256)] or [[]]
+        # 128 KB of blocks per script (compiled whole in the board's heap; a file, as it is
+        # more than a command line holds), the last one mounting the disk.
+        chunks = [blocks[k:k + 256] for k in range(0, len(blocks), 256)] or [[]]
+        with (progress(f"restoring {name}'s files", len(blocks) * _RAMFS_BLOCK, "B") if blocks
+              else nullcontext(lambda n: None)) as advance:
             with tempfile.TemporaryDirectory() as tmp:
                 script = Path(tmp) / "restore.py"
                 for k, chunk in enumerate(chunks):
@@ -244,6 +286,7 @@ def emulated_kept(name: str, stock: bool = False) -> Iterator[Device]:
                                       "d = ramfs.disk().data\n" + code +
                                       (f"ramfs.mount(format={not blocks})\n" if last else ""))
                     dev.run(script)
+                    advance(len(chunk) * _RAMFS_BLOCK)
         try:
             yield dev
         finally:  # a script that failed leaves its files too, as on a board
@@ -480,11 +523,9 @@ def run_script(board: str, script: Path, files: dict[str, bytes] | None = None,
         with emulated_pico(board, files=files, keep=True) as dev:
             return dev.run(script, echo)
     ctx = emulated_kept(board) if board in EMULATED else connect(board)
-    with ctx as dev, tempfile.TemporaryDirectory() as d:
-        for name, data in files.items():
-            (Path(d) / name).write_bytes(data)
-            with step(f"copying {name} ({len(data):,} bytes) to the board"):
-                dev.mpremote("cp", str(Path(d) / name), f":{name}")
+    with ctx as dev:
+        if files:
+            dev.put(files)
         return dev.run(script, echo)
 
 
@@ -535,8 +576,7 @@ def with_filesystem(board: str, files: dict[str, bytes] | None = None) -> Iterat
             yield dev
         return
     ctx = emulated_kept(board, stock=True) if board in EMULATED else connect(board)
-    with ctx as dev, tempfile.TemporaryDirectory() as d:
-        for name, data in files.items():
-            (Path(d) / name).write_bytes(data)
-            dev.mpremote("cp", str(Path(d) / name), f":{name}")
+    with ctx as dev:
+        if files:
+            dev.put(files)
         yield dev

@@ -9,6 +9,7 @@ program flash, boots with it already in place.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from littlefs import LittleFS
@@ -54,9 +55,11 @@ def _littlefs(layout: FlashLayout, mount: bool) -> LittleFS:
                     mount=mount)
 
 
-def build(files: dict[str, bytes], layout: FlashLayout, base: bytes | None = None) -> bytes:
+def build(files: dict[str, bytes], layout: FlashLayout, base: bytes | None = None,
+          written: Callable[[str, int], None] | None = None) -> bytes:
     """The whole filesystem region: `files` (path -> bytes; folders are made) in littlefs,
-    a new one, or `base` (an image of this layout: what a board wrote) with them added.
+    a new one, or `base` (an image of this layout: what a board wrote) with them added;
+    written(path, size) is told of each file once it is in.
 
     Raises ValueError when the files do not fit."""
     fs = _littlefs(layout, mount=base is None)
@@ -82,6 +85,8 @@ def build(files: dict[str, bytes], layout: FlashLayout, base: bytes | None = Non
             total = sum(len(d) for d in files.values())
             raise ValueError(f"{total:,} bytes of files do not fit the {layout.board} "
                              f"filesystem ({layout.storage_bytes:,} bytes)") from None
+        if written is not None:
+            written(path, len(data))
     return bytes(fs.context.buffer)
 
 
