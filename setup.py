@@ -28,8 +28,10 @@ setup(
             sources=["host_tools/cpython/_tinyml_module.c"]
             + sorted(glob(f"{CORE}/src/*.c"))
             + sorted(glob(f"{CORE}/src/kernels/*.c"))
-            + sorted(glob(f"{CORE}/src/ops/*.c")),
-            include_dirs=[f"{CORE}/include", f"{CORE}/src", f"{CORE}/src/kernels"],
+            + sorted(glob(f"{CORE}/src/ops/*.c"))
+            + sorted(glob(f"{CORE}/src/frontend/*.c")),
+            include_dirs=[f"{CORE}/include", f"{CORE}/src", f"{CORE}/src/kernels",
+                          f"{CORE}/src/frontend"],
             extra_compile_args=["-std=c99", "-O3", "-Wall", "-Wextra"],
         )
     ]

@@ -495,6 +495,149 @@ static PyTypeObject ModelType = {
     .tp_new = PyType_GenericNew,
 };
 
+/* ---- Frontend: the audio front-end (docs/audio.md) ---- */
+
+typedef struct {
+    PyObject_HEAD
+    tml_fe_t fe;
+} FrontendObject;
+
+static void fe_raise(int status) {
+    PyErr_SetString(PyExc_ValueError, tml_fe_strerror(status));
+}
+
+/* Frontend(settings): micro_speech's configuration (tml_fe_config_micro_speech) with settings,
+ * a tuple of (index in FE_FIELDS, number) pairs, applied over it. */
+static int Frontend_init(FrontendObject *self, PyObject *args, PyObject *kwds) {
+    PyObject *set;
+    if (kwds && PyDict_Size(kwds) > 0) {
+        PyErr_SetString(PyExc_TypeError, "Frontend takes no keyword arguments");
+        return -1;
+    }
+    if (!PyArg_ParseTuple(args, "O!", &PyTuple_Type, &set)) {
+        return -1;
+    }
+    tml_fe_config_t cfg;
+    tml_fe_config_micro_speech(&cfg);
+    for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(set); j++) {
+        PyObject *pair = PyTuple_GET_ITEM(set, j);
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+            PyErr_SetString(PyExc_TypeError, TML_MSG_FE_CONFIG);
+            return -1;
+        }
+        const long i = PyLong_AsLong(PyTuple_GET_ITEM(pair, 0));
+        PyObject *v = PyTuple_GET_ITEM(pair, 1);
+        if (i < 0 || i >= TML_BIND_FE_N_FIELDS) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_TypeError, TML_MSG_FE_CONFIG);
+            }
+            return -1;
+        }
+        long k = 0;
+#define FE_GET_I(dst, o) dst = (int32_t)PyLong_AsLong(o)
+#define FE_GET_F(dst, o) dst = (float)PyFloat_AsDouble(o)
+#define FE_FIELD(name, kind)              \
+    if (i == k) {                         \
+        FE_GET_##kind(cfg.name, v);       \
+    }                                     \
+    k++;
+        TML_FE_CONFIG_FIELDS(FE_FIELD)
+#undef FE_FIELD
+#undef FE_GET_F
+#undef FE_GET_I
+        if (PyErr_Occurred()) {
+            return -1;
+        }
+    }
+    const int st = tml_fe_init(&self->fe, &cfg);
+    if (st != TML_FE_OK) {
+        fe_raise(st);
+        return -1;
+    }
+    return 0;
+}
+
+/* feed(samples, features, pos) -> (frames, pos) */
+static PyObject *Frontend_feed(FrontendObject *self, PyObject *args) {
+    PyObject *samples, *ring;
+    long pos_l;
+    if (!PyArg_ParseTuple(args, "OOl", &samples, &ring, &pos_l)) {
+        return NULL;
+    }
+    Py_buffer sb, rb;
+    if (PyObject_GetBuffer(samples, &sb, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError, TML_MSG_FE_SAMPLES);
+        return NULL;
+    }
+    const char *sf = sb.format ? sb.format : "B";
+    const int s16 = (sf[0] == 'h' || (sf[0] == '<' && sf[1] == 'h')) && sb.itemsize == 2;
+    const int sbytes = (sf[0] == 'B' || sf[0] == 'b' || sf[0] == 'c') && sb.itemsize == 1;
+    if ((!s16 && !sbytes) || sb.len % 2) {
+        PyBuffer_Release(&sb);
+        PyErr_SetString(PyExc_TypeError, TML_MSG_FE_SAMPLES);
+        return NULL;
+    }
+    if (PyObject_GetBuffer(ring, &rb, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
+        PyBuffer_Release(&sb);
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError, TML_MSG_FE_RING);
+        return NULL;
+    }
+    const char *rf = rb.format ? rb.format : "B";
+    const int32_t ch = tml_fe_channels(&self->fe);
+    const Py_ssize_t rows = rb.len / 2 / ch;
+    if (!(rf[0] == 'H' || (rf[0] == '<' && rf[1] == 'H')) || rb.itemsize != 2 || rows < 1 ||
+        rb.len != rows * ch * 2 || rows > INT32_MAX) {
+        PyBuffer_Release(&sb);
+        PyBuffer_Release(&rb);
+        PyErr_SetString(PyExc_TypeError, TML_MSG_FE_RING);
+        return NULL;
+    }
+    int32_t pos = (int32_t)pos_l;
+    const int32_t made = pos_l < 0 || pos_l >= rows
+                             ? TML_FE_E_ARG
+                             : tml_bind_fe_feed(&self->fe, sb.buf, (int32_t)(sb.len / 2),
+                                                rb.buf, (int32_t)rows, &pos);
+    PyBuffer_Release(&sb);
+    PyBuffer_Release(&rb);
+    if (made < 0) {
+        fe_raise(made);
+        return NULL;
+    }
+    return Py_BuildValue("(ii)", made, pos);
+}
+
+static PyObject *Frontend_reset(FrontendObject *self, PyObject *unused) {
+    (void)unused;
+    tml_fe_reset(&self->fe);
+    Py_RETURN_NONE;
+}
+
+static PyObject *Frontend_channels(FrontendObject *self, PyObject *unused) {
+    (void)unused;
+    return PyLong_FromLong(tml_fe_channels(&self->fe));
+}
+
+static PyMethodDef Frontend_methods[] = {
+    {"feed", (PyCFunction)Frontend_feed, METH_VARARGS,
+     "feed(samples, features, pos) -> (frames, pos): each frame into row pos of features"},
+    {"reset", (PyCFunction)Frontend_reset, METH_NOARGS, "forget the samples and noise estimates"},
+    {"channels", (PyCFunction)Frontend_channels, METH_NOARGS, "channels per frame"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject FrontendType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "_tinyml.Frontend",
+    .tp_basicsize = sizeof(FrontendObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Frontend(config): the audio front-end (TensorFlow's audio_microfrontend)",
+    .tp_methods = Frontend_methods,
+    .tp_init = (initproc)Frontend_init,
+    .tp_new = PyType_GenericNew,
+};
+
 static int parse_dims(PyObject *seq, tml_dims_t *d) {
     int32_t v[4];
     if (!PyArg_ParseTuple(seq, "iiii", &v[0], &v[1], &v[2], &v[3])) {
@@ -548,7 +691,7 @@ static int add_str(PyObject *m, const char *name, const char *s, size_t len) {
 }
 
 PyMODINIT_FUNC PyInit__tinyml(void) {
-    if (PyType_Ready(&ModelType) < 0) {
+    if (PyType_Ready(&ModelType) < 0 || PyType_Ready(&FrontendType) < 0) {
         return NULL;
     }
     PyObject *m = PyModule_Create(&module);
@@ -558,6 +701,13 @@ PyMODINIT_FUNC PyInit__tinyml(void) {
     Py_INCREF(&ModelType);
     if (PyModule_AddObject(m, "Model", (PyObject *)&ModelType) < 0) {
         Py_DECREF(&ModelType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&FrontendType);
+    if (PyModule_AddObject(m, "Frontend", (PyObject *)&FrontendType) < 0 ||
+        add_str(m, "FE_FIELDS", TML_BIND_FE_FIELDS, TML_BIND_FIELDS_LEN(TML_BIND_FE_FIELDS)) < 0) {
+        Py_DECREF(&FrontendType);
         Py_DECREF(m);
         return NULL;
     }

@@ -5,7 +5,7 @@ add_library(usermod_tinyml INTERFACE)
 set(TINYML_CORE ${CMAKE_CURRENT_LIST_DIR}/../tinyml)
 # CONFIGURE_DEPENDS: a source file added to the core is picked up by an existing build folder.
 file(GLOB TINYML_CORE_SRC CONFIGURE_DEPENDS ${TINYML_CORE}/src/*.c ${TINYML_CORE}/src/kernels/*.c
-    ${TINYML_CORE}/src/ops/*.c)
+    ${TINYML_CORE}/src/ops/*.c ${TINYML_CORE}/src/frontend/*.c)
 
 target_sources(usermod_tinyml INTERFACE
     ${CMAKE_CURRENT_LIST_DIR}/tinyml_mp.c
@@ -15,6 +15,7 @@ target_include_directories(usermod_tinyml INTERFACE
     ${TINYML_CORE}/include
     ${TINYML_CORE}/src
     ${TINYML_CORE}/src/kernels
+    ${TINYML_CORE}/src/frontend
 )
 target_link_libraries(usermod INTERFACE usermod_tinyml)
 

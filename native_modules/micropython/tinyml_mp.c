@@ -460,6 +460,108 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(model_get_output_obj, 2, 3, model_get
     X(MP_QSTR_H_TOTAL_SIZE, TML_BIND_H_TOTAL_SIZE)     \
     X(MP_QSTR_H_ARENA_SIZE, TML_BIND_H_ARENA_SIZE)
 
+#if TML_HAS_FRONTEND
+/* ---- Frontend: the audio front-end (docs/audio.md); firmware only (tml_config.h) ---- */
+
+typedef struct _tml_mp_frontend_t {
+    mp_obj_base_t base;
+    tml_fe_t fe;
+} tml_mp_frontend_t;
+
+static NORETURN void fe_raise(int status) {
+    const char *msg = tml_fe_strerror(status);
+    mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(msg, strlen(msg)));
+}
+
+/* Frontend(settings): micro_speech's configuration (tml_fe_config_micro_speech) with settings,
+ * a tuple of (index in FE_FIELDS, number) pairs, applied over it. */
+static mp_obj_t frontend_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw,
+                                  const mp_obj_t *args) {
+    mp_arg_check_num(n_args, n_kw, 1, 1, false);
+    if (!mp_obj_is_type(args[0], &mp_type_tuple)) {
+        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_FE_CONFIG));
+    }
+    size_t n;
+    mp_obj_t *set;
+    mp_obj_tuple_get(args[0], &n, &set);
+    tml_fe_config_t cfg;
+    tml_fe_config_micro_speech(&cfg);
+    for (size_t j = 0; j < n; j++) {
+        size_t two;
+        mp_obj_t *pair;
+        if (!mp_obj_is_type(set[j], &mp_type_tuple)) {
+            mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_FE_CONFIG));
+        }
+        mp_obj_tuple_get(set[j], &two, &pair);
+        const mp_int_t i = two == 2 ? mp_obj_get_int(pair[0]) : -1;
+        if (i < 0 || i >= TML_BIND_FE_N_FIELDS) {
+            mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_FE_CONFIG));
+        }
+        mp_int_t k = 0;
+#define FE_GET_I(dst, o) dst = (int32_t)mp_obj_get_int(o)
+#define FE_GET_F(dst, o) dst = (float)mp_obj_get_float(o)
+#define FE_FIELD(name, kind)              \
+    if (i == k) {                         \
+        FE_GET_##kind(cfg.name, pair[1]); \
+    }                                     \
+    k++;
+        TML_FE_CONFIG_FIELDS(FE_FIELD)
+#undef FE_FIELD
+#undef FE_GET_F
+#undef FE_GET_I
+    }
+    tml_mp_frontend_t *self = mp_obj_malloc(tml_mp_frontend_t, type);
+    const int st = tml_fe_init(&self->fe, &cfg);
+    if (st != TML_FE_OK) {
+        fe_raise(st);
+    }
+    return MP_OBJ_FROM_PTR(self);
+}
+
+/* feed(samples, features, pos) -> (frames, pos) */
+static mp_obj_t frontend_feed(size_t n_args, const mp_obj_t *args) {
+    (void)n_args;
+    tml_mp_frontend_t *self = MP_OBJ_TO_PTR(args[0]);
+    mp_buffer_info_t sb, rb;
+    if (!mp_get_buffer(args[1], &sb, MP_BUFFER_READ) ||
+        !(sb.typecode == 'h' || sb.typecode == 'B' || sb.typecode == 'b' ||
+          sb.typecode == BYTEARRAY_TYPECODE) || sb.len % 2) {
+        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_FE_SAMPLES));
+    }
+    const int32_t ch = tml_fe_channels(&self->fe);
+    if (!mp_get_buffer(args[2], &rb, MP_BUFFER_WRITE) || rb.typecode != 'H' ||
+        rb.len < (size_t)ch * 2 || rb.len % ((size_t)ch * 2)) {
+        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_FE_RING));
+    }
+    const mp_int_t pos_in = mp_obj_get_int(args[3]);
+    const int32_t rows = (int32_t)(rb.len / 2 / (size_t)ch);
+    int32_t pos = (int32_t)pos_in;
+    const int32_t made = pos_in < 0 || pos_in >= rows
+                             ? TML_FE_E_ARG
+                             : tml_bind_fe_feed(&self->fe, sb.buf, (int32_t)(sb.len / 2),
+                                                rb.buf, rows, &pos);
+    if (made < 0) {
+        fe_raise(made);
+    }
+    mp_obj_t out[2] = {MP_OBJ_NEW_SMALL_INT(made), MP_OBJ_NEW_SMALL_INT(pos)};
+    return mp_obj_new_tuple(2, out);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(frontend_feed_obj, 4, 4, frontend_feed);
+
+static mp_obj_t frontend_reset(mp_obj_t self_in) {
+    tml_mp_frontend_t *self = MP_OBJ_TO_PTR(self_in);
+    tml_fe_reset(&self->fe);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(frontend_reset_obj, frontend_reset);
+
+static mp_obj_t frontend_channels(mp_obj_t self_in) {
+    tml_mp_frontend_t *self = MP_OBJ_TO_PTR(self_in);
+    return MP_OBJ_NEW_SMALL_INT(tml_fe_channels(&self->fe));
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(frontend_channels_obj, frontend_channels);
+#endif
+
 #if MICROPY_ENABLE_DYNRUNTIME
 /* ---- native .mpy registration ---- */
 /* Natmods link no libc: memset, memcpy and memmove (called by the core, and by the compiler
@@ -515,6 +617,27 @@ MP_DEFINE_CONST_OBJ_TYPE(
     locals_dict, &model_locals_dict
     );
 
+#if TML_HAS_FRONTEND
+static const mp_rom_map_elem_t frontend_locals_table[] = {
+    {MP_ROM_QSTR(MP_QSTR_feed), MP_ROM_PTR(&frontend_feed_obj)},
+    {MP_ROM_QSTR(MP_QSTR_reset), MP_ROM_PTR(&frontend_reset_obj)},
+    {MP_ROM_QSTR(MP_QSTR_channels), MP_ROM_PTR(&frontend_channels_obj)},
+};
+static MP_DEFINE_CONST_DICT(frontend_locals_dict, frontend_locals_table);
+
+MP_DEFINE_CONST_OBJ_TYPE(
+    tml_mp_frontend_type,
+    MP_QSTR_Frontend,
+    MP_TYPE_FLAG_NONE,
+    make_new, frontend_make_new,
+    locals_dict, &frontend_locals_dict
+    );
+
+static const mp_obj_str_t tml_str_fe_fields = {
+    {&mp_type_str}, 0, TML_BIND_FIELDS_LEN(TML_BIND_FE_FIELDS),
+    (const byte *)TML_BIND_FE_FIELDS};
+#endif
+
 /* The schema's strings as ROM str objects (hash 0: computed when first needed). */
 #define TML_ROM_STR_OBJ(qstr, s, len) \
     static const mp_obj_str_t tml_str_##qstr = {{&mp_type_str}, 0, len, (const byte *)s};
@@ -525,6 +648,10 @@ TML_MP_SCHEMA_STRS(TML_ROM_STR_OBJ)
 static const mp_rom_map_elem_t tinyml_module_globals_table[] = {
     {MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR__tinyml)},
     {MP_ROM_QSTR(MP_QSTR_Model), MP_ROM_PTR(&tml_mp_model_type)},
+#if TML_HAS_FRONTEND
+    {MP_ROM_QSTR(MP_QSTR_Frontend), MP_ROM_PTR(&tml_mp_frontend_type)},
+    {MP_ROM_QSTR(MP_QSTR_FE_FIELDS), MP_ROM_PTR(&tml_str_fe_fields)},
+#endif
     TML_MP_SCHEMA_STRS(TML_ROM_STR)
     TML_MP_SCHEMA_INTS(TML_ROM_INT)
 };

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from runtimes import ROOT, RUNTIMES, run_script
-from tinyml_tools.boards.deploy import TRAINER_FILES
+from tinyml_tools.boards.deploy import FIRMWARE_FILES, TRAINER_FILES
 from tinyml_tools.convert import convert_model
 from tinyml_tools.format.blob import read_blob
 
@@ -306,7 +306,7 @@ def test_the_device_package_lists_every_module() -> None:
     native module by `tinyml install` and `tinyml fs-image`: none of the trainer's modules can
     be left out of one of them."""
     modules = sorted(p.name for p in (ROOT / "device").glob("*.py") if p.name != "manifest.py")
-    assert sorted(["tinyml.py", *TRAINER_FILES]) == modules
+    assert sorted(["tinyml.py", *TRAINER_FILES, *FIRMWARE_FILES]) == modules
     manifest = (ROOT / "device/manifest.py").read_text()
     assert sorted(re.findall(r'^module\("([^"]+)"(?:, opt=\d)?\)$', manifest, re.M)) == modules
     py_modules = re.search(r"^py-modules = \[([^\]]*)\]", (ROOT / "pyproject.toml").read_text(),

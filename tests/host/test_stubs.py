@@ -31,6 +31,7 @@ def _stub_api(path: Path) -> dict[str, list[tuple[str, bool]] | None]:
         out = [(p.arg, d) for p, d in zip(pos, defaults, strict=True)]
         out += [(p.arg, d is not None) for p, d in zip(a.kwonlyargs, a.kw_defaults,
                                                           strict=True)]
+        out += [(p.arg, False) for p in (a.vararg, a.kwarg) if p is not None]
         return [p for p in out if p[0] != "self"]
 
     body = ast.parse(path.read_text()).body

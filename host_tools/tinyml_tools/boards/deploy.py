@@ -31,6 +31,9 @@ from .romfs import build as build_romfs
 # firmware by device/manifest.py instead).
 TRAINER_FILES = ("tinyml_train.py", "tinyml_head.py", "tinyml_backbone.py", "tinyml_adapter.py",
                  "tinyml_num.py")
+# Device modules over C that only firmware compiles in (the audio front-end, tml_config.h): frozen
+# into firmware and listed in package.json, never copied beside the native module.
+FIRMWARE_FILES = ("tinyml_audio.py",)
 
 
 def device_file(name: str) -> Path:

@@ -147,4 +147,28 @@ int32_t tml_val_item(const tml_val_t *v, uint32_t i);
 const uint8_t *tml_val_direct(const tml_val_t *v);
 void tml_val_write(const tml_val_t *v, uint8_t *dst);
 
+/* ---- the audio front-end (TML_HAS_FRONTEND; src/frontend, docs/audio.md) ---- */
+
+#if TML_HAS_FRONTEND
+#include "fe_frontend.h"
+
+#define TML_MSG_FE_CONFIG "settings must be a tuple of (index in FE_FIELDS, number) pairs"
+#define TML_MSG_FE_SAMPLES "samples must be array('h') (int16) or bytes of int16 little-endian"
+#define TML_MSG_FE_RING "features must be array('H') of whole rows of the channels"
+
+/* FE_FIELDS: the configuration's field names in the order a binding takes them, separated by
+ * spaces (as the other *_FIELDS, the literal's last space left out). */
+#define TML_BIND_FE_FIELD_NAME_(f, kind) #f " "
+#define TML_BIND_FE_FIELDS TML_FE_CONFIG_FIELDS(TML_BIND_FE_FIELD_NAME_)
+#define TML_BIND_FE_COUNT_(f, kind) +1
+enum { TML_BIND_FE_N_FIELDS = 0 TML_FE_CONFIG_FIELDS(TML_BIND_FE_COUNT_) };
+
+/* Feed a front-end n samples, int16 little-endian at any alignment (2n bytes at s). Each frame
+ * completed goes to row *pos of `rows` rows of the front-end's channels (uint16) at ring, and
+ * *pos moves on to the next row, wrapping to 0. Returns the number of frames made, or a
+ * negative TML_FE_E_* code (tml_fe_strerror). Allocates nothing. */
+int32_t tml_bind_fe_feed(tml_fe_t *fe, const uint8_t *s, int32_t n, uint16_t *ring, int32_t rows,
+                         int32_t *pos);
+#endif
+
 #endif /* TML_BIND_H */

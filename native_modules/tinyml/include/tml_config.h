@@ -52,6 +52,18 @@
 #endif
 #endif
 
+/* The audio front-end (src/frontend, docs/audio.md; the bindings' Frontend): about 7 KB of
+ * code, and each Frontend object holds a 14 KB state. Off on Armv6-M: the RP2040 firmware's
+ * flash below the filesystem is where models live (docs/boards.md). The native modules turn it
+ * off too (native_modules/micropython/Makefile: their .text budgets). */
+#ifndef TML_HAS_FRONTEND
+#if defined(__ARM_ARCH_6M__)
+#define TML_HAS_FRONTEND (0)
+#else
+#define TML_HAS_FRONTEND (1)
+#endif
+#endif
+
 /* Operators: turning one off drops its code from the build and the loader refuses it with
  * "unsupported operator". RESHAPE (an alias) is always built in. */
 #ifndef TML_HAS_CONV_2D

@@ -252,3 +252,39 @@ void tml_val_write(const tml_val_t *v, uint8_t *dst) {
         memcpy(dst + 8 * c + 4, (const uint8_t *)v->q + 4 * c, 4);
     }
 }
+
+#if TML_HAS_FRONTEND
+int32_t tml_bind_fe_feed(tml_fe_t *fe, const uint8_t *s, int32_t n, uint16_t *ring, int32_t rows,
+                         int32_t *pos) {
+    if (!fe->ready) {
+        return TML_FE_E_STATE;
+    }
+    if (n < 0 || rows < 1 || *pos < 0 || *pos >= rows) {
+        return TML_FE_E_ARG;
+    }
+    /* The samples go through a small aligned buffer: a byte buffer's int16 may be unaligned,
+     * which Armv6-M cannot load. */
+    int16_t chunk[64];
+    int32_t frames = 0, done = 0;
+    while (done < n) {
+        const int32_t k = n - done < 64 ? n - done : 64;
+        memcpy(chunk, s + 2 * done, (size_t)k * 2);
+        int32_t at = 0;
+        while (at < k) {
+            int32_t used = 0;
+            const int32_t made = tml_fe_process(fe, chunk + at, k - at, &used,
+                                                ring + (size_t)*pos * tml_fe_channels(fe));
+            if (made < 0) {
+                return made;
+            }
+            if (made) {
+                frames++;
+                *pos = *pos + 1 == rows ? 0 : *pos + 1;
+            }
+            at += used;
+        }
+        done += k;
+    }
+    return frames;
+}
+#endif

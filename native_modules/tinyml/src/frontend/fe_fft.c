@@ -35,6 +35,8 @@
  * double computation gives these integers; single precision would not (it gives 23312 at
  * j = 127). Rounding is odd-symmetric (floor(0.5 - a) = -floor(0.5 + a) unless a is a
  * half-integer, which no entry is), so negated entries are the negative phases' values. */
+#include "tml_config.h"
+#if TML_HAS_FRONTEND
 #include "fe_fft.h"
 
 /* floor(0.5 + 32767 cos(2 pi j / 1024)) for j = 0 .. 256. */
@@ -257,3 +259,4 @@ void tml_fe_fft_run(const tml_fe_fft_t *st, const int16_t *in, int16_t *out) {
         bnk[1] = (int16_t)((ri - si) >> 1);
     }
 }
+#endif /* TML_HAS_FRONTEND */

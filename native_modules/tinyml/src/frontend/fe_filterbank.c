@@ -11,6 +11,8 @@
  * a shared zero block for empty bands only ever add 0); here every bin has exactly its two
  * weights, and the sums hold the same terms, so they are equal (unsigned 64-bit addition, in
  * any order). */
+#include "tml_config.h"
+#if TML_HAS_FRONTEND
 #include <math.h>
 #include <string.h>
 #include "fe_frontend.h"
@@ -181,3 +183,4 @@ void tml_fe_filterbank_run(tml_fe_filterbank_t *fb, const int16_t *spectrum, int
         out[c] = fe_sqrt64(acc[c]) >> shift;
     }
 }
+#endif /* TML_HAS_FRONTEND */

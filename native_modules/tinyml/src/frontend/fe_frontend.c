@@ -1,4 +1,6 @@
 /* Front end: configuration, init, reset and the streaming call (fe_frontend.h). */
+#include "tml_config.h"
+#if TML_HAS_FRONTEND
 #include <string.h>
 #include "fe_frontend.h"
 
@@ -152,3 +154,4 @@ const char *tml_fe_strerror(int status) {
         return "unknown front-end status";
     }
 }
+#endif /* TML_HAS_FRONTEND */

@@ -102,6 +102,15 @@ typedef struct {
     int32_t scale_shift;        /* the logarithm is scaled by 2^scale_shift */
 } tml_fe_config_t;
 
+/* The configuration's fields in their struct order, X(name, I) for int32_t and X(name, F) for
+ * float: the bindings take a configuration as a tuple in this order and export the names
+ * (FE_FIELDS), so the order is written here only. */
+#define TML_FE_CONFIG_FIELDS(X)                                                              \
+    X(sample_rate, I) X(window_size, I) X(window_step, I) X(num_channels, I)                 \
+    X(upper_band_limit, F) X(lower_band_limit, F) X(smoothing_bits, I) X(even_smoothing, F)   \
+    X(odd_smoothing, F) X(min_signal_remaining, F) X(enable_pcan, I) X(pcan_strength, F)      \
+    X(pcan_offset, F) X(gain_bits, I) X(enable_log, I) X(scale_shift, I)
+
 /* Stage states (internal: read them only through the functions below). */
 typedef struct {
     int32_t size;                     /* samples per window */
@@ -174,6 +183,10 @@ int tml_fe_init(tml_fe_t *fe, const tml_fe_config_t *cfg);
 
 /* Back to the state right after tml_fe_init: no samples held, noise estimates zero. */
 void tml_fe_reset(tml_fe_t *fe);
+/* The channels of each frame (an initialized front-end). */
+static inline int32_t tml_fe_channels(const tml_fe_t *fe) {
+    return fe->filterbank.num_channels;
+}
 
 /* Feeds samples[0 .. n) as the reference's FrontendProcessSamples does: takes samples only
  * until the current window is full (*consumed says how many), and when it is, computes that

@@ -5,6 +5,8 @@
  * log2 x as its integer part (the top bit) plus a 16-bit fraction from a piecewise-linear
  * correction table, times ln 2 in 16 bits, rounded at each step. Values 0 and 1 give 0.
  * Either way the result is clamped to 65535. */
+#include "tml_config.h"
+#if TML_HAS_FRONTEND
 #include "fe_frontend.h"
 
 #define FE_LOG_BITS 16                 /* fraction bits of log2 */
@@ -80,3 +82,4 @@ void tml_fe_log_run(const tml_fe_log_t *lg, const uint32_t *signal, int32_t num_
         out[c] = (uint16_t)(v < 0xFFFFu ? v : 0xFFFFu);
     }
 }
+#endif /* TML_HAS_FRONTEND */

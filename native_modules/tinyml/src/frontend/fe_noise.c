@@ -4,6 +4,8 @@
  * up by 2^smoothing_bits, with a 14-bit smoothing coefficient (one for even channels, one for
  * odd ones). The estimate is subtracted from the amplitude, leaving at least
  * min_signal_remaining of it. */
+#include "tml_config.h"
+#if TML_HAS_FRONTEND
 #include <string.h>
 #include "fe_frontend.h"
 
@@ -57,3 +59,4 @@ void tml_fe_noise_run(tml_fe_noise_t *nr, uint32_t *signal) {
         signal[c] = left > floor_value ? left : floor_value;
     }
 }
+#endif /* TML_HAS_FRONTEND */

@@ -5,6 +5,8 @@
  * fixed point), linearly above. The gain comes from a table made at init: for each octave
  * [2^(i-1), 2^i) of the estimate, a quadratic through the exact gains at the octave's start,
  * middle and end, evaluated on the estimate's 10 bits below its top bit. */
+#include "tml_config.h"
+#if TML_HAS_FRONTEND
 #include <math.h>
 #include <string.h>
 #include "fe_frontend.h"
@@ -102,3 +104,4 @@ void tml_fe_pcan_run(const tml_fe_pcan_t *pc, const uint32_t *noise_estimate, ui
         signal[c] = fe_shrink(snr);
     }
 }
+#endif /* TML_HAS_FRONTEND */

@@ -5,6 +5,8 @@
  * step.
  * The frame is shifted up as far as its largest magnitude allows, so the 16-bit FFT keeps the
  * most precision; the filterbank undoes the shift on the channel amplitudes. */
+#include "tml_config.h"
+#if TML_HAS_FRONTEND
 #include <math.h>
 #include <string.h>
 #include "fe_frontend.h"
@@ -78,3 +80,4 @@ int32_t tml_fe_window_push(tml_fe_window_t *w, const int16_t *samples, int32_t n
     *shift = s;
     return 1;
 }
+#endif /* TML_HAS_FRONTEND */
