@@ -9,4 +9,9 @@ module("tinyml_head.py", opt=3)
 module("tinyml_backbone.py", opt=3)
 module("tinyml_adapter.py", opt=3)
 module("tinyml_num.py", opt=3)
-module("tinyml_audio.py", opt=3)
+# The audio front-end's device API, in firmware that has the front-end (tml_config.h:
+# TML_HAS_FRONTEND, today the unix port: boards/unix/manifest.py includes this with audio=True);
+# elsewhere it would cost flash for an ImportError.
+options.defaults(audio=False)
+if options.audio:
+    module("tinyml_audio.py", opt=3)

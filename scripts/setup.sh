@@ -54,6 +54,16 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "$want" > "$stamp"
 fi
 
+# Frozen modules: the ports regenerate frozen_content.c when their top manifest changes, not
+# when a file it includes (device/manifest.py, a device module) does; drop the stale ones.
+if [ -d build ]; then
+    while read -r f; do
+        if [ -n "$(find device boards -name '*.py' -newer "$f" | head -1)" ]; then
+            rm -f "$f"
+        fi
+    done < <(find build -name frozen_content.c)
+fi
+
 # 3. MicroPython source and mpy-cross
 MP=$(scripts/micropython-source.sh)
 make -s -C "$MP/mpy-cross" -j"$JOBS" >/dev/null 2> >(quiet >&2)
@@ -63,7 +73,7 @@ LIBDIR=$(scripts/micropython-lib-dir.sh "$MP")
 make -s -C "$MP/ports/unix" -j"$JOBS" MPY_LIB_DIR="$LIBDIR" \
     BUILD="$ROOT/build/unix/obj" \
     USER_C_MODULES="$ROOT/native_modules" \
-    FROZEN_MANIFEST="$ROOT/device/manifest.py" \
+    FROZEN_MANIFEST="$ROOT/boards/unix/manifest.py" \
     PROG=micropython-tinyml MICROPY_PY_BTREE=0 MICROPY_PY_SSL=0 >/dev/null 2> >(quiet >&2)
 mkdir -p build/unix
 if [ ! build/unix/micropython -nt build/unix/obj/micropython-tinyml ]; then

@@ -308,7 +308,8 @@ def test_the_device_package_lists_every_module() -> None:
     modules = sorted(p.name for p in (ROOT / "device").glob("*.py") if p.name != "manifest.py")
     assert sorted(["tinyml.py", *TRAINER_FILES, *FIRMWARE_FILES]) == modules
     manifest = (ROOT / "device/manifest.py").read_text()
-    assert sorted(re.findall(r'^module\("([^"]+)"(?:, opt=\d)?\)$', manifest, re.M)) == modules
+    assert sorted(re.findall(r'^\s*module\("([^"]+)"(?:, opt=\d)?\)$', manifest, re.M)) == \
+        modules
     py_modules = re.search(r"^py-modules = \[([^\]]*)\]", (ROOT / "pyproject.toml").read_text(),
                            re.M)
     assert py_modules and sorted(m + ".py" for m in re.findall(r'"(\w+)"', py_modules[1])) == \

@@ -53,14 +53,16 @@
 #endif
 
 /* The audio front-end (src/frontend, docs/audio.md; the bindings' Frontend): about 7 KB of
- * code, and each Frontend object holds a 14 KB state. Off on Armv6-M: the RP2040 firmware's
- * flash below the filesystem is where models live (docs/boards.md). The native modules turn it
- * off too (native_modules/micropython/Makefile: their .text budgets). */
+ * code, and each Frontend object holds a 14 KB state. Its init builds its tables with the C
+ * library's double-precision cos and log1p, as TensorFlow's op does, so it is on where a
+ * hosted C library provides them (the host simulator, the unix port) and off on bare-metal
+ * firmware, whose ports link no double-precision maths. The native modules turn it off too
+ * (native_modules/micropython/Makefile: their .text budgets). */
 #ifndef TML_HAS_FRONTEND
-#if defined(__ARM_ARCH_6M__)
-#define TML_HAS_FRONTEND (0)
-#else
+#if defined(__unix__) || defined(__APPLE__) || defined(_WIN32)
 #define TML_HAS_FRONTEND (1)
+#else
+#define TML_HAS_FRONTEND (0)
 #endif
 #endif
 
