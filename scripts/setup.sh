@@ -39,7 +39,8 @@ fi
 stamp=.venv/.tinyml-install
 want=$(cat pyproject.toml setup.py host_tools/cpython/*.c native_modules/tinyml/include/*.h \
         native_modules/tinyml/include/*.def native_modules/tinyml/src/*.[ch] \
-        native_modules/tinyml/src/kernels/*.[ch] native_modules/tinyml/src/ops/*.c | sha256sum)
+        native_modules/tinyml/src/kernels/*.[ch] native_modules/tinyml/src/ops/*.c \
+        native_modules/tinyml/src/frontend/*.[ch] | sha256sum)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     say "installing the host package into .venv"
     log=build/pip-install.log

@@ -22,6 +22,7 @@ from tensorflow.lite.experimental.microfrontend.python.ops import (  # noqa: E40
 )
 
 FRONTEND = ROOT / "native_modules/tinyml/src/frontend"
+INCLUDE = ROOT / "native_modules/tinyml/include"
 CLIPS = clips()
 MICRO_SPEECH = {"window_size": 30, "window_step": 20, "num_channels": 40}
 # (name, the op's attributes, fe_check's flags)
@@ -44,7 +45,7 @@ def fe_check(tmp_path_factory: pytest.TempPathFactory) -> Path:
     exe = tmp_path_factory.mktemp("fe") / "fe_check"
     subprocess.run(["gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror",
                     "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-                    f"-I{FRONTEND}", str(ROOT / "tests/c/fe_check.c"),
+                    f"-I{FRONTEND}", f"-I{INCLUDE}", str(ROOT / "tests/c/fe_check.c"),
                     *sorted(str(p) for p in FRONTEND.glob("fe_*.c")), "-lm", "-o", str(exe)],
                    check=True)
     return exe
@@ -94,7 +95,7 @@ def test_fft_equals_kiss_fft(tmp_path: Path) -> None:
     exe = tmp_path / "fe_fft_check"
     subprocess.run(["gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror",
                     "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-                    f"-I{FRONTEND}", str(ROOT / "tests/c/fe_fft_check.c"),
+                    f"-I{FRONTEND}", f"-I{INCLUDE}", str(ROOT / "tests/c/fe_fft_check.c"),
                     str(FRONTEND / "fe_fft.c"), "-lm", "-o", str(exe)], check=True)
     p = subprocess.run([str(exe)], capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stdout + p.stderr
@@ -112,10 +113,14 @@ def test_front_end_builds_for_a_cortex_m0(tmp_path: Path) -> None:
     for src in sorted(FRONTEND.glob("fe_*.c")):
         obj = tmp_path / f"{src.stem}.o"
         subprocess.run(["arm-none-eabi-gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror",
-                        "-mcpu=cortex-m0plus", "-mthumb", f"-I{FRONTEND}", "-c", str(src),
+                        "-mcpu=cortex-m0plus", "-mthumb", "-DTML_HAS_FRONTEND=1",
+                        f"-I{FRONTEND}", f"-I{INCLUDE}", "-c", str(src),
                         "-o", str(obj)], check=True)
         undefined = subprocess.run(["arm-none-eabi-nm", "-u", str(obj)], capture_output=True,
                                    text=True, check=True).stdout.split()
+        defined = subprocess.run(["arm-none-eabi-nm", "--defined-only", str(obj)],
+                                 capture_output=True, text=True, check=True).stdout
+        assert " T tml_fe_" in defined, src.name  # the code itself, not an empty file
         floats = [s for s in undefined if s.startswith(("__aeabi_f", "__aeabi_d", "__aeabi_i2f",
                                                         "__aeabi_ui2f"))]
         if src.stem in ("fe_fft", "fe_log", "fe_frontend"):
