@@ -12,12 +12,13 @@ keeps the last `frames` frames of features in a ring; nothing is allocated per c
 
 from array import array
 
-import _tinyml
-
 try:
-    FIELDS = tuple(_tinyml.FE_FIELDS.split())
-except AttributeError:  # the RP2040 firmware and the native modules leave it out (flash)
+    from _tinyml import FE_FIELDS
+    from _tinyml import Frontend as _Frontend
+except ImportError:  # bare-metal firmware and the native modules leave it out (tml_config.h)
     raise ImportError("this build of tinyml has no audio front-end (docs/audio.md)") from None
+
+FIELDS = tuple(FE_FIELDS.split())
 
 
 class Frontend:
@@ -38,7 +39,7 @@ class Frontend:
             pairs.append((FIELDS.index(name), value))
         if frames < 1:
             raise ValueError("frames must be at least 1")
-        self._fe = _tinyml.Frontend(tuple(pairs))
+        self._fe = _Frontend(tuple(pairs))
         self.channels = self._fe.channels()
         self.frames = frames
         self.features = array("H", bytes(2 * frames * self.channels))  # a ring of rows

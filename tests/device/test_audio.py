@@ -93,3 +93,12 @@ def test_settings_and_samples_are_checked(runtime: str, tmp_path: Path) -> None:
         # a 30 ms window (480 samples) makes the first frame; then a 20 ms step (320) each
         "1 0 1",
     ]
+
+
+def test_a_build_without_the_front_end_says_so(tmp_path: Path) -> None:
+    """The native module (no front-end: its .text budget) with the device package beside it,
+    as `tinyml install` leaves a board: importing tinyml_audio names what is missing."""
+    script = tmp_path / "imp.py"
+    script.write_text("try:\n    import tinyml_audio\nexcept ImportError as e:\n    print(e)\n")
+    out = run_script("natmod", script, tmp_path / "natmod")
+    assert out == "this build of tinyml has no audio front-end (docs/audio.md)\n"
