@@ -586,9 +586,11 @@ static PyObject *Frontend_feed(FrontendObject *self, PyObject *args) {
     }
     const char *rf = rb.format ? rb.format : "B";
     const int32_t ch = tml_fe_channels(&self->fe);
-    const Py_ssize_t rows = rb.len / 2 / ch;
-    if (!(rf[0] == 'H' || (rf[0] == '<' && rf[1] == 'H')) || rb.itemsize != 2 || rows < 1 ||
-        rb.len != rows * ch * 2 || rows > INT32_MAX) {
+    const int as_int8 = rf[0] == 'b' && rb.itemsize == 1;
+    const int as_u16 = (rf[0] == 'H' || (rf[0] == '<' && rf[1] == 'H')) && rb.itemsize == 2;
+    const Py_ssize_t row = (Py_ssize_t)ch * (as_int8 ? 1 : 2);
+    const Py_ssize_t rows = rb.len / row;
+    if (!(as_int8 || as_u16) || rows < 1 || rb.len != rows * row || rows > INT32_MAX) {
         PyBuffer_Release(&sb);
         PyBuffer_Release(&rb);
         PyErr_SetString(PyExc_TypeError, TML_MSG_FE_RING);
@@ -598,7 +600,7 @@ static PyObject *Frontend_feed(FrontendObject *self, PyObject *args) {
     const int32_t made = pos_l < 0 || pos_l >= rows
                              ? TML_FE_E_ARG
                              : tml_bind_fe_feed(&self->fe, sb.buf, (int32_t)(sb.len / 2),
-                                                rb.buf, (int32_t)rows, &pos);
+                                                rb.buf, (int32_t)rows, as_int8, &pos);
     PyBuffer_Release(&sb);
     PyBuffer_Release(&rb);
     if (made < 0) {

@@ -529,17 +529,21 @@ static mp_obj_t frontend_feed(size_t n_args, const mp_obj_t *args) {
         mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_FE_SAMPLES));
     }
     const int32_t ch = tml_fe_channels(&self->fe);
-    if (!mp_get_buffer(args[2], &rb, MP_BUFFER_WRITE) || rb.typecode != 'H' ||
-        rb.len < (size_t)ch * 2 || rb.len % ((size_t)ch * 2)) {
+    if (!mp_get_buffer(args[2], &rb, MP_BUFFER_WRITE)) {
+        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_FE_RING));
+    }
+    const int as_int8 = rb.typecode == 'b';
+    const size_t row = (size_t)ch * (as_int8 ? 1 : 2);
+    if (!(as_int8 || rb.typecode == 'H') || rb.len < row || rb.len % row) {
         mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_FE_RING));
     }
     const mp_int_t pos_in = mp_obj_get_int(args[3]);
-    const int32_t rows = (int32_t)(rb.len / 2 / (size_t)ch);
+    const int32_t rows = (int32_t)(rb.len / row);
     int32_t pos = (int32_t)pos_in;
     const int32_t made = pos_in < 0 || pos_in >= rows
                              ? TML_FE_E_ARG
                              : tml_bind_fe_feed(&self->fe, sb.buf, (int32_t)(sb.len / 2),
-                                                rb.buf, rows, &pos);
+                                                rb.buf, rows, as_int8, &pos);
     if (made < 0) {
         fe_raise(made);
     }

@@ -154,7 +154,8 @@ void tml_val_write(const tml_val_t *v, uint8_t *dst);
 
 #define TML_MSG_FE_CONFIG "settings must be a tuple of (index in FE_FIELDS, number) pairs"
 #define TML_MSG_FE_SAMPLES "samples must be array('h') (int16) or bytes of int16 little-endian"
-#define TML_MSG_FE_RING "features must be array('H') of whole rows of the channels"
+#define TML_MSG_FE_RING \
+    "features must be array('H') or array('b') of whole rows of the channels"
 
 /* FE_FIELDS: the configuration's field names in the order a binding takes them, separated by
  * spaces (as the other *_FIELDS, the literal's last space left out). */
@@ -164,11 +165,12 @@ void tml_val_write(const tml_val_t *v, uint8_t *dst);
 enum { TML_BIND_FE_N_FIELDS = 0 TML_FE_CONFIG_FIELDS(TML_BIND_FE_COUNT_) };
 
 /* Feed a front-end n samples, int16 little-endian at any alignment (2n bytes at s). Each frame
- * completed goes to row *pos of `rows` rows of the front-end's channels (uint16) at ring, and
- * *pos moves on to the next row, wrapping to 0. Returns the number of frames made, or a
+ * completed goes to row *pos of `rows` rows of the front-end's channels at ring: uint16
+ * features in native byte order, or with as_int8 the model inputs tml_fe_to_int8 makes of
+ * them; *pos moves on to the next row, wrapping to 0. Returns the number of frames made, or a
  * negative TML_FE_E_* code (tml_fe_strerror). Allocates nothing. */
-int32_t tml_bind_fe_feed(tml_fe_t *fe, const uint8_t *s, int32_t n, uint16_t *ring, int32_t rows,
-                         int32_t *pos);
+int32_t tml_bind_fe_feed(tml_fe_t *fe, const uint8_t *s, int32_t n, uint8_t *ring, int32_t rows,
+                         int32_t as_int8, int32_t *pos);
 #endif
 
 #endif /* TML_BIND_H */

@@ -254,17 +254,21 @@ void tml_val_write(const tml_val_t *v, uint8_t *dst) {
 }
 
 #if TML_HAS_FRONTEND
-int32_t tml_bind_fe_feed(tml_fe_t *fe, const uint8_t *s, int32_t n, uint16_t *ring, int32_t rows,
-                         int32_t *pos) {
+int32_t tml_bind_fe_feed(tml_fe_t *fe, const uint8_t *s, int32_t n, uint8_t *ring, int32_t rows,
+                         int32_t as_int8, int32_t *pos) {
     if (!fe->ready) {
         return TML_FE_E_STATE;
     }
     if (n < 0 || rows < 1 || *pos < 0 || *pos >= rows) {
         return TML_FE_E_ARG;
     }
+    const int32_t ch = tml_fe_channels(fe);
+    const size_t row_bytes = (size_t)ch * (as_int8 ? 1 : 2);
     /* The samples go through a small aligned buffer: a byte buffer's int16 may be unaligned,
-     * which Armv6-M cannot load. */
+     * which Armv6-M cannot load. Each frame's features go through one too, then into the
+     * ring's row, as they are or as int8 inputs. */
     int16_t chunk[64];
+    uint16_t feat[TML_FE_MAX_CHANNELS];
     int32_t frames = 0, done = 0;
     while (done < n) {
         const int32_t k = n - done < 64 ? n - done : 64;
@@ -272,12 +276,17 @@ int32_t tml_bind_fe_feed(tml_fe_t *fe, const uint8_t *s, int32_t n, uint16_t *ri
         int32_t at = 0;
         while (at < k) {
             int32_t used = 0;
-            const int32_t made = tml_fe_process(fe, chunk + at, k - at, &used,
-                                                ring + (size_t)*pos * tml_fe_channels(fe));
+            const int32_t made = tml_fe_process(fe, chunk + at, k - at, &used, feat);
             if (made < 0) {
                 return made;
             }
             if (made) {
+                uint8_t *row = ring + (size_t)*pos * row_bytes;
+                if (as_int8) {
+                    tml_fe_to_int8(feat, ch, (int8_t *)row);
+                } else {
+                    memcpy(row, feat, row_bytes);
+                }
                 frames++;
                 *pos = *pos + 1 == rows ? 0 : *pos + 1;
             }

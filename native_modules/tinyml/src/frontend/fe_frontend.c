@@ -128,6 +128,14 @@ int32_t tml_fe_process(tml_fe_t *fe, const int16_t *samples, int32_t n, int32_t 
     return 1;
 }
 
+void tml_fe_to_int8(const uint16_t *features, int32_t n, int8_t *out) {
+    for (int32_t i = 0; i < n; i++) {
+        /* features[i] < 2^16: the product and the sum stay below 2^25. */
+        int32_t v = ((int32_t)features[i] * 256 + 333) / 666 - 128;
+        out[i] = (int8_t)(v > 127 ? 127 : v);
+    }
+}
+
 const char *tml_fe_strerror(int status) {
     switch (status) {
     case TML_FE_OK:

@@ -196,6 +196,13 @@ static inline int32_t tml_fe_channels(const tml_fe_t *fe) {
 int32_t tml_fe_process(tml_fe_t *fe, const int16_t *samples, int32_t n, int32_t *consumed,
                        uint16_t *features);
 
+/* Features as int8 model inputs, as TensorFlow Lite Micro's micro_speech example makes them:
+ * the speech_commands training scales a feature v by 10/256 and the model's input is int8 with
+ * a scale of about 26/256 and a zero point of -128, which the example does in integers as
+ * round(v * 256 / 666) - 128 (666 = 25.6 * 26, halves rounded up), clamped to int8. n values
+ * from features to out. */
+void tml_fe_to_int8(const uint16_t *features, int32_t n, int8_t *out);
+
 /* A short English description of a status code. */
 const char *tml_fe_strerror(int status);
 
