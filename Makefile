@@ -1,7 +1,8 @@
 # tinyml: two commands a user needs.
 #   make demo   set everything up, convert the KWS model, run it in MicroPython
+#   make demo-audio   a minute of speech through the streaming keyword spotter in MicroPython
 #   make test   set everything up and run the whole test suite
-.PHONY: demo test setup clean conformance memory benchmarks fuzz fuzz-coverage firmware-rp2 dist
+.PHONY: demo demo-audio test setup clean conformance memory benchmarks fuzz fuzz-coverage firmware-rp2 dist
 
 PY := .venv/bin/python
 
@@ -18,6 +19,15 @@ demo: setup
 		--labels models/kws/labels.txt --name kws
 	@cp models/kws/samples.bin models/kws/samples.txt examples/kws_demo.py build/demo/
 	@cd build/demo && ../unix/micropython kws_demo.py
+
+# The stream is made from the committed word clips (examples/speech/make_speech.py); the
+# truth is printed after the detections to compare.
+demo-audio: setup
+	@mkdir -p build/demo-audio
+	@$(PY) examples/speech/make_speech.py stream build/demo-audio/stream.wav
+	@cp models/micro_speech/micro_speech.bin examples/kws_stream.py build/demo-audio/
+	@cd build/demo-audio && ../unix/micropython kws_stream.py stream.wav
+	@echo "spoken (label, start ms, end ms):" && tr '\n' ';' < build/demo-audio/stream.txt && echo
 
 test: setup
 	@$(PY) -m pytest

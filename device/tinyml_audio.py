@@ -78,7 +78,7 @@ class Frontend:
         not made yet are zeros."""
         n = self.frames * self.channels
         if out is None:
-            out = array(self.features.typecode, bytes(self.features))
+            out = array("b" if self.int8 else "H", bytes(self.features))
         elif len(out) != n:
             raise ValueError("out must hold %d values" % n)
         split = self._pos * self.channels
@@ -143,7 +143,7 @@ class WavReader:
     def readinto(self, buf):
         """Fill buf (a bytearray, or array('h')) with the next samples; return the bytes read,
         0 at the end."""
-        size = 2 if isinstance(buf, array) and buf.typecode in "hH" else 1
+        size = _item_size(buf)
         n = min(len(buf) * size, self._left) // size
         if n <= 0:
             return 0
@@ -197,7 +197,7 @@ class KeywordSpotter:
         self._ignore = tuple(i for i in range(n) if self.labels[i] in ignore)
         self._n = n
         self._scale, self._zero = net.output_quant
-        self._x = array(fe.features.typecode, bytes(fe.features))
+        self._x = fe.window()
         self._out = bytearray(n)
         cap = average_ms // (fe.step_ms * every) + 2  # results an averaging window can hold
         self._cap = cap
@@ -226,9 +226,11 @@ class KeywordSpotter:
     def feed(self, samples):
         """Feed int16 samples (array('h') or bytes); return the last detection they brought,
         (label, score, ms), or None."""
+        return self._feed(memoryview(samples), self.frontend.step * (2 // _item_size(samples)))
+
+    def _feed(self, mv, step):
+        # mv: the samples, step: the items of mv in one stride of the front-end
         fe = self.frontend
-        mv = memoryview(samples)
-        step = fe.step * (1 if isinstance(samples, array) and samples.typecode == "h" else 2)
         found = None
         for i in range(0, len(mv), step):
             # The model runs once the window holds whole frames only (a second of sound for
@@ -245,14 +247,14 @@ class KeywordSpotter:
         them all in a list."""
         if buf is None:
             buf = array("h", bytes(2 * self.frontend.step))
-        size = 2 if isinstance(buf, array) and buf.typecode in "hH" else 1
+        size = _item_size(buf)
         mv = memoryview(buf)
         found = []
         while True:
             got = source.readinto(buf)
             if not got:
                 return found
-            d = self.feed(mv[: got // size] if got < len(buf) * size else buf)
+            d = self._feed(mv[: got // size], self.frontend.step * (2 // size))
             if d is not None:
                 if on_detect is None:
                     found.append(d)
@@ -311,6 +313,12 @@ class KeywordSpotter:
             if best == label:
                 return self._times[at]
         return self.time_ms()
+
+
+def _item_size(buf):
+    """Bytes per item of a sample buffer: an array is taken as int16 (array('h')), anything
+    else as bytes. (MicroPython's arrays do not say their typecode.)"""
+    return 2 if isinstance(buf, array) else 1
 
 
 def _count(shape):
