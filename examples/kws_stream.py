@@ -9,8 +9,9 @@ readinto() (machine.I2S, see docs/audio.md) goes through the same code.
 
 import sys
 
-import tinyml
 import tinyml_audio
+
+import tinyml
 
 wav = sys.argv[1] if len(sys.argv) > 1 else "stream.wav"
 net = tinyml.load("micro_speech.bin")
