@@ -13,15 +13,16 @@
  * any order). */
 #include "tml_config.h"
 #if TML_HAS_FRONTEND
-#include <math.h>
 #include <string.h>
 #include "fe_frontend.h"
+#include "fe_math.h"
 
 #define FE_FILTERBANK_BITS 12
 
-/* The mel scale as TensorFlow's op computes it: in double, rounded to float. */
+/* The mel scale as TensorFlow's op computes it: in double, rounded to float (log1p is
+ * fe_math.c's, glibc's algorithm and arithmetic: the same doubles). */
 static float fe_hz_to_mel(float hz) {
-    return (float)(1127.0 * log1p((double)hz / 700.0));
+    return (float)(1127.0 * tml_fe_log1p((double)hz / 700.0));
 }
 
 /* a * b rounded to float before any later add (a compiler may not fuse it into an FMA). */
@@ -35,7 +36,7 @@ int tml_fe_filterbank_init(tml_fe_filterbank_t *fb, int32_t num_channels, int32_
     if (num_channels < 1 || num_channels > TML_FE_MAX_CHANNELS) {
         return TML_FE_E_CHANNELS;
     }
-    if (!isfinite(lower_hz) || !isfinite(upper_hz) || !(lower_hz >= 0.0f) ||
+    if (!tml_fe_isfinitef(lower_hz) || !tml_fe_isfinitef(upper_hz) || !(lower_hz >= 0.0f) ||
         !(upper_hz > lower_hz) || spectrum_size < 2 || spectrum_size > TML_FE_MAX_BINS) {
         return TML_FE_E_BAND;
     }
@@ -91,8 +92,8 @@ int tml_fe_filterbank_init(tml_fe_filterbank_t *fb, int32_t num_channels, int32_
             const float w = (edge_mel[b] - fe_hz_to_mel(fe_product((float)k, hz_per_bin))) /
                             (edge_mel[b] - lower_edge);
             const float scale = (float)(1 << FE_FILTERBANK_BITS);
-            const double qw = floor((double)(w * scale) + 0.5);
-            const double qu = floor((1.0 - (double)w) * (double)scale + 0.5);
+            const double qw = tml_fe_floor((double)(w * scale) + 0.5);
+            const double qu = tml_fe_floor((1.0 - (double)w) * (double)scale + 0.5);
             /* Only a degenerate band (limits too close for float) leaves [0, 4096]; the
              * reference's conversion would be undefined there. */
             if (!(qw >= -32768.0 && qw <= 32767.0 && qu >= -32768.0 && qu <= 32767.0)) {

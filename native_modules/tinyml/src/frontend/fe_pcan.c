@@ -7,9 +7,9 @@
  * middle and end, evaluated on the estimate's 10 bits below its top bit. */
 #include "tml_config.h"
 #if TML_HAS_FRONTEND
-#include <math.h>
 #include <string.h>
 #include "fe_frontend.h"
+#include "fe_math.h"
 
 #define FE_SNR_BITS 12
 #define FE_OUTPUT_BITS 6
@@ -21,7 +21,8 @@
 static int16_t fe_gain(float strength, float offset, int32_t gain_bits, int32_t input_bits,
                        uint32_t x) {
     const float xf = (float)x / (float)((uint32_t)1 << input_bits);
-    const float g = (float)((uint32_t)1 << gain_bits) * powf(xf + offset, -strength);
+    const float g =
+        (float)((uint32_t)1 << gain_bits) * tml_fe_powf(xf + offset, -strength);
     if (g > 32767.0f) {
         return 32767;
     }
@@ -39,9 +40,9 @@ int tml_fe_pcan_init(tml_fe_pcan_t *pc, int32_t enable, float strength, float of
     const int32_t snr_shift = gain_bits - input_correction_bits - FE_SNR_BITS;
     /* offset >= 0 keeps powf's base non-negative (no NaN); the shifts stay inside their
      * integers' widths. */
-    if (!isfinite(strength) || !isfinite(offset) || !(offset >= 0.0f) || gain_bits < 0 ||
-        gain_bits > 31 || input_bits < 0 || input_bits > 31 || snr_shift < 0 ||
-        snr_shift > 63) {
+    if (!tml_fe_isfinitef(strength) || !tml_fe_isfinitef(offset) || !(offset >= 0.0f) ||
+        gain_bits < 0 || gain_bits > 31 || input_bits < 0 || input_bits > 31 ||
+        snr_shift < 0 || snr_shift > 63) {
         return TML_FE_E_PCAN;
     }
     pc->enabled = 1;
