@@ -29,9 +29,10 @@ setup(
             + sorted(glob(f"{CORE}/src/*.c"))
             + sorted(glob(f"{CORE}/src/kernels/*.c"))
             + sorted(glob(f"{CORE}/src/ops/*.c"))
-            + sorted(glob(f"{CORE}/src/frontend/*.c")),
+            + sorted(glob(f"{CORE}/src/frontend/*.c"))
+            + sorted(glob(f"{CORE}/src/motion/*.c")),
             include_dirs=[f"{CORE}/include", f"{CORE}/src", f"{CORE}/src/kernels",
-                          f"{CORE}/src/frontend"],
+                          f"{CORE}/src/frontend", f"{CORE}/src/motion"],
             extra_compile_args=["-std=c99", "-O3", "-Wall", "-Wextra"],
         )
     ]

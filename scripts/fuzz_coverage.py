@@ -26,7 +26,8 @@ def main() -> None:
     sources = [*sorted(CORE.glob("src/*.c")), *sorted(CORE.glob("src/kernels/*.c")),
                *sorted(CORE.glob("src/ops/*.c"))]
     subprocess.run(["clang", "-g", "-O1", "-fsanitize=fuzzer", "-fprofile-instr-generate",
-                    "-fcoverage-mapping", "-DTML_HAS_FRONTEND=0", f"-I{CORE}/include",
+                    "-fcoverage-mapping", "-DTML_HAS_FRONTEND=0", "-DTML_HAS_MOTION=0",
+                    f"-I{CORE}/include",
                     f"-I{CORE}/src",
                     f"-I{CORE}/src/kernels", str(ROOT / "tests/fuzz/fuzz_blob.c"),
                     *map(str, sources), "-o", str(exe)], check=True)

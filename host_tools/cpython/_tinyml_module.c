@@ -640,6 +640,182 @@ static PyTypeObject FrontendType = {
     .tp_new = PyType_GenericNew,
 };
 
+#if TML_HAS_MOTION
+/* ---- Motion: the motion front-end (docs/motion.md) ---- */
+
+typedef struct {
+    PyObject_HEAD
+    tml_mo_t mo;
+} MotionObject;
+
+static void mo_raise(int status) {
+    PyErr_SetString(PyExc_ValueError, tml_mo_strerror(status));
+}
+
+/* The edges field's value: a sequence of ints, edge j at j. */
+static int mo_get_edges(tml_mo_config_t *cfg, PyObject *o) {
+    PyObject *seq = PySequence_Fast(o, TML_MSG_MO_EDGES);
+    if (!seq) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError, TML_MSG_MO_EDGES);
+        return -1;
+    }
+    const Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    memset(cfg->edges, 0, sizeof(cfg->edges));
+    for (Py_ssize_t j = 0; j < n; j++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, j);
+        const long v = PyLong_Check(item) ? PyLong_AsLong(item) : -1;
+        if (n > TML_MO_MAX_BANDS + 1 || !PyLong_Check(item) || PyErr_Occurred()) {
+            Py_DECREF(seq);
+            PyErr_Clear();
+            PyErr_SetString(PyExc_TypeError, TML_MSG_MO_EDGES);
+            return -1;
+        }
+        const int st = tml_bind_mo_edge(cfg, (long)j, v);
+        if (st != TML_MO_OK) {
+            Py_DECREF(seq);
+            mo_raise(st);
+            return -1;
+        }
+    }
+    Py_DECREF(seq);
+    return 0;
+}
+
+/* Motion(settings): tml_mo_config_default with settings, a tuple of (index in MO_FIELDS,
+ * value) pairs, applied over it. */
+static int Motion_init(MotionObject *self, PyObject *args, PyObject *kwds) {
+    PyObject *set;
+    if (kwds && PyDict_Size(kwds) > 0) {
+        PyErr_SetString(PyExc_TypeError, "Motion takes no keyword arguments");
+        return -1;
+    }
+    if (!PyArg_ParseTuple(args, "O!", &PyTuple_Type, &set)) {
+        return -1;
+    }
+    tml_mo_config_t cfg;
+    tml_mo_config_default(&cfg);
+    for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(set); j++) {
+        PyObject *pair = PyTuple_GET_ITEM(set, j);
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+            PyErr_SetString(PyExc_TypeError, TML_MSG_MO_CONFIG);
+            return -1;
+        }
+        const long i = PyLong_AsLong(PyTuple_GET_ITEM(pair, 0));
+        PyObject *v = PyTuple_GET_ITEM(pair, 1);
+        if (i < 0 || i >= TML_BIND_MO_N_FIELDS) {
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_TypeError, TML_MSG_MO_CONFIG);
+            }
+            return -1;
+        }
+        long k = 0;
+        int bad = 0;
+#define MO_GET_I(dst, o) dst = (int32_t)PyLong_AsLong(o)
+#define MO_GET_E(dst, o) bad = mo_get_edges(&cfg, o)
+#define MO_FIELD(name, kind)              \
+    if (i == k) {                         \
+        MO_GET_##kind(cfg.name, v);       \
+    }                                     \
+    k++;
+        TML_MO_CONFIG_FIELDS(MO_FIELD)
+#undef MO_FIELD
+#undef MO_GET_E
+#undef MO_GET_I
+        if (bad || PyErr_Occurred()) {
+            return -1;
+        }
+    }
+    const int st = tml_mo_init(&self->mo, &cfg);
+    if (st != TML_MO_OK) {
+        mo_raise(st);
+        return -1;
+    }
+    return 0;
+}
+
+/* feed(samples, features, pos) -> (windows, pos) */
+static PyObject *Motion_feed(MotionObject *self, PyObject *args) {
+    PyObject *samples, *ring;
+    long pos_l;
+    if (!PyArg_ParseTuple(args, "OOl", &samples, &ring, &pos_l)) {
+        return NULL;
+    }
+    Py_buffer sb, rb;
+    if (PyObject_GetBuffer(samples, &sb, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError, TML_MSG_MO_SAMPLES);
+        return NULL;
+    }
+    const char *sf = sb.format ? sb.format : "B";
+    const int s16 = (sf[0] == 'h' || (sf[0] == '<' && sf[1] == 'h')) && sb.itemsize == 2;
+    const int sbytes = (sf[0] == 'B' || sf[0] == 'b' || sf[0] == 'c') && sb.itemsize == 1;
+    if ((!s16 && !sbytes) || sb.len % 2) {
+        PyBuffer_Release(&sb);
+        PyErr_SetString(PyExc_TypeError, TML_MSG_MO_SAMPLES);
+        return NULL;
+    }
+    if (PyObject_GetBuffer(ring, &rb, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
+        PyBuffer_Release(&sb);
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError, TML_MSG_MO_RING);
+        return NULL;
+    }
+    const char *rf = rb.format ? rb.format : "B";
+    const int as_i32 = (rf[0] == 'i' || (rf[0] == '<' && rf[1] == 'i')) && rb.itemsize == 4;
+    const Py_ssize_t row = (Py_ssize_t)tml_mo_features(&self->mo) * 4;
+    const Py_ssize_t rows = rb.len / row;
+    if (!as_i32 || rows < 1 || rb.len != rows * row || rows > INT32_MAX) {
+        PyBuffer_Release(&sb);
+        PyBuffer_Release(&rb);
+        PyErr_SetString(PyExc_TypeError, TML_MSG_MO_RING);
+        return NULL;
+    }
+    int32_t pos = (int32_t)pos_l;
+    const int32_t made = pos_l < 0 || pos_l >= rows || sb.len / 2 > INT32_MAX
+                             ? TML_MO_E_ARG
+                             : tml_bind_mo_feed(&self->mo, sb.buf, (int32_t)(sb.len / 2),
+                                                rb.buf, (int32_t)rows, &pos);
+    PyBuffer_Release(&sb);
+    PyBuffer_Release(&rb);
+    if (made < 0) {
+        mo_raise(made);
+        return NULL;
+    }
+    return Py_BuildValue("(ii)", made, pos);
+}
+
+static PyObject *Motion_reset(MotionObject *self, PyObject *unused) {
+    (void)unused;
+    tml_mo_reset(&self->mo);
+    Py_RETURN_NONE;
+}
+
+static PyObject *Motion_features(MotionObject *self, PyObject *unused) {
+    (void)unused;
+    return PyLong_FromLong(tml_mo_features(&self->mo));
+}
+
+static PyMethodDef Motion_methods[] = {
+    {"feed", (PyCFunction)Motion_feed, METH_VARARGS,
+     "feed(samples, features, pos) -> (windows, pos): each window into row pos of features"},
+    {"reset", (PyCFunction)Motion_reset, METH_NOARGS, "forget the frames held"},
+    {"features", (PyCFunction)Motion_features, METH_NOARGS, "features per window"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject MotionType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "_tinyml.Motion",
+    .tp_basicsize = sizeof(MotionObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Motion(config): windowed statistics and band energies of IMU streams",
+    .tp_methods = Motion_methods,
+    .tp_init = (initproc)Motion_init,
+    .tp_new = PyType_GenericNew,
+};
+#endif
+
 static int parse_dims(PyObject *seq, tml_dims_t *d) {
     int32_t v[4];
     if (!PyArg_ParseTuple(seq, "iiii", &v[0], &v[1], &v[2], &v[3])) {
@@ -713,6 +889,19 @@ PyMODINIT_FUNC PyInit__tinyml(void) {
         Py_DECREF(m);
         return NULL;
     }
+#if TML_HAS_MOTION
+    if (PyType_Ready(&MotionType) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&MotionType);
+    if (PyModule_AddObject(m, "Motion", (PyObject *)&MotionType) < 0 ||
+        add_str(m, "MO_FIELDS", TML_BIND_MO_FIELDS, TML_BIND_FIELDS_LEN(TML_BIND_MO_FIELDS)) < 0) {
+        Py_DECREF(&MotionType);
+        Py_DECREF(m);
+        return NULL;
+    }
+#endif
     /* The schema's names (tml_schema.def), as the MicroPython binding exports them. */
     if (add_str(m, "OP_NAMES", TML_BIND_OP_NAMES, sizeof(TML_BIND_OP_NAMES) - 1) < 0 ||
         add_str(m, "HEAD_FIELDS", TML_BIND_HEAD_FIELDS,

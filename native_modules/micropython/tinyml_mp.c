@@ -566,6 +566,131 @@ static mp_obj_t frontend_channels(mp_obj_t self_in) {
 static MP_DEFINE_CONST_FUN_OBJ_1(frontend_channels_obj, frontend_channels);
 #endif
 
+#if TML_HAS_MOTION
+/* ---- Motion: the motion front-end (docs/motion.md); firmware only (tml_config.h) ---- */
+
+typedef struct _tml_mp_motion_t {
+    mp_obj_base_t base;
+    tml_mo_t mo;
+} tml_mp_motion_t;
+
+static NORETURN void mo_raise(int status) {
+    const char *msg = tml_mo_strerror(status);
+    mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(msg, strlen(msg)));
+}
+
+/* The edges field's value: a tuple or list of ints, edge j at j. */
+static void mo_get_edges(tml_mo_config_t *cfg, mp_obj_t o) {
+    size_t n;
+    mp_obj_t *items;
+    if (!mp_obj_is_type(o, &mp_type_tuple) && !mp_obj_is_type(o, &mp_type_list)) {
+        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_MO_EDGES));
+    }
+    mp_obj_get_array(o, &n, &items);
+    if (n > TML_MO_MAX_BANDS + 1) {
+        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_MO_EDGES));
+    }
+    memset(cfg->edges, 0, sizeof(cfg->edges));
+    for (size_t j = 0; j < n; j++) {
+        if (!mp_obj_is_int(items[j])) {
+            mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_MO_EDGES));
+        }
+        const int st = tml_bind_mo_edge(cfg, (long)j, (long)mp_obj_get_int(items[j]));
+        if (st != TML_MO_OK) {
+            mo_raise(st);
+        }
+    }
+}
+
+/* Motion(settings): tml_mo_config_default with settings, a tuple of (index in MO_FIELDS,
+ * value) pairs, applied over it. */
+static mp_obj_t motion_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw,
+                                const mp_obj_t *args) {
+    mp_arg_check_num(n_args, n_kw, 1, 1, false);
+    if (!mp_obj_is_type(args[0], &mp_type_tuple)) {
+        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_MO_CONFIG));
+    }
+    size_t n;
+    mp_obj_t *set;
+    mp_obj_tuple_get(args[0], &n, &set);
+    tml_mo_config_t cfg;
+    tml_mo_config_default(&cfg);
+    for (size_t j = 0; j < n; j++) {
+        size_t two;
+        mp_obj_t *pair;
+        if (!mp_obj_is_type(set[j], &mp_type_tuple)) {
+            mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_MO_CONFIG));
+        }
+        mp_obj_tuple_get(set[j], &two, &pair);
+        const mp_int_t i = two == 2 ? mp_obj_get_int(pair[0]) : -1;
+        if (i < 0 || i >= TML_BIND_MO_N_FIELDS) {
+            mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_MO_CONFIG));
+        }
+        mp_int_t k = 0;
+#define MO_GET_I(dst, o) dst = (int32_t)mp_obj_get_int(o)
+#define MO_GET_E(dst, o) mo_get_edges(&cfg, o)
+#define MO_FIELD(name, kind)              \
+    if (i == k) {                         \
+        MO_GET_##kind(cfg.name, pair[1]); \
+    }                                     \
+    k++;
+        TML_MO_CONFIG_FIELDS(MO_FIELD)
+#undef MO_FIELD
+#undef MO_GET_E
+#undef MO_GET_I
+    }
+    tml_mp_motion_t *self = mp_obj_malloc(tml_mp_motion_t, type);
+    const int st = tml_mo_init(&self->mo, &cfg);
+    if (st != TML_MO_OK) {
+        mo_raise(st);
+    }
+    return MP_OBJ_FROM_PTR(self);
+}
+
+/* feed(samples, features, pos) -> (windows, pos) */
+static mp_obj_t motion_feed(size_t n_args, const mp_obj_t *args) {
+    (void)n_args;
+    tml_mp_motion_t *self = MP_OBJ_TO_PTR(args[0]);
+    mp_buffer_info_t sb, rb;
+    if (!mp_get_buffer(args[1], &sb, MP_BUFFER_READ) ||
+        !(sb.typecode == 'h' || sb.typecode == 'B' || sb.typecode == 'b' ||
+          sb.typecode == BYTEARRAY_TYPECODE) || sb.len % 2) {
+        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_MO_SAMPLES));
+    }
+    const size_t row = (size_t)tml_mo_features(&self->mo) * 4;
+    if (!mp_get_buffer(args[2], &rb, MP_BUFFER_WRITE) || rb.typecode != 'i' || rb.len < row ||
+        rb.len % row) {
+        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_MO_RING));
+    }
+    const mp_int_t pos_in = mp_obj_get_int(args[3]);
+    const int32_t rows = (int32_t)(rb.len / row);
+    int32_t pos = (int32_t)pos_in;
+    const int32_t made = pos_in < 0 || pos_in >= rows
+                             ? TML_MO_E_ARG
+                             : tml_bind_mo_feed(&self->mo, sb.buf, (int32_t)(sb.len / 2),
+                                                rb.buf, rows, &pos);
+    if (made < 0) {
+        mo_raise(made);
+    }
+    mp_obj_t out[2] = {MP_OBJ_NEW_SMALL_INT(made), MP_OBJ_NEW_SMALL_INT(pos)};
+    return mp_obj_new_tuple(2, out);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(motion_feed_obj, 4, 4, motion_feed);
+
+static mp_obj_t motion_reset(mp_obj_t self_in) {
+    tml_mp_motion_t *self = MP_OBJ_TO_PTR(self_in);
+    tml_mo_reset(&self->mo);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(motion_reset_obj, motion_reset);
+
+static mp_obj_t motion_features(mp_obj_t self_in) {
+    tml_mp_motion_t *self = MP_OBJ_TO_PTR(self_in);
+    return MP_OBJ_NEW_SMALL_INT(tml_mo_features(&self->mo));
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(motion_features_obj, motion_features);
+#endif
+
 #if MICROPY_ENABLE_DYNRUNTIME
 /* ---- native .mpy registration ---- */
 /* Natmods link no libc: memset, memcpy and memmove (called by the core, and by the compiler
@@ -642,6 +767,27 @@ static const mp_obj_str_t tml_str_fe_fields = {
     (const byte *)TML_BIND_FE_FIELDS};
 #endif
 
+#if TML_HAS_MOTION
+static const mp_rom_map_elem_t motion_locals_table[] = {
+    {MP_ROM_QSTR(MP_QSTR_feed), MP_ROM_PTR(&motion_feed_obj)},
+    {MP_ROM_QSTR(MP_QSTR_reset), MP_ROM_PTR(&motion_reset_obj)},
+    {MP_ROM_QSTR(MP_QSTR_features), MP_ROM_PTR(&motion_features_obj)},
+};
+static MP_DEFINE_CONST_DICT(motion_locals_dict, motion_locals_table);
+
+MP_DEFINE_CONST_OBJ_TYPE(
+    tml_mp_motion_type,
+    MP_QSTR_Motion,
+    MP_TYPE_FLAG_NONE,
+    make_new, motion_make_new,
+    locals_dict, &motion_locals_dict
+    );
+
+static const mp_obj_str_t tml_str_mo_fields = {
+    {&mp_type_str}, 0, TML_BIND_FIELDS_LEN(TML_BIND_MO_FIELDS),
+    (const byte *)TML_BIND_MO_FIELDS};
+#endif
+
 /* The schema's strings as ROM str objects (hash 0: computed when first needed). */
 #define TML_ROM_STR_OBJ(qstr, s, len) \
     static const mp_obj_str_t tml_str_##qstr = {{&mp_type_str}, 0, len, (const byte *)s};
@@ -655,6 +801,10 @@ static const mp_rom_map_elem_t tinyml_module_globals_table[] = {
 #if TML_HAS_FRONTEND
     {MP_ROM_QSTR(MP_QSTR_Frontend), MP_ROM_PTR(&tml_mp_frontend_type)},
     {MP_ROM_QSTR(MP_QSTR_FE_FIELDS), MP_ROM_PTR(&tml_str_fe_fields)},
+#endif
+#if TML_HAS_MOTION
+    {MP_ROM_QSTR(MP_QSTR_Motion), MP_ROM_PTR(&tml_mp_motion_type)},
+    {MP_ROM_QSTR(MP_QSTR_MO_FIELDS), MP_ROM_PTR(&tml_str_mo_fields)},
 #endif
     TML_MP_SCHEMA_STRS(TML_ROM_STR)
     TML_MP_SCHEMA_INTS(TML_ROM_INT)

@@ -38,6 +38,7 @@ def fuzzer() -> Path:
         EXE.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(["clang", "-g", "-O1", "-fsanitize=fuzzer,address,undefined",
                         "-fno-sanitize-recover=undefined", "-DTML_HAS_FRONTEND=0",
+                        "-DTML_HAS_MOTION=0",
                         f"-I{CORE}/include", f"-I{CORE}/src",
                         f"-I{CORE}/src/kernels", str(HARNESS),
                         *map(str, sorted(CORE.glob("src/*.c"))),

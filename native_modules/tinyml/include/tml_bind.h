@@ -173,4 +173,34 @@ int32_t tml_bind_fe_feed(tml_fe_t *fe, const uint8_t *s, int32_t n, uint8_t *rin
                          int32_t as_int8, int32_t *pos);
 #endif
 
+/* ---- the motion front-end (TML_HAS_MOTION; src/motion, docs/motion.md) ---- */
+
+#if TML_HAS_MOTION
+#include "mo_motion.h"
+
+#define TML_MSG_MO_CONFIG "settings must be a tuple of (index in MO_FIELDS, value) pairs"
+#define TML_MSG_MO_EDGES "edges must be a sequence of at most 17 ints"
+#define TML_MSG_MO_SAMPLES "samples must be array('h') (int16) or bytes of int16 little-endian"
+#define TML_MSG_MO_RING "features must be array('i') of whole rows of the features per window"
+
+/* MO_FIELDS: the configuration's field names in the order a binding takes them, separated by
+ * spaces (as the other *_FIELDS, the literal's last space left out). */
+#define TML_BIND_MO_FIELD_NAME_(f, kind) #f " "
+#define TML_BIND_MO_FIELDS TML_MO_CONFIG_FIELDS(TML_BIND_MO_FIELD_NAME_)
+#define TML_BIND_MO_COUNT_(f, kind) +1
+enum { TML_BIND_MO_N_FIELDS = 0 TML_MO_CONFIG_FIELDS(TML_BIND_MO_COUNT_) };
+
+/* Edge j (0 <= j <= TML_MO_MAX_BANDS) of a configuration's edges, from a sequence the binding
+ * reads; 0 or TML_MO_E_EDGES for an index or value out of range. */
+int tml_bind_mo_edge(tml_mo_config_t *cfg, long j, long v);
+
+/* Feed a motion front-end n int16 values, little-endian at any alignment (2n bytes at s):
+ * whole frames of its axes (else TML_MO_E_FRAMES, before anything is taken). Each window
+ * completed goes to row *pos of `rows` rows of tml_mo_features(mo) int32 values (native byte
+ * order) at ring; *pos moves on to the next row, wrapping to 0. Returns the number of windows
+ * made, or a negative TML_MO_E_* code (tml_mo_strerror). Allocates nothing. */
+int32_t tml_bind_mo_feed(tml_mo_t *mo, const uint8_t *s, int32_t n, uint8_t *ring, int32_t rows,
+                         int32_t *pos);
+#endif
+
 #endif /* TML_BIND_H */

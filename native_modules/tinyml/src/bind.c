@@ -297,3 +297,58 @@ int32_t tml_bind_fe_feed(tml_fe_t *fe, const uint8_t *s, int32_t n, uint8_t *rin
     return frames;
 }
 #endif
+
+#if TML_HAS_MOTION
+int tml_bind_mo_edge(tml_mo_config_t *cfg, long j, long v) {
+    /* Edges beyond the last bin of the longest window are refused here, so that the value
+     * fits the int16 field; tml_mo_init checks them against the window. */
+    if (j < 0 || j > TML_MO_MAX_BANDS || v < 0 || v > TML_MO_MAX_WINDOW) {
+        return TML_MO_E_EDGES;
+    }
+    cfg->edges[j] = (int16_t)v;
+    return TML_MO_OK;
+}
+
+int32_t tml_bind_mo_feed(tml_mo_t *mo, const uint8_t *s, int32_t n, uint8_t *ring, int32_t rows,
+                         int32_t *pos) {
+    if (!mo->ready) {
+        return TML_MO_E_STATE;
+    }
+    if (n < 0 || rows < 1 || *pos < 0 || *pos >= rows) {
+        return TML_MO_E_ARG;
+    }
+    const int32_t axes = mo->axes;
+    if (n % axes != 0) {
+        return TML_MO_E_FRAMES;
+    }
+    const size_t row_bytes = (size_t)tml_mo_features(mo) * 4;
+    /* Whole frames go through a small aligned buffer (a byte buffer's int16 may be unaligned,
+     * which Armv6-M cannot load), and each window's features through another, then into the
+     * ring's row, which may be unaligned too. */
+    int16_t chunk[64];
+    int32_t feat[TML_MO_MAX_FEATURES];
+    const int32_t per_chunk = 64 / axes; /* frames: at least 7 */
+    const int32_t frames = n / axes;
+    int32_t windows = 0, done = 0;
+    while (done < frames) {
+        const int32_t k = frames - done < per_chunk ? frames - done : per_chunk;
+        memcpy(chunk, s + (size_t)2 * done * axes, (size_t)k * axes * 2);
+        int32_t at = 0;
+        while (at < k) {
+            int32_t used = 0;
+            const int32_t made = tml_mo_push(mo, chunk + at * axes, k - at, &used, feat);
+            if (made < 0) {
+                return made;
+            }
+            if (made) {
+                memcpy(ring + (size_t)*pos * row_bytes, feat, row_bytes);
+                windows++;
+                *pos = *pos + 1 == rows ? 0 : *pos + 1;
+            }
+            at += used;
+        }
+        done += k;
+    }
+    return windows;
+}
+#endif
