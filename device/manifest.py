@@ -9,9 +9,11 @@ module("tinyml_head.py", opt=3)
 module("tinyml_backbone.py", opt=3)
 module("tinyml_adapter.py", opt=3)
 module("tinyml_num.py", opt=3)
-# The audio front-end's device API, in firmware that has the front-end (tml_config.h:
-# TML_HAS_FRONTEND, today the unix port: boards/unix/manifest.py includes this with audio=True);
-# elsewhere it would cost flash for an ImportError.
-options.defaults(audio=False)
+# The audio and motion front-ends' device API: every firmware has the front-ends (tml_config.h:
+# TML_HAS_FRONTEND, TML_HAS_MOTION); a build that turns one off passes audio=False or
+# motion=False, as its module would cost flash for an ImportError there.
+options.defaults(audio=True, motion=True)
 if options.audio:
     module("tinyml_audio.py", opt=3)
+if options.motion:
+    module("tinyml_motion.py", opt=3)

@@ -140,11 +140,16 @@ firmware() {  # name board make-args...
         BUILD="$dir" "$@"
     log "$name: $((SECONDS - start)) s"
 }
-for board in RPI_PICO RPI_PICO2; do
-    firmware "$board" "$board" \
-        USER_C_MODULES="$ROOT/native_modules/micropython/micropython.cmake" \
-        FROZEN_MANIFEST="$BOARDS/manifest.py"
-done
+# tinyml's RPI_PICO keeps a smaller filesystem than stock, for models in raw flash: its size is
+# the host tools' (fsimage.LAYOUTS), which write the filesystem images and place the blobs.
+storage=$(.venv/bin/python -c \
+    'from tinyml_tools.boards.fsimage import LAYOUTS; print(LAYOUTS["pico"].storage_bytes)')
+CMAKE_ARGS="$CMAKE_ARGS -DTINYML_FLASH_STORAGE_BYTES=$storage" firmware RPI_PICO RPI_PICO \
+    BOARD_DIR="$BOARDS/RPI_PICO" USER_C_MODULES="$ROOT/native_modules/micropython/micropython.cmake" \
+    FROZEN_MANIFEST="$BOARDS/manifest.py"
+firmware RPI_PICO2 RPI_PICO2 \
+    USER_C_MODULES="$ROOT/native_modules/micropython/micropython.cmake" \
+    FROZEN_MANIFEST="$BOARDS/manifest.py"
 firmware RPI_PICO-stock RPI_PICO FROZEN_MANIFEST="$BOARDS/manifest_stock.py"
 
 # Flash and RAM of each image, stock against tinyml: docs/benchmarks.md (make benchmarks).

@@ -40,7 +40,8 @@ stamp=.venv/.tinyml-install
 want=$(cat pyproject.toml setup.py host_tools/cpython/*.c native_modules/tinyml/include/*.h \
         native_modules/tinyml/include/*.def native_modules/tinyml/src/*.[ch] \
         native_modules/tinyml/src/kernels/*.[ch] native_modules/tinyml/src/ops/*.c \
-        native_modules/tinyml/src/frontend/*.[ch] | sha256sum)
+        native_modules/tinyml/src/frontend/*.[ch] native_modules/tinyml/src/motion/*.[ch] |
+        sha256sum)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     say "installing the host package into .venv"
     log=build/pip-install.log
@@ -56,10 +57,14 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 fi
 
 # Frozen modules: the ports regenerate frozen_content.c when their top manifest changes, not
-# when a file it includes (device/manifest.py, a device module) does; drop the stale ones.
+# when a file it includes (device/manifest.py, a device module) does, nor when the binding's
+# qstrs change (tinyml_mp.c, the build switches of tml_config.h), which it numbers too; drop the
+# stale ones.
 if [ -d build ]; then
     while read -r f; do
-        if [ -n "$(find device boards -name '*.py' -newer "$f" | head -1)" ]; then
+        if [ -n "$(find device boards -name '*.py' -newer "$f" | head -1)" ] ||
+           [ -n "$(find native_modules/micropython/tinyml_mp.c \
+                   native_modules/tinyml/include/tml_config.h -newer "$f" | head -1)" ]; then
             rm -f "$f"
         fi
     done < <(find build -name frozen_content.c)

@@ -11,27 +11,34 @@ import pytest
 
 from runtimes import ROOT
 from tinyml_tools.boards.deploy import TRAINER_FILES
-from tinyml_tools.boards.fsimage import LAYOUTS, build, read, to_uf2
+from tinyml_tools.boards.fsimage import LAYOUTS, STOCK_LAYOUTS, build, read, to_uf2
 
 KWS = (ROOT / "models/kws/kws.bin").read_bytes()
 
 
 def test_layouts_match_the_rp2_port() -> None:
-    """ports/rp2: MICROPY_HW_FLASH_STORAGE_BYTES at the end of 2 MB (Pico) or 4 MB (Pico 2)."""
-    assert (LAYOUTS["pico"].offset, LAYOUTS["pico"].block_count) == (0xA0000, 352)
+    """ports/rp2: MICROPY_HW_FLASH_STORAGE_BYTES at the end of 2 MB (Pico) or 4 MB (Pico 2);
+    tinyml's Pico firmware keeps 128 KB less (boards/rp2/RPI_PICO), as its build says."""
+    assert (STOCK_LAYOUTS["pico"].offset, STOCK_LAYOUTS["pico"].block_count) == (0xA0000, 352)
+    assert (LAYOUTS["pico"].offset, LAYOUTS["pico"].block_count) == (0xC0000, 320)
+    assert LAYOUTS["pico2"] == STOCK_LAYOUTS["pico2"]
     assert (LAYOUTS["pico2"].offset, LAYOUTS["pico2"].block_count) == (0x100000, 768)
+    flags = ROOT / "build/rp2/RPI_PICO/CMakeFiles/firmware.dir/flags.make"
+    if flags.exists():
+        assert f"MICROPY_HW_FLASH_STORAGE_BYTES={LAYOUTS['pico'].storage_bytes}" in (
+            flags.read_text())
 
 
 def test_image_round_trip() -> None:
     files = {"kws.bin": KWS, "lib/util.py": b"X = 1\n", "lib/more.py": b""}
     image = build(files, LAYOUTS["pico"])
-    assert len(image) == 1408 * 1024
+    assert len(image) == 1280 * 1024
     assert read(image, LAYOUTS["pico"]) == files
 
 
 def test_too_much_for_the_filesystem() -> None:
     with pytest.raises(ValueError, match=r"^1,500,000 bytes of files do not fit the RPI_PICO "
-                       r"filesystem \(1,441,792 bytes\)$"):
+                       r"filesystem \(1,310,720 bytes\)$"):
         build({"big.bin": bytes(1_500_000)}, LAYOUTS["pico"])
 
 
@@ -58,7 +65,7 @@ def test_cli(tmp_path: Path) -> None:
                        capture_output=True, text=True, cwd=ROOT)
     assert p.returncode == 0, p.stderr
     mpy = (ROOT / "build/natmod/armv6m/tinyml.mpy").read_bytes()
-    files = read(out.read_bytes(), LAYOUTS["pico"])
+    files = read(out.read_bytes(), STOCK_LAYOUTS["pico"])  # the module is for stock firmware
     assert sorted(files) == sorted(["kws.bin", "tinyml.mpy", *TRAINER_FILES])
     assert files["kws.bin"] == KWS and files["tinyml.mpy"] == mpy
     total = sum(map(len, files.values()))

@@ -19,11 +19,12 @@ from .devices import (
     PICOS,
     BoardError,
     Device,
+    kept_stock_firmware,
     natmod_path,
     pick_natmod,
     with_filesystem,
 )
-from .fsimage import LAYOUTS, UF2_FAMILY, XIP_BASE, FlashLayout, to_uf2
+from .fsimage import UF2_FAMILY, XIP_BASE, FlashLayout, layout_for, to_uf2
 from .fsimage import build as build_fs
 from .romfs import build as build_romfs
 
@@ -31,9 +32,10 @@ from .romfs import build as build_romfs
 # firmware by device/manifest.py instead).
 TRAINER_FILES = ("tinyml_train.py", "tinyml_head.py", "tinyml_backbone.py", "tinyml_adapter.py",
                  "tinyml_num.py")
-# Device modules over C that only firmware compiles in (the audio front-end, tml_config.h): frozen
-# into firmware and listed in package.json, never copied beside the native module.
-FIRMWARE_FILES = ("tinyml_audio.py",)
+# Device modules over C that only firmware compiles in (the audio and motion front-ends,
+# tml_config.h): frozen into firmware and listed in package.json, never copied beside the native
+# module.
+FIRMWARE_FILES = ("tinyml_audio.py", "tinyml_motion.py")
 
 
 def device_file(name: str) -> Path:
@@ -67,7 +69,7 @@ def install(board: str) -> Installed:
     # then has to confirm like any other.
     pico = PICOS[board].natmod if board in PICOS else None
     files = {"tinyml.mpy": natmod_path(pico).read_bytes(), **train} if pico else {}
-    with with_filesystem(board, files) as dev:
+    with with_filesystem(board, files, stock=True) as dev:
         arch = board_natmod(dev)
         if pico and arch != pico:
             raise BoardError(f"{board} reports another architecture than {pico}")
@@ -110,7 +112,9 @@ def deploy(blobs: tuple[Path, ...], board: str, romfs: bool) -> Iterator[str]:
     for b in blobs:  # refused here, before anything is uploaded, as the board would refuse it
         check_blob(b)
     files = {} if romfs else {b.name: b.read_bytes() for b in blobs}
-    if board in PICOS:  # stock firmware, files at power-on: the module with the blobs
+    # The emulated Pico keeps the firmware it last had (install flashes stock MicroPython with
+    # the module, else it has tinyml's), files at power-on: with stock, the module goes too.
+    if board in PICOS and kept_stock_firmware(board):
         files["tinyml.mpy"] = natmod_path(PICOS[board].natmod).read_bytes()
     with with_filesystem(board, files) as dev:
         paths = _deploy_romfs(dev, blobs) if romfs else names
@@ -148,14 +152,14 @@ class FsImage:
 def fs_image(files: dict[str, bytes], layout: str, with_module: bool, uf2: bool) -> FsImage:
     """The littlefs filesystem MicroPython mounts at / on a Pico (`layout`: fsimage.LAYOUTS),
     holding `files` and, with_module, the native module for the board's core and the device
-    package (for stock firmware); as UF2 blocks or raw bytes. Raises ValueError when the files
-    do not fit."""
+    package, for stock firmware (its layout: fsimage.STOCK_LAYOUTS), else for tinyml's; as UF2
+    blocks or raw bytes. Raises ValueError when the files do not fit."""
     contents = dict(files)
     if with_module:
         contents["tinyml.mpy"] = natmod_path(PICO_NATMOD[layout]).read_bytes()
         for name in TRAINER_FILES:
             contents[name] = device_file(name).read_bytes()
-    lay = LAYOUTS[layout]
+    lay = layout_for(layout, stock=with_module)
     with progress(f"writing a littlefs image for {lay.board}",
                   sum(map(len, contents.values())), "B") as advance:
         image = build_fs(contents, lay, written=lambda path, n: advance(n, f"wrote {path}"))

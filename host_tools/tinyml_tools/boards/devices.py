@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..feedback import progress, step
-from .fsimage import LAYOUTS, XIP_BASE
+from .fsimage import XIP_BASE, FlashLayout, layout_for
 from .fsimage import build as build_fs
 
 
@@ -304,12 +304,13 @@ def pico_runner() -> Path:
     return Path(__file__).resolve().parents[3] / "boards/rp2040-emulator/run_pico.mjs"
 
 
-def flash_regions(blobs: dict[str, bytes], layout_name: str, firmware_end: int) -> dict[str, int]:
+def flash_regions(blobs: dict[str, bytes], layout: FlashLayout,
+                  firmware_end: int) -> dict[str, int]:
     """Flash offsets for raw blobs: packed downwards from the filesystem's start, each on a
     256-byte flash page (the unit a UF2 programs; the emulator's flash is written whole before
     boot, so a blob may share a 4 KiB erase sector with the firmware's last page, as it may in
     one UF2 holding both), above the firmware. Raises BoardError when they do not fit."""
-    end = LAYOUTS[layout_name].offset
+    end = layout.offset
     out: dict[str, int] = {}
     for name, data in blobs.items():
         end = (end - len(data)) & ~0xFF
@@ -344,6 +345,17 @@ def board_state(name: str) -> Path:
     return root / "boards" / name / "fs.bin"
 
 
+def kept_stock_firmware(name: str) -> bool:
+    """Whether the emulated Pico's kept filesystem is stock firmware's (deploy and install
+    flash stock MicroPython with the native module, as a user of stock firmware does): its
+    layout differs from tinyml firmware's (fsimage.LAYOUTS), so a run on that board boots the
+    firmware that wrote it, as a real board runs what was last flashed on it."""
+    state = board_state(name)
+    lay = PICOS[name].layout
+    return (state.is_file() and layout_for(lay, True) != layout_for(lay, False)
+            and state.stat().st_size == layout_for(lay, True).storage_bytes)
+
+
 def forget_board(name: str) -> None:
     """Wipe what an emulated board keeps between sessions (--fresh)."""
     if name in PICOS or name in EMULATED:
@@ -367,8 +379,8 @@ def emulated_pico(name: str, stock: bool = False, files: dict[str, bytes] | None
     if missing or not fw.exists() or not (runner.parent / "node_modules").is_dir():
         raise BoardError(f"{name}: needs node, socat, {fw} and rp2040js (run `make "
                          "firmware-rp2`)")
-    layout = LAYOUTS[b.layout]
-    regions = flash_regions(flash or {}, b.layout, uf2_end(fw.read_bytes()))
+    layout = layout_for(b.layout, stock)
+    regions = flash_regions(flash or {}, layout, uf2_end(fw.read_bytes()))
     state = board_state(name)
     base = None
     if keep and state.is_file() and state.stat().st_size == layout.storage_bytes:
@@ -520,7 +532,8 @@ def run_script(board: str, script: Path, files: dict[str, bytes] | None = None,
     if board in LOCAL:
         return run_local(board, script, files, echo)
     if board in PICOS:
-        with emulated_pico(board, files=files, keep=True) as dev:
+        with emulated_pico(board, stock=kept_stock_firmware(board), files=files,
+                           keep=True) as dev:
             return dev.run(script, echo)
     ctx = emulated_kept(board) if board in EMULATED else connect(board)
     with ctx as dev:
@@ -565,14 +578,19 @@ def pick_natmod(board_mpy: int) -> str:
 
 
 @contextmanager
-def with_filesystem(board: str, files: dict[str, bytes] | None = None) -> Iterator[Device]:
+def with_filesystem(board: str, files: dict[str, bytes] | None = None,
+                    stock: bool | None = None) -> Iterator[Device]:
     """A board with a writable filesystem holding `files` (name -> bytes): a serial board as it
     is, the files copied with mpremote cp; an emulated board boots its stock firmware (no
     tinyml inside): QEMU with a RAM disk mounted and the files copied there, the Pico emulator
-    with the filesystem it kept and the files added to it at power-on."""
+    with the filesystem it kept and the files added to it at power-on. The emulated Pico
+    boots stock firmware when `stock`, tinyml's when not, and with None the firmware that
+    wrote the filesystem it kept (kept_stock_firmware; tinyml's for a new board)."""
     files = files or {}
     if board in PICOS:
-        with emulated_pico(board, stock=True, files=files, keep=True) as dev:
+        if stock is None:
+            stock = kept_stock_firmware(board)
+        with emulated_pico(board, stock=stock, files=files, keep=True) as dev:
             yield dev
         return
     ctx = emulated_kept(board, stock=True) if board in EMULATED else connect(board)

@@ -39,10 +39,24 @@ class FlashLayout:
         return self.storage_bytes // self.block_size
 
 
+# The filesystems of tinyml's firmware (scripts/build_rp2.sh builds RPI_PICO with this size).
+# On a 2 MB Pico it is 128 KB smaller than stock MicroPython's 1408 KB: that flash goes to
+# models read in place from raw flash, between the firmware and the filesystem
+# (docs/boards.md). The Pico 2's 4 MB leave room without.
 LAYOUTS = {
-    "pico": FlashLayout("RPI_PICO", 2 * 1024 * 1024, 1408 * 1024),
+    "pico": FlashLayout("RPI_PICO", 2 * 1024 * 1024, 1280 * 1024),
     "pico2": FlashLayout("RPI_PICO2", 4 * 1024 * 1024, 3 * 1024 * 1024),
 }
+# Stock MicroPython's (ports/rp2: MICROPY_HW_FLASH_STORAGE_BYTES), where the native module runs.
+STOCK_LAYOUTS = {
+    "pico": FlashLayout("RPI_PICO", 2 * 1024 * 1024, 1408 * 1024),
+    "pico2": LAYOUTS["pico2"],
+}
+
+
+def layout_for(name: str, stock: bool) -> FlashLayout:
+    """The filesystem layout of a Pico (LAYOUTS key) with tinyml's firmware or stock."""
+    return (STOCK_LAYOUTS if stock else LAYOUTS)[name]
 XIP_BASE = 0x10000000
 _DISK_VERSION = 0x00020001  # what MicroPython 1.25's littlefs (2.8) writes
 
