@@ -8,19 +8,24 @@ cycles (docs/audio.md reports them)."""
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from audio_clips import clips
 
 from qemu import board, mpremote, send_bytes
-from runtimes import ROOT
+from runtimes import ROOT, run_script
 from tinyml_tools.boards.devices import emulated_pico
 
 tf = pytest.importorskip("tensorflow", reason="the [quantize] extra (TensorFlow) is not installed")
 from tensorflow.lite.experimental.microfrontend.python.ops import (  # noqa: E402
     audio_microfrontend_op as frontend_op,
 )
+
+sys.path.insert(0, str(ROOT / "examples/speech"))
+import make_speech  # noqa: E402
 
 HALF = 8000  # samples: half a second, 24 frames of micro_speech's front-end
 CLIPS = {name: x[:HALF] for name, x in clips().items()}
@@ -126,3 +131,39 @@ def test_rp2040_features_equal_tensorflows_and_cost(want: list[str]) -> None:
           f"{model_us * 125 // 5:,} cycles per inference")
     # The issue's budget: 10 % of real time at 125 MHz.
     assert per_stride <= 250_000
+
+
+# The keyword spotter on the RP2040: 20 s of the spoken stream (examples/speech) from a WAV
+# file in its filesystem, the model every other stride (a Pico's pace, docs/audio.md), gives
+# the host simulator's detections.
+SPOT = """import tinyml, tinyml_audio
+net = tinyml.load("micro_speech.bin")
+ks = tinyml_audio.KeywordSpotter(net, every=2)
+with tinyml_audio.WavReader("stream.wav") as w:
+    for label, score, ms in ks.run(w):
+        print(label, ms)
+print("results", ks.results)
+"""
+
+
+def test_rp2040_spots_the_keywords_of_a_stream(tmp_path: Path) -> None:
+    x, truth = make_speech.make_stream(seed=20, seconds=20, keywords=7, others=2)
+    wav = tmp_path / "stream.wav"
+    make_speech.write_wav(wav, x)
+    files = {"stream.wav": wav.read_bytes(),
+             "micro_speech.bin": (ROOT / "models/micro_speech/micro_speech.bin").read_bytes()}
+    script = tmp_path / "spot.py"
+    script.write_text(SPOT)
+    want = run_script("host", script, tmp_path / "host", files)
+    with emulated_pico("rp2040", files=files) as dev:
+        got = dev.exec(SPOT)
+    assert got == want
+    found = [ln.split() for ln in got.splitlines()[:-1]]
+    print(f"RP2040 stream: {len(found)} detections of {sum(t[0] != 'unknown' for t in truth)} "
+          f"keywords: {found}")
+    frames = (20 * 16000 - 480) // 320 + 1
+    assert got.splitlines()[-1] == f"results {(frames - 48) // 2}"  # every other, from frame 50
+    # Every keyword found within a second of the word, one false alarm (docs/audio.md).
+    near = {i for lb, ms in found for i, (w, a, b) in enumerate(truth)
+            if w == lb and a - 1000 <= int(ms) <= b + 1000}
+    assert (len(near), len(found) - len(near)) == (7, 1)
