@@ -557,6 +557,25 @@ static int Frontend_init(FrontendObject *self, PyObject *args, PyObject *kwds) {
     return 0;
 }
 
+/* Samples for a front-end's feed: int16 (array('h')) or bytes of int16 little-endian, an even
+ * number of bytes; else TypeError with msg. 1 with sb held (release it), or 0. */
+static int get_samples(PyObject *samples, Py_buffer *sb, const char *msg) {
+    if (PyObject_GetBuffer(samples, sb, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError, msg);
+        return 0;
+    }
+    const char *sf = sb->format ? sb->format : "B";
+    const int s16 = (sf[0] == 'h' || (sf[0] == '<' && sf[1] == 'h')) && sb->itemsize == 2;
+    const int sbytes = (sf[0] == 'B' || sf[0] == 'b' || sf[0] == 'c') && sb->itemsize == 1;
+    if ((!s16 && !sbytes) || sb->len % 2) {
+        PyBuffer_Release(sb);
+        PyErr_SetString(PyExc_TypeError, msg);
+        return 0;
+    }
+    return 1;
+}
+
 /* feed(samples, features, pos) -> (frames, pos) */
 static PyObject *Frontend_feed(FrontendObject *self, PyObject *args) {
     PyObject *samples, *ring;
@@ -565,17 +584,7 @@ static PyObject *Frontend_feed(FrontendObject *self, PyObject *args) {
         return NULL;
     }
     Py_buffer sb, rb;
-    if (PyObject_GetBuffer(samples, &sb, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
-        PyErr_Clear();
-        PyErr_SetString(PyExc_TypeError, TML_MSG_FE_SAMPLES);
-        return NULL;
-    }
-    const char *sf = sb.format ? sb.format : "B";
-    const int s16 = (sf[0] == 'h' || (sf[0] == '<' && sf[1] == 'h')) && sb.itemsize == 2;
-    const int sbytes = (sf[0] == 'B' || sf[0] == 'b' || sf[0] == 'c') && sb.itemsize == 1;
-    if ((!s16 && !sbytes) || sb.len % 2) {
-        PyBuffer_Release(&sb);
-        PyErr_SetString(PyExc_TypeError, TML_MSG_FE_SAMPLES);
+    if (!get_samples(samples, &sb, TML_MSG_FE_SAMPLES)) {
         return NULL;
     }
     if (PyObject_GetBuffer(ring, &rb, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
@@ -742,17 +751,7 @@ static PyObject *Motion_feed(MotionObject *self, PyObject *args) {
         return NULL;
     }
     Py_buffer sb, rb;
-    if (PyObject_GetBuffer(samples, &sb, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
-        PyErr_Clear();
-        PyErr_SetString(PyExc_TypeError, TML_MSG_MO_SAMPLES);
-        return NULL;
-    }
-    const char *sf = sb.format ? sb.format : "B";
-    const int s16 = (sf[0] == 'h' || (sf[0] == '<' && sf[1] == 'h')) && sb.itemsize == 2;
-    const int sbytes = (sf[0] == 'B' || sf[0] == 'b' || sf[0] == 'c') && sb.itemsize == 1;
-    if ((!s16 && !sbytes) || sb.len % 2) {
-        PyBuffer_Release(&sb);
-        PyErr_SetString(PyExc_TypeError, TML_MSG_MO_SAMPLES);
+    if (!get_samples(samples, &sb, TML_MSG_MO_SAMPLES)) {
         return NULL;
     }
     if (PyObject_GetBuffer(ring, &rb, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
