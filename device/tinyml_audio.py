@@ -16,12 +16,27 @@ WavReader over a file.
 from array import array
 
 try:
-    from _tinyml import FE_FIELDS
+    from _tinyml import FE_FIELDS, MFCC_FIELDS
     from _tinyml import Frontend as _Frontend
-except ImportError:  # bare-metal firmware and the native modules leave it out (tml_config.h)
+    from _tinyml import Mfcc as _Mfcc
+except ImportError:  # the native modules leave it out (tml_config.h)
     raise ImportError("this build of tinyml has no audio front-end (docs/audio.md)") from None
 
 FIELDS = tuple(FE_FIELDS.split())
+MFCC_SETTINGS = tuple(MFCC_FIELDS.split())
+
+
+def _pairs(settings, names, what):
+    """Keyword settings as the binding takes them: (index in names, value) pairs."""
+    pairs = []
+    for name in settings:
+        if name not in names:
+            raise TypeError("unknown %s setting %r" % (what, name))
+        value = settings[name]
+        if isinstance(value, bool):
+            value = int(value)
+        pairs.append((names.index(name), value))
+    return tuple(pairs)
 
 
 class Frontend:
@@ -34,17 +49,10 @@ class Frontend:
     - 128, as TensorFlow Lite Micro's example quantizes them)."""
 
     def __init__(self, frames=49, int8=False, **settings):
-        pairs = []
-        for name in settings:
-            if name not in FIELDS:
-                raise TypeError("unknown front-end setting %r" % name)
-            value = settings[name]
-            if isinstance(value, bool):
-                value = int(value)
-            pairs.append((FIELDS.index(name), value))
+        pairs = _pairs(settings, FIELDS, "front-end")
         if frames < 1:
             raise ValueError("frames must be at least 1")
-        self._fe = _Frontend(tuple(pairs))
+        self._fe = _Frontend(pairs)
         self.channels = self._fe.channels()
         self.frames = frames
         self.int8 = bool(int8)
@@ -93,6 +101,57 @@ class Frontend:
             self.features[i] = 0
         self.count = 0
         self._pos = 0
+
+
+class Mfcc:
+    """The MFCC features of the MLPerf Tiny KWS model (models/kws): int8, `frames` frames of
+    `channels` coefficients, within one code of TensorFlow's float tf.signal pipeline that the
+    model was trained on. Settings are tf.signal's names, in samples (MFCC_SETTINGS:
+    sample_rate, frame_length, frame_step, fft_length, num_mel_bins, lower_edge_hz,
+    upper_edge_hz, log_offset, num_coefficients, scale, zero_point); the defaults are the
+    model's. That pipeline divides each clip by its peak sample: the window here is divided by
+    the peak of every sample from its oldest frame's start to the latest one fed, so a whole
+    clip fed at once gives the clip's features. Same interface as Frontend (feed, window,
+    reset, count), so a KeywordSpotter takes either."""
+
+    int8 = True
+
+    def __init__(self, frames=49, **settings):
+        if not 1 <= frames <= 1024:
+            raise ValueError("frames must be 1..1024")
+        self._mf = _Mfcc(frames, _pairs(settings, MFCC_SETTINGS, "MFCC"))
+        self.channels = self._mf.coefficients()
+        self.frames = frames
+        self.rate = int(settings.get("sample_rate", 16000))
+        length = int(settings.get("frame_length", 480))
+        self.step = int(settings.get("frame_step", 320))  # samples per stride
+        self.window_ms = length * 1000 // self.rate
+        self.step_ms = self.step * 1000 // self.rate
+        self.count = 0  # frames made since the start (or reset)
+
+    def feed(self, samples):
+        """Take int16 samples (array('h'), or bytes of int16 little-endian); return how many
+        frames they completed."""
+        made = self._mf.feed(samples)
+        self.count += made
+        return made
+
+    def window(self, out=None):
+        """The last `frames` frames' features, oldest first (array('b')): into `out` when given
+        (no allocation), else a new array. Frames not made yet are digital silence."""
+        if out is None:
+            out = array("b", bytes(self.frames * self.channels))
+        self._mf.window(out)
+        return out
+
+    def peak(self):
+        """The sample the window is divided by (0 before any sample)."""
+        return self._mf.peak()
+
+    def reset(self):
+        """Forget every sample."""
+        self._mf.reset()
+        self.count = 0
 
 
 class WavReader:

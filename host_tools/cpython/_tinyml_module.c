@@ -495,6 +495,62 @@ static PyTypeObject ModelType = {
     .tp_new = PyType_GenericNew,
 };
 
+/* ---- what the front-ends share: their settings and their samples ---- */
+
+#if TML_HAS_MOTION
+static int mo_get_edges(tml_mo_config_t *cfg, PyObject *o);
+#endif
+
+/* A configuration's settings, a tuple of (index in its *_FIELDS, value) pairs, applied over
+ * cfg (tml_bind_settings_t: where each field lies and its kind). 1, or 0 with an exception. */
+static int apply_settings(PyObject *set, const tml_bind_settings_t *s, void *cfg) {
+    for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(set); j++) {
+        PyObject *pair = PyTuple_GET_ITEM(set, j);
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+            PyErr_SetString(PyExc_TypeError, s->message);
+            return 0;
+        }
+        const long i = PyLong_AsLong(PyTuple_GET_ITEM(pair, 0));
+        PyObject *v = PyTuple_GET_ITEM(pair, 1);
+        const char kind = PyErr_Occurred() ? 0 : tml_bind_setting_kind(s, i);
+        if (kind == 'I') {
+            tml_bind_set_int(s, cfg, i, PyLong_AsLong(v));
+        } else if (kind == 'F') {
+            tml_bind_set_float(s, cfg, i, PyFloat_AsDouble(v));
+#if TML_HAS_MOTION
+        } else if (kind == 'E') {
+            mo_get_edges(cfg, v); /* raises on a bad value */
+#endif
+        } else if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_TypeError, s->message);
+        }
+        if (PyErr_Occurred()) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Samples for a front-end's feed: int16 (array('h')) or bytes of int16 little-endian, an even
+ * number of bytes; else TypeError. 1 with sb held (release it), or 0. */
+static int get_samples(PyObject *samples, Py_buffer *sb) {
+    const char *msg = TML_MSG_SAMPLES;
+    if (PyObject_GetBuffer(samples, sb, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError, msg);
+        return 0;
+    }
+    const char *sf = sb->format ? sb->format : "B";
+    const int s16 = (sf[0] == 'h' || (sf[0] == '<' && sf[1] == 'h')) && sb->itemsize == 2;
+    const int sbytes = (sf[0] == 'B' || sf[0] == 'b' || sf[0] == 'c') && sb->itemsize == 1;
+    if ((!s16 && !sbytes) || sb->len % 2) {
+        PyBuffer_Release(sb);
+        PyErr_SetString(PyExc_TypeError, msg);
+        return 0;
+    }
+    return 1;
+}
+
 /* ---- Frontend: the audio front-end (docs/audio.md) ---- */
 
 typedef struct {
@@ -519,35 +575,8 @@ static int Frontend_init(FrontendObject *self, PyObject *args, PyObject *kwds) {
     }
     tml_fe_config_t cfg;
     tml_fe_config_micro_speech(&cfg);
-    for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(set); j++) {
-        PyObject *pair = PyTuple_GET_ITEM(set, j);
-        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
-            PyErr_SetString(PyExc_TypeError, TML_MSG_FE_CONFIG);
-            return -1;
-        }
-        const long i = PyLong_AsLong(PyTuple_GET_ITEM(pair, 0));
-        PyObject *v = PyTuple_GET_ITEM(pair, 1);
-        if (i < 0 || i >= TML_BIND_FE_N_FIELDS) {
-            if (!PyErr_Occurred()) {
-                PyErr_SetString(PyExc_TypeError, TML_MSG_FE_CONFIG);
-            }
-            return -1;
-        }
-        long k = 0;
-#define FE_GET_I(dst, o) dst = (int32_t)PyLong_AsLong(o)
-#define FE_GET_F(dst, o) dst = (float)PyFloat_AsDouble(o)
-#define FE_FIELD(name, kind)              \
-    if (i == k) {                         \
-        FE_GET_##kind(cfg.name, v);       \
-    }                                     \
-    k++;
-        TML_FE_CONFIG_FIELDS(FE_FIELD)
-#undef FE_FIELD
-#undef FE_GET_F
-#undef FE_GET_I
-        if (PyErr_Occurred()) {
-            return -1;
-        }
+    if (!apply_settings(set, &tml_bind_fe_settings, &cfg)) {
+        return -1;
     }
     const int st = tml_fe_init(&self->fe, &cfg);
     if (st != TML_FE_OK) {
@@ -555,25 +584,6 @@ static int Frontend_init(FrontendObject *self, PyObject *args, PyObject *kwds) {
         return -1;
     }
     return 0;
-}
-
-/* Samples for a front-end's feed: int16 (array('h')) or bytes of int16 little-endian, an even
- * number of bytes; else TypeError with msg. 1 with sb held (release it), or 0. */
-static int get_samples(PyObject *samples, Py_buffer *sb, const char *msg) {
-    if (PyObject_GetBuffer(samples, sb, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
-        PyErr_Clear();
-        PyErr_SetString(PyExc_TypeError, msg);
-        return 0;
-    }
-    const char *sf = sb->format ? sb->format : "B";
-    const int s16 = (sf[0] == 'h' || (sf[0] == '<' && sf[1] == 'h')) && sb->itemsize == 2;
-    const int sbytes = (sf[0] == 'B' || sf[0] == 'b' || sf[0] == 'c') && sb->itemsize == 1;
-    if ((!s16 && !sbytes) || sb->len % 2) {
-        PyBuffer_Release(sb);
-        PyErr_SetString(PyExc_TypeError, msg);
-        return 0;
-    }
-    return 1;
 }
 
 /* feed(samples, features, pos) -> (frames, pos) */
@@ -584,7 +594,7 @@ static PyObject *Frontend_feed(FrontendObject *self, PyObject *args) {
         return NULL;
     }
     Py_buffer sb, rb;
-    if (!get_samples(samples, &sb, TML_MSG_FE_SAMPLES)) {
+    if (!get_samples(samples, &sb)) {
         return NULL;
     }
     if (PyObject_GetBuffer(ring, &rb, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
@@ -649,6 +659,155 @@ static PyTypeObject FrontendType = {
     .tp_new = PyType_GenericNew,
 };
 
+
+/* ---- Mfcc: the MFCC front-end of the MLPerf Tiny KWS model (docs/audio.md) ---- */
+
+typedef struct {
+    PyObject_HEAD
+    tml_bind_mfcc_t *m; /* tml_bind_mfcc_size bytes, PyMem_Malloc */
+} MfccObject;
+
+static void mfcc_raise(int status) {
+    PyErr_SetString(PyExc_ValueError, tml_mfcc_strerror(status));
+}
+
+/* Mfcc(frames, settings): the KWS configuration (tml_mfcc_config_kws) with settings, a tuple
+ * of (index in MFCC_FIELDS, number) pairs, applied over it; a window of `frames` frames. */
+static int Mfcc_init(MfccObject *self, PyObject *args, PyObject *kwds) {
+    long rows;
+    PyObject *set;
+    if (kwds && PyDict_Size(kwds) > 0) {
+        PyErr_SetString(PyExc_TypeError, "Mfcc takes no keyword arguments");
+        return -1;
+    }
+    if (!PyArg_ParseTuple(args, "lO!", &rows, &PyTuple_Type, &set)) {
+        return -1;
+    }
+    tml_mfcc_config_t cfg;
+    tml_mfcc_config_kws(&cfg);
+    if (!apply_settings(set, &tml_bind_mfcc_settings, &cfg)) {
+        return -1;
+    }
+    const size_t size = rows < 1 || rows > TML_BIND_MFCC_MAX_ROWS
+                            ? 0 : tml_bind_mfcc_size(&cfg, (int32_t)rows);
+    if (!size) {
+        PyErr_SetString(PyExc_ValueError, "frames must be 1..1024");
+        return -1;
+    }
+    PyMem_Free(self->m);
+    self->m = PyMem_Malloc(size);
+    if (!self->m) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    const int st = tml_bind_mfcc_init(self->m, &cfg, (int32_t)rows);
+    if (st != TML_MFCC_OK) {
+        PyMem_Free(self->m);
+        self->m = NULL;
+        mfcc_raise(st);
+        return -1;
+    }
+    return 0;
+}
+
+static void Mfcc_dealloc(MfccObject *self) {
+    PyMem_Free(self->m);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int mfcc_ready(MfccObject *self) {
+    if (!self->m) {
+        mfcc_raise(TML_MFCC_E_STATE);
+        return 0;
+    }
+    return 1;
+}
+
+/* feed(samples) -> frames made */
+static PyObject *Mfcc_feed(MfccObject *self, PyObject *samples) {
+    Py_buffer sb;
+    if (!mfcc_ready(self) || !get_samples(samples, &sb)) {
+        return NULL;
+    }
+    const int32_t made = sb.len / 2 > INT32_MAX
+                             ? TML_MFCC_E_ARG
+                             : tml_bind_mfcc_feed(self->m, sb.buf, (int32_t)(sb.len / 2));
+    PyBuffer_Release(&sb);
+    if (made < 0) {
+        mfcc_raise(made);
+        return NULL;
+    }
+    return PyLong_FromLong(made);
+}
+
+/* window(out): the window's int8 features into out, oldest frame first */
+static PyObject *Mfcc_window(MfccObject *self, PyObject *out) {
+    Py_buffer ob;
+    if (!mfcc_ready(self)) {
+        return NULL;
+    }
+    if (PyObject_GetBuffer(out, &ob, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_TypeError, TML_MSG_MFCC_OUT);
+        return NULL;
+    }
+    const char *f = ob.format ? ob.format : "B";
+    const Py_ssize_t n = (Py_ssize_t)self->m->rows * tml_mfcc_coefficients(&self->m->mf);
+    if (!((f[0] == 'b' || f[0] == 'B') && ob.itemsize == 1) || ob.len != n) {
+        PyBuffer_Release(&ob);
+        PyErr_SetString(PyExc_TypeError, TML_MSG_MFCC_OUT);
+        return NULL;
+    }
+    const int st = tml_bind_mfcc_window(self->m, ob.buf);
+    PyBuffer_Release(&ob);
+    if (st != TML_MFCC_OK) {
+        mfcc_raise(st);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *Mfcc_reset(MfccObject *self, PyObject *unused) {
+    (void)unused;
+    if (!mfcc_ready(self)) {
+        return NULL;
+    }
+    tml_bind_mfcc_reset(self->m);
+    Py_RETURN_NONE;
+}
+
+static PyObject *Mfcc_coefficients(MfccObject *self, PyObject *unused) {
+    (void)unused;
+    return mfcc_ready(self) ? PyLong_FromLong(tml_mfcc_coefficients(&self->m->mf)) : NULL;
+}
+
+static PyObject *Mfcc_peak(MfccObject *self, PyObject *unused) {
+    (void)unused;
+    return mfcc_ready(self) ? PyLong_FromLong(tml_bind_mfcc_peak(self->m)) : NULL;
+}
+
+static PyMethodDef Mfcc_methods[] = {
+    {"feed", (PyCFunction)Mfcc_feed, METH_O, "feed(samples) -> frames made"},
+    {"window", (PyCFunction)Mfcc_window, METH_O,
+     "window(out): the window's int8 features, oldest frame first"},
+    {"reset", (PyCFunction)Mfcc_reset, METH_NOARGS, "forget every sample"},
+    {"coefficients", (PyCFunction)Mfcc_coefficients, METH_NOARGS, "features per frame"},
+    {"peak", (PyCFunction)Mfcc_peak, METH_NOARGS, "the peak the window is divided by"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject MfccType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "_tinyml.Mfcc",
+    .tp_basicsize = sizeof(MfccObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Mfcc(frames, config): the MFCC front-end of the MLPerf Tiny KWS model",
+    .tp_methods = Mfcc_methods,
+    .tp_init = (initproc)Mfcc_init,
+    .tp_new = PyType_GenericNew,
+    .tp_dealloc = (destructor)Mfcc_dealloc,
+};
+
 #if TML_HAS_MOTION
 /* ---- Motion: the motion front-end (docs/motion.md) ---- */
 
@@ -704,36 +863,8 @@ static int Motion_init(MotionObject *self, PyObject *args, PyObject *kwds) {
     }
     tml_mo_config_t cfg;
     tml_mo_config_default(&cfg);
-    for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(set); j++) {
-        PyObject *pair = PyTuple_GET_ITEM(set, j);
-        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
-            PyErr_SetString(PyExc_TypeError, TML_MSG_MO_CONFIG);
-            return -1;
-        }
-        const long i = PyLong_AsLong(PyTuple_GET_ITEM(pair, 0));
-        PyObject *v = PyTuple_GET_ITEM(pair, 1);
-        if (i < 0 || i >= TML_BIND_MO_N_FIELDS) {
-            if (!PyErr_Occurred()) {
-                PyErr_SetString(PyExc_TypeError, TML_MSG_MO_CONFIG);
-            }
-            return -1;
-        }
-        long k = 0;
-        int bad = 0;
-#define MO_GET_I(dst, o) dst = (int32_t)PyLong_AsLong(o)
-#define MO_GET_E(dst, o) bad = mo_get_edges(&cfg, o)
-#define MO_FIELD(name, kind)              \
-    if (i == k) {                         \
-        MO_GET_##kind(cfg.name, v);       \
-    }                                     \
-    k++;
-        TML_MO_CONFIG_FIELDS(MO_FIELD)
-#undef MO_FIELD
-#undef MO_GET_E
-#undef MO_GET_I
-        if (bad || PyErr_Occurred()) {
-            return -1;
-        }
+    if (!apply_settings(set, &tml_bind_mo_settings, &cfg)) {
+        return -1;
     }
     const int st = tml_mo_init(&self->mo, &cfg);
     if (st != TML_MO_OK) {
@@ -751,7 +882,7 @@ static PyObject *Motion_feed(MotionObject *self, PyObject *args) {
         return NULL;
     }
     Py_buffer sb, rb;
-    if (!get_samples(samples, &sb, TML_MSG_MO_SAMPLES)) {
+    if (!get_samples(samples, &sb)) {
         return NULL;
     }
     if (PyObject_GetBuffer(ring, &rb, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
@@ -868,7 +999,8 @@ static int add_str(PyObject *m, const char *name, const char *s, size_t len) {
 }
 
 PyMODINIT_FUNC PyInit__tinyml(void) {
-    if (PyType_Ready(&ModelType) < 0 || PyType_Ready(&FrontendType) < 0) {
+    if (PyType_Ready(&ModelType) < 0 || PyType_Ready(&FrontendType) < 0 ||
+        PyType_Ready(&MfccType) < 0) {
         return NULL;
     }
     PyObject *m = PyModule_Create(&module);
@@ -885,6 +1017,14 @@ PyMODINIT_FUNC PyInit__tinyml(void) {
     if (PyModule_AddObject(m, "Frontend", (PyObject *)&FrontendType) < 0 ||
         add_str(m, "FE_FIELDS", TML_BIND_FE_FIELDS, TML_BIND_FIELDS_LEN(TML_BIND_FE_FIELDS)) < 0) {
         Py_DECREF(&FrontendType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&MfccType);
+    if (PyModule_AddObject(m, "Mfcc", (PyObject *)&MfccType) < 0 ||
+        add_str(m, "MFCC_FIELDS", TML_BIND_MFCC_FIELDS,
+                TML_BIND_FIELDS_LEN(TML_BIND_MFCC_FIELDS)) < 0) {
+        Py_DECREF(&MfccType);
         Py_DECREF(m);
         return NULL;
     }

@@ -460,6 +460,59 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(model_get_output_obj, 2, 3, model_get
     X(MP_QSTR_H_TOTAL_SIZE, TML_BIND_H_TOTAL_SIZE)     \
     X(MP_QSTR_H_ARENA_SIZE, TML_BIND_H_ARENA_SIZE)
 
+#if TML_HAS_FRONTEND || TML_HAS_MOTION
+/* ---- what the front-ends share: their settings and their samples ---- */
+
+static NORETURN void raise_text(const mp_obj_type_t *type, const char *msg) {
+    mp_raise_type_arg(type, mp_obj_new_str(msg, strlen(msg)));
+}
+
+#if TML_HAS_MOTION
+static void mo_get_edges(tml_mo_config_t *cfg, mp_obj_t o);
+#endif
+
+/* A configuration's settings, a tuple of (index in its *_FIELDS, value) pairs, applied over
+ * cfg (tml_bind_settings_t: where each field lies and its kind). */
+static void apply_settings(mp_obj_t set_in, const tml_bind_settings_t *s, void *cfg) {
+    if (!mp_obj_is_type(set_in, &mp_type_tuple)) {
+        raise_text(&mp_type_TypeError, s->message);
+    }
+    size_t n;
+    mp_obj_t *set;
+    mp_obj_tuple_get(set_in, &n, &set);
+    for (size_t j = 0; j < n; j++) {
+        size_t two;
+        mp_obj_t *pair;
+        if (!mp_obj_is_type(set[j], &mp_type_tuple)) {
+            raise_text(&mp_type_TypeError, s->message);
+        }
+        mp_obj_tuple_get(set[j], &two, &pair);
+        const long i = two == 2 ? (long)mp_obj_get_int(pair[0]) : -1;
+        const char kind = tml_bind_setting_kind(s, i);
+        if (kind == 'I') {
+            tml_bind_set_int(s, cfg, i, (long)mp_obj_get_int(pair[1]));
+        } else if (kind == 'F') {
+            tml_bind_set_float(s, cfg, i, (double)mp_obj_get_float(pair[1]));
+#if TML_HAS_MOTION
+        } else if (kind == 'E') {
+            mo_get_edges(cfg, pair[1]);
+#endif
+        } else {
+            raise_text(&mp_type_TypeError, s->message);
+        }
+    }
+}
+
+/* A front-end's samples: array('h') or bytes of int16 little-endian (an even length). */
+static void get_samples(mp_obj_t o, mp_buffer_info_t *sb) {
+    if (!mp_get_buffer(o, sb, MP_BUFFER_READ) ||
+        !(sb->typecode == 'h' || sb->typecode == 'B' || sb->typecode == 'b' ||
+          sb->typecode == BYTEARRAY_TYPECODE) || sb->len % 2) {
+        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_SAMPLES));
+    }
+}
+#endif
+
 #if TML_HAS_FRONTEND
 /* ---- Frontend: the audio front-end (docs/audio.md); firmware only (tml_config.h) ---- */
 
@@ -469,8 +522,7 @@ typedef struct _tml_mp_frontend_t {
 } tml_mp_frontend_t;
 
 static NORETURN void fe_raise(int status) {
-    const char *msg = tml_fe_strerror(status);
-    mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(msg, strlen(msg)));
+    raise_text(&mp_type_ValueError, tml_fe_strerror(status));
 }
 
 /* Frontend(settings): micro_speech's configuration (tml_fe_config_micro_speech) with settings,
@@ -478,38 +530,9 @@ static NORETURN void fe_raise(int status) {
 static mp_obj_t frontend_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw,
                                   const mp_obj_t *args) {
     mp_arg_check_num(n_args, n_kw, 1, 1, false);
-    if (!mp_obj_is_type(args[0], &mp_type_tuple)) {
-        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_FE_CONFIG));
-    }
-    size_t n;
-    mp_obj_t *set;
-    mp_obj_tuple_get(args[0], &n, &set);
     tml_fe_config_t cfg;
     tml_fe_config_micro_speech(&cfg);
-    for (size_t j = 0; j < n; j++) {
-        size_t two;
-        mp_obj_t *pair;
-        if (!mp_obj_is_type(set[j], &mp_type_tuple)) {
-            mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_FE_CONFIG));
-        }
-        mp_obj_tuple_get(set[j], &two, &pair);
-        const mp_int_t i = two == 2 ? mp_obj_get_int(pair[0]) : -1;
-        if (i < 0 || i >= TML_BIND_FE_N_FIELDS) {
-            mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_FE_CONFIG));
-        }
-        mp_int_t k = 0;
-#define FE_GET_I(dst, o) dst = (int32_t)mp_obj_get_int(o)
-#define FE_GET_F(dst, o) dst = (float)mp_obj_get_float(o)
-#define FE_FIELD(name, kind)              \
-    if (i == k) {                         \
-        FE_GET_##kind(cfg.name, pair[1]); \
-    }                                     \
-    k++;
-        TML_FE_CONFIG_FIELDS(FE_FIELD)
-#undef FE_FIELD
-#undef FE_GET_F
-#undef FE_GET_I
-    }
+    apply_settings(args[0], &tml_bind_fe_settings, &cfg);
     tml_mp_frontend_t *self = mp_obj_malloc(tml_mp_frontend_t, type);
     const int st = tml_fe_init(&self->fe, &cfg);
     if (st != TML_FE_OK) {
@@ -523,11 +546,7 @@ static mp_obj_t frontend_feed(size_t n_args, const mp_obj_t *args) {
     (void)n_args;
     tml_mp_frontend_t *self = MP_OBJ_TO_PTR(args[0]);
     mp_buffer_info_t sb, rb;
-    if (!mp_get_buffer(args[1], &sb, MP_BUFFER_READ) ||
-        !(sb.typecode == 'h' || sb.typecode == 'B' || sb.typecode == 'b' ||
-          sb.typecode == BYTEARRAY_TYPECODE) || sb.len % 2) {
-        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_FE_SAMPLES));
-    }
+    get_samples(args[1], &sb);
     const int32_t ch = tml_fe_channels(&self->fe);
     if (!mp_get_buffer(args[2], &rb, MP_BUFFER_WRITE)) {
         mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_FE_RING));
@@ -564,6 +583,89 @@ static mp_obj_t frontend_channels(mp_obj_t self_in) {
     return MP_OBJ_NEW_SMALL_INT(tml_fe_channels(&self->fe));
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(frontend_channels_obj, frontend_channels);
+
+/* ---- Mfcc: the MFCC front-end of the MLPerf Tiny KWS model (docs/audio.md) ---- */
+
+typedef struct _tml_mp_mfcc_t {
+    mp_obj_base_t base;
+    tml_bind_mfcc_t *m; /* tml_bind_mfcc_size bytes on the heap */
+} tml_mp_mfcc_t;
+
+static NORETURN void mfcc_raise(int status) {
+    raise_text(&mp_type_ValueError, tml_mfcc_strerror(status));
+}
+
+/* Mfcc(frames, settings): the KWS configuration (tml_mfcc_config_kws) with settings, a tuple
+ * of (index in MFCC_FIELDS, number) pairs, applied over it; a window of `frames` frames. */
+static mp_obj_t mfcc_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw,
+                              const mp_obj_t *args) {
+    mp_arg_check_num(n_args, n_kw, 2, 2, false);
+    const mp_int_t rows = mp_obj_get_int(args[0]);
+    tml_mfcc_config_t cfg;
+    tml_mfcc_config_kws(&cfg);
+    apply_settings(args[1], &tml_bind_mfcc_settings, &cfg);
+    const size_t size = rows < 1 || rows > TML_BIND_MFCC_MAX_ROWS
+                            ? 0 : tml_bind_mfcc_size(&cfg, (int32_t)rows);
+    if (!size) {
+        mp_raise_ValueError(MP_ERROR_TEXT("frames must be 1..1024"));
+    }
+    tml_mp_mfcc_t *self = mp_obj_malloc(tml_mp_mfcc_t, type);
+    self->m = m_malloc(size);
+    const int st = tml_bind_mfcc_init(self->m, &cfg, (int32_t)rows);
+    if (st != TML_MFCC_OK) {
+        mfcc_raise(st);
+    }
+    return MP_OBJ_FROM_PTR(self);
+}
+
+/* feed(samples) -> frames made */
+static mp_obj_t mfcc_feed(mp_obj_t self_in, mp_obj_t samples) {
+    tml_mp_mfcc_t *self = MP_OBJ_TO_PTR(self_in);
+    mp_buffer_info_t sb;
+    get_samples(samples, &sb);
+    const int32_t made = tml_bind_mfcc_feed(self->m, sb.buf, (int32_t)(sb.len / 2));
+    if (made < 0) {
+        mfcc_raise(made);
+    }
+    return MP_OBJ_NEW_SMALL_INT(made);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(mfcc_feed_obj, mfcc_feed);
+
+/* window(out): the window's int8 features into out, oldest frame first */
+static mp_obj_t mfcc_window(mp_obj_t self_in, mp_obj_t out) {
+    tml_mp_mfcc_t *self = MP_OBJ_TO_PTR(self_in);
+    mp_buffer_info_t ob;
+    const size_t n = (size_t)self->m->rows * (size_t)tml_mfcc_coefficients(&self->m->mf);
+    if (!mp_get_buffer(out, &ob, MP_BUFFER_WRITE) ||
+        !(ob.typecode == 'b' || ob.typecode == BYTEARRAY_TYPECODE) || ob.len != n) {
+        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_MFCC_OUT));
+    }
+    const int st = tml_bind_mfcc_window(self->m, ob.buf);
+    if (st != TML_MFCC_OK) {
+        mfcc_raise(st);
+    }
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(mfcc_window_obj, mfcc_window);
+
+static mp_obj_t mfcc_reset(mp_obj_t self_in) {
+    tml_mp_mfcc_t *self = MP_OBJ_TO_PTR(self_in);
+    tml_bind_mfcc_reset(self->m);
+    return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(mfcc_reset_obj, mfcc_reset);
+
+static mp_obj_t mfcc_coefficients(mp_obj_t self_in) {
+    tml_mp_mfcc_t *self = MP_OBJ_TO_PTR(self_in);
+    return MP_OBJ_NEW_SMALL_INT(tml_mfcc_coefficients(&self->m->mf));
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(mfcc_coefficients_obj, mfcc_coefficients);
+
+static mp_obj_t mfcc_peak(mp_obj_t self_in) {
+    tml_mp_mfcc_t *self = MP_OBJ_TO_PTR(self_in);
+    return MP_OBJ_NEW_SMALL_INT(tml_bind_mfcc_peak(self->m));
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(mfcc_peak_obj, mfcc_peak);
 #endif
 
 #if TML_HAS_MOTION
@@ -575,8 +677,7 @@ typedef struct _tml_mp_motion_t {
 } tml_mp_motion_t;
 
 static NORETURN void mo_raise(int status) {
-    const char *msg = tml_mo_strerror(status);
-    mp_raise_type_arg(&mp_type_ValueError, mp_obj_new_str(msg, strlen(msg)));
+    raise_text(&mp_type_ValueError, tml_mo_strerror(status));
 }
 
 /* The edges field's value: a tuple or list of ints, edge j at j. */
@@ -607,38 +708,9 @@ static void mo_get_edges(tml_mo_config_t *cfg, mp_obj_t o) {
 static mp_obj_t motion_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw,
                                 const mp_obj_t *args) {
     mp_arg_check_num(n_args, n_kw, 1, 1, false);
-    if (!mp_obj_is_type(args[0], &mp_type_tuple)) {
-        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_MO_CONFIG));
-    }
-    size_t n;
-    mp_obj_t *set;
-    mp_obj_tuple_get(args[0], &n, &set);
     tml_mo_config_t cfg;
     tml_mo_config_default(&cfg);
-    for (size_t j = 0; j < n; j++) {
-        size_t two;
-        mp_obj_t *pair;
-        if (!mp_obj_is_type(set[j], &mp_type_tuple)) {
-            mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_MO_CONFIG));
-        }
-        mp_obj_tuple_get(set[j], &two, &pair);
-        const mp_int_t i = two == 2 ? mp_obj_get_int(pair[0]) : -1;
-        if (i < 0 || i >= TML_BIND_MO_N_FIELDS) {
-            mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_MO_CONFIG));
-        }
-        mp_int_t k = 0;
-#define MO_GET_I(dst, o) dst = (int32_t)mp_obj_get_int(o)
-#define MO_GET_E(dst, o) mo_get_edges(&cfg, o)
-#define MO_FIELD(name, kind)              \
-    if (i == k) {                         \
-        MO_GET_##kind(cfg.name, pair[1]); \
-    }                                     \
-    k++;
-        TML_MO_CONFIG_FIELDS(MO_FIELD)
-#undef MO_FIELD
-#undef MO_GET_E
-#undef MO_GET_I
-    }
+    apply_settings(args[0], &tml_bind_mo_settings, &cfg);
     tml_mp_motion_t *self = mp_obj_malloc(tml_mp_motion_t, type);
     const int st = tml_mo_init(&self->mo, &cfg);
     if (st != TML_MO_OK) {
@@ -652,11 +724,7 @@ static mp_obj_t motion_feed(size_t n_args, const mp_obj_t *args) {
     (void)n_args;
     tml_mp_motion_t *self = MP_OBJ_TO_PTR(args[0]);
     mp_buffer_info_t sb, rb;
-    if (!mp_get_buffer(args[1], &sb, MP_BUFFER_READ) ||
-        !(sb.typecode == 'h' || sb.typecode == 'B' || sb.typecode == 'b' ||
-          sb.typecode == BYTEARRAY_TYPECODE) || sb.len % 2) {
-        mp_raise_TypeError(MP_ERROR_TEXT(TML_MSG_MO_SAMPLES));
-    }
+    get_samples(args[1], &sb);
     const size_t row = (size_t)tml_mo_features(&self->mo) * 4;
     if (!mp_get_buffer(args[2], &rb, MP_BUFFER_WRITE) || rb.typecode != 'i' || rb.len < row ||
         rb.len % row) {
@@ -765,6 +833,27 @@ MP_DEFINE_CONST_OBJ_TYPE(
 static const mp_obj_str_t tml_str_fe_fields = {
     {&mp_type_str}, 0, TML_BIND_FIELDS_LEN(TML_BIND_FE_FIELDS),
     (const byte *)TML_BIND_FE_FIELDS};
+
+static const mp_rom_map_elem_t mfcc_locals_table[] = {
+    {MP_ROM_QSTR(MP_QSTR_feed), MP_ROM_PTR(&mfcc_feed_obj)},
+    {MP_ROM_QSTR(MP_QSTR_window), MP_ROM_PTR(&mfcc_window_obj)},
+    {MP_ROM_QSTR(MP_QSTR_reset), MP_ROM_PTR(&mfcc_reset_obj)},
+    {MP_ROM_QSTR(MP_QSTR_coefficients), MP_ROM_PTR(&mfcc_coefficients_obj)},
+    {MP_ROM_QSTR(MP_QSTR_peak), MP_ROM_PTR(&mfcc_peak_obj)},
+};
+static MP_DEFINE_CONST_DICT(mfcc_locals_dict, mfcc_locals_table);
+
+MP_DEFINE_CONST_OBJ_TYPE(
+    tml_mp_mfcc_type,
+    MP_QSTR_Mfcc,
+    MP_TYPE_FLAG_NONE,
+    make_new, mfcc_make_new,
+    locals_dict, &mfcc_locals_dict
+    );
+
+static const mp_obj_str_t tml_str_mfcc_fields = {
+    {&mp_type_str}, 0, TML_BIND_FIELDS_LEN(TML_BIND_MFCC_FIELDS),
+    (const byte *)TML_BIND_MFCC_FIELDS};
 #endif
 
 #if TML_HAS_MOTION
@@ -801,6 +890,8 @@ static const mp_rom_map_elem_t tinyml_module_globals_table[] = {
 #if TML_HAS_FRONTEND
     {MP_ROM_QSTR(MP_QSTR_Frontend), MP_ROM_PTR(&tml_mp_frontend_type)},
     {MP_ROM_QSTR(MP_QSTR_FE_FIELDS), MP_ROM_PTR(&tml_str_fe_fields)},
+    {MP_ROM_QSTR(MP_QSTR_Mfcc), MP_ROM_PTR(&tml_mp_mfcc_type)},
+    {MP_ROM_QSTR(MP_QSTR_MFCC_FIELDS), MP_ROM_PTR(&tml_str_mfcc_fields)},
 #endif
 #if TML_HAS_MOTION
     {MP_ROM_QSTR(MP_QSTR_Motion), MP_ROM_PTR(&tml_mp_motion_type)},

@@ -147,22 +147,52 @@ int32_t tml_val_item(const tml_val_t *v, uint32_t i);
 const uint8_t *tml_val_direct(const tml_val_t *v);
 void tml_val_write(const tml_val_t *v, uint8_t *dst);
 
+/* ---- the front-ends' settings (Frontend, Mfcc, Motion) ---- */
+
+#if TML_HAS_FRONTEND || TML_HAS_MOTION
+#include <stddef.h>
+
+/* A configuration field a binding sets: where it lies in its struct and its kind, 'I'
+ * (int32_t), 'F' (float) or 'E' (the motion front-end's edges, a sequence the binding reads
+ * with tml_bind_mo_edge). */
+typedef struct {
+    uint16_t offset;
+    char kind;
+} tml_bind_field_t;
+
+/* A configuration's fields in the order of its *_FIELDS export (the bindings take settings as
+ * a tuple of (index, value) pairs), and the TypeError message for a malformed one. */
+typedef struct {
+    const tml_bind_field_t *fields;
+    int32_t n;
+    const char *message;
+} tml_bind_settings_t;
+
+/* The kind of field i, or 0 when i is out of range. */
+char tml_bind_setting_kind(const tml_bind_settings_t *s, long i);
+/* Set field i (its kind 'I' or 'F') of the configuration at cfg. */
+void tml_bind_set_int(const tml_bind_settings_t *s, void *cfg, long i, long v);
+void tml_bind_set_float(const tml_bind_settings_t *s, void *cfg, long i, double v);
+
+/* *_FIELDS: a configuration's field names in the order a binding takes them, separated by
+ * spaces (as the other *_FIELDS, the literal's last space left out). */
+#define TML_BIND_SETTING_NAME_(f, kind) #f " "
+
+/* Every front-end takes its samples so. */
+#define TML_MSG_SAMPLES "samples must be array('h') (int16) or bytes of int16 little-endian"
+#endif
+
 /* ---- the audio front-end (TML_HAS_FRONTEND; src/frontend, docs/audio.md) ---- */
 
 #if TML_HAS_FRONTEND
 #include "fe_frontend.h"
 
 #define TML_MSG_FE_CONFIG "settings must be a tuple of (index in FE_FIELDS, number) pairs"
-#define TML_MSG_FE_SAMPLES "samples must be array('h') (int16) or bytes of int16 little-endian"
 #define TML_MSG_FE_RING \
     "features must be array('H') or array('b') of whole rows of the channels"
 
-/* FE_FIELDS: the configuration's field names in the order a binding takes them, separated by
- * spaces (as the other *_FIELDS, the literal's last space left out). */
-#define TML_BIND_FE_FIELD_NAME_(f, kind) #f " "
-#define TML_BIND_FE_FIELDS TML_FE_CONFIG_FIELDS(TML_BIND_FE_FIELD_NAME_)
-#define TML_BIND_FE_COUNT_(f, kind) +1
-enum { TML_BIND_FE_N_FIELDS = 0 TML_FE_CONFIG_FIELDS(TML_BIND_FE_COUNT_) };
+#define TML_BIND_FE_FIELDS TML_FE_CONFIG_FIELDS(TML_BIND_SETTING_NAME_)
+extern const tml_bind_settings_t tml_bind_fe_settings;
 
 /* Feed a front-end n samples, int16 little-endian at any alignment (2n bytes at s). Each frame
  * completed goes to row *pos of `rows` rows of the front-end's channels at ring: uint16
@@ -171,6 +201,57 @@ enum { TML_BIND_FE_N_FIELDS = 0 TML_FE_CONFIG_FIELDS(TML_BIND_FE_COUNT_) };
  * negative TML_FE_E_* code (tml_fe_strerror). Allocates nothing. */
 int32_t tml_bind_fe_feed(tml_fe_t *fe, const uint8_t *s, int32_t n, uint8_t *ring, int32_t rows,
                          int32_t as_int8, int32_t *pos);
+
+/* ---- the MFCC front-end of the MLPerf Tiny KWS model (src/frontend/fe_mfcc.h) ---- */
+
+#include "fe_mfcc.h"
+
+#define TML_MSG_MFCC_CONFIG "settings must be a tuple of (index in MFCC_FIELDS, number) pairs"
+#define TML_MSG_MFCC_OUT "features must be a writable bytearray or array('b') of frames x " \
+    "coefficients"
+#define TML_BIND_MFCC_FIELDS TML_MFCC_CONFIG_FIELDS(TML_BIND_SETTING_NAME_)
+extern const tml_bind_settings_t tml_bind_mfcc_settings;
+
+/* Frames an Mfcc window may hold. */
+#define TML_BIND_MFCC_MAX_ROWS 1024
+
+/* An MFCC front-end with its window of `rows` frames: the frames' log-mel rows in a ring, and
+ * the peak of the samples they come from, which tml_mfcc_finish divides by (the float
+ * pipeline's clip / max(clip)). The peak is kept per frame step of samples (block j: samples
+ * [j step, (j + 1) step) since the reset, which frame j starts with): the window of frames
+ * f .. c then reads the blocks from f on, the one being filled included, so its peak is the
+ * maximum of every sample from the start of its oldest frame to the latest one fed. A whole
+ * clip fed at once has its own maximum, as the float pipeline takes it. Rows not made yet
+ * are digital silence (TML_MFCC_LOG_ZERO). Allocated by the binding: tml_bind_mfcc_size
+ * bytes. */
+typedef struct {
+    tml_mfcc_t mf;
+    int32_t rows;   /* frames in the window */
+    int32_t mel;    /* int32 values per row */
+    int32_t blocks; /* entries of the ring of block peaks */
+    int32_t pos;    /* the row the next frame goes to: the oldest row */
+    int32_t held;   /* frames in the window so far (up to rows) */
+    int32_t blk;    /* the block peak entry written next */
+    int32_t lead;   /* whole blocks fed minus frames made (>= 0 between calls) */
+    int32_t fill;   /* samples of the block being filled */
+    int32_t peak;   /* and their maximum */
+    int32_t data[]; /* rows x mel log-mel values, then blocks int16 block peaks */
+} tml_bind_mfcc_t;
+
+/* Bytes of a tml_bind_mfcc_t for cfg and rows (fields out of range are clamped: init then
+ * refuses them), or 0 when rows is outside 1..TML_BIND_MFCC_MAX_ROWS. */
+size_t tml_bind_mfcc_size(const tml_mfcc_config_t *cfg, int32_t rows);
+/* Initialize b (tml_bind_mfcc_size(cfg, rows) bytes): TML_MFCC_OK or a TML_MFCC_E_* code. */
+int tml_bind_mfcc_init(tml_bind_mfcc_t *b, const tml_mfcc_config_t *cfg, int32_t rows);
+/* Forget every sample: the window back to silence. */
+void tml_bind_mfcc_reset(tml_bind_mfcc_t *b);
+/* Feed n samples, int16 little-endian at any alignment (2n bytes at s): the number of frames
+ * made, or a negative TML_MFCC_E_* code. Allocates nothing. */
+int32_t tml_bind_mfcc_feed(tml_bind_mfcc_t *b, const uint8_t *s, int32_t n);
+/* The peak tml_bind_mfcc_window divides by (0: no sample yet). */
+int32_t tml_bind_mfcc_peak(const tml_bind_mfcc_t *b);
+/* The window's int8 features, rows x num_coefficients, oldest frame first. */
+int tml_bind_mfcc_window(const tml_bind_mfcc_t *b, int8_t *out);
 #endif
 
 /* ---- the motion front-end (TML_HAS_MOTION; src/motion, docs/motion.md) ---- */
@@ -180,15 +261,10 @@ int32_t tml_bind_fe_feed(tml_fe_t *fe, const uint8_t *s, int32_t n, uint8_t *rin
 
 #define TML_MSG_MO_CONFIG "settings must be a tuple of (index in MO_FIELDS, value) pairs"
 #define TML_MSG_MO_EDGES "edges must be a sequence of at most 17 ints"
-#define TML_MSG_MO_SAMPLES "samples must be array('h') (int16) or bytes of int16 little-endian"
 #define TML_MSG_MO_RING "features must be array('i') of whole rows of the features per window"
 
-/* MO_FIELDS: the configuration's field names in the order a binding takes them, separated by
- * spaces (as the other *_FIELDS, the literal's last space left out). */
-#define TML_BIND_MO_FIELD_NAME_(f, kind) #f " "
-#define TML_BIND_MO_FIELDS TML_MO_CONFIG_FIELDS(TML_BIND_MO_FIELD_NAME_)
-#define TML_BIND_MO_COUNT_(f, kind) +1
-enum { TML_BIND_MO_N_FIELDS = 0 TML_MO_CONFIG_FIELDS(TML_BIND_MO_COUNT_) };
+#define TML_BIND_MO_FIELDS TML_MO_CONFIG_FIELDS(TML_BIND_SETTING_NAME_)
+extern const tml_bind_settings_t tml_bind_mo_settings;
 
 /* Edge j (0 <= j <= TML_MO_MAX_BANDS) of a configuration's edges, from a sequence the binding
  * reads; 0 or TML_MO_E_EDGES for an index or value out of range. */

@@ -253,6 +253,39 @@ void tml_val_write(const tml_val_t *v, uint8_t *dst) {
     }
 }
 
+#if TML_HAS_FRONTEND || TML_HAS_MOTION
+char tml_bind_setting_kind(const tml_bind_settings_t *s, long i) {
+    return i >= 0 && i < s->n ? s->fields[i].kind : 0;
+}
+
+void tml_bind_set_int(const tml_bind_settings_t *s, void *cfg, long i, long v) {
+    int32_t x = (int32_t)v;
+    memcpy((uint8_t *)cfg + s->fields[i].offset, &x, sizeof(x));
+}
+
+void tml_bind_set_float(const tml_bind_settings_t *s, void *cfg, long i, double v) {
+    float x = (float)v;
+    memcpy((uint8_t *)cfg + s->fields[i].offset, &x, sizeof(x));
+}
+
+#define TML_BIND_SETTINGS_(type, list, name, message)                                        \
+    static const tml_bind_field_t name##_fields[] = {list(TML_BIND_FIELD_##type)};            \
+    const tml_bind_settings_t name = {name##_fields,                                          \
+                                      (int32_t)(sizeof(name##_fields) / sizeof(name##_fields[0])), \
+                                      message};
+#endif
+
+#if TML_HAS_FRONTEND
+#define TML_BIND_FIELD_FE(f, kind) {(uint16_t)offsetof(tml_fe_config_t, f), (#kind)[0]},
+#define TML_BIND_FIELD_MFCC(f, kind) {(uint16_t)offsetof(tml_mfcc_config_t, f), (#kind)[0]},
+TML_BIND_SETTINGS_(FE, TML_FE_CONFIG_FIELDS, tml_bind_fe_settings, TML_MSG_FE_CONFIG)
+TML_BIND_SETTINGS_(MFCC, TML_MFCC_CONFIG_FIELDS, tml_bind_mfcc_settings, TML_MSG_MFCC_CONFIG)
+#endif
+#if TML_HAS_MOTION
+#define TML_BIND_FIELD_MO(f, kind) {(uint16_t)offsetof(tml_mo_config_t, f), (#kind)[0]},
+TML_BIND_SETTINGS_(MO, TML_MO_CONFIG_FIELDS, tml_bind_mo_settings, TML_MSG_MO_CONFIG)
+#endif
+
 #if TML_HAS_FRONTEND
 int32_t tml_bind_fe_feed(tml_fe_t *fe, const uint8_t *s, int32_t n, uint8_t *ring, int32_t rows,
                          int32_t as_int8, int32_t *pos) {
@@ -295,6 +328,124 @@ int32_t tml_bind_fe_feed(tml_fe_t *fe, const uint8_t *s, int32_t n, uint8_t *rin
         done += k;
     }
     return frames;
+}
+#endif
+
+#if TML_HAS_FRONTEND
+static int32_t clamp_range(int32_t v, int32_t lo, int32_t hi) {
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* Block peaks the window can need: frames f .. c read the blocks from f on, and the block
+ * being filled is at most (frame_length - 1) / frame_step ahead of the frames made, so rows +
+ * (frame_length - 1) / frame_step + 1 entries always hold them. */
+static int32_t mfcc_blocks(const tml_mfcc_config_t *cfg, int32_t rows) {
+    const int32_t len = clamp_range(cfg->frame_length, 1, TML_MFCC_MAX_FRAME);
+    const int32_t step = clamp_range(cfg->frame_step, 1, len);
+    return rows + (len - 1) / step + 1;
+}
+
+size_t tml_bind_mfcc_size(const tml_mfcc_config_t *cfg, int32_t rows) {
+    if (rows < 1 || rows > TML_BIND_MFCC_MAX_ROWS) {
+        return 0;
+    }
+    const int32_t mel = clamp_range(cfg->num_mel_bins, 1, TML_MFCC_MAX_MEL);
+    return sizeof(tml_bind_mfcc_t) + (size_t)rows * (size_t)mel * 4 +
+           (size_t)mfcc_blocks(cfg, rows) * 2;
+}
+
+static int16_t *mfcc_peaks(const tml_bind_mfcc_t *b) {
+    return (int16_t *)(uintptr_t)(b->data + (size_t)b->rows * (size_t)b->mel);
+}
+
+int tml_bind_mfcc_init(tml_bind_mfcc_t *b, const tml_mfcc_config_t *cfg, int32_t rows) {
+    if (rows < 1 || rows > TML_BIND_MFCC_MAX_ROWS) {
+        b->mf.ready = 0;
+        return TML_MFCC_E_ARG;
+    }
+    const int st = tml_mfcc_init(&b->mf, cfg);
+    if (st != TML_MFCC_OK) {
+        return st;
+    }
+    b->rows = rows;
+    b->mel = tml_mfcc_row_length(&b->mf);
+    b->blocks = mfcc_blocks(cfg, rows);
+    tml_bind_mfcc_reset(b);
+    return TML_MFCC_OK;
+}
+
+void tml_bind_mfcc_reset(tml_bind_mfcc_t *b) {
+    tml_mfcc_reset(&b->mf);
+    const size_t values = (size_t)b->rows * (size_t)b->mel;
+    for (size_t i = 0; i < values; i++) {
+        b->data[i] = TML_MFCC_LOG_ZERO;
+    }
+    b->pos = b->held = b->blk = b->lead = b->fill = 0;
+    b->peak = INT16_MIN;
+}
+
+int32_t tml_bind_mfcc_feed(tml_bind_mfcc_t *b, const uint8_t *s, int32_t n) {
+    if (!b->mf.ready) {
+        return TML_MFCC_E_STATE;
+    }
+    if (n < 0) {
+        return TML_MFCC_E_ARG;
+    }
+    const int32_t step = b->mf.frame_step;
+    int16_t *peaks = mfcc_peaks(b);
+    /* Through a small aligned buffer, as tml_bind_fe_feed. */
+    int16_t chunk[64];
+    int32_t frames = 0, done = 0;
+    while (done < n) {
+        const int32_t k = n - done < 64 ? n - done : 64;
+        memcpy(chunk, s + 2 * done, (size_t)k * 2);
+        for (int32_t i = 0; i < k; i++) {
+            b->peak = chunk[i] > b->peak ? chunk[i] : b->peak;
+            if (++b->fill == step) {
+                peaks[b->blk] = (int16_t)b->peak;
+                b->blk = b->blk + 1 == b->blocks ? 0 : b->blk + 1;
+                b->lead++;
+                b->fill = 0;
+                b->peak = INT16_MIN;
+            }
+        }
+        int32_t at = 0;
+        while (at < k) {
+            int32_t used = 0;
+            int32_t *row = b->data + (size_t)b->pos * (size_t)b->mel;
+            const int32_t made = tml_mfcc_process(&b->mf, chunk + at, k - at, &used, row);
+            if (made < 0) {
+                return made;
+            }
+            if (made) {
+                frames++;
+                b->lead--;
+                b->held += b->held < b->rows;
+                b->pos = b->pos + 1 == b->rows ? 0 : b->pos + 1;
+            }
+            at += used;
+        }
+        done += k;
+    }
+    return frames;
+}
+
+int32_t tml_bind_mfcc_peak(const tml_bind_mfcc_t *b) {
+    const int16_t *peaks = mfcc_peaks(b);
+    int32_t peak = b->fill ? b->peak : INT32_MIN;
+    /* the blocks from the oldest frame's on: lead + held of them, newest last */
+    for (int32_t i = 1, at = b->blk; i <= b->lead + b->held; i++) {
+        at = at == 0 ? b->blocks - 1 : at - 1;
+        peak = peaks[at] > peak ? peaks[at] : peak;
+    }
+    return peak == INT32_MIN ? 0 : peak;
+}
+
+int tml_bind_mfcc_window(const tml_bind_mfcc_t *b, int8_t *out) {
+    if (!b->mf.ready) {
+        return TML_MFCC_E_STATE;
+    }
+    return tml_mfcc_finish(&b->mf, b->data, b->rows, b->pos, tml_bind_mfcc_peak(b), out);
 }
 #endif
 
