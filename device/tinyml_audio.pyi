@@ -4,6 +4,7 @@ from typing import Any, Protocol
 from tinyml import Net
 
 FIELDS: tuple[str, ...]
+MFCC_SETTINGS: tuple[str, ...]
 
 class Frontend:
     channels: int
@@ -19,6 +20,21 @@ class Frontend:
     def step(self) -> int: ...
     def feed(self, samples: array | bytes | bytearray | memoryview) -> int: ...
     def window(self, out: array | None = None) -> array: ...
+    def reset(self) -> None: ...
+
+class Mfcc:
+    int8: bool
+    channels: int
+    frames: int
+    rate: int
+    step: int
+    window_ms: int
+    step_ms: int
+    count: int
+    def __init__(self, frames: int = 49, **settings: Any) -> None: ...
+    def feed(self, samples: array | bytes | bytearray | memoryview) -> int: ...
+    def window(self, out: array | bytearray | None = None) -> array: ...
+    def peak(self) -> int: ...
     def reset(self) -> None: ...
 
 class _Source(Protocol):
@@ -37,7 +53,7 @@ Detection = tuple[str, float, int]
 
 class KeywordSpotter:
     net: Net
-    frontend: Frontend
+    frontend: Frontend | Mfcc
     labels: tuple[str, ...]
     every: int
     average_ms: int
@@ -45,7 +61,7 @@ class KeywordSpotter:
     suppression_ms: int
     min_count: int
     results: int
-    def __init__(self, net: Net, frontend: Frontend | None = None, every: int = 1,
+    def __init__(self, net: Net, frontend: Frontend | Mfcc | None = None, every: int = 1,
                  average_ms: int = 200, threshold: float = 0.65, suppression_ms: int = 1500,
                  min_count: int = 3, ignore: tuple[str, ...] = ...) -> None: ...
     def reset(self) -> None: ...
