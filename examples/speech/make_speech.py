@@ -7,7 +7,9 @@ sox, deterministic from a seed.
 
 `words` needs espeak-ng and sox; it writes examples/speech/words/<label>_<n>.wav (16 kHz,
 16-bit mono, trimmed to the word) for micro_speech's keywords (yes, no) and for other words
-(unknown), each spoken by several voices at several speeds and pitches. The other two commands
+(unknown), each spoken by several voices at several speeds and pitches, and
+examples/speech/kws_words/<word>_<n>.wav for the other eight keywords of the MLPerf Tiny KWS
+model (models/kws: up, down, left, right, on, off, stop, go), three voices each. The other two commands
 use only those committed clips and numpy, so their output is the same on every machine:
 `clips` centres each word in a second of background noise at two levels, plus silence clips;
 `stream` lays keywords and other words out over a minute of noise and writes the truth beside
@@ -29,12 +31,15 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 WORDS = HERE / "words"
+KWS_WORDS = HERE / "kws_words"
 RATE = 16000
 GAIN_DB = -6.0  # the words' gains in a stream: -6..0 dB, at random
 KEYWORDS = ("yes", "no")
 # Other words, spoken as "unknown": ones micro_speech tells apart from its keywords (it takes
 # "left" for yes and "go" for no, as a model with two keywords and little data would).
 OTHERS = ("cat", "dog", "seven", "house", "bird", "tree")
+# The KWS model's keywords besides yes and no (its labels: models/kws/labels.txt).
+KWS_KEYWORDS = ("up", "down", "left", "right", "on", "off", "stop", "go")
 # (espeak-ng voice, words per minute, pitch 0..99, sox tempo factor)
 VOICES = (
     ("en-us", 140, 50, 1.0), ("en", 170, 40, 0.9), ("en-us+f3", 150, 60, 1.1),
@@ -97,16 +102,29 @@ def make_words() -> None:
                 write_wav(WORDS / f"unknown_{word}_{j}.wav", speak(word, VOICES[j], Path(t)))
                 n += 1
     print(f"{n} clips in {WORDS}")
+    make_kws_words()
 
 
-def words() -> list[Word]:
-    """The committed word clips, in name order."""
+def make_kws_words() -> None:
+    KWS_WORDS.mkdir(exist_ok=True)
+    for old in KWS_WORDS.glob("*.wav"):
+        old.unlink()
+    with tempfile.TemporaryDirectory() as t:
+        for i, word in enumerate(KWS_KEYWORDS):  # three voices each
+            for j in (i % len(VOICES), (i + 3) % len(VOICES), (i + 6) % len(VOICES)):
+                write_wav(KWS_WORDS / f"{word}_{j}.wav", speak(word, VOICES[j], Path(t)))
+    print(f"{3 * len(KWS_KEYWORDS)} clips in {KWS_WORDS}")
+
+
+def words(folder: Path = WORDS) -> list[Word]:
+    """The committed word clips, in name order: micro_speech's (WORDS), or with KWS_WORDS the
+    KWS model's other keywords."""
     out = []
-    for p in sorted(WORDS.glob("*.wav")):
+    for p in sorted(folder.glob("*.wav")):
         parts = p.stem.split("_")
         out.append(Word(parts[0], parts[1] if parts[0] == "unknown" else parts[0], read_wav(p)))
     if not out:
-        raise FileNotFoundError(f"no word clips in {WORDS} (make them: make_speech.py words)")
+        raise FileNotFoundError(f"no word clips in {folder} (make them: make_speech.py words)")
     return out
 
 
@@ -125,31 +143,38 @@ def _int16(x: np.ndarray) -> np.ndarray:
     return np.clip(np.round(x), -32768, 32767).astype(np.int16)
 
 
-def make_clips(seed: int = 18) -> list[tuple[str, np.ndarray]]:
+def make_clips(seed: int = 18, vocabulary: str = "micro_speech") -> list[tuple[str, np.ndarray]]:
     """(label, one second of int16) for micro_speech: each word centred in noise at two levels,
-    and silence clips (noise alone, quiet to loud)."""
+    and silence clips (noise alone, quiet to loud). With vocabulary="kws", the KWS model's
+    other eight keywords (KWS_WORDS) the same way, labelled by the word, and no silence."""
     rng = np.random.default_rng(seed)
     out = []
-    for w in words():
+    for w in words(KWS_WORDS if vocabulary == "kws" else WORDS):
         for level in (30.0, 300.0):
             x = noise(rng, RATE, level)
             a = max(0, (RATE - len(w.samples)) // 2)
             seg = w.samples[:RATE].astype(np.float64)
             x[a:a + len(seg)] += seg
             out.append((w.label, _int16(x)))
+    if vocabulary == "kws":
+        return out
     for level in (3.0, 30.0, 300.0, 1000.0):
         out.append(("silence", _int16(noise(rng, RATE, level))))
     return out
 
 
 def make_stream(seed: int = 60, seconds: int = 60, keywords: int = 20, others: int = 5,
-                level: float = 60.0) -> tuple[np.ndarray, list[tuple[str, int, int]]]:
-    """A stream of background noise with `keywords` yes/no words and `others` other words at
-    random gains (-12..0 dB), at least 1.8 s apart, none in the first second; returns the int16
-    samples and the truth: (label, start ms, end ms) per word, in time order."""
+                level: float = 60.0, vocabulary: str = "micro_speech",
+                ) -> tuple[np.ndarray, list[tuple[str, int, int]]]:
+    """A stream of background noise with `keywords` yes/no words (with vocabulary="kws": any of
+    the KWS model's ten keywords) and `others` other words at random gains (-6..0 dB), at
+    least 1.8 s apart, none in the first second; returns the int16 samples and the truth:
+    (label, start ms, end ms) per word, in time order."""
     rng = np.random.default_rng(seed)
     ws = words()
     keys = [w for w in ws if w.label in KEYWORDS]
+    if vocabulary == "kws":
+        keys += words(KWS_WORDS)
     unknown = [w for w in ws if w.label == "unknown"]
     picks = [keys[i] for i in rng.permutation(len(keys))[:keywords]]
     while len(picks) < keywords:
