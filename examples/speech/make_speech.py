@@ -9,8 +9,9 @@ sox, deterministic from a seed.
 16-bit mono, trimmed to the word) for micro_speech's keywords (yes, no) and for other words
 (unknown), each spoken by several voices at several speeds and pitches, and
 examples/speech/kws_words/<word>_<n>.wav for the other eight keywords of the MLPerf Tiny KWS
-model (models/kws: up, down, left, right, on, off, stop, go), three voices each. The other two commands
-use only those committed clips and numpy, so their output is the same on every machine:
+model (models/kws: up, down, left, right, on, off, stop, go), three voices each. The other
+two commands use only those committed clips and numpy, so their output is the same on every
+machine:
 `clips` centres each word in a second of background noise at two levels, plus silence clips;
 `stream` lays keywords and other words out over a minute of noise and writes the truth beside
 the WAV (OUT.txt: label, start ms, end ms per word).
