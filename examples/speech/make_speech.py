@@ -200,10 +200,14 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("words", help="re-make the committed word clips (espeak-ng, sox)")
+    vocabulary = {"choices": ("micro_speech", "kws"), "default": "micro_speech",
+                  "help": "micro_speech's keywords (yes, no) or the KWS model's ten"}
     c = sub.add_parser("clips", help="1 s labelled clips into a folder")
     c.add_argument("out", type=Path)
+    c.add_argument("--vocabulary", **vocabulary)  # type: ignore[arg-type]
     s = sub.add_parser("stream", help="a stream with keywords in noise, and its truth")
     s.add_argument("out", type=Path)
+    s.add_argument("--vocabulary", **vocabulary)  # type: ignore[arg-type]
     s.add_argument("--seconds", type=int, default=60)
     s.add_argument("--keywords", type=int, default=20)
     s.add_argument("--seed", type=int, default=60)
@@ -213,13 +217,13 @@ def main(argv: list[str] | None = None) -> int:
     elif a.cmd == "clips":
         a.out.mkdir(parents=True, exist_ok=True)
         labels = []
-        for i, (label, x) in enumerate(make_clips()):
+        for i, (label, x) in enumerate(make_clips(vocabulary=a.vocabulary)):
             write_wav(a.out / f"{i:03d}_{label}.wav", x)
             labels.append(label)
         (a.out / "labels.txt").write_text("\n".join(labels) + "\n")
         print(f"{len(labels)} clips in {a.out}")
     else:
-        x, truth = make_stream(a.seed, a.seconds, a.keywords)
+        x, truth = make_stream(a.seed, a.seconds, a.keywords, vocabulary=a.vocabulary)
         write_wav(a.out, x)
         a.out.with_suffix(".txt").write_text("".join(f"{lb} {s} {e}\n" for lb, s, e in truth))
         print(f"{a.out}: {a.seconds} s, {len(truth)} words")
