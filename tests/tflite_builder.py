@@ -73,18 +73,22 @@ class ModelBuilder:
            options: tuple[str, dict[str, object]] | None = None) -> None:
         self.ops.append(_Op(kind, inputs, outputs, options))
 
-    def build(self, inputs: list[int], outputs: list[int]) -> bytes:
+    def build(self, inputs: list[int], outputs: list[int], minimal: bool = False) -> bytes:
+        """The model's flatbuffer. minimal: every optional field the schema allows to be absent
+        left out (tensor names, the description, operator versions, the buffer index of
+        tensors without data), as other writers may leave them."""
         b = flatbuffers.Builder(1024)
-        # Buffer 0 is the empty buffer by convention.
+        # Buffer 0 is the empty buffer (the schema's sentinel; TFLite refuses a model without).
         buf_offsets = [_buffer(b, None)]
         buf_index = []
         for t in self.tensors:
             if t.data is None:
-                buf_index.append(0)
+                buf_index.append(-1 if minimal else 0)
             else:
                 buf_offsets.append(_buffer(b, np.ascontiguousarray(t.data).tobytes()))
                 buf_index.append(len(buf_offsets) - 1)
-        t_offsets = [_tensor(b, t, bi) for t, bi in zip(self.tensors, buf_index, strict=True)]
+        t_offsets = [_tensor(b, t, bi, minimal)
+                     for t, bi in zip(self.tensors, buf_index, strict=True)]
         kinds = sorted({o.kind for o in self.ops})
         code_offsets = []
         for k in kinds:
@@ -92,7 +96,8 @@ class ModelBuilder:
             tflite.OperatorCodeStart(b)
             tflite.OperatorCodeAddDeprecatedBuiltinCode(b, min(code, 127))
             tflite.OperatorCodeAddBuiltinCode(b, code)
-            tflite.OperatorCodeAddVersion(b, 1)
+            if not minimal:
+                tflite.OperatorCodeAddVersion(b, 1)
             code_offsets.append(tflite.OperatorCodeEnd(b))
         op_offsets = []
         for o in self.ops:
@@ -120,12 +125,13 @@ class ModelBuilder:
         codes_vec = _offset_vector(b, tflite.ModelStartOperatorCodesVector, code_offsets)
         sgs_vec = _offset_vector(b, tflite.ModelStartSubgraphsVector, [sg])
         bufs_vec = _offset_vector(b, tflite.ModelStartBuffersVector, buf_offsets)
-        desc = b.CreateString("tinyml test model")
+        desc = None if minimal else b.CreateString("tinyml test model")
         tflite.ModelStart(b)
         tflite.ModelAddVersion(b, 3)
         tflite.ModelAddOperatorCodes(b, codes_vec)
         tflite.ModelAddSubgraphs(b, sgs_vec)
-        tflite.ModelAddDescription(b, desc)
+        if desc is not None:
+            tflite.ModelAddDescription(b, desc)
         tflite.ModelAddBuffers(b, bufs_vec)
         b.Finish(tflite.ModelEnd(b), file_identifier=b"TFL3")
         return bytes(b.Output())
@@ -158,8 +164,8 @@ def _offset_vector(b: flatbuffers.Builder, start: object, offsets: list[int]) ->
     return b.EndVector()
 
 
-def _tensor(b: flatbuffers.Builder, t: _Tensor, buffer: int) -> int:
-    name = b.CreateString(t.name)
+def _tensor(b: flatbuffers.Builder, t: _Tensor, buffer: int, minimal: bool = False) -> int:
+    name = None if minimal else b.CreateString(t.name)
     shape = _i32_vector(b, tflite.TensorStartShapeVector, list(t.shape))
     quant = None
     if t.scale:
@@ -179,8 +185,10 @@ def _tensor(b: flatbuffers.Builder, t: _Tensor, buffer: int) -> int:
     tflite.TensorStart(b)
     tflite.TensorAddShape(b, shape)
     tflite.TensorAddType(b, _TYPES[t.dtype])
-    tflite.TensorAddBuffer(b, buffer)
-    tflite.TensorAddName(b, name)
+    if buffer >= 0:
+        tflite.TensorAddBuffer(b, buffer)
+    if name is not None:
+        tflite.TensorAddName(b, name)
     if quant is not None:
         tflite.TensorAddQuantization(b, quant)
     return tflite.TensorEnd(b)

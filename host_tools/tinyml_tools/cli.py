@@ -21,7 +21,14 @@ from .convert import (
     pack_weights,
     read_labels,
 )
-from .convert.quantize import QuantizeError, is_float_model, load_calibration, quantize
+from .convert.quantize import (
+    ConverterCrash,
+    QuantizeError,
+    is_float_model,
+    load_calibration,
+    needs_quantizing,
+    quantize,
+)
 from .format.blob import BlobFormatError, read_blob
 from .report.inspect_blob import BOARD_HEAP, board_fit, describe
 from .report.memory_plot import draw_memory
@@ -109,11 +116,14 @@ _DATA = click.Path(exists=True, dir_okay=False, path_type=Path)
               help=".tflite file to write.")
 @_VERBOSE
 def quantize_cmd(model: Path, data: Path, output: Path, verbose: bool) -> None:
-    """Quantize a float Keras MODEL (.keras, .h5) or SavedModel directory to int8 .tflite."""
+    """Quantize a float Keras MODEL (.keras, .h5), SavedModel directory, or float or
+    dynamic-range .tflite to int8 .tflite."""
     try:
+        if not is_float_model(model) and not (model.suffix == ".tflite" and model.is_file()):
+            raise QuantizeError("not a .keras/.h5 file, SavedModel folder or .tflite file")
         tfl = quantize(model, load_calibration(data), verbose)
-    except QuantizeError as e:
-        raise click.ClickException(f"{model}: {e}") from e
+    except (QuantizeError, ModelFormatError) as e:
+        raise click.ClickException(_model_error(model, e)) from e
     _write(output, tfl)
     click.echo(f"{output}: {len(tfl)} bytes, int8 (calibrated on {data})")
 
@@ -128,8 +138,9 @@ def quantize_cmd(model: Path, data: Path, output: Path, verbose: bool) -> None:
 @click.option("--rounding", type=click.Choice(ROUNDING_MODES), default="tflite",
               show_default=True, help="Requantization rounding to reproduce.")
 @click.option("--data", type=_DATA,
-              help="Calibration samples for a float Keras/SavedModel MODEL: quantize first. "
-                   "With --sparse-update: a .npz with inputs x and labels y.")
+              help="Calibration samples for a float MODEL (Keras, SavedModel, or a float or "
+                   "dynamic-range .tflite): quantize first. With --sparse-update: a .npz with "
+                   "inputs x and labels y.")
 @click.option("--sparse-update", "budget", type=click.IntRange(min=1), metavar="BUDGET",
               help="Record which parameters below the head on-device training updates "
                    "(trainer mode 'sparse'), chosen from --data within BUDGET bytes of RAM.")
@@ -142,8 +153,8 @@ def quantize_cmd(model: Path, data: Path, output: Path, verbose: bool) -> None:
 def convert(model: Path, output: Path, labels: list[str] | None, name: str | None,
             rounding: str, data: Path | None, budget: int | None, weights: str,
             verbose: bool) -> None:
-    """Convert an int8 .tflite MODEL (or a float Keras/SavedModel one, with --data) to a
-    tinyml blob."""
+    """Convert an int8 .tflite MODEL (or a float one: Keras, SavedModel, float or
+    dynamic-range .tflite, with --data) to a tinyml blob."""
     try:
         xy = _labelled(data) if budget is not None else None
         choice = None
@@ -155,6 +166,16 @@ def convert(model: Path, output: Path, labels: list[str] | None, name: str | Non
             raise ModelFormatError("not a .tflite file, .keras/.h5 file or SavedModel folder")
         else:
             tfl = model.read_bytes()
+            if needs_quantizing(tfl):
+                if data is None:
+                    raise QuantizeError(
+                        "a float .tflite (float activations: a float or dynamic-range model); "
+                        "tinyml runs int8 models: add --data CALIB.npy (samples of its input) "
+                        "to quantize it")
+                tfl = quantize(model, [xy[0]] if xy else load_calibration(data), verbose)
+            elif data is not None and budget is None:
+                raise QuantizeError("this .tflite is already int8: --data is for float models "
+                                    "(and --sparse-update); leave it out")
         blob_bytes, blob = convert_model(
             tfl, name or model.stem, labels or [], rounding,
             weights="int8" if budget is not None else weights,
@@ -165,7 +186,7 @@ def convert(model: Path, output: Path, labels: list[str] | None, name: str | Non
             pack_weights(blob, weights)
             blob_bytes = sparse.with_scheme(blob, choice.scheme)
     except (ConversionError, ModelFormatError, QuantizeError, sparse.SparseUpdateError) as e:
-        raise click.ClickException(f"{model}: {e}") from e
+        raise click.ClickException(_model_error(model, e)) from e
     _write(output, blob_bytes)
     if choice is not None:
         click.echo(f"sparse update: {choice.biases} biases and {choice.channels} weight "
@@ -176,6 +197,11 @@ def convert(model: Path, output: Path, labels: list[str] | None, name: str | Non
         f"{output}: {len(blob_bytes)} bytes ({size}), "
         f"{len(blob.ops)} ops, arena {blob.arena_size} bytes"
     )
+
+
+def _model_error(model: Path, e: Exception) -> str:
+    """An error about MODEL, prefixed with its path unless the message names it already."""
+    return str(e) if isinstance(e, ConverterCrash) else f"{model}: {e}"
 
 
 def _labelled(data: Path | None) -> tuple[np.ndarray, np.ndarray]:

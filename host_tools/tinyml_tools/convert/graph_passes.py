@@ -7,6 +7,9 @@ device runs.
 - SQUEEZE and EXPAND_DIMS become RESHAPE (an alias, no copy);
 - QUANTIZE at a float model input and DEQUANTIZE at a float output fold into the device API,
   which quantizes float inputs and dequantizes outputs with the int8 tensors' parameters;
+- DEQUANTIZE -> a data-movement op in float (SPLIT, SPLIT_V, UNPACK, RESHAPE) -> QUANTIZE to
+  the same parameters becomes that op in int8 (TensorFlow's converter leaves such float
+  islands now and then);
 - SPACE_TO_BATCH_ND -> CONV_2D / DEPTHWISE_CONV_2D -> BATCH_TO_SPACE_ND (TFLite's lowering of
   Keras `dilation_rate`) becomes one dilated convolution;
 - a DEPTHWISE_CONV_2D over a one-channel input becomes a CONV_2D (the same bytes, through the
@@ -155,6 +158,53 @@ def fold_edge_quantization(g: Graph) -> None:
             g.ops.remove(producers[0])
 
 
+_MOVES = {"SPLIT": 1, "SPLIT_V": 0, "UNPACK": 0, "RESHAPE": 0}  # op -> its data input
+
+
+def _rename(g: Graph, old: int, new: int) -> None:
+    for op in g.ops:
+        op.inputs = [new if i == old else i for i in op.inputs]
+    g.outputs = [new if i == old else i for i in g.outputs]
+
+
+def fold_float_data_movement(g: Graph) -> None:
+    """int8 -> DEQUANTIZE -> a data-movement op in float -> QUANTIZE to the same scale and zero
+    point -> int8 is the data-movement op in int8, exactly: moving values changes none, and
+    quantize(dequantize(q)) = q when the parameters are equal. TensorFlow's converter leaves
+    such islands at random (an unrolled Keras LSTM's SPLIT, in about one conversion of three
+    of the same model)."""
+    for d in [op for op in g.ops if op.kind == "DEQUANTIZE"]:
+        src, f = d.inputs[0], d.outputs[0]
+        q = g.tensors[src]
+        if q.dtype != "int8" or q.is_const or len(q.scale) != 1 or f in g.outputs:
+            continue
+        users = [op for op in g.ops if f in op.inputs]
+        if len(users) != 1 or users[0].kind not in _MOVES:
+            continue
+        move = users[0]
+        at = _MOVES[move.kind]
+        if [k for k, i in enumerate(move.inputs) if i == f] != [at]:
+            continue
+        quants = [op for o in move.outputs for op in g.ops if o in op.inputs]
+        if any(o in g.outputs for o in move.outputs) or not all(
+                u.kind == "QUANTIZE" and _same_quantization(g.tensors[u.outputs[0]], q)
+                for u in quants):
+            continue
+        move.inputs[at] = src
+        for o in move.outputs:
+            t = g.tensors[o]
+            t.dtype, t.scale, t.zero_point = "int8", q.scale.copy(), q.zero_point.copy()
+        for u in quants:
+            g.ops.remove(u)
+            _rename(g, u.outputs[0], u.inputs[0])
+        g.ops.remove(d)
+
+
+def _same_quantization(t: Tensor, q: Tensor) -> bool:
+    return t.dtype == "int8" and len(t.scale) == 1 and np.array_equal(t.scale, q.scale) and \
+        np.array_equal(t.zero_point, q.zero_point)
+
+
 def fuse_dilated_convolutions(g: Graph) -> None:
     """SPACE_TO_BATCH_ND -> (DEPTHWISE_)CONV_2D (VALID, stride 1) -> BATCH_TO_SPACE_ND is a
     convolution with dilation = block size over the input padded by the S2B paddings minus the
@@ -227,6 +277,7 @@ def rewrite(g: Graph) -> Graph:
     fold_constants(g)
     alias_shape_ops(g)
     fold_edge_quantization(g)
+    fold_float_data_movement(g)
     fuse_dilated_convolutions(g)
     one_channel_depthwise_as_conv(g)
     drop_dead_ops(g)

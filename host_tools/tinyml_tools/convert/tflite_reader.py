@@ -22,6 +22,7 @@ class ModelFormatError(ValueError):
 OP_NAMES = {v: k for k, v in vars(BuiltinOperator).items() if not k.startswith("_")}
 _DTYPES = {
     TensorType.FLOAT32: "float32",
+    TensorType.FLOAT16: "float16",
     TensorType.INT8: "int8",
     TensorType.UINT8: "uint8",
     TensorType.INT16: "int16",
@@ -138,7 +139,7 @@ def read_tflite(buf: bytes) -> Graph:
             builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
             name = OP_NAMES.get(builtin, f"BUILTIN_{builtin}")
             if builtin == BuiltinOperator.CUSTOM:
-                name = f"CUSTOM({code.CustomCode().decode(errors='replace')})"
+                name = f"CUSTOM({_text(code.CustomCode())})"
             ops.append(
                 Op(
                     kind=name,
@@ -148,13 +149,12 @@ def read_tflite(buf: bytes) -> Graph:
                     index=k,
                 )
             )
-        desc = model.Description().decode(errors="replace") if model.Description() else ""
         return Graph(
             tensors=tensors,
             ops=ops,
-            inputs=[int(i) for i in sg.InputsAsNumpy()],
-            outputs=[int(i) for i in sg.OutputsAsNumpy()],
-            description=desc,
+            inputs=[int(i) for i in sg.InputsAsNumpy()] if sg.InputsLength() else [],
+            outputs=[int(i) for i in sg.OutputsAsNumpy()] if sg.OutputsLength() else [],
+            description=_text(model.Description()),
         )
     except ModelFormatError:
         raise
@@ -165,6 +165,11 @@ def read_tflite(buf: bytes) -> Graph:
                 f"truncated .tflite file: its tables point to byte {int(past[1]):,} but it has "
                 f"{len(buf):,} bytes (an interrupted download or copy? fetch it again)") from e
         raise ModelFormatError(f"malformed .tflite file: {type(e).__name__}: {e}") from e
+
+
+def _text(b: bytes | None) -> str:
+    """An optional string field: absent is empty."""
+    return b.decode(errors="replace") if b else ""
 
 
 def _read_tensor(model: tflite.Model, t: tflite.Tensor) -> Tensor:
@@ -181,7 +186,13 @@ def _read_tensor(model: tflite.Model, t: tflite.Tensor) -> Tensor:
         )
         qdim = q.QuantizedDimension()
     data = None
-    buf = model.Buffers(t.Buffer())
+    # buffer 0 (the default when absent) is the empty one by convention, and a model with no
+    # constants may have no buffers at all
+    index = t.Buffer()
+    if index >= max(model.BuffersLength(), 1):
+        raise ModelFormatError(f"tensor {_text(t.Name()) or '?'} refers to buffer {index} "
+                               f"of {model.BuffersLength()}")
+    buf = model.Buffers(index) if index > 0 else None
     if buf is not None and buf.DataLength():
         raw = buf.DataAsNumpy().tobytes()
         data = np.frombuffer(raw, dtype=np.dtype(dtype)).reshape(shape).copy()
@@ -189,7 +200,7 @@ def _read_tensor(model: tflite.Model, t: tflite.Tensor) -> Tensor:
         else ()
     return Tensor(
         signature=signature,
-        name=t.Name().decode(errors="replace"),
+        name=_text(t.Name()),
         shape=shape,
         dtype=dtype,
         scale=scale,
