@@ -56,6 +56,10 @@ COVERAGE = [
     ("SPLIT_V", "STRIDED_COPY", "one copy per output"),
     ("UNPACK", "STRIDED_COPY", "one copy per output"),
     ("RESIZE_NEAREST_NEIGHBOR", "RESIZE_NEAREST", "align_corners, half_pixel_centers"),
+    ("TRANSPOSE_CONV", "PAD + CONV_2D", "zero insertion (RESHAPE and PAD with the zero point), "
+     "then a convolution with the filter reversed: any stride, SAME/VALID, fused activation"),
+    ("TILE", "STRIDED_COPY / RESIZE_NEAREST", "a chain of RESHAPE and TILE (Keras "
+     "UpSampling2D) as one index map"),
     ("RESHAPE", "RESHAPE", "alias, no copy"),
     ("SQUEEZE", "RESHAPE", "alias, no copy"),
     ("EXPAND_DIMS", "RESHAPE", "alias, no copy"),

@@ -120,6 +120,35 @@ def test_depthwise_conv_2d(c: dict[str, object]) -> None:
     _check(m, [x], [y])
 
 
+@SETTINGS
+@given(st.integers(1, 6), st.integers(1, 6), st.integers(1, 4), st.integers(1, 4),
+       st.integers(1, 4), st.integers(1, 4), st.integers(1, 3), st.integers(1, 3),
+       st.booleans(), st.booleans(), st.sampled_from(sorted(ACTS)), quant(), quant(),
+       st.lists(st.floats(1e-3, 0.05), min_size=4, max_size=4), st.integers(0, 2**16))
+def test_transpose_conv(h: int, w: int, cin: int, cout: int, kh: int, kw: int, sh: int,
+                        sw: int, same: bool, bias: bool, act: str, qi: tuple[float, int],
+                        qo: tuple[float, int], wscale: list[float], seed: int) -> None:
+    """TRANSPOSE_CONV (Keras Conv2DTranspose), with the output size Keras gives it: the
+    converter's zero insertion and reversed-filter CONV_2D give TFLite's bytes."""
+    oh = h * sh if same else (h - 1) * sh + max(kh, sh)
+    ow = w * sw if same else (w - 1) * sw + max(kw, sw)
+    rng = np.random.default_rng(seed)
+    m = ModelBuilder()
+    x = m.tensor((1, h, w, cin), scale=qi[0], zero_point=qi[1])
+    ws = [float(np.float32(s)) for s in wscale[:cout]]
+    wt = m.const(rng.integers(-127, 128, (cout, kh, kw, cin)), "int8", scale=ws, zero_point=0)
+    shape = m.const(np.array([1, oh, ow, cout]), "int32")
+    ins = [shape, wt, x]
+    if bias:
+        ins.append(m.const(rng.integers(-5000, 5000, cout), "int32",
+                           scale=[qi[0] * s for s in ws], zero_point=0))
+    y = m.tensor((1, oh, ow, cout), scale=qo[0], zero_point=qo[1])
+    m.op("TRANSPOSE_CONV", ins, [y], ("TransposeConvOptions", {
+        "Padding": 0 if same else 1, "StrideW": sw, "StrideH": sh,
+        "FusedActivationFunction": ACTS[act]}))
+    _check(m, [x], [y], seed)
+
+
 def test_one_channel_depthwise_runs_as_conv() -> None:
     """A one-channel DEPTHWISE_CONV_2D with a depth multiplier (micro_speech's first layer) is
     converted to a CONV_2D with the filter's axes swapped, and gives TFLite's bytes."""
@@ -505,3 +534,36 @@ def test_float_edges_and_aliases(shape: tuple[int, ...], data: st.DataObject,
     (want,) = reference(tfl, [x])
     got = np.array(net.predict([float(v) for v in x.ravel()]), np.float32)
     assert got.tobytes() == want
+
+
+@SETTINGS
+@given(st.integers(1, 5), st.integers(1, 5), st.integers(1, 4), st.integers(1, 3),
+       st.integers(1, 3), quant())
+def test_upsampling_tile_chain(h: int, w: int, c: int, fh: int, fw: int,
+                               q: tuple[float, int]) -> None:
+    """Keras UpSampling2D (nearest): RESHAPE to 5-D, TILE a size-1 axis, RESHAPE back, per
+    axis; the converter collapses each chain into one index map (a RESIZE_NEAREST, or a strided
+    copy where it is one)."""
+    m = ModelBuilder()
+    x = m.tensor((1, h, w, c), scale=q[0], zero_point=q[1])
+    src, shape = x, (1, h, w, c)
+    for axis, f in ((1, fh), (2, fw)):
+        view = (*shape[:axis + 1], 1, *shape[axis + 1:])
+        v = m.tensor(view, scale=q[0], zero_point=q[1])
+        m.op("RESHAPE", [src, m.const(np.array(view), "int32")], [v],
+             ("ReshapeOptions", {"NewShape": list(view)}))
+        tiled = (*view[:axis + 1], f, *view[axis + 2:])
+        t = m.tensor(tiled, scale=q[0], zero_point=q[1])
+        mult = [1] * 5
+        mult[axis + 1] = f
+        m.op("TILE", [v, m.const(np.array(mult), "int32")], [t])
+        shape = (*shape[:axis], shape[axis] * f, *shape[axis + 1:])
+        src = m.tensor(shape, scale=q[0], zero_point=q[1])
+        m.op("RESHAPE", [t, m.const(np.array(shape), "int32")], [src],
+             ("ReshapeOptions", {"NewShape": list(shape)}))
+    tfl = m.build([x], [src])
+    net = tinyml.load(convert_model(tfl, "up")[0])
+    names = tinyml.OP_NAMES.split()
+    assert all(names[net.op_info(k).kind] in ("RESIZE_NEAREST", "STRIDED_COPY", "RESHAPE")
+               for k in range(net.ops))
+    _check(m, [x], [src])

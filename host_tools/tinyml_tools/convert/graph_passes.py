@@ -14,6 +14,10 @@ device runs.
   Keras `dilation_rate`) becomes one dilated convolution;
 - a DEPTHWISE_CONV_2D over a one-channel input becomes a CONV_2D (the same bytes, through the
   GEMM kernels);
+- TRANSPOSE_CONV becomes zero insertion (RESHAPE and PAD with the input's zero point) and a
+  CONV_2D with the filter reversed in space;
+- a chain of RESHAPE and TILE around a TILE (Keras UpSampling2D: 5-D views in between)
+  becomes one INDEX_MAP from its first input to its last output (lowered to a strided copy);
 - dead operators (whose outputs nothing reads) are dropped.
 """
 
@@ -260,6 +264,127 @@ def one_channel_depthwise_as_conv(g: Graph) -> None:
         op.options = {k: v for k, v in op.options.items() if k != "depth_multiplier"}
 
 
+def _new_tensor(g: Graph, like: Tensor, shape: tuple[int, ...], data: np.ndarray | None = None,
+                dtype: str | None = None) -> int:
+    g.tensors.append(Tensor(
+        name=f"{like.name}/{len(g.tensors)}", shape=shape, dtype=dtype or like.dtype,
+        scale=like.scale.copy() if dtype is None else np.zeros(0, np.float32),
+        zero_point=like.zero_point.copy() if dtype is None else np.zeros(0, np.int64),
+        quantized_dim=like.quantized_dim, data=data))
+    return len(g.tensors) - 1
+
+
+def _transpose_conv_padding(padding: object, out: int, k: int, s: int) -> int:
+    """TFLite's padding of a TRANSPOSE_CONV along one axis: that of a convolution from its
+    output (size `out`) back to its input (ComputePaddingHeightWidth with the output as the
+    input size; the odd unit of SAME padding goes after, as TFLite's kernel ignores it)."""
+    conv_out = (out + s - 1) // s if padding in ("SAME", 0) else (out - k + s) // s
+    return max((conv_out - 1) * s + k - out, 0) // 2
+
+
+def transpose_conv_as_conv(g: Graph) -> None:
+    """TRANSPOSE_CONV (output shape, filter [O, kh, kw, I], x, bias) scatters each input pixel
+    (iy, ix) times the filter to the outputs (iy s_h - pad_h + fy, ix s_w - pad_w + fx). That is
+    a stride-1 CONV_2D over x with s - 1 zero-point pixels inserted after each pixel along each
+    axis (u[j] = x[j / s] when s divides j), the filter reversed in space (w'[t] = w[k - 1 - t])
+    and padding k - 1 - pad before: output o reads u[o - (k - 1 - pad) + t], which is x[iy] at
+    t = k - 1 - fy exactly when o = iy s - pad + fy. The inserted pixels hold the input's zero
+    point, so their products (zp + input offset) x w are 0 and every int32 sum is the
+    reference's, with its bias and per-channel requantization: the same bytes. Zero insertion
+    is RESHAPE (no copy) and PAD: [1, H, W, C] -> [1, H W, 1, C] -> pad s_w - 1 after ->
+    [1, H, W s_w, C] -> [1, H, 1, W s_w C] -> pad s_h - 1 after -> [1, H s_h, W s_w, C]. The
+    convolution does s_h s_w times the multiplications of the scatter (the zeros)."""
+    for op in [o for o in g.ops if o.kind == "TRANSPOSE_CONV"]:
+        if len(op.inputs) < 3:
+            continue
+        w, x, y = (g.tensors[i] for i in (op.inputs[1], op.inputs[2], op.outputs[0]))
+        if w.data is None or w.data.ndim != 4 or len(x.shape) != 4 or len(y.shape) != 4 or \
+                x.dtype != "int8" or x.shape[0] != 1:
+            continue  # lowering says what is wrong
+        o = op.options
+        sh, sw = int(o.get("stride_h", 1)), int(o.get("stride_w", 1))  # type: ignore[call-overload]
+        _, kh, kw, _ = w.data.shape
+        _, h, wd, c = x.shape
+        pad_h = _transpose_conv_padding(o.get("padding"), y.shape[1], kh, sh)
+        pad_w = _transpose_conv_padding(o.get("padding"), y.shape[2], kw, sw)
+        src = op.inputs[2]
+        steps = []  # (view shape, padded shape, final shape) per inserted axis
+        if sw > 1:
+            steps.append(((1, h * wd, 1, c), (1, h * wd, sw, c), (1, h, wd * sw, c)))
+        if sh > 1:
+            steps.append(((1, h, 1, wd * sw * c), (1, h, sh, wd * sw * c),
+                          (1, h * sh, wd * sw, c)))
+        new_ops = []
+        for view, padded, final in steps:
+            a = _new_tensor(g, x, view)
+            new_ops.append(Op("RESHAPE", [src], [a], {}, op.index))
+            pads = _new_tensor(g, x, (4, 2), np.array(
+                [[0, 0], [0, 0], [0, padded[2] - 1], [0, 0]], np.int32), "int32")
+            b = _new_tensor(g, x, padded)
+            new_ops.append(Op("PAD", [a, pads], [b], {}, op.index))
+            src = _new_tensor(g, x, final)
+            new_ops.append(Op("RESHAPE", [b], [src], {}, op.index))
+        flipped = _new_tensor(g, w, w.shape, np.ascontiguousarray(w.data[:, ::-1, ::-1, :]))
+        conv = Op("CONV_2D", [src, flipped, op.inputs[3] if len(op.inputs) > 3 else -1],
+                  list(op.outputs), {
+                      "padding": "VALID", "stride": (1, 1), "dilation": (1, 1),
+                      "explicit_pad": (kh - 1 - pad_h, kw - 1 - pad_w),
+                      "activation": o.get("activation", "NONE")}, op.index)
+        at = g.ops.index(op)
+        g.ops[at:at + 1] = [*new_ops, conv]
+
+
+_CHAIN = ("RESHAPE", "TILE")
+
+
+def _consumers(g: Graph, i: int) -> list[Op]:
+    return [op for op in g.ops if i in op.inputs]
+
+
+def collapse_tile_chains(g: Graph) -> None:
+    """RESHAPE / TILE chains through a TILE, each tensor between them read by the next op only:
+    one INDEX_MAP op (options["view"]: the input element each output element copies, found by
+    running the chain on the input's element indices), so the 5-D tensors Keras' UpSampling2D
+    passes through (RESHAPE -> TILE -> RESHAPE per axis) never reach the device."""
+    for tile in [op for op in g.ops if op.kind == "TILE"]:
+        if tile not in g.ops:
+            continue  # already taken into a chain
+        chain = [tile]
+        while True:  # back: producers read only by the chain
+            src = chain[0].inputs[0]
+            prev = [op for op in g.ops if src in op.outputs]
+            if len(prev) != 1 or prev[0].kind not in _CHAIN or src in g.outputs or \
+                    len(_consumers(g, src)) != 1:
+                break
+            chain.insert(0, prev[0])
+        while True:  # forward: the one consumer of the last output
+            out = chain[-1].outputs[0]
+            nxt = _consumers(g, out)
+            if len(nxt) != 1 or nxt[0].kind not in _CHAIN or out in g.outputs or \
+                    nxt[0].inputs[0] != out:
+                break
+            chain.append(nxt[0])
+        base, out = chain[0].inputs[0], chain[-1].outputs[0]
+        if g.tensors[base].is_const or len(g.tensors[base].shape) > 4 or \
+                len(g.tensors[out].shape) > 4:
+            continue
+        view = np.arange(int(np.prod(g.tensors[base].shape)), dtype=np.int64).reshape(
+            g.tensors[base].shape)
+        for op in chain:
+            if op.kind == "TILE":
+                mult = _const(g, op.inputs[1])
+                if mult is None:
+                    break
+                view = np.tile(view, [int(m) for m in np.ravel(mult)])
+            else:
+                view = view.reshape(g.tensors[op.outputs[0]].shape)
+        else:
+            at = g.ops.index(chain[0])
+            for op in chain:
+                g.ops.remove(op)
+            g.ops.insert(at, Op("INDEX_MAP", [base], [out], {"view": view}, tile.index))
+
+
 def drop_dead_ops(g: Graph) -> None:
     changed = True
     while changed:
@@ -280,6 +405,8 @@ def rewrite(g: Graph) -> Graph:
     fold_float_data_movement(g)
     fuse_dilated_convolutions(g)
     one_channel_depthwise_as_conv(g)
+    transpose_conv_as_conv(g)
+    collapse_tile_chains(g)
     drop_dead_ops(g)
     return g
 

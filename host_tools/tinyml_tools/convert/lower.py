@@ -34,10 +34,13 @@ ARITY: dict[str, tuple[int, int | None]] = {
     "RELU6": (1, 1), "RELU_N1_TO_1": (1, 1), "PRELU": (2, 2), "QUANTIZE": (1, 1),
     "DEQUANTIZE": (1, 1), "MEAN": (2, 2), "CONCATENATION": (1, None), "PACK": (1, None),
     "UNPACK": (1, 1), "SPLIT": (2, 2), "SPLIT_V": (3, 3), "PAD": (2, 2), "PADV2": (3, 3),
-    "STRIDED_SLICE": (4, 4), "SLICE": (3, 3), "TRANSPOSE": (2, 2),
+    "STRIDED_SLICE": (4, 4), "SLICE": (3, 3), "TRANSPOSE": (2, 2), "TILE": (2, 2),
+    "INDEX_MAP": (1, 1),
     "RESIZE_NEAREST_NEIGHBOR": (2, 2),
 }
-SUPPORTED_OPS = tuple(sorted(ARITY))
+# The TFLite operators a model may have: those lowered here (but INDEX_MAP, which only
+# graph_passes makes), and those graph_passes rewrites into them.
+SUPPORTED_OPS = tuple(sorted({*ARITY, "TRANSPOSE_CONV"} - {"INDEX_MAP"}))
 # Operators that may have several outputs.
 _MULTI_OUTPUT = {"SPLIT", "SPLIT_V", "UNPACK"}
 _FLAGS = {qm.DOUBLE: OP_FLAG_DOUBLE_ROUNDING, qm.AWAY: OP_FLAG_ROUND_AWAY, qm.SINGLE: 0}
@@ -161,7 +164,8 @@ def _dispatch() -> dict[str, Callable[[Lowering, int, Op], list[BOp]]]:
         "RELU_N1_TO_1": ew.lut, "QUANTIZE": ew.lut, "DEQUANTIZE": ew.dequantize,
         "MEAN": lay.mean, "CONCATENATION": lay.concat, "PACK": lay.concat,
         "PAD": lay.pad, "PADV2": lay.pad, "STRIDED_SLICE": lay.gather, "SLICE": lay.gather,
-        "TRANSPOSE": lay.gather, "SPLIT": lay.gather, "SPLIT_V": lay.gather,
+        "TRANSPOSE": lay.gather, "TILE": lay.gather, "INDEX_MAP": lay.gather,
+        "SPLIT": lay.gather, "SPLIT_V": lay.gather,
         "UNPACK": lay.gather, "RESIZE_NEAREST_NEIGHBOR": lay.resize_nearest,
     }
 

@@ -1,6 +1,7 @@
 """Lowering of operators that move or reduce data: MEAN, CONCATENATION, PACK, PAD,
 RESIZE_NEAREST_NEIGHBOR, and every pure gather (STRIDED_SLICE, SLICE, TRANSPOSE, SPLIT,
-SPLIT_V, UNPACK), which the host turns into one affine index map per output (STRIDED_COPY)."""
+SPLIT_V, UNPACK, TILE), which the host turns into one affine index map per output
+(STRIDED_COPY)."""
 
 from __future__ import annotations
 
@@ -112,6 +113,10 @@ def _index_views(lw: Lowering, k: int, op: Op, idx: np.ndarray) -> list[np.ndarr
         return [idx[sl]]
     if op.kind == "TRANSPOSE":
         return [np.transpose(idx, [int(p) for p in lw.const(k, op, op.inputs[1], "perm")])]
+    if op.kind == "TILE":
+        return [np.tile(idx, [int(m) for m in lw.const(k, op, op.inputs[1], "multiples")])]
+    if op.kind == "INDEX_MAP":  # graph_passes.collapse_tile_chains: the map is known
+        return [idx.ravel()[np.asarray(op.options["view"])]]
     if op.kind == "SPLIT":
         axis = int(np.ravel(lw.const(k, op, op.inputs[0], "the axis"))[0])
         return list(np.split(idx, len(op.outputs), axis=axis))
@@ -129,10 +134,13 @@ def _index_views(lw: Lowering, k: int, op: Op, idx: np.ndarray) -> list[np.ndarr
 
 def affine_map(view: np.ndarray, out_shape: tuple[int, ...]) -> dict[str, Any] | None:
     """STRIDED_COPY's words (dims, base, stride: 4, 1 and 4 values) if
-    out[i] = in[base + sum(i_d * stride_d)], else None."""
-    if len(out_shape) > 4 or view.size != math.prod(out_shape):
+    out[i] = in[base + sum(i_d * stride_d)], else None. Axes of size 1 do not move the index:
+    they are left out, so an output of rank 5 or 6 with at most 4 others is a strided view too
+    (its bytes are laid out the same)."""
+    shape = tuple(d for d in out_shape if d != 1) if len(out_shape) > 4 else tuple(out_shape)
+    if len(shape) > 4 or view.size != math.prod(shape):
         return None
-    dims = _pad4(out_shape)
+    dims = _pad4(shape)
     v = view.reshape(dims).astype(np.int64)
     base = int(v[0, 0, 0, 0])
     strides = []
@@ -163,11 +171,33 @@ def gather(lw: Lowering, k: int, op: Op) -> list[BOp]:
         if scalar_q(y) != scalar_q(x):
             raise ConversionError(f"{where(k, op)}: input and output quantization differ")
         words = affine_map(view, y.shape)
-        if words is None:
+        maps = None if words is not None else row_column_maps(view, x.shape, y.shape)
+        if words is not None:
+            ops.append(BOp.build("STRIDED_COPY", [lw.tensor(op.inputs[data_in])],
+                                 [lw.tensor(o)], **words))
+        elif maps is not None:  # nearest-neighbour upsampling (Keras UpSampling2D)
+            ops.append(BOp.build("RESIZE_NEAREST", [lw.tensor(op.inputs[data_in])],
+                                 [lw.tensor(o)], map_h=maps[0], map_w=maps[1]))
+        else:
             raise ConversionError(f"{where(k, op)}: output {y.shape} is not a strided view")
-        ops.append(BOp.build("STRIDED_COPY", [lw.tensor(op.inputs[data_in])], [lw.tensor(o)],
-                             **words))
     return ops
+
+
+def row_column_maps(view: np.ndarray, in_shape: tuple[int, ...], out_shape: tuple[int, ...]
+                    ) -> tuple[np.ndarray, np.ndarray] | None:
+    """RESIZE_NEAREST's row and column maps if out[0, y, x, c] = in[0, map_h[y], map_w[x], c]
+    (4-D, batch 1, the same channels), else None."""
+    if len(in_shape) != 4 or len(out_shape) != 4 or in_shape[0] != 1 or out_shape[0] != 1 or \
+            in_shape[3] != out_shape[3] or view.size != math.prod(out_shape):
+        return None
+    _, h, w, c = in_shape
+    v = view.reshape(out_shape).astype(np.int64)
+    map_h = v[0, :, 0, 0] // (w * c)
+    map_w = v[0, 0, :, 0] % (w * c) // c
+    want = (map_h[:, None, None] * w + map_w[None, :, None]) * c + np.arange(c)[None, None, :]
+    if not np.array_equal(v[0], want) or map_h.max() >= h:
+        return None
+    return map_h.astype(np.int32), map_w.astype(np.int32)
 
 
 def nearest_map(in_size: int, out_size: int, align_corners: bool,

@@ -192,6 +192,17 @@ def dilated_dynamic() -> keras.Model:
     return keras.Model(inp, x, name="dilated_dynamic")
 
 
+def decoder() -> keras.Model:
+    """An upsampling decoder: Conv2DTranspose with strides 2 (SAME, fused RELU), 2x1 (SAME,
+    a 4x2 kernel) and 2 (VALID, a 2x2 kernel), with a convolution between."""
+    x = inp = _input((4, 4, 8), "code")
+    x = layers.Conv2DTranspose(8, 3, strides=2, padding="same", activation="relu")(x)
+    x = layers.Conv2D(6, 3, padding="same", activation="relu")(x)
+    x = layers.Conv2DTranspose(4, (4, 2), strides=(2, 1), padding="same")(x)
+    x = layers.Conv2DTranspose(3, 2, strides=2, padding="valid")(x)
+    return keras.Model(inp, x, name="decoder")
+
+
 UNSUPPORTED = HERE.parent / "unsupported"
 # (builder, int8 input and output, folder)
 MODELS: list[tuple[Callable[[], keras.Model], bool, Path]] = [
@@ -203,6 +214,7 @@ MODELS: list[tuple[Callable[[], keras.Model], bool, Path]] = [
     (conv1d_varlen, True, UNSUPPORTED),  # dynamic length: tinyml needs static shapes
     (flatten_dynamic, True, HERE),
     (dilated_dynamic, True, HERE),
+    (decoder, True, HERE),
 ]
 
 
