@@ -203,6 +203,18 @@ def decoder() -> keras.Model:
     return keras.Model(inp, x, name="decoder")
 
 
+def recurrent() -> keras.Model:
+    """Stacked recurrent layers, unrolled (a fixed sequence length): LSTM with
+    return_sequences, then GRU. Unrolled, the converter lowers them to FULLY_CONNECTED,
+    SPLIT, LOGISTIC, TANH, MUL and ADD per step (not unrolled, its int8 calibration crashes:
+    tinyml's CLI says so)."""
+    x = inp = _input((6, 4), "sequence")
+    x = layers.LSTM(6, return_sequences=True, unroll=True)(x)
+    x = layers.GRU(6, unroll=True)(x)
+    x = layers.Dense(3)(x)
+    return keras.Model(inp, x, name="recurrent")
+
+
 UNSUPPORTED = HERE.parent / "unsupported"
 # (builder, int8 input and output, folder)
 MODELS: list[tuple[Callable[[], keras.Model], bool, Path]] = [
@@ -215,6 +227,7 @@ MODELS: list[tuple[Callable[[], keras.Model], bool, Path]] = [
     (flatten_dynamic, True, HERE),
     (dilated_dynamic, True, HERE),
     (decoder, True, HERE),
+    (recurrent, True, HERE),
 ]
 
 
