@@ -196,6 +196,21 @@ def make_stream(seed: int = 60, seconds: int = 60, keywords: int = 20, others: i
     return _int16(x), truth
 
 
+def score(found: list[tuple[str, float, int]], truth: list[tuple[str, int, int]],
+          tolerance_ms: int) -> tuple[int, int]:
+    """A spotter's detections (label, score, ms) against a stream's truth: (keywords found
+    within tolerance_ms of their word, each word counted once; false alarms)."""
+    used: set[int] = set()
+    hits = 0
+    for label, _, ms in found:
+        near = [i for i, (lb, a, b) in enumerate(truth)
+                if lb == label and i not in used and a - tolerance_ms <= ms <= b + tolerance_ms]
+        if near:
+            used.add(near[0])
+            hits += 1
+    return hits, len(found) - hits
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)

@@ -114,7 +114,7 @@ def _static(g: Graph, i: int) -> list[int]:
 
 def _op(tf: Any, g: Graph, op: Op, get: Callable[[int], Any]) -> Any:  # noqa: C901, PLR0911, PLR0912
     o, k = op.options, op.kind
-    ins = [i for i in op.inputs]
+    ins = op.inputs
     act = o.get("activation")
     out_shape = list(g.tensors[op.outputs[0]].shape)
     if k in ("ADD", "SUB", "MUL", "DIV", "MAXIMUM", "MINIMUM"):
