@@ -96,10 +96,7 @@ fi
 
 # 5. Native modules: x64 (tested on the stock unix port), x64 without floats (the code path of
 #    the armv6m module, tested the same way), and the MCU architectures
-# PYTHONHASHSEED: MicroPython's native-module linker lays some of the code out in the order of
-# a hash (the xtensa module's size moved by a byte from one build to the next); fixed, every
-# build of a module is the same bytes, as docs/benchmarks.md records them.
-natmod() { PYTHONHASHSEED=0 make -s -C native_modules/micropython MPY_DIR="$MP" \
+natmod() { make -s -C native_modules/micropython MPY_DIR="$MP" \
     PYTHON="$ROOT/.venv/bin/python" "$@" >/dev/null; }
 natmod ARCH=x64
 natmod ARCH=x64 OUT=../../build/natmod/x64-nofloat TML_CFLAGS=-DTML_HAS_FLOAT=0

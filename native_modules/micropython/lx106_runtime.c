@@ -3,9 +3,11 @@
  *
  * lx106 multiplies 32x32 -> 32 in hardware but has no divider and no widening multiply, so GCC
  * emits calls to __divsi3 & co. and to __muldi3 for int64 products (the requantization in every
- * kernel). The ESP8266 firmware keeps these in its ROM, which a native module cannot link to,
- * and Debian's libgcc for this core leaves them out. They are written here using only
- * 32-bit arithmetic, so they never call themselves. The host checks them against C's own
+ * kernel), and to __ashldi3 & co. for 64-bit shifts. The ESP8266 firmware keeps these in its
+ * ROM, which a native module cannot link to, and Debian's libgcc for this core leaves the
+ * division and multiply out. Its shifts exist, but mpy_ld lays library objects out in the order
+ * of a Python set, so taking them from libgcc made the module's size vary by a byte between
+ * builds: the module links no library now. All are written here using only 32-bit arithmetic, so they never call themselves. The host checks them against C's own
  * operators (tests/c/lx106_runtime_check.c, run by tests/host/test_c_core.py).
  */
 #include <stdint.h>
@@ -24,6 +26,9 @@ uint32_t LX106_FN(__umodsi3)(uint32_t n, uint32_t d);
 int32_t LX106_FN(__divsi3)(int32_t n, int32_t d);
 int32_t LX106_FN(__modsi3)(int32_t n, int32_t d);
 uint64_t LX106_FN(__muldi3)(uint64_t a, uint64_t b);
+int64_t LX106_FN(__ashldi3)(int64_t a, int shift);
+int64_t LX106_FN(__ashrdi3)(int64_t a, int shift);
+uint64_t LX106_FN(__lshrdi3)(uint64_t a, int shift);
 
 /* Restoring division, one quotient bit per step, starting at the dividend's top set bit.
  * Division by zero is undefined in C and never reached: the core validates divisors at load. */
@@ -90,4 +95,41 @@ uint64_t LX106_FN(__muldi3)(uint64_t a, uint64_t b) {
     uint32_t hi = p11 + (mid >> 16) + mid_carry + lo_carry;
     hi += ah * bl + al * bh;
     return ((uint64_t)hi << 32) | lo;
+}
+
+/* 64-bit shifts by 0..63 (other counts are undefined in C) over the two 32-bit halves. */
+int64_t LX106_FN(__ashldi3)(int64_t a, int shift) {
+    uint64_t u = (uint64_t)a;
+    uint32_t lo = (uint32_t)u, hi = (uint32_t)(u >> 32);
+    if (shift >= 32) {
+        hi = lo << (shift - 32);
+        lo = 0;
+    } else if (shift > 0) {
+        hi = (hi << shift) | (lo >> (32 - shift));
+        lo <<= shift;
+    }
+    return (int64_t)(((uint64_t)hi << 32) | lo);
+}
+
+/* Logical: zeros come in at the top. */
+uint64_t LX106_FN(__lshrdi3)(uint64_t a, int shift) {
+    uint32_t lo = (uint32_t)a, hi = (uint32_t)(a >> 32);
+    if (shift >= 32) {
+        lo = hi >> (shift - 32);
+        hi = 0;
+    } else if (shift > 0) {
+        lo = (lo >> shift) | (hi << (32 - shift));
+        hi >>= shift;
+    }
+    return ((uint64_t)hi << 32) | lo;
+}
+
+/* Arithmetic: copies of the sign bit come in at the top (a logical shift of the complement for
+ * negative values, so no signed shift is left to the compiler's choice). */
+int64_t LX106_FN(__ashrdi3)(int64_t a, int shift) {
+    uint64_t u = (uint64_t)a;
+    if (a < 0) {
+        return (int64_t)~LX106_FN(__lshrdi3)(~u, shift);
+    }
+    return (int64_t)LX106_FN(__lshrdi3)(u, shift);
 }

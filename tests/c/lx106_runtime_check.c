@@ -1,5 +1,5 @@
 /* Checks native_modules/micropython/lx106_runtime.c (built with TML_LX106_PREFIX=tml_) against
- * the host compiler's own division and 64-bit multiply: the edges, then pseudo-random operands
+ * the host compiler's own division, 64-bit multiply and 64-bit shifts: the edges, then pseudo-random operands
  * of every magnitude. Prints "<differences> of <cases> differ". */
 #include <stdint.h>
 #include <stdio.h>
@@ -9,6 +9,9 @@ uint32_t tml___umodsi3(uint32_t n, uint32_t d);
 int32_t tml___divsi3(int32_t n, int32_t d);
 int32_t tml___modsi3(int32_t n, int32_t d);
 uint64_t tml___muldi3(uint64_t a, uint64_t b);
+int64_t tml___ashldi3(int64_t a, int shift);
+int64_t tml___ashrdi3(int64_t a, int shift);
+uint64_t tml___lshrdi3(uint64_t a, int shift);
 
 static uint64_t state = 0x9e3779b97f4a7c15u;
 
@@ -25,6 +28,11 @@ static long cases = 0, bad = 0;
 static void check(uint32_t a, uint32_t b, uint64_t wa, uint64_t wb) {
     cases++;
     if (tml___muldi3(wa, wb) != wa * wb) bad++;
+    int shift = (int)(wb % 64);
+    int64_t swa = (int64_t)wa;  /* GCC: modulo 2^64; >> of a negative value is arithmetic */
+    if (tml___lshrdi3(wa, shift) != wa >> shift) bad++;
+    if ((uint64_t)tml___ashldi3(swa, shift) != wa << shift) bad++;
+    if (tml___ashrdi3(swa, shift) != swa >> shift) bad++;
     if (b == 0) return;
     if (tml___udivsi3(a, b) != a / b || tml___umodsi3(a, b) != a % b) bad++;
     int32_t sa = (int32_t)a, sb = (int32_t)b;

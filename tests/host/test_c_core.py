@@ -21,7 +21,8 @@ def test_integer_dequantization_matches_the_fpu(tmp_path: Path) -> None:
 
 
 def test_lx106_runtime_helpers_match_the_host(tmp_path: Path) -> None:
-    """The division and 64-bit multiply helpers linked into the xtensa (ESP8266) .mpy."""
+    """The division, 64-bit multiply and 64-bit shift helpers linked into the xtensa (ESP8266)
+    .mpy."""
     exe = tmp_path / "lx106_runtime"
     subprocess.run(["gcc", "-std=c99", "-O2", "-Wall", "-Werror", "-DTML_LX106_PREFIX=tml_",
                     str(ROOT / "tests/c/lx106_runtime_check.c"),
