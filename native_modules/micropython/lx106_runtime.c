@@ -8,7 +8,8 @@
  * division and multiply out. Its shifts exist, but mpy_ld lays library objects out in the order
  * of a Python set, so taking them from libgcc made the module's size vary by a byte between
  * builds: the module links no library now. All are written here using only 32-bit
- * arithmetic, so they never call themselves. The host checks them against C's own operators (tests/c/lx106_runtime_check.c, run by tests/host/test_c_core.py).
+ * arithmetic, so they never call themselves. The host checks them against C's own operators
+ * (tests/c/lx106_runtime_check.c, run by tests/host/test_c_core.py).
  */
 #include <stdint.h>
 
