@@ -22,6 +22,7 @@ from tinyml_tools.boards.bench import (
     calibrate,
     code_bytes,
     instructions_per_inference,
+    operator_counts,
     pico_counts,
 )
 from tinyml_tools.boards.devices import EMULATED, PICOS, BoardError
@@ -196,6 +197,33 @@ def core_rows(counts: dict[str, dict[str, int]], infos: dict[str, dict],
         n = counts["kws"][b]
         rows.append(f"| {b} | {n:,} instructions ({n / macs:.2f}/MAC) | ≤ {CORE_TARGETS[b]:g} M "
                     f"| {_met(n, CORE_TARGETS[b])} | {_ms(b, n)} |")
+    return rows
+
+
+PER_OP_BOARDS = ["qemu-m4", "qemu-m3", "rp2040"]  # Armv7E-M, Armv7-M, Armv6-M
+
+
+def per_op_rows(names: list[str]) -> list[str]:
+    """KWS operator by operator on each of PER_OP_BOARDS (`tinyml bench --per-op`), the
+    costliest on qemu-m4 first."""
+    if "kws" not in names:
+        return [f"| — | {_absent('kws')} |" + " |" * (2 + len(PER_OP_BOARDS))]
+    blob, _ = convert_model(MODELS["kws"].read_bytes(), "kws")
+    ops = describe(blob)["ops"]
+    profs = {b: operator_counts(b, blob) for b in PER_OP_BOARDS}
+    rows = []
+    for k in sorted(range(len(ops)), key=lambda k: -profs[PER_OP_BOARDS[0]].counts[k]):
+        macs = ops[k]["macs"]
+        cells = []
+        for b in PER_OP_BOARDS:
+            n = profs[b].counts[k]
+            cells.append(f"{n:,.0f}" + (f" ({n / macs:.2f}/MAC)" if macs else ""))
+        rows.append(f"| {k} | {ops[k]['kind']} | {f'{macs:,}' if macs else ''} | "
+                    + " | ".join(cells) + " |")
+    totals = [sum(profs[b].counts) for b in PER_OP_BOARDS]
+    macs = sum(op["macs"] for op in ops)
+    rows.append(f"| | total | {macs:,} | "
+                + " | ".join(f"{t:,.0f} ({t / macs:.2f}/MAC)" for t in totals) + " |")
     return rows
 
 
@@ -459,6 +487,19 @@ def main() -> None:
         "| core | KWS per inference | target (issue 16) | met | time at a real clock |",
         "|---|---|---|---|---|",
         *core_rows(counts, infos, pico),
+        "",
+        "### Where KWS spends them",
+        "",
+        "Each operator timed alone on the board (`tinyml bench BLOB --board B --per-op`:",
+        "`net.invoke(k, k + 1)` between two reads of the counter, the cost of an empty call",
+        "taken out): instructions on the QEMU boards, cycles on the emulated Pico; the",
+        "costliest first. The totals fall short of the inference's by `predict_into`'s own",
+        "work.",
+        "",
+        "| # | operator | MACs | " + " | ".join(
+            f"{b} {'cycles' if b in PICOS else 'instructions'}" for b in PER_OP_BOARDS) + " |",
+        "|---|---|---|" + "---|" * len(PER_OP_BOARDS),
+        *per_op_rows(names),
         "",
         "## Trustworthy counters",
         "",

@@ -375,7 +375,11 @@ def verify(blob: Path, board: str, count: int, inputs: Path | None) -> None:
 @click.option("--calibrate", is_flag=True,
               help="Check the board's counters instead: a loop of known length, timed the same "
                    "way, must agree within 0.1 %.")
-def bench(blob: Path | None, board: str, as_json: bool, mpy: bool, calibrate: bool) -> None:
+@click.option("--per-op", is_flag=True,
+              help="Each operator's instructions (QEMU boards), cycles (emulated Pico) or "
+                   "microseconds (a serial board's clock), with its MACs and share.")
+def bench(blob: Path | None, board: str, as_json: bool, mpy: bool, calibrate: bool,
+          per_op: bool) -> None:
     """Instructions per inference (deterministic: callgrind on unix, QEMU icount on the emulated
     boards; the emulated Pico's cycles too), arena bytes and tinyml's code bytes on that board,
     and milliseconds at a real chip's clock (on QEMU boards: labelled as assuming one instruction
@@ -399,6 +403,9 @@ def bench(blob: Path | None, board: str, as_json: bool, mpy: bool, calibrate: bo
     data = blob.read_bytes()
     try:
         check_blob(blob)
+        if per_op:
+            _bench_per_op(board, blob, data, as_json, mpy)
+            return
         if board not in (*LOCAL, *EMULATED, *PICOS):  # a real board: its own clock
             _bench_serial(board, blob, data, as_json)
             return
@@ -426,6 +433,36 @@ def bench(blob: Path | None, board: str, as_json: bool, mpy: bool, calibrate: bo
         click.echo(f"{blob.name} on {board}: {info['instructions']:,} instructions{cycles} per "
                    f"inference{', ' + when if when else ''}, arena {info['arena_bytes']:,} "
                    f"bytes, {code}")
+
+
+def _bench_per_op(board: str, blob: Path, data: bytes, as_json: bool, mpy: bool) -> None:
+    """bench --per-op: a table of the operators, the costliest first."""
+    from .boards.bench import operator_counts
+
+    prof = operator_counts(board, data, mpy=mpy)
+    ops = describe(data)["ops"]
+    total = sum(prof.counts) or 1.0
+    rows = [{"index": op["index"], "kind": op["kind"], "macs": op["macs"], prof.unit: c,
+             "per_mac": round(c / op["macs"], 2) if op["macs"] else None,
+             "share": round(100 * c / total, 1)} for op, c in zip(ops, prof.counts, strict=True)]
+    if as_json:
+        json.dump({"board": board, "model": blob.name, "unit": prof.unit,
+                   "overhead_per_call": prof.overhead, "ops": rows}, sys.stdout)
+        sys.stdout.write("\n")
+        return
+    table = Table(title=f"{blob.name} on {board}: {prof.unit} per operator")
+    for col in ("#", "operator", "MACs", prof.unit, "per MAC", "share"):
+        table.add_column(col, justify="left" if col == "operator" else "right", no_wrap=True)
+    for r in sorted(rows, key=lambda r: -r[prof.unit]):
+        table.add_row(str(r["index"]), r["kind"], f"{r['macs']:,}" if r["macs"] else "",
+                      f"{r[prof.unit]:,.0f}", "" if r["per_mac"] is None else f"{r['per_mac']}",
+                      f"{r['share']} %")
+    macs = sum(op["macs"] for op in ops)
+    table.add_row("", "total", f"{macs:,}", f"{total:,.0f}",
+                  f"{total / macs:.2f}" if macs else "", "100 %")
+    Console().print(table)
+    click.echo(f"each operator timed alone (net.invoke(k, k + 1)); the call's own "
+               f"{prof.overhead:,.0f} {prof.unit} taken out")
 
 
 def _bench_serial(board: str, blob: Path, data: bytes, as_json: bool) -> None:

@@ -256,6 +256,87 @@ def instructions_per_inference(board: str, blob: bytes, runs: int = 10,
     return round(ticks * b.instructions_per_tick / runs)
 
 
+# Per operator: one inference run operator by operator (net.invoke(k, k + 1)), each call timed
+# by the board's counter, `runs` times; an empty call (net.invoke(0, 0)) timed as often gives
+# the overhead of the call and the timer reads, which each operator's figure leaves out.
+_PROFILE = """
+import machine, tinyml
+net = tinyml.load(blob)
+""" + _PREPARE + """
+{setup}
+def _time(a, b):
+    t0 = {read}
+    net.invoke(a, b)
+    t1 = {read}
+    return {diff}
+_sums = [0] * (net.ops + 1)
+for _ in range({runs}):
+    net.set_inputs(x)
+    for k in range(net.ops):
+        _sums[k] += _time(k, k + 1)
+    _sums[net.ops] += _time(0, 0)
+print(*_sums)
+"""
+_WRAP = "(t1 - t0) & 0xFFFFFFFF"
+_PICO_TIMER = "machine.mem32[0x40054028]"  # TIMERAWL: microseconds
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Each operator's share of one inference: `counts[k]` in `unit` (instructions on the QEMU
+    boards, cycles on the emulated Pico, microseconds by a serial board's own clock), the
+    call's overhead (`overhead`, in the same unit) taken out."""
+
+    board: str
+    unit: str
+    counts: list[float]
+    overhead: float
+
+
+def operator_counts(board: str, blob: bytes, runs: int = 10, mpy: bool = False) -> Profile:
+    """`tinyml bench --per-op`: what each operator costs on the board (Profile)."""
+    if board in PICOS:
+        b = PICOS[board]
+        files = {"tinyml.mpy": natmod_path(b.natmod).read_bytes()} if mpy else None
+        code = _PROFILE.format(setup="", read=_PICO_TIMER, diff=_WRAP, runs=runs)
+        with progress(f"profiling on {board}", 1, "runs") as advance, \
+                emulated_pico(board, stock=mpy, files=files, flash={"blob": blob}) as dev:
+            out = dev.exec(code)
+            advance()
+        unit, scale = "cycles", Fraction(b.clock_mhz, runs)
+    elif board in EMULATED:
+        b = EMULATED[board]
+        code = _PROFILE.format(setup=b.timer_setup, read=b.timer_read, diff=_WRAP, runs=runs)
+        with progress(f"profiling on {board}", 1, "runs") as advance, \
+                emulated(board, stock=mpy, icount=True) as dev:
+            if mpy:
+                dev.exec("import ramfs; ramfs.mount()")
+                dev.put({"tinyml.mpy": natmod_path(b.natmod).read_bytes()})
+            dev.send("blob", blob)
+            out = dev.exec(code)
+            advance()
+        unit, scale = "instructions", Fraction(b.instructions_per_tick) / runs
+    elif board in LOCAL:
+        raise BoardError(f"bench --per-op times operators with a board's timer: use an emulated "
+                         f"board ({', '.join([*EMULATED, *PICOS])}) or a serial one, not {board}")
+    else:
+        code = _PROFILE.format(setup="import time", read="time.ticks_us()",
+                               diff="time.ticks_diff(t1, t0)", runs=runs)
+        with connect(board) as dev:
+            dev.send("blob", blob)
+            out = dev.exec(code)
+        unit, scale = "us", Fraction(1, runs)
+    *sums, empty = _last_ints(out)
+    overhead = empty * scale
+    counts = [max(Fraction(0), v * scale - overhead) for v in sums]
+    return Profile(board, unit, [float(round(c, 1)) for c in counts], float(round(overhead, 1)))
+
+
+def _last_ints(out: str) -> list[int]:
+    """The integers of the board's last output line."""
+    return [int(v) for v in out.strip().splitlines()[-1].split()]
+
+
 def pico_counts(board: str, blob: bytes, runs: int = 10,
                 mpy: bool = False) -> dict[str, int]:
     """Cycles and instructions per inference on the emulated Pico.

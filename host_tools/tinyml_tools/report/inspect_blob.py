@@ -69,7 +69,7 @@ def describe(buf: bytes) -> dict[str, Any]:
         })
     ops = [
         {"index": k, "kind": op.kind, "inputs": op.inputs, "outputs": op.outputs,
-         "params": [int(p) for p in op.params if isinstance(p, int)]}
+         "params": [int(p) for p in op.params if isinstance(p, int)], "macs": _macs(b, op)}
         for k, op in enumerate(b.ops)
     ]
     weight_bytes = sum(t.nbytes for t in b.tensors if t.const is not None)
@@ -87,7 +87,7 @@ def describe(buf: bytes) -> dict[str, Any]:
         "lower_bound_bytes": lower_bound(b.tensors, b.ops, b.inputs, b.outputs),
         "blob_bytes": len(buf),
         "weight_bytes": weight_bytes,
-        "macs": sum(_macs(b, op_) for op_ in b.ops),
+        "macs": sum(op_["macs"] for op_ in ops),
         "peak_op": peak["op"],
         "live": live,
     }
