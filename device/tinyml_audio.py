@@ -19,8 +19,14 @@ try:
     from _tinyml import FE_FIELDS, MFCC_FIELDS
     from _tinyml import Frontend as _Frontend
     from _tinyml import Mfcc as _Mfcc
-except ImportError:  # the native modules leave it out (tml_config.h)
-    raise ImportError("this build of tinyml has no audio front-end (docs/audio.md)") from None
+except ImportError:  # stock firmware: the front-ends' own native module, if installed
+    try:
+        from _tinyml_fe import FE_FIELDS, MFCC_FIELDS
+        from _tinyml_fe import Frontend as _Frontend
+        from _tinyml_fe import Mfcc as _Mfcc
+    except ImportError:
+        raise ImportError("this build of tinyml has no audio front-end: install _tinyml_fe.mpy "
+                          "(tinyml install --frontends; docs/audio.md)") from None
 
 FIELDS = tuple(FE_FIELDS.split())
 MFCC_SETTINGS = tuple(MFCC_FIELDS.split())

@@ -15,8 +15,13 @@ from array import array
 try:
     from _tinyml import MO_FIELDS
     from _tinyml import Motion as _Motion
-except ImportError:  # bare-metal firmware and the native modules leave it out (tml_config.h)
-    raise ImportError("this build of tinyml has no motion front-end (docs/motion.md)") from None
+except ImportError:  # stock firmware: the front-ends' own native module, if installed
+    try:
+        from _tinyml_fe import MO_FIELDS
+        from _tinyml_fe import Motion as _Motion
+    except ImportError:
+        raise ImportError("this build of tinyml has no motion front-end: install _tinyml_fe.mpy "
+                          "(tinyml install --frontends; docs/motion.md)") from None
 
 FIELDS = tuple(MO_FIELDS.split())
 # The statistics in their order in each axis's features, as bits of the `stats` setting.

@@ -331,11 +331,13 @@ def size_lines() -> list[str]:
             f"Sizes built with {toolchain()}."]
 
 
-def text_size(arch: str) -> int | None:
-    """The .text of a native module, as mpy_ld reports it when linking (rebuilt quietly)."""
+def text_size(arch: str, part: str = "core") -> int | None:
+    """The .text of a native module (part "fe": the front-ends' own), as mpy_ld reports it when
+    linking (rebuilt quietly)."""
     mp = Path.home() / ".cache/tinyml/micropython-1.25.0"
     p = subprocess.run(["make", "-B", "-C", str(ROOT / "native_modules/micropython"),
-                        f"ARCH={arch}", f"MPY_DIR={mp}", f"PYTHON={sys.executable}"],
+                        f"ARCH={arch}", f"PART={part}", f"MPY_DIR={mp}",
+                        f"PYTHON={sys.executable}"],
                        capture_output=True, text=True)
     for line in p.stdout.splitlines():
         if line.startswith("text size:"):
@@ -353,8 +355,13 @@ def mpy_rows() -> list[str]:
         if budget is not None:
             ok = text is not None and text <= budget
             within = f"≤ {budget:,} ({budget // 1024} KB): {'**yes**' if ok else 'no'}"
+        fe = f.with_name("_tinyml_fe.mpy")
+        fe_cell = "— (no floats)"
+        if fe.is_file():
+            fe_text = text_size(arch, "fe")
+            fe_cell = f"{fe.stat().st_size:,}" + (f" ({fe_text:,} .text)" if fe_text else "")
         rows.append(f"| {arch} | {f.stat().st_size:,} | "
-                    f"{'—' if text is None else f'{text:,}'} | {within} |")
+                    f"{'—' if text is None else f'{text:,}'} | {within} | {fe_cell} |")
     return rows
 
 
@@ -575,10 +582,12 @@ def main() -> None:
         f"| {code} |",
         "",
         "Native modules (`build/natmod/<arch>/tinyml.mpy`, C core and device API in one file,",
-        "every op compiled in), with issue 16's `.text` budgets:",
+        "every op compiled in), with issue 16's `.text` budgets; and the front-ends' own module",
+        "(`_tinyml_fe.mpy`: `Frontend`, `Mfcc`, `Motion`; `tinyml install --frontends`), built",
+        "for the cores with floating point:",
         "",
-        "| architecture | .mpy bytes | .text bytes | budget (issue 16) |",
-        "|---|---|---|---|",
+        "| architecture | .mpy bytes | .text bytes | budget (issue 16) | _tinyml_fe.mpy bytes |",
+        "|---|---|---|---|---|",
         *mpy_rows(),
         "",
     ]

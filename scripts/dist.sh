@@ -17,7 +17,7 @@ py=.venv/bin/python
 data=host_tools/tinyml_tools/data
 rm -rf "$data" build/dist build/lib*/tinyml_tools/data
 trap 'rm -rf "$data"' EXIT
-for m in build/natmod/*/tinyml.mpy; do
+for m in build/natmod/*/tinyml.mpy build/natmod/*/_tinyml_fe.mpy; do  # the front-ends' too
     arch=$(basename "$(dirname "$m")")
     mkdir -p "$data/natmod/$arch" && cp "$m" "$data/natmod/$arch/"
 done

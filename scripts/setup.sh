@@ -103,6 +103,10 @@ natmod ARCH=x64 OUT=../../build/natmod/x64-nofloat TML_CFLAGS=-DTML_HAS_FLOAT=0
 for arch in armv6m armv7m armv7emsp rv32imc xtensa; do
     natmod ARCH="$arch"
 done
+# the front-ends' own module (_tinyml_fe.mpy) for the cores with floats
+for arch in x64 armv7m armv7emsp rv32imc; do
+    natmod ARCH="$arch" PART=fe
+done
 # 5b. The kernel differential test (tests/c/kernel_check.c: fast kernels against the reference
 #     ones) as a native module per core, build/kernel_check/<arch>/kernel_check.mpy, which
 #     tests/kernels/test_kernel_diff.py runs on each emulated board's stock firmware

@@ -578,20 +578,27 @@ def boards_cmd() -> None:
 @cli.command()
 @_BOARD
 @_FRESH
-def install(board: str, fresh: bool) -> None:
+@click.option("--frontends", is_flag=True,
+              help="Also the audio and motion front-ends (tinyml_audio, tinyml_motion) as their "
+                   "own native module, for stock firmware on cores with floating point.")
+def install(board: str, fresh: bool, frontends: bool) -> None:
     """Copy the native module that fits the board (asked for its architecture and .mpy ABI) to
     its filesystem, and check that it imports."""
+    from .boards.deploy import FRONTENDS_MODULE
     from .boards.deploy import install as install_on
     from .boards.devices import BoardError
 
     _forget(board, fresh)
 
     try:
-        done = install_on(board)
+        done = install_on(board, frontends)
     except BoardError as e:
         raise click.ClickException(str(e)) from e
+    fe = done.module.with_name(FRONTENDS_MODULE)
+    extra = (f" and {done.arch}/{FRONTENDS_MODULE} ({fe.stat().st_size} bytes) with "
+             f"tinyml_audio, tinyml_motion") if frontends else ""
     click.echo(f"{board}: installed {done.arch}/tinyml.mpy ({done.module.stat().st_size} "
-               f"bytes, from {done.module.parent.parent.parent}); import tinyml -> "
+               f"bytes, from {done.module.parent.parent.parent}){extra}; import tinyml -> "
                f"{done.version}")
 
 

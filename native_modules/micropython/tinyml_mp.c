@@ -33,6 +33,7 @@ static inline const uint16_t *tml_qstr_table(void) {
 #define BYTEARRAY_TYPECODE 1
 #endif
 
+#if TML_BIND_MODEL
 typedef struct _tml_mp_model_t {
     mp_obj_base_t base;
     mp_obj_t blob;   /* referenced so the GC keeps the weights the core reads in place */
@@ -459,6 +460,7 @@ static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(model_get_output_obj, 2, 3, model_get
 #define TML_MP_SCHEMA_INTS(X)                           \
     X(MP_QSTR_H_TOTAL_SIZE, TML_BIND_H_TOTAL_SIZE)     \
     X(MP_QSTR_H_ARENA_SIZE, TML_BIND_H_ARENA_SIZE)
+#endif /* TML_BIND_MODEL */
 
 #if TML_HAS_FRONTEND || TML_HAS_MOTION
 /* ---- what the front-ends share: their settings and their samples ---- */
@@ -479,14 +481,14 @@ static void apply_settings(mp_obj_t set_in, const tml_bind_settings_t *s, void *
     }
     size_t n;
     mp_obj_t *set;
-    mp_obj_tuple_get(set_in, &n, &set);
+    mp_obj_get_array(set_in, &n, &set);
     for (size_t j = 0; j < n; j++) {
         size_t two;
         mp_obj_t *pair;
         if (!mp_obj_is_type(set[j], &mp_type_tuple)) {
             raise_text(&mp_type_TypeError, s->message);
         }
-        mp_obj_tuple_get(set[j], &two, &pair);
+        mp_obj_get_array(set[j], &two, &pair);
         const long i = two == 2 ? (long)mp_obj_get_int(pair[0]) : -1;
         const char kind = tml_bind_setting_kind(s, i);
         if (kind == 'I') {
@@ -775,28 +777,91 @@ void *memcpy(void *dst, const void *src, size_t n) {
 void *memmove(void *dst, const void *src, size_t n) {
     return mp_fun_table.memmove_(dst, src, n);
 }
+#if TML_HAS_FRONTEND || TML_HAS_MOTION
+/* The front-ends' error texts (raise_text); the loop is not turned back into a call to
+ * strlen. */
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) size_t strlen(const char *s) {
+    size_t n = 0;
+    while (s[n] != '\0') {
+        n++;
+    }
+    return n;
+}
+#endif
 #endif
 
+/* A type made at load time (a native module's types live in RAM): name, constructor and the
+ * methods of `table` (n of them, filled in by the caller). Slot indexes as the slots set. */
+static void dyn_type(mp_obj_full_type_t *t, qstr name, mp_make_new_fun_t make_new,
+                     mp_obj_dict_t *locals) {
+    t->base.type = (void *)&mp_type_type;
+    t->flags = MP_TYPE_FLAG_NONE;
+    t->name = name;
+    MP_OBJ_TYPE_SET_SLOT(t, make_new, make_new, 0);
+    MP_OBJ_TYPE_SET_SLOT(t, locals_dict, (void *)locals, 1);
+    mp_store_global(name, MP_OBJ_FROM_PTR(t));
+}
+#define TML_DYN_ENTRY(table, i, qstr, obj) \
+    table[i] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(qstr), MP_OBJ_FROM_PTR(&obj)};
+
+#if TML_BIND_MODEL
 #define TML_COUNT(qstr, obj) +1
 mp_map_elem_t model_locals_table[0 TML_MP_MODEL_METHODS(TML_COUNT)];
 static MP_DEFINE_CONST_DICT(model_locals_dict, model_locals_table);
+#endif
+#if TML_HAS_FRONTEND
+mp_obj_full_type_t tml_mp_frontend_type, tml_mp_mfcc_type;
+mp_map_elem_t frontend_locals_table[3], mfcc_locals_table[5];
+static MP_DEFINE_CONST_DICT(frontend_locals_dict, frontend_locals_table);
+static MP_DEFINE_CONST_DICT(mfcc_locals_dict, mfcc_locals_table);
+#endif
+#if TML_HAS_MOTION
+mp_obj_full_type_t tml_mp_motion_type;
+mp_map_elem_t motion_locals_table[3];
+static MP_DEFINE_CONST_DICT(motion_locals_dict, motion_locals_table);
+#endif
 
 mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
     MP_DYNRUNTIME_INIT_ENTRY
-    tml_mp_model_type.base.type = (void *)&mp_type_type;
-    tml_mp_model_type.flags = MP_TYPE_FLAG_NONE;
-    tml_mp_model_type.name = MP_QSTR_Model;
-    MP_OBJ_TYPE_SET_SLOT(&tml_mp_model_type, make_new, model_make_new, 0);
+#if TML_BIND_MODEL
     size_t i = 0;
-#define TML_DYN_ENTRY(qstr, obj) \
-    model_locals_table[i++] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(qstr), MP_OBJ_FROM_PTR(&obj)};
-    TML_MP_MODEL_METHODS(TML_DYN_ENTRY)
-    MP_OBJ_TYPE_SET_SLOT(&tml_mp_model_type, locals_dict, (void *)&model_locals_dict, 1);
-    mp_store_global(MP_QSTR_Model, MP_OBJ_FROM_PTR(&tml_mp_model_type));
+#define TML_DYN_MODEL(qstr, obj) TML_DYN_ENTRY(model_locals_table, i++, qstr, obj)
+    TML_MP_MODEL_METHODS(TML_DYN_MODEL)
+    dyn_type(&tml_mp_model_type, MP_QSTR_Model, model_make_new,
+             (mp_obj_dict_t *)&model_locals_dict);
 #define TML_DYN_STR(qstr, s, len) mp_store_global(qstr, mp_obj_new_str(s, len));
 #define TML_DYN_INT(qstr, v) mp_store_global(qstr, MP_OBJ_NEW_SMALL_INT(v));
     TML_MP_SCHEMA_STRS(TML_DYN_STR)
     TML_MP_SCHEMA_INTS(TML_DYN_INT)
+#endif
+#if TML_HAS_FRONTEND
+    TML_DYN_ENTRY(frontend_locals_table, 0, MP_QSTR_feed, frontend_feed_obj)
+    TML_DYN_ENTRY(frontend_locals_table, 1, MP_QSTR_reset, frontend_reset_obj)
+    TML_DYN_ENTRY(frontend_locals_table, 2, MP_QSTR_channels, frontend_channels_obj)
+    dyn_type(&tml_mp_frontend_type, MP_QSTR_Frontend, frontend_make_new,
+             (mp_obj_dict_t *)&frontend_locals_dict);
+    mp_store_global(MP_QSTR_FE_FIELDS, mp_obj_new_str(TML_BIND_FE_FIELDS,
+                                                      TML_BIND_FIELDS_LEN(TML_BIND_FE_FIELDS)));
+    TML_DYN_ENTRY(mfcc_locals_table, 0, MP_QSTR_feed, mfcc_feed_obj)
+    TML_DYN_ENTRY(mfcc_locals_table, 1, MP_QSTR_window, mfcc_window_obj)
+    TML_DYN_ENTRY(mfcc_locals_table, 2, MP_QSTR_reset, mfcc_reset_obj)
+    TML_DYN_ENTRY(mfcc_locals_table, 3, MP_QSTR_coefficients, mfcc_coefficients_obj)
+    TML_DYN_ENTRY(mfcc_locals_table, 4, MP_QSTR_peak, mfcc_peak_obj)
+    dyn_type(&tml_mp_mfcc_type, MP_QSTR_Mfcc, mfcc_make_new,
+             (mp_obj_dict_t *)&mfcc_locals_dict);
+    mp_store_global(MP_QSTR_MFCC_FIELDS,
+                    mp_obj_new_str(TML_BIND_MFCC_FIELDS,
+                                   TML_BIND_FIELDS_LEN(TML_BIND_MFCC_FIELDS)));
+#endif
+#if TML_HAS_MOTION
+    TML_DYN_ENTRY(motion_locals_table, 0, MP_QSTR_feed, motion_feed_obj)
+    TML_DYN_ENTRY(motion_locals_table, 1, MP_QSTR_reset, motion_reset_obj)
+    TML_DYN_ENTRY(motion_locals_table, 2, MP_QSTR_features, motion_features_obj)
+    dyn_type(&tml_mp_motion_type, MP_QSTR_Motion, motion_make_new,
+             (mp_obj_dict_t *)&motion_locals_dict);
+    mp_store_global(MP_QSTR_MO_FIELDS, mp_obj_new_str(TML_BIND_MO_FIELDS,
+                                                      TML_BIND_FIELDS_LEN(TML_BIND_MO_FIELDS)));
+#endif
     MP_DYNRUNTIME_INIT_EXIT
 }
 

@@ -38,7 +38,7 @@ def _want(name: str, attrs: dict, frames: int) -> list[int]:
     return [int(v) for v in out[-frames:].ravel()]
 
 
-@pytest.mark.parametrize("runtime", ["host", "unix"])
+@pytest.mark.parametrize("runtime", ["host", "unix", "natmod-fe"])
 @pytest.mark.parametrize(("settings", "attrs", "frames", "chunk"), [
     ("", {"window_size": 30, "window_step": 20, "num_channels": 40}, 49, 666),
     ("frames=20, window_size=25, window_step=10, num_channels=32, enable_pcan=False",
@@ -78,7 +78,7 @@ print(fe.feed(array("h", [0] * 480)), fe.feed(array("h", [0] * 319)), fe.feed(b"
 """
 
 
-@pytest.mark.parametrize("runtime", ["host", "unix"])
+@pytest.mark.parametrize("runtime", ["host", "unix", "natmod-fe"])
 def test_settings_and_samples_are_checked(runtime: str, tmp_path: Path) -> None:
     script = tmp_path / "errors.py"
     script.write_text(ERRORS)
@@ -101,4 +101,5 @@ def test_a_build_without_the_front_end_says_so(tmp_path: Path) -> None:
     script = tmp_path / "imp.py"
     script.write_text("try:\n    import tinyml_audio\nexcept ImportError as e:\n    print(e)\n")
     out = run_script("natmod", script, tmp_path / "natmod")
-    assert out == "this build of tinyml has no audio front-end (docs/audio.md)\n"
+    assert out == ("this build of tinyml has no audio front-end: install _tinyml_fe.mpy "
+                   "(tinyml install --frontends; docs/audio.md)\n")

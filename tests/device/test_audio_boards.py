@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from audio_clips import clips
 
-from qemu import board, mpremote, send_bytes
+from qemu import BOARDS, board, mpremote, send_bytes
 from runtimes import ROOT, run_script
 from tinyml_tools.boards.devices import emulated_pico
 
@@ -38,7 +38,7 @@ FRAMES = 24
 CHECK = """import tinyml_audio
 fe = tinyml_audio.Frontend(frames=%d)
 w = fe.window()
-for k in range(%d):
+for k in range(K):
     fe.reset()
     mv = memoryview(clip(k))
     for i in range(0, len(mv), 666):
@@ -48,7 +48,7 @@ for k in range(%d):
     for v in w:
         h = (h * 31 + v) & 0xFFFFFFFF
     print(fe.count, h)
-""" % (FRAMES, len(NAMES))
+""" % FRAMES
 FROM_RAM = "def clip(k):\n    return memoryview(clips)[%d * k:%d * (k + 1)]\n" % (2 * HALF,
                                                                                 2 * HALF)
 # The Pico's heap does not hold all the clips: one at a time from the file.
@@ -86,8 +86,25 @@ def test_the_clips_are_enough() -> None:
 def test_qemu_m4_features_equal_tensorflows(want: list[str]) -> None:
     with board("qemu-m4") as port:
         send_bytes(port, "clips", _clips())
-        got = mpremote(port, "exec", FROM_RAM + CHECK).splitlines()
+        got = mpremote(port, "exec", f"K = {len(NAMES)}\n" + FROM_RAM + CHECK).splitlines()
     assert got == want
+
+
+@pytest.mark.parametrize("name", ["qemu-m3", "qemu-m4", "qemu-rv32"])
+def test_stock_firmware_with_the_frontends_module(name: str, want: list[str]) -> None:
+    """Stock firmware (no tinyml inside) with the native modules a user copies there:
+    tinyml.mpy, the front-ends' _tinyml_fe.mpy (Armv7-M, Armv7E-M, RV32) and tinyml_audio.py.
+    The same features, bit for bit, on the first 8 clips (the stock firmware's heap holds no
+    more of them at once)."""
+    arch = BOARDS[name].natmod
+    with board(name, stock=True) as port:
+        mpremote(port, "exec", "import ramfs; ramfs.mount()")
+        mpremote(port, "cp", str(ROOT / f"build/natmod/{arch}/tinyml.mpy"),
+                 str(ROOT / f"build/natmod/{arch}/_tinyml_fe.mpy"),
+                 str(ROOT / "device/tinyml_audio.py"), ":")
+        send_bytes(port, "clips", _clips()[:8 * 2 * HALF])
+        got = mpremote(port, "exec", "K = 8\n" + FROM_RAM + CHECK).splitlines()
+    assert got == want[:8]
 
 
 # On the emulated RP2040: the same check, then the cost of one stride of speech through the
@@ -126,7 +143,7 @@ def test_rp2040_features_equal_tensorflows_and_cost(want: list[str]) -> None:
     files = {"clips.raw": _clips(), "speech.raw": speech.astype("<i2").tobytes(),
              "micro_speech.bin": (ROOT / "models/micro_speech/micro_speech.bin").read_bytes()}
     with emulated_pico("rp2040", files=files) as dev:
-        got = dev.exec(FROM_FILE + CHECK).splitlines()
+        got = dev.exec(f"K = {len(NAMES)}\n" + FROM_FILE + CHECK).splitlines()
         cost = dev.exec(COST)
     assert got == want
     m = re.search(r"frontend (\d+) (\d+)\nmodel 5 (\d+)\nram (\d+)", cost)

@@ -53,6 +53,8 @@ def test_the_wheel_carries_every_artifact(wheel: Path) -> None:
     assert {"armv6m", "armv7emsp", "armv7m", "rv32imc", "x64", "xtensa"} <= set(archs)
     for arch in archs:
         assert f"tinyml_tools/data/natmod/{arch}/tinyml.mpy" in names, arch
+    for arch in ("x64", "armv7m", "armv7emsp", "rv32imc"):  # the front-ends' module
+        assert f"tinyml_tools/data/natmod/{arch}/_tinyml_fe.mpy" in names, arch
     assert {"tinyml_tools/data/unix/micropython", "tinyml_tools/data/rp2/RPI_PICO/firmware.uf2",
             "tinyml_tools/data/rp2/RPI_PICO2/firmware.uf2", "tinyml.pyi"} <= names
     # and none in a checkout: the build folder is where a checkout finds them

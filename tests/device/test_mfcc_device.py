@@ -80,7 +80,7 @@ def _core(exe: Path, clips: list[np.ndarray], tmp: Path) -> list[list[int]]:
     return [sum(rows[k * FRAMES:(k + 1) * FRAMES], []) for k in range(len(clips))]
 
 
-@pytest.mark.parametrize("runtime", ["host", "unix"])
+@pytest.mark.parametrize("runtime", ["host", "unix", "natmod-fe"])
 def test_features_equal_the_cores(runtime: str, mfcc_check: Path, tmp_path: Path) -> None:
     script = tmp_path / "mfcc.py"
     script.write_text(FEATURES_SCRIPT)
@@ -115,7 +115,7 @@ for make in (lambda: tinyml_audio.Mfcc(bogus=1),
 """
 
 
-@pytest.mark.parametrize("runtime", ["host", "unix"])
+@pytest.mark.parametrize("runtime", ["host", "unix", "natmod-fe"])
 def test_settings_and_buffers_are_checked(runtime: str, tmp_path: Path) -> None:
     script = tmp_path / "errors.py"
     script.write_text(ERRORS)
@@ -149,7 +149,7 @@ with open("clips.raw", "rb") as f:
 """
 
 
-@pytest.mark.parametrize("runtime", ["host", "unix"])
+@pytest.mark.parametrize("runtime", ["host", "unix", "natmod-fe"])
 def test_kws_labels_from_raw_audio_are_the_float_pipelines(runtime: str,
                                                            tmp_path: Path) -> None:
     script = tmp_path / "clips.py"

@@ -45,7 +45,7 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("runtime", ["host", "unix"])
+@pytest.mark.parametrize("runtime", ["host", "unix", "natmod-fe"])
 @pytest.mark.parametrize("case", CASES)
 def test_features_equal_the_numpy_reference(runtime: str, case: str, tmp_path: Path) -> None:
     settings, cfg, rows, chunk = CASES[case]
@@ -80,7 +80,7 @@ print(" ".join(tinyml_motion.Motion(axes=1, bands=2, stats=0, axis_names=("t",))
 """
 
 
-@pytest.mark.parametrize("runtime", ["host", "unix"])
+@pytest.mark.parametrize("runtime", ["host", "unix", "natmod-fe"])
 def test_rows_names_and_reset(runtime: str, tmp_path: Path) -> None:
     script = tmp_path / "api.py"
     script.write_text(API)
@@ -145,7 +145,7 @@ print(m.feed(array("h", [0] * 9)), m.feed(b"\\0\\0" * 3), m.count)
 """
 
 
-@pytest.mark.parametrize("runtime", ["host", "unix"])
+@pytest.mark.parametrize("runtime", ["host", "unix", "natmod-fe"])
 def test_settings_and_samples_are_checked(runtime: str, tmp_path: Path) -> None:
     script = tmp_path / "errors.py"
     script.write_text(ERRORS)
@@ -186,4 +186,5 @@ def test_a_build_without_the_motion_front_end_says_so(tmp_path: Path) -> None:
     script = tmp_path / "imp.py"
     script.write_text("try:\n    import tinyml_motion\nexcept ImportError as e:\n    print(e)\n")
     out = run_script("natmod", script, tmp_path / "natmod")
-    assert out == "this build of tinyml has no motion front-end (docs/motion.md)\n"
+    assert out == ("this build of tinyml has no motion front-end: install _tinyml_fe.mpy "
+                   "(tinyml install --frontends; docs/motion.md)\n")

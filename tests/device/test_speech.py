@@ -78,7 +78,7 @@ def test_clips_cover_every_label() -> None:
     assert counts == {"silence": 4, "unknown": 24, "yes": 16, "no": 16}
 
 
-@pytest.mark.parametrize("runtime", ["host", "unix"])
+@pytest.mark.parametrize("runtime", ["host", "unix", "natmod-fe"])
 def test_labels_from_raw_audio_equal_tensorflows(runtime: str, tmp_path: Path,
                                                 tensorflow_outputs: list[list[int]]) -> None:
     script = tmp_path / "clips.py"

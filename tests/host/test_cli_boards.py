@@ -106,6 +106,25 @@ def test_install_picks_the_module_that_fits(board: str, arch: str) -> None:
     assert p.stdout.strip().endswith("import tinyml -> 0.1.0")
 
 
+def test_install_with_the_frontends() -> None:
+    """--frontends: the front-ends' own native module and their device modules beside
+    tinyml.mpy, checked on the board by importing tinyml_audio and tinyml_motion; refused for
+    a core without floating point, before the board is touched."""
+    core, fe = ((ROOT / "build/natmod/armv7emsp" / n).stat().st_size
+                for n in ("tinyml.mpy", "_tinyml_fe.mpy"))
+    p = run("install", "--board", "qemu-m4", "--frontends")
+    assert p.returncode == 0, p.stderr
+    assert re.fullmatch(
+        rf"qemu-m4: installed armv7emsp/tinyml\.mpy \({core} bytes, from \S+\) and "
+        rf"armv7emsp/_tinyml_fe\.mpy \({fe} bytes\) with tinyml_audio, tinyml_motion; "
+        r"import tinyml -> 0\.1\.0\n", p.stdout), p.stdout
+    p = run("install", "--board", "rp2040", "--frontends")
+    assert p.returncode == 1
+    assert p.stderr == ("Error: no front-ends module for armv6m (built for x64, armv7m, "
+                        "armv7emsp, rv32imc: the cores with floating point); tinyml's firmware "
+                        "for the board has the front-ends built in\n")
+
+
 def test_pick_natmod() -> None:
     from tinyml_tools.boards.devices import BoardError, pick_natmod
 

@@ -32,10 +32,28 @@ from .romfs import build as build_romfs
 # firmware by device/manifest.py instead).
 TRAINER_FILES = ("tinyml_train.py", "tinyml_head.py", "tinyml_backbone.py", "tinyml_adapter.py",
                  "tinyml_num.py")
-# Device modules over C that only firmware compiles in (the audio and motion front-ends,
-# tml_config.h): frozen into firmware and listed in package.json, never copied beside the native
-# module.
+# Device modules over the front-ends' C (audio and motion, tml_config.h): frozen into firmware
+# and listed in package.json; on stock firmware copied with the front-ends' own native module,
+# _tinyml_fe.mpy, by `install --frontends`.
 FIRMWARE_FILES = ("tinyml_audio.py", "tinyml_motion.py")
+FRONTENDS_MODULE = "_tinyml_fe.mpy"
+
+
+# The cores it is built for: those with floating point (its settings and the audio front-end's
+# init are floating point; Armv6-M's and the ESP8266's modules have no float support).
+FRONTENDS_ARCHS = ("x64", "armv7m", "armv7emsp", "rv32imc")
+
+
+def frontends_path(arch: str) -> Path:
+    """The front-ends' native module for an architecture; BoardError where there is none."""
+    if arch not in FRONTENDS_ARCHS:
+        raise BoardError(f"no front-ends module for {arch} (built for "
+                         f"{', '.join(FRONTENDS_ARCHS)}: the cores with floating point); "
+                         f"tinyml's firmware for the board has the front-ends built in")
+    mpy = natmod_path(arch).with_name(FRONTENDS_MODULE)
+    if not mpy.is_file():
+        raise BoardError(f"{mpy} missing (run `make setup`, or reinstall tinyml)")
+    return mpy
 
 
 def device_file(name: str) -> Path:
@@ -58,24 +76,38 @@ class Installed:
     version: str  # what `tinyml.__version__` says on the board
 
 
-def install(board: str) -> Installed:
+def _module_files(arch: str, frontends: bool) -> dict[str, bytes]:
+    """What install copies for an architecture: the native module and on-device learning (plain
+    Python next to it); with `frontends`, the front-ends' module and their device modules."""
+    files = {"tinyml.mpy": natmod_path(arch).read_bytes(),
+             **{name: device_file(name).read_bytes() for name in TRAINER_FILES}}
+    if frontends:
+        files[FRONTENDS_MODULE] = frontends_path(arch).read_bytes()
+        files |= {name: device_file(name).read_bytes() for name in FIRMWARE_FILES}
+    return files
+
+
+def install(board: str, frontends: bool = False) -> Installed:
     """Copy the native module that fits the board (asked for its architecture and .mpy ABI)
-    and the on-device learning module to its filesystem, and check that tinyml imports."""
+    and the on-device learning module to its filesystem, and check that tinyml imports; with
+    `frontends`, the front-ends' module too, checked by importing tinyml_audio and
+    tinyml_motion."""
     if board in LOCAL:
         raise BoardError(f"{board} needs no install")
-    # On-device learning (net.trainer) is plain Python next to the module.
-    train = {name: device_file(name).read_bytes() for name in TRAINER_FILES}
     # The emulated Pico takes its files at power-on: the module its core needs, which the board
     # then has to confirm like any other.
     pico = PICOS[board].natmod if board in PICOS else None
-    files = {"tinyml.mpy": natmod_path(pico).read_bytes(), **train} if pico else {}
+    files = _module_files(pico, frontends) if pico else {}
     with with_filesystem(board, files, stock=True) as dev:
         arch = board_natmod(dev)
         if pico and arch != pico:
             raise BoardError(f"{board} reports another architecture than {pico}")
         if not pico:
-            dev.put({"tinyml.mpy": natmod_path(arch).read_bytes(), **train})
-        version = dev.exec("import tinyml; print(tinyml.__version__)").split()[-1]
+            dev.put(_module_files(arch, frontends))
+        check = "import tinyml; print(tinyml.__version__)"
+        if frontends:
+            check = "import tinyml_audio, tinyml_motion\n" + check
+        version = dev.exec(check).split()[-1]
     return Installed(arch, natmod_path(arch), version)
 
 

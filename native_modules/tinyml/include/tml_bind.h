@@ -9,6 +9,12 @@
 #include "tinyml.h"
 #include "tml_train.h"
 
+/* TML_BIND_MODEL 0: the bindings of the front-ends alone (no Model), for the native module
+ * that carries them apart from the core's (native_modules/micropython/Makefile, PART=fe). */
+#ifndef TML_BIND_MODEL
+#define TML_BIND_MODEL (1)
+#endif
+
 /* Messages for type and index errors, shared by every binding so they read the same
  * everywhere. */
 #define TML_MSG_INPUT_TYPE "input must be a bytes-like int8 buffer or a sequence of numbers"

@@ -56,16 +56,17 @@
  * code on a Cortex-M0+ (6 KB of it the init's own maths, fe_math.c, which needs no C library),
  * and each Frontend object holds a 14 KB state. The MFCC front-end for the MLPerf Tiny KWS
  * model (fe_mfcc.c) adds about 5 KB of code once something calls it, and 13.6 KB of state per
- * instance. On in every firmware; the native modules turn it off
- * (native_modules/micropython/Makefile: their .text budgets). */
+ * instance. On in every firmware; the core's native module turns it off (its .text budgets),
+ * and the front-ends' own module, _tinyml_fe.mpy, carries it (native_modules/micropython/
+ * Makefile, PART=fe). */
 #ifndef TML_HAS_FRONTEND
 #define TML_HAS_FRONTEND (1)
 #endif
 
 /* The motion front-end (src/motion, docs/motion.md; the bindings' Motion): windowed
  * statistics and band energies of IMU streams, 3 to 4 KB of code, and each Motion object
- * holds a 15 KB state. Integer only, no C library maths: on in every firmware; the native
- * modules turn it off (native_modules/micropython/Makefile: their .text budgets). */
+ * holds a 15 KB state. Integer only, no C library maths: on in every firmware and in
+ * _tinyml_fe.mpy; the core's native module turns it off (its .text budgets). */
 #ifndef TML_HAS_MOTION
 #define TML_HAS_MOTION (1)
 #endif

@@ -3,6 +3,7 @@
 #include "core.h"
 #include "tml_bind.h"
 
+#if TML_BIND_MODEL
 static uint32_t clamp32(size_t n) {
     return n > 0xffffffffu ? 0xffffffffu : (uint32_t)n;
 }
@@ -252,6 +253,7 @@ void tml_val_write(const tml_val_t *v, uint8_t *dst) {
         memcpy(dst + 8 * c + 4, (const uint8_t *)v->q + 4 * c, 4);
     }
 }
+#endif /* TML_BIND_MODEL */
 
 #if TML_HAS_FRONTEND || TML_HAS_MOTION
 char tml_bind_setting_kind(const tml_bind_settings_t *s, long i) {
