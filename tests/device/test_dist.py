@@ -21,7 +21,7 @@ import pytest
 
 from qemu import board
 from runtimes import ROOT
-from tinyml_tools.boards.deploy import TRAINER_FILES
+from tinyml_tools.boards.deploy import FIRMWARE_FILES, TRAINER_FILES
 
 KWS = ROOT / "models/kws"
 DIST = ROOT / "build/dist"
@@ -112,6 +112,11 @@ def test_mip_index_over_http(wheel: Path) -> None:
         pkg = json.loads((mip / arch / "package.json").read_text())
         assert pkg["urls"] == [[n, n] for n in ("tinyml.mpy", *TRAINER_FILES)]
         assert all((mip / arch / n).is_file() for n, _ in pkg["urls"])
+    for arch in ("armv7emsp", "armv7m", "rv32imc"):  # the front-ends' packages
+        pkg = json.loads((mip / arch / "frontends/package.json").read_text())
+        assert pkg["urls"] == [[n, n] for n in ("_tinyml_fe.mpy", *FIRMWARE_FILES)]
+        assert all((mip / arch / "frontends" / n).is_file() for n, _ in pkg["urls"])
+    assert not (mip / "armv6m/frontends").exists()
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(mip))
 
     class Quiet(http.server.ThreadingHTTPServer):

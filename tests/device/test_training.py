@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from runtimes import ROOT, RUNTIMES, run_script
-from tinyml_tools.boards.deploy import FIRMWARE_FILES, TRAINER_FILES
+from tinyml_tools.boards.deploy import FIRMWARE_FILES, FRONTENDS_MODULE, TRAINER_FILES
 from tinyml_tools.convert import convert_model
 from tinyml_tools.format.blob import read_blob
 
@@ -316,7 +316,9 @@ def test_the_device_package_lists_every_module() -> None:
         modules
     for path, pre, want in [(ROOT / "package.json", "device/", modules)] + [
             (p, "../device/", sorted(["tinyml.mpy", *TRAINER_FILES]))
-            for p in sorted((ROOT / "mip").glob("*.json"))]:
+            for p in sorted((ROOT / "mip").glob("*.json"))] + [
+            (p, "../../device/", sorted([FRONTENDS_MODULE, *FIRMWARE_FILES]))
+            for p in sorted((ROOT / "mip/frontends").glob("*.json"))]:
         urls = json.loads(path.read_text())["urls"]
         assert sorted(name for name, _ in urls) == want, path.name
         assert all(src == pre + name for name, src in urls if name.endswith(".py")), path.name

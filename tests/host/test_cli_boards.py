@@ -197,7 +197,13 @@ def test_mip_package_installs_the_module() -> None:
         dev.mpremote("mip", "install", "--target", "/ram/lib", "mip/armv7m.json")
         out = dev.exec("import sys; sys.path.append('/ram/lib'); import tinyml; "
                        "print(tinyml.__version__, 'Model' in dir(tinyml))")
+        # and the front-ends' package beside it
+        dev.mpremote("mip", "install", "--target", "/ram/lib", "mip/frontends/armv7m.json")
+        fe = dev.exec("import tinyml_audio, tinyml_motion; "
+                      "print(tinyml_audio.Frontend().channels, "
+                      "tinyml_motion.Motion(axes=3, window=64, hop=32).size)")
     assert out.split() == ["0.1.0", "True"]
+    assert fe.split() == ["40", "27"]
 
 
 def test_every_native_module_is_built_for_its_architecture() -> None:
@@ -216,6 +222,15 @@ def test_every_native_module_is_built_for_its_architecture() -> None:
                            capture_output=True, text=True)
         assert p.returncode == 0, (arch, p.stderr[-500:])
         assert "\n    _tinyml\n" in p.stdout and "\n    predict\n" in p.stdout, arch
+        fe = f.with_name("_tinyml_fe.mpy")  # the front-ends' module, where it is built
+        if arch in ("x64", "armv7m", "armv7emsp", "rv32imc"):
+            assert fe.read_bytes()[:3] == head, arch
+            p = subprocess.run([sys.executable, f"{mp}/tools/mpy-tool.py", "-d", str(fe)],
+                               capture_output=True, text=True)
+            assert p.returncode == 0, (arch, p.stderr[-500:])
+            assert "\n    Frontend\n" in p.stdout and "\n    Motion\n" in p.stdout, arch
+        else:
+            assert not fe.exists(), arch
 
 
 def test_bench_times_at_real_clocks() -> None:
