@@ -761,6 +761,28 @@ static mp_obj_t motion_features(mp_obj_t self_in) {
 static MP_DEFINE_CONST_FUN_OBJ_1(motion_features_obj, motion_features);
 #endif
 
+/* The front-ends' methods and field names, one list each, as TML_MP_MODEL_METHODS and
+ * TML_MP_SCHEMA_STRS are for Model: both registrations below expand them. */
+#define TML_MP_FRONTEND_METHODS(X)              \
+    X(MP_QSTR_feed, frontend_feed_obj)          \
+    X(MP_QSTR_reset, frontend_reset_obj)        \
+    X(MP_QSTR_channels, frontend_channels_obj)
+#define TML_MP_MFCC_METHODS(X)                  \
+    X(MP_QSTR_feed, mfcc_feed_obj)              \
+    X(MP_QSTR_window, mfcc_window_obj)          \
+    X(MP_QSTR_reset, mfcc_reset_obj)            \
+    X(MP_QSTR_coefficients, mfcc_coefficients_obj) \
+    X(MP_QSTR_peak, mfcc_peak_obj)
+#define TML_MP_MOTION_METHODS(X)                \
+    X(MP_QSTR_feed, motion_feed_obj)            \
+    X(MP_QSTR_reset, motion_reset_obj)          \
+    X(MP_QSTR_features, motion_features_obj)
+#define TML_MP_FE_STRS(X)                                                                    \
+    X(MP_QSTR_FE_FIELDS, TML_BIND_FE_FIELDS, TML_BIND_FIELDS_LEN(TML_BIND_FE_FIELDS))        \
+    X(MP_QSTR_MFCC_FIELDS, TML_BIND_MFCC_FIELDS, TML_BIND_FIELDS_LEN(TML_BIND_MFCC_FIELDS))
+#define TML_MP_MO_STRS(X) \
+    X(MP_QSTR_MO_FIELDS, TML_BIND_MO_FIELDS, TML_BIND_FIELDS_LEN(TML_BIND_MO_FIELDS))
+
 #if MICROPY_ENABLE_DYNRUNTIME
 /* ---- native .mpy registration ---- */
 /* Natmods link no libc: memset, memcpy and memmove (called by the core, and by the compiler
@@ -790,8 +812,8 @@ __attribute__((optimize("no-tree-loop-distribute-patterns"))) size_t strlen(cons
 #endif
 #endif
 
-/* A type made at load time (a native module's types live in RAM): name, constructor and the
- * methods of `table` (n of them, filled in by the caller). Slot indexes as the slots set. */
+/* A type made at load time (a native module's types live in RAM): name, constructor and
+ * methods (a table its caller filled), and the module's global of that name. */
 static void dyn_type(mp_obj_full_type_t *t, qstr name, mp_make_new_fun_t make_new,
                      mp_obj_dict_t *locals) {
     t->base.type = (void *)&mp_type_type;
@@ -801,66 +823,54 @@ static void dyn_type(mp_obj_full_type_t *t, qstr name, mp_make_new_fun_t make_ne
     MP_OBJ_TYPE_SET_SLOT(t, locals_dict, (void *)locals, 1);
     mp_store_global(name, MP_OBJ_FROM_PTR(t));
 }
-#define TML_DYN_ENTRY(table, i, qstr, obj) \
-    table[i] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(qstr), MP_OBJ_FROM_PTR(&obj)};
+
+/* Type `name`'s method table, sized by its list, and its dict; TML_DYN_TYPE fills the table
+ * and makes tml_mp_<name>_type with <name>_make_new. */
+#define TML_COUNT(qstr, obj) +1
+#define TML_DYN_TABLE(name, METHODS)                                   \
+    mp_map_elem_t name##_locals_table[0 METHODS(TML_COUNT)];           \
+    static MP_DEFINE_CONST_DICT(name##_locals_dict, name##_locals_table);
+#define TML_DYN_METHOD(qstr, obj) \
+    table[i++] = (mp_map_elem_t){MP_OBJ_NEW_QSTR(qstr), MP_OBJ_FROM_PTR(&obj)};
+#define TML_DYN_TYPE(name, qstr, METHODS)                                                   \
+    {                                                                                       \
+        mp_map_elem_t *table = name##_locals_table;                                         \
+        size_t i = 0;                                                                       \
+        METHODS(TML_DYN_METHOD)                                                             \
+        dyn_type(&tml_mp_##name##_type, qstr, name##_make_new,                              \
+                 (mp_obj_dict_t *)&name##_locals_dict);                                     \
+    }
+#define TML_DYN_STR(qstr, s, len) mp_store_global(qstr, mp_obj_new_str(s, len));
+#define TML_DYN_INT(qstr, v) mp_store_global(qstr, MP_OBJ_NEW_SMALL_INT(v));
 
 #if TML_BIND_MODEL
-#define TML_COUNT(qstr, obj) +1
-mp_map_elem_t model_locals_table[0 TML_MP_MODEL_METHODS(TML_COUNT)];
-static MP_DEFINE_CONST_DICT(model_locals_dict, model_locals_table);
+TML_DYN_TABLE(model, TML_MP_MODEL_METHODS)
 #endif
 #if TML_HAS_FRONTEND
 mp_obj_full_type_t tml_mp_frontend_type, tml_mp_mfcc_type;
-mp_map_elem_t frontend_locals_table[3], mfcc_locals_table[5];
-static MP_DEFINE_CONST_DICT(frontend_locals_dict, frontend_locals_table);
-static MP_DEFINE_CONST_DICT(mfcc_locals_dict, mfcc_locals_table);
+TML_DYN_TABLE(frontend, TML_MP_FRONTEND_METHODS)
+TML_DYN_TABLE(mfcc, TML_MP_MFCC_METHODS)
 #endif
 #if TML_HAS_MOTION
 mp_obj_full_type_t tml_mp_motion_type;
-mp_map_elem_t motion_locals_table[3];
-static MP_DEFINE_CONST_DICT(motion_locals_dict, motion_locals_table);
+TML_DYN_TABLE(motion, TML_MP_MOTION_METHODS)
 #endif
 
 mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *args) {
     MP_DYNRUNTIME_INIT_ENTRY
 #if TML_BIND_MODEL
-    size_t i = 0;
-#define TML_DYN_MODEL(qstr, obj) TML_DYN_ENTRY(model_locals_table, i++, qstr, obj)
-    TML_MP_MODEL_METHODS(TML_DYN_MODEL)
-    dyn_type(&tml_mp_model_type, MP_QSTR_Model, model_make_new,
-             (mp_obj_dict_t *)&model_locals_dict);
-#define TML_DYN_STR(qstr, s, len) mp_store_global(qstr, mp_obj_new_str(s, len));
-#define TML_DYN_INT(qstr, v) mp_store_global(qstr, MP_OBJ_NEW_SMALL_INT(v));
+    TML_DYN_TYPE(model, MP_QSTR_Model, TML_MP_MODEL_METHODS)
     TML_MP_SCHEMA_STRS(TML_DYN_STR)
     TML_MP_SCHEMA_INTS(TML_DYN_INT)
 #endif
 #if TML_HAS_FRONTEND
-    TML_DYN_ENTRY(frontend_locals_table, 0, MP_QSTR_feed, frontend_feed_obj)
-    TML_DYN_ENTRY(frontend_locals_table, 1, MP_QSTR_reset, frontend_reset_obj)
-    TML_DYN_ENTRY(frontend_locals_table, 2, MP_QSTR_channels, frontend_channels_obj)
-    dyn_type(&tml_mp_frontend_type, MP_QSTR_Frontend, frontend_make_new,
-             (mp_obj_dict_t *)&frontend_locals_dict);
-    mp_store_global(MP_QSTR_FE_FIELDS, mp_obj_new_str(TML_BIND_FE_FIELDS,
-                                                      TML_BIND_FIELDS_LEN(TML_BIND_FE_FIELDS)));
-    TML_DYN_ENTRY(mfcc_locals_table, 0, MP_QSTR_feed, mfcc_feed_obj)
-    TML_DYN_ENTRY(mfcc_locals_table, 1, MP_QSTR_window, mfcc_window_obj)
-    TML_DYN_ENTRY(mfcc_locals_table, 2, MP_QSTR_reset, mfcc_reset_obj)
-    TML_DYN_ENTRY(mfcc_locals_table, 3, MP_QSTR_coefficients, mfcc_coefficients_obj)
-    TML_DYN_ENTRY(mfcc_locals_table, 4, MP_QSTR_peak, mfcc_peak_obj)
-    dyn_type(&tml_mp_mfcc_type, MP_QSTR_Mfcc, mfcc_make_new,
-             (mp_obj_dict_t *)&mfcc_locals_dict);
-    mp_store_global(MP_QSTR_MFCC_FIELDS,
-                    mp_obj_new_str(TML_BIND_MFCC_FIELDS,
-                                   TML_BIND_FIELDS_LEN(TML_BIND_MFCC_FIELDS)));
+    TML_DYN_TYPE(frontend, MP_QSTR_Frontend, TML_MP_FRONTEND_METHODS)
+    TML_DYN_TYPE(mfcc, MP_QSTR_Mfcc, TML_MP_MFCC_METHODS)
+    TML_MP_FE_STRS(TML_DYN_STR)
 #endif
 #if TML_HAS_MOTION
-    TML_DYN_ENTRY(motion_locals_table, 0, MP_QSTR_feed, motion_feed_obj)
-    TML_DYN_ENTRY(motion_locals_table, 1, MP_QSTR_reset, motion_reset_obj)
-    TML_DYN_ENTRY(motion_locals_table, 2, MP_QSTR_features, motion_features_obj)
-    dyn_type(&tml_mp_motion_type, MP_QSTR_Motion, motion_make_new,
-             (mp_obj_dict_t *)&motion_locals_dict);
-    mp_store_global(MP_QSTR_MO_FIELDS, mp_obj_new_str(TML_BIND_MO_FIELDS,
-                                                      TML_BIND_FIELDS_LEN(TML_BIND_MO_FIELDS)));
+    TML_DYN_TYPE(motion, MP_QSTR_Motion, TML_MP_MOTION_METHODS)
+    TML_MP_MO_STRS(TML_DYN_STR)
 #endif
     MP_DYNRUNTIME_INIT_EXIT
 }
@@ -868,99 +878,41 @@ mp_obj_t mpy_init(mp_obj_fun_bc_t *self, size_t n_args, size_t n_kw, mp_obj_t *a
 #else
 /* ---- firmware (user C module) registration ---- */
 #define TML_ROM_ENTRY(qstr, obj) {MP_ROM_QSTR(qstr), MP_ROM_PTR(&obj)},
-static const mp_rom_map_elem_t model_locals_table[] = {TML_MP_MODEL_METHODS(TML_ROM_ENTRY)};
-static MP_DEFINE_CONST_DICT(model_locals_dict, model_locals_table);
-
-MP_DEFINE_CONST_OBJ_TYPE(
-    tml_mp_model_type,
-    MP_QSTR_Model,
-    MP_TYPE_FLAG_NONE,
-    make_new, model_make_new,
-    locals_dict, &model_locals_dict
-    );
-
-#if TML_HAS_FRONTEND
-static const mp_rom_map_elem_t frontend_locals_table[] = {
-    {MP_ROM_QSTR(MP_QSTR_feed), MP_ROM_PTR(&frontend_feed_obj)},
-    {MP_ROM_QSTR(MP_QSTR_reset), MP_ROM_PTR(&frontend_reset_obj)},
-    {MP_ROM_QSTR(MP_QSTR_channels), MP_ROM_PTR(&frontend_channels_obj)},
-};
-static MP_DEFINE_CONST_DICT(frontend_locals_dict, frontend_locals_table);
-
-MP_DEFINE_CONST_OBJ_TYPE(
-    tml_mp_frontend_type,
-    MP_QSTR_Frontend,
-    MP_TYPE_FLAG_NONE,
-    make_new, frontend_make_new,
-    locals_dict, &frontend_locals_dict
-    );
-
-static const mp_obj_str_t tml_str_fe_fields = {
-    {&mp_type_str}, 0, TML_BIND_FIELDS_LEN(TML_BIND_FE_FIELDS),
-    (const byte *)TML_BIND_FE_FIELDS};
-
-static const mp_rom_map_elem_t mfcc_locals_table[] = {
-    {MP_ROM_QSTR(MP_QSTR_feed), MP_ROM_PTR(&mfcc_feed_obj)},
-    {MP_ROM_QSTR(MP_QSTR_window), MP_ROM_PTR(&mfcc_window_obj)},
-    {MP_ROM_QSTR(MP_QSTR_reset), MP_ROM_PTR(&mfcc_reset_obj)},
-    {MP_ROM_QSTR(MP_QSTR_coefficients), MP_ROM_PTR(&mfcc_coefficients_obj)},
-    {MP_ROM_QSTR(MP_QSTR_peak), MP_ROM_PTR(&mfcc_peak_obj)},
-};
-static MP_DEFINE_CONST_DICT(mfcc_locals_dict, mfcc_locals_table);
-
-MP_DEFINE_CONST_OBJ_TYPE(
-    tml_mp_mfcc_type,
-    MP_QSTR_Mfcc,
-    MP_TYPE_FLAG_NONE,
-    make_new, mfcc_make_new,
-    locals_dict, &mfcc_locals_dict
-    );
-
-static const mp_obj_str_t tml_str_mfcc_fields = {
-    {&mp_type_str}, 0, TML_BIND_FIELDS_LEN(TML_BIND_MFCC_FIELDS),
-    (const byte *)TML_BIND_MFCC_FIELDS};
-#endif
-
-#if TML_HAS_MOTION
-static const mp_rom_map_elem_t motion_locals_table[] = {
-    {MP_ROM_QSTR(MP_QSTR_feed), MP_ROM_PTR(&motion_feed_obj)},
-    {MP_ROM_QSTR(MP_QSTR_reset), MP_ROM_PTR(&motion_reset_obj)},
-    {MP_ROM_QSTR(MP_QSTR_features), MP_ROM_PTR(&motion_features_obj)},
-};
-static MP_DEFINE_CONST_DICT(motion_locals_dict, motion_locals_table);
-
-MP_DEFINE_CONST_OBJ_TYPE(
-    tml_mp_motion_type,
-    MP_QSTR_Motion,
-    MP_TYPE_FLAG_NONE,
-    make_new, motion_make_new,
-    locals_dict, &motion_locals_dict
-    );
-
-static const mp_obj_str_t tml_str_mo_fields = {
-    {&mp_type_str}, 0, TML_BIND_FIELDS_LEN(TML_BIND_MO_FIELDS),
-    (const byte *)TML_BIND_MO_FIELDS};
-#endif
-
-/* The schema's strings as ROM str objects (hash 0: computed when first needed). */
+/* Strings as ROM str objects (hash 0: computed when first needed), and their globals. */
 #define TML_ROM_STR_OBJ(qstr, s, len) \
     static const mp_obj_str_t tml_str_##qstr = {{&mp_type_str}, 0, len, (const byte *)s};
-TML_MP_SCHEMA_STRS(TML_ROM_STR_OBJ)
-
 #define TML_ROM_STR(qstr, s, len) {MP_ROM_QSTR(qstr), MP_ROM_PTR(&tml_str_##qstr)},
 #define TML_ROM_INT(qstr, v) {MP_ROM_QSTR(qstr), MP_ROM_INT(v)},
+/* Type `name` (tml_mp_<name>_type, <name>_make_new) with the methods of its list. */
+#define TML_ROM_TYPE(name, qstr, METHODS)                                                   \
+    static const mp_rom_map_elem_t name##_locals_table[] = {METHODS(TML_ROM_ENTRY)};        \
+    static MP_DEFINE_CONST_DICT(name##_locals_dict, name##_locals_table);                   \
+    MP_DEFINE_CONST_OBJ_TYPE(tml_mp_##name##_type, qstr, MP_TYPE_FLAG_NONE, make_new,       \
+                             name##_make_new, locals_dict, &name##_locals_dict);
+
+TML_ROM_TYPE(model, MP_QSTR_Model, TML_MP_MODEL_METHODS)
+TML_MP_SCHEMA_STRS(TML_ROM_STR_OBJ)
+#if TML_HAS_FRONTEND
+TML_ROM_TYPE(frontend, MP_QSTR_Frontend, TML_MP_FRONTEND_METHODS)
+TML_ROM_TYPE(mfcc, MP_QSTR_Mfcc, TML_MP_MFCC_METHODS)
+TML_MP_FE_STRS(TML_ROM_STR_OBJ)
+#endif
+#if TML_HAS_MOTION
+TML_ROM_TYPE(motion, MP_QSTR_Motion, TML_MP_MOTION_METHODS)
+TML_MP_MO_STRS(TML_ROM_STR_OBJ)
+#endif
+
 static const mp_rom_map_elem_t tinyml_module_globals_table[] = {
     {MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR__tinyml)},
     {MP_ROM_QSTR(MP_QSTR_Model), MP_ROM_PTR(&tml_mp_model_type)},
 #if TML_HAS_FRONTEND
     {MP_ROM_QSTR(MP_QSTR_Frontend), MP_ROM_PTR(&tml_mp_frontend_type)},
-    {MP_ROM_QSTR(MP_QSTR_FE_FIELDS), MP_ROM_PTR(&tml_str_fe_fields)},
     {MP_ROM_QSTR(MP_QSTR_Mfcc), MP_ROM_PTR(&tml_mp_mfcc_type)},
-    {MP_ROM_QSTR(MP_QSTR_MFCC_FIELDS), MP_ROM_PTR(&tml_str_mfcc_fields)},
+    TML_MP_FE_STRS(TML_ROM_STR)
 #endif
 #if TML_HAS_MOTION
     {MP_ROM_QSTR(MP_QSTR_Motion), MP_ROM_PTR(&tml_mp_motion_type)},
-    {MP_ROM_QSTR(MP_QSTR_MO_FIELDS), MP_ROM_PTR(&tml_str_mo_fields)},
+    TML_MP_MO_STRS(TML_ROM_STR)
 #endif
     TML_MP_SCHEMA_STRS(TML_ROM_STR)
     TML_MP_SCHEMA_INTS(TML_ROM_INT)

@@ -21,7 +21,7 @@ import pytest
 
 from qemu import board
 from runtimes import ROOT
-from tinyml_tools.boards.deploy import FIRMWARE_FILES, TRAINER_FILES
+from tinyml_tools.boards.deploy import FIRMWARE_FILES, FRONTENDS_ARCHS, TRAINER_FILES
 
 KWS = ROOT / "models/kws"
 DIST = ROOT / "build/dist"
@@ -53,7 +53,7 @@ def test_the_wheel_carries_every_artifact(wheel: Path) -> None:
     assert {"armv6m", "armv7emsp", "armv7m", "rv32imc", "x64", "xtensa"} <= set(archs)
     for arch in archs:
         assert f"tinyml_tools/data/natmod/{arch}/tinyml.mpy" in names, arch
-    for arch in ("x64", "armv7m", "armv7emsp", "rv32imc"):  # the front-ends' module
+    for arch in FRONTENDS_ARCHS:  # the front-ends' module
         assert f"tinyml_tools/data/natmod/{arch}/_tinyml_fe.mpy" in names, arch
     assert {"tinyml_tools/data/unix/micropython", "tinyml_tools/data/rp2/RPI_PICO/firmware.uf2",
             "tinyml_tools/data/rp2/RPI_PICO2/firmware.uf2", "tinyml.pyi"} <= names
@@ -112,7 +112,7 @@ def test_mip_index_over_http(wheel: Path) -> None:
         pkg = json.loads((mip / arch / "package.json").read_text())
         assert pkg["urls"] == [[n, n] for n in ("tinyml.mpy", *TRAINER_FILES)]
         assert all((mip / arch / n).is_file() for n, _ in pkg["urls"])
-    for arch in ("armv7emsp", "armv7m", "rv32imc"):  # the front-ends' packages
+    for arch in FRONTENDS_ARCHS:  # the front-ends' packages
         pkg = json.loads((mip / arch / "frontends/package.json").read_text())
         assert pkg["urls"] == [[n, n] for n in ("_tinyml_fe.mpy", *FIRMWARE_FILES)]
         assert all((mip / arch / "frontends" / n).is_file() for n, _ in pkg["urls"])

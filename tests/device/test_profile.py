@@ -41,8 +41,9 @@ def test_per_op_instructions_add_up_to_the_inference() -> None:
     for kind, macs in (("CONV_2D", 512_000), ("DEPTHWISE_CONV_2D", 72_000)):
         same = [o["instructions"] for o in r["ops"] if (o["kind"], o["macs"]) == (kind, macs)]
         assert len(same) == 4 and max(same) - min(same) < 0.001 * max(same), same
-        assert all(o["per_mac"] == round(o["instructions"] / macs, 2) for o in r["ops"]
-                   if (o["kind"], o["macs"]) == (kind, macs))
+    # per MAC only where there are MACs (RESHAPE, AVERAGE_POOL_2D, SOFTMAX have none)
+    assert [o["kind"] for o in r["ops"] if o["per_mac"] is None] == [
+        "AVERAGE_POOL_2D", "RESHAPE", "SOFTMAX"]
     assert r["overhead_per_call"] > 0
 
 

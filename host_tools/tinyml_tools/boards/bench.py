@@ -14,6 +14,8 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -225,6 +227,23 @@ def _callgrind(blob: bytes, runs: int, mpy: bool = False) -> int:
         return _callgrind_total([str(exe), "bench.py"], d)
 
 
+@contextmanager
+def _counting(board: str, blob: bytes, mpy: bool) -> Iterator[Device]:
+    """A QEMU board in icount mode with `blob` bound on it: tinyml's firmware, or (`mpy`) stock
+    firmware with the native module of its architecture in a RAM filesystem."""
+    with emulated(board, stock=mpy, icount=True) as dev:
+        if mpy:
+            dev.exec("import ramfs; ramfs.mount()")
+            dev.put({"tinyml.mpy": natmod_path(EMULATED[board].natmod).read_bytes()})
+        dev.send("blob", blob)
+        yield dev
+
+
+def _pico_module(board: str, mpy: bool) -> dict[str, bytes] | None:
+    """The files the emulated Pico boots with: the native module on stock firmware (`mpy`)."""
+    return {"tinyml.mpy": natmod_path(PICOS[board].natmod).read_bytes()} if mpy else None
+
+
 def instructions_per_inference(board: str, blob: bytes, runs: int = 10,
                                mpy: bool = False) -> int:
     """Instructions per inference: tinyml in the board's firmware, or (`mpy`) the native module
@@ -242,13 +261,8 @@ def instructions_per_inference(board: str, blob: bytes, runs: int = 10,
         raise BoardError(f"bench counts instructions on unix and the emulated boards "
                          f"({', '.join([*EMULATED, *PICOS])}), not on {board}")
     b = EMULATED[board]
-    with progress(f"benchmarking on {board}", 3, "steps") as advance, \
-            emulated(board, stock=mpy, icount=True) as dev:
-        advance(1, f"sending the model to {board}")
-        if mpy:
-            dev.exec("import ramfs; ramfs.mount()")
-            dev.put({"tinyml.mpy": natmod_path(b.natmod).read_bytes()})
-        dev.send("blob", blob)
+    with progress(f"benchmarking on {board}", 2, "steps") as advance, \
+            _counting(board, blob, mpy) as dev:
         advance(1, f"{runs} inferences on {board}")
         out = dev.exec(_BENCH.format(setup=b.timer_setup, read=b.timer_read, runs=runs))
         advance()
@@ -297,10 +311,10 @@ def operator_counts(board: str, blob: bytes, runs: int = 10, mpy: bool = False) 
     """`tinyml bench --per-op`: what each operator costs on the board (Profile)."""
     if board in PICOS:
         b = PICOS[board]
-        files = {"tinyml.mpy": natmod_path(b.natmod).read_bytes()} if mpy else None
         code = _PROFILE.format(setup="", read=_PICO_TIMER, diff=_WRAP, runs=runs)
         with progress(f"profiling on {board}", 1, "runs") as advance, \
-                emulated_pico(board, stock=mpy, files=files, flash={"blob": blob}) as dev:
+                emulated_pico(board, stock=mpy, files=_pico_module(board, mpy),
+                              flash={"blob": blob}) as dev:
             out = dev.exec(code)
             advance()
         unit, scale = "cycles", Fraction(b.clock_mhz, runs)
@@ -308,11 +322,7 @@ def operator_counts(board: str, blob: bytes, runs: int = 10, mpy: bool = False) 
         b = EMULATED[board]
         code = _PROFILE.format(setup=b.timer_setup, read=b.timer_read, diff=_WRAP, runs=runs)
         with progress(f"profiling on {board}", 1, "runs") as advance, \
-                emulated(board, stock=mpy, icount=True) as dev:
-            if mpy:
-                dev.exec("import ramfs; ramfs.mount()")
-                dev.put({"tinyml.mpy": natmod_path(b.natmod).read_bytes()})
-            dev.send("blob", blob)
+                _counting(board, blob, mpy) as dev:
             out = dev.exec(code)
             advance()
         unit, scale = "instructions", Fraction(b.instructions_per_tick) / runs
@@ -347,7 +357,7 @@ def pico_counts(board: str, blob: bytes, runs: int = 10,
     and one running 1 inference; their difference over `runs` cancels the command's own work.
     `mpy`: the native module on stock firmware instead of tinyml in the firmware."""
     b = PICOS[board]
-    files = {"tinyml.mpy": natmod_path(b.natmod).read_bytes()} if mpy else None
+    files = _pico_module(board, mpy)
     with tempfile.TemporaryDirectory() as d:
         counters = Path(d) / "counters.json"
         with progress(f"benchmarking on {board}", 4, "steps") as advance, \
