@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
@@ -228,10 +228,13 @@ def _callgrind(blob: bytes, runs: int, mpy: bool = False) -> int:
 
 
 @contextmanager
-def _counting(board: str, blob: bytes, mpy: bool) -> Iterator[Device]:
+def _counting(board: str, blob: bytes, mpy: bool,
+              booted: Callable[[], None] = lambda: None) -> Iterator[Device]:
     """A QEMU board in icount mode with `blob` bound on it: tinyml's firmware, or (`mpy`) stock
-    firmware with the native module of its architecture in a RAM filesystem."""
+    firmware with the native module of its architecture in a RAM filesystem. `booted` is
+    called once the board is up, before anything is sent."""
     with emulated(board, stock=mpy, icount=True) as dev:
+        booted()
         if mpy:
             dev.exec("import ramfs; ramfs.mount()")
             dev.put({"tinyml.mpy": natmod_path(EMULATED[board].natmod).read_bytes()})
@@ -261,8 +264,9 @@ def instructions_per_inference(board: str, blob: bytes, runs: int = 10,
         raise BoardError(f"bench counts instructions on unix and the emulated boards "
                          f"({', '.join([*EMULATED, *PICOS])}), not on {board}")
     b = EMULATED[board]
-    with progress(f"benchmarking on {board}", 2, "steps") as advance, \
-            _counting(board, blob, mpy) as dev:
+    with progress(f"benchmarking on {board}", 3, "steps") as advance, \
+            _counting(board, blob, mpy,
+                      lambda: advance(1, f"sending the model to {board}")) as dev:
         advance(1, f"{runs} inferences on {board}")
         out = dev.exec(_BENCH.format(setup=b.timer_setup, read=b.timer_read, runs=runs))
         advance()
