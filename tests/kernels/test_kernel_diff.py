@@ -34,7 +34,9 @@ BUILDS = {"native": [], "generic": ["-DTML_ARCH_GENERIC"],
           # checker's wide-row cases: the host build the RP2040 is compared with.
           "generic-v6m": ["-DTML_ARCH_GENERIC", "-DTML_DW_ROW_BYTES=512"],
           # Armv6-M's requantization from 32-bit products (tml_requantize_split) on the host.
-          "generic-split": ["-DTML_ARCH_GENERIC", "-DTML_RQ_SPLIT_TEST"]}
+          "generic-split": ["-DTML_ARCH_GENERIC", "-DTML_RQ_SPLIT_TEST"],
+          # Armv6-M's two-input kernel on folded biases (m0_pairs16's C form) on the host.
+          "generic-pairs16": ["-DTML_ARCH_GENERIC", "-DTML_DOT_PAIRS16_TEST"]}
 # The host build whose case count each board must reproduce (the native one otherwise).
 HOST_BUILD = {"rp2040": "generic-v6m"}
 CASES = 300  # per hypothesis seed

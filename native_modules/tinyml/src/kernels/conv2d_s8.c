@@ -108,6 +108,12 @@ TML_COLD static void conv_unbuffered(const tml_conv_params_t *p, const tml_dot_p
     }
 }
 
+#if TML_DOT_PAIRS16
+/* conv_unbuffered adds d's biases to sums that hold the input offset: tml_dot_fold must not
+ * fold the biases of a patch it takes. */
+typedef char tml_pairs16_patch[TML_DOT_PAIRS16_MAX <= TML_CONV_PATCH_BYTES ? 1 : -1];
+#endif
+
 TML_COLD int tml_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
                   const tml_dims_t *in_dims, const int8_t *in,
                   const tml_dims_t *f_dims, const int8_t *filter, const int32_t *bias,
@@ -119,6 +125,11 @@ TML_COLD int tml_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
     tml_dot_params_t d;
     tml_dot_init(&d, bias, q, 1, out_c, p->input_offset, p->output_offset, p->act_min,
                  p->act_max);
+#if TML_DOT_PAIRS16
+    /* folded biases (k <= TML_DOT_PAIRS16_MAX: never conv_unbuffered, tml_pairs16_patch) */
+    int32_t folded[TML_DOT_FOLD_MAX];
+    tml_dot_fold(&d, filter, k, out_c, folded);
+#endif
     /* 1x1 without padding: output pixel (oy, ox) reads input pixel (oy, ox) * stride. */
     const int direct = f_dims->h == 1 && f_dims->w == 1 && p->pad_h == 0 && p->pad_w == 0 &&
                        (out_dims->h - 1) * p->stride_h < in_h &&

@@ -87,6 +87,10 @@ int tml_conv2d_1x1_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q
         tml_dot_params_t d;
         tml_dot_init(&d, bias, q, 1, out_c, p->input_offset, p->output_offset, p->act_min,
                      p->act_max);
+#if TML_DOT_PAIRS16
+        int32_t folded[TML_DOT_FOLD_MAX];
+        tml_dot_fold(&d, filter, in_c, out_c, folded);
+#endif
         int8_t copy[2 * TML_CONV_PATCH_BYTES];
         int32_t done = 0;
 #if TML_HAS_DOT4

@@ -984,6 +984,178 @@ __attribute__((naked, noinline)) static void m0_1x4(TML_ARG const int8_t *x_end,
 
 #endif
 
+#if TML_DOT_PAIRS16
+/* Two inputs a and b packed per element: P[i] = a[i] + 2^16 * b[i] (raw int8 values). For a
+ * weight w, w * P[i] = w * a[i] + 2^16 * w * b[i], and over a chunk of two elements the sum
+ * S = A + 2^16 * B holds both dot products: |A|, |B| <= 2 * 127 * 128 = 32512 < 2^15 (no
+ * weight is -128, tml_dot_fold's rule), so |S| < 2^31, and B = (S + 2^15) >> 16 exactly
+ * (0 <= A + 2^15 < 2^16). Each chunk adds S to one sum and B to another; at the end the first
+ * holds sum(A) + 2^16 * sum(B) modulo 2^32, so sum(A) is it minus 2^16 * sum(B), exact since
+ * |sum(A)| <= k * 2^14 < 2^31. Two multiplies give four multiply-accumulates. */
+#define TML_PAIRS16_ROWS 16 /* rows per m0_pairs16 call: sums of b at s + 16 */
+#if TML_ARCH_V6M
+/* m0_pairs16 (Thumb-1): rows > 0 rows of k weights (row r at w + r * k, word-aligned; 4 | k)
+ * against P (k words), row r's sums to s[r] (a) and s[16 + r] (b). Per word of four weights:
+ * LDM, three shifts or SXTB for the bytes, four MULS, two chunk sums (ADD, ADD 2^15, ASRS,
+ * ADD), 31 cycles for 8 multiply-accumulates; two words per loop step, an odd count of words
+ * entering at the second. r8 = sum(S), r11 = sum(B), r12 = 2^15, r10 = P's end, r9 = the
+ * weights' end, lr = P. Stack: [sp] s of the current row, [sp, #4] k & 4. */
+#define TML_M0_PAIRS16_WORD(wr)                                                              \
+    "ldm r0!, {r4, r5}\n"                                                                    \
+    "sxtb r3, " wr "\n"                                                                      \
+    "muls r3, r4, r3\n"                                                                      \
+    "lsls r6, " wr ", #16\n"                                                                 \
+    "asrs r6, r6, #24\n"                                                                     \
+    "muls r6, r5, r6\n"                                                                      \
+    "adds r3, r3, r6\n"                                                                      \
+    "add r8, r3\n"                                                                           \
+    "add r3, r12\n"                                                                          \
+    "asrs r3, r3, #16\n"                                                                     \
+    "add r11, r3\n"                                                                          \
+    "ldm r0!, {r4, r5}\n"                                                                    \
+    "lsls r3, " wr ", #8\n"                                                                  \
+    "asrs r3, r3, #24\n"                                                                     \
+    "muls r3, r4, r3\n"                                                                      \
+    "asrs r6, " wr ", #24\n"                                                                 \
+    "muls r6, r5, r6\n"                                                                      \
+    "adds r3, r3, r6\n"                                                                      \
+    "add r8, r3\n"                                                                           \
+    "add r3, r12\n"                                                                          \
+    "asrs r3, r3, #16\n"                                                                     \
+    "add r11, r3\n"
+__attribute__((naked, noinline)) static void m0_pairs16(TML_ARG const int32_t *pk,
+                                                        TML_ARG int32_t k,
+                                                        TML_ARG const int8_t *w,
+                                                        TML_ARG int32_t rows,
+                                                        TML_ARG int32_t *s) {
+    __asm__ volatile(
+        TML_M0_ENTER
+        "sub sp, #8\n"
+        "ldr r4, [sp, #44]\n"       /* s: the fifth argument, above 9 + 2 words */
+        "str r4, [sp, #0]\n"
+        "movs r4, #4\n"
+        "ands r4, r4, r1\n"
+        "str r4, [sp, #4]\n"        /* k & 4: an odd count of words */
+        "mov lr, r0\n"              /* P */
+        "lsls r4, r1, #2\n"
+        "adds r4, r0, r4\n"
+        "mov r10, r4\n"             /* P's end */
+        "muls r3, r1, r3\n"
+        "adds r3, r2, r3\n"
+        "mov r9, r3\n"              /* the weights' end */
+        "movs r4, #1\n"
+        "lsls r4, r4, #15\n"
+        "mov r12, r4\n"             /* 2^15 */
+        "mov r1, r2\n"              /* the weights */
+        "3:\n"
+        "movs r4, #0\n"
+        "mov r8, r4\n"
+        "mov r11, r4\n"
+        "mov r0, lr\n"
+        "ldr r4, [sp, #4]\n"
+        "cmp r4, #0\n"
+        "beq 1f\n"
+        "ldm r1!, {r2}\n"
+        TML_M0_PAIRS16_WORD("r2")
+        "cmp r0, r10\n"
+        "beq 2f\n"
+        "1:\n"
+        "ldm r1!, {r2, r7}\n"
+        TML_M0_PAIRS16_WORD("r2")
+        TML_M0_PAIRS16_WORD("r7")
+        "cmp r0, r10\n"
+        "bne 1b\n"
+        "2:\n"
+        "mov r3, r8\n"
+        "mov r4, r11\n"
+        "lsls r5, r4, #16\n"
+        "subs r3, r3, r5\n"         /* sum(A) = sum(S) - 2^16 * sum(B) */
+        "ldr r5, [sp, #0]\n"
+        "str r3, [r5, #0]\n"
+        "str r4, [r5, #64]\n"
+        "adds r5, r5, #4\n"
+        "str r5, [sp, #0]\n"
+        "cmp r1, r9\n"
+        "bne 3b\n"
+        "add sp, #8\n"
+        TML_M0_LEAVE);
+}
+#else
+/* m0_pairs16 in C (-DTML_DOT_PAIRS16_TEST): the same chunks, the same sums. */
+static void m0_pairs16(const int32_t *pk, int32_t k, const int8_t *w, int32_t rows,
+                       int32_t *s) {
+    for (int32_t r = 0; r < rows; r++, w += k) {
+        uint32_t sum_s = 0, sum_b = 0;
+        for (int32_t i = 0; i < k; i += 2) {
+            const uint32_t c = (uint32_t)(w[i] * pk[i] + w[i + 1] * pk[i + 1]);
+            sum_s += c;
+            sum_b += (uint32_t)((int32_t)(c + 0x8000u) >> 16);
+        }
+        s[r] = (int32_t)(sum_s - (sum_b << 16));
+        s[TML_PAIRS16_ROWS + r] = (int32_t)sum_b;
+    }
+}
+#endif
+
+/* tml_dot_s8 for two inputs on folded biases (tml_dot_fold): the inputs packed once, then
+ * blocks of TML_PAIRS16_ROWS rows through m0_pairs16 and their output stages. */
+static void dot_pairs16(const tml_dot_params_t *p, int32_t k, const int8_t *x0,
+                        const int8_t *x1, const int8_t *w, int32_t n, int8_t *out0,
+                        int8_t *out1) {
+    int32_t pk[TML_DOT_PAIRS16_MAX], s[2 * TML_PAIRS16_ROWS];
+    for (int32_t i = 0; i < k; i++) {
+        pk[i] = (int32_t)(((uint32_t)x1[i] << 16) + (uint32_t)x0[i]);
+    }
+    for (int32_t o = 0, rows; o < n; o += rows) {
+        rows = n - o < TML_PAIRS16_ROWS ? n - o : TML_PAIRS16_ROWS;
+        m0_pairs16(pk, k, w + (int64_t)o * k, rows, s);
+#if TML_ARCH_V6M
+        if (p->hi_rows) {
+            const int32_t a[8] = {(int32_t)(intptr_t)(p->bias + o),
+                                  (int32_t)(intptr_t)(p->mult + o),
+                                  (int32_t)(intptr_t)(p->shift + o), p->output_offset,
+                                  p->act_min, p->act_max, 1, 4};
+            tml_m0_rq(s, rows, out0 + o, a);
+            tml_m0_rq(s + TML_PAIRS16_ROWS, rows, out1 + o, a);
+            continue;
+        }
+#endif
+        for (int32_t j = 0; j < rows; j++) {
+            out0[o + j] = stage(p, o + j, s[j]);
+            out1[o + j] = stage(p, o + j, s[TML_PAIRS16_ROWS + j]);
+        }
+    }
+}
+#endif
+
+void tml_dot_fold(tml_dot_params_t *d, const int8_t *w, int32_t k, int32_t n, int32_t *folded) {
+#if TML_DOT_PAIRS16
+    if (n > TML_DOT_FOLD_MAX || k > TML_DOT_PAIRS16_MAX || (k & 3) || ((uintptr_t)w & 3)) {
+        return;
+    }
+    for (int32_t o = 0; o < n; o++, w += k) {
+        int32_t sum = 0;
+        for (int32_t i = 0; i < k; i++) {
+            if (w[i] == -128) {
+                return; /* d untouched: the biases already folded stay unused */
+            }
+            sum += w[i];
+        }
+        const int64_t f = (d->bias ? d->bias[o] : 0) + (int64_t)d->input_offset * sum;
+        if (f < INT32_MIN || f > INT32_MAX) {
+            return; /* past the loader's bias limit: the plain kernel */
+        }
+        folded[o] = (int32_t)f;
+    }
+    const tml_requant_t q = {d->mult, d->shift, d->rounding};
+    tml_dot_init(d, folded, &q, d->per_channel, n, 0, d->output_offset, d->act_min,
+                 d->act_max);
+    d->pairs16 = 1;
+#else
+    (void)d, (void)w, (void)k, (void)n, (void)folded;
+#endif
+}
+
 void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t *q,
                   int32_t per_channel, int32_t n, int32_t input_offset, int32_t output_offset,
                   int32_t act_min, int32_t act_max) {
@@ -993,7 +1165,7 @@ void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t 
     /* Armv6-M's output stage (tml_m0_rq) clamps to any range, Armv7-M's saturates to int8 */
     d->hi_rows = per_channel && bias && q->rounding == TML_ROUND_DOUBLE &&
                  ((act_min <= -128 && act_max >= 127) || TML_ARCH_V6M);
-    d->hi_blocks = 0;
+    d->hi_blocks = 0, d->pairs16 = 0;
     if (d->hi_rows) {
         uint32_t bad = 0;
         for (int32_t o = 0; o < n; o++) {
@@ -1259,6 +1431,12 @@ void tml_dot_s8(const tml_dot_params_t *p, int32_t k, const int8_t *x0, const in
 #else
     const int32_t off = p->input_offset, off2 = 0;
     int32_t o = 0;
+#if TML_DOT_PAIRS16
+    if (p->pairs16 && x1) {
+        dot_pairs16(p, k, x0, x1, w, n, out0, out1);
+        return;
+    }
+#endif
 #if TML_GENERIC_WIDE
     if (k <= TML_DOT_WIDE_MAX) {
         dot_generic_widened(p, k, x0, x1, w, n, out0, out1);

@@ -6,6 +6,7 @@
 #define TML_DOT_S8_H
 
 #include <stdint.h>
+#include "arch.h"
 #include "tml_kernels.h"
 
 /* Inputs of up to this many elements are widened first (see dot_widened and
@@ -61,6 +62,7 @@ typedef struct {
     int32_t output_offset, act_min, act_max;
     int32_t hi_rows;          /* set by tml_dot_init: see there */
     uint32_t hi_blocks;       /* bit b: rows 32b .. 32b + 31 would qualify (tml_dot_init) */
+    int32_t pairs16;          /* set by tml_dot_fold: see there */
 } tml_dot_params_t;
 
 /* The parameters of one layer's rows (n of them): the fields above, and hi_rows = 1 when
@@ -71,6 +73,24 @@ typedef struct {
 void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t *q,
                   int32_t per_channel, int32_t n, int32_t input_offset, int32_t output_offset,
                   int32_t act_min, int32_t act_max);
+
+/* Armv6-M's kernel for two inputs (m0_pairs16 in dot_s8.c) packs them into one register per
+ * element, the first in the low 16 bits and the second in the high 16, so that one MULS
+ * multiplies both by a weight. It needs raw inputs (input_offset 0), so each layer's caller
+ * folds the offset into the biases once: folded[o] = bias[o] + input_offset * sum_i w[o * k +
+ * i], the same int32 sums the reference makes (|folded[o]| <= |bias[o]| + k * 2^15, within
+ * the loader's bias limit). tml_dot_fold does that, after tml_dot_init, into folded (n
+ * entries), and sets pairs16 = 1, when the kernel applies: Armv6-M (or -DTML_DOT_PAIRS16_TEST
+ * on the host), n <= TML_DOT_FOLD_MAX, k a multiple of 4 and at most TML_DOT_PAIRS16_MAX, the
+ * weights word-aligned and none of them -128. Otherwise it leaves d as it was (pairs16 = 0). */
+#if TML_ARCH_V6M || defined(TML_DOT_PAIRS16_TEST)
+#define TML_DOT_PAIRS16 1
+#else
+#define TML_DOT_PAIRS16 0
+#endif
+#define TML_DOT_FOLD_MAX 128
+#define TML_DOT_PAIRS16_MAX 160
+void tml_dot_fold(tml_dot_params_t *d, const int8_t *w, int32_t k, int32_t n, int32_t *folded);
 
 /* Row o's output stage for the sum acc (its bias not yet added), out of line (not on
  * Armv7E-M, whose kernels use the row functions below). */
