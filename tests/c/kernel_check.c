@@ -314,7 +314,12 @@ static int32_t rq_down(int32_t x, int32_t mult, int32_t shift, int32_t rounding,
     if (shift <= -2) { /* and tml_requantize_hi, the one-multiply form, where it applies */
         const int32_t hi = tml_requantize_hi(x, mult, (int32_t)((uint32_t)1 << (-shift - 2)),
                                              -shift - 1);
-        return hi != down ? hi : down;
+        if (hi != down) {
+            return hi;
+        }
+        if (x == (int16_t)x) { /* and Armv6-M's two-product form */
+            return tml_requantize_hi16(x, mult, -shift);
+        }
     }
     return down;
 }
@@ -325,7 +330,8 @@ static int32_t rq_down(int32_t x, int32_t mult, int32_t shift, int32_t rounding,
 static int check_requant(rng_t *r, int32_t randoms, char *msg, uint32_t seed) {
     static const int32_t xs[] = {0, 1, -1, 2, -2, 3, -3, 0x7fffffff, -0x7fffffff - 1,
                                  -0x7fffffff, 0x7ffffffe, 0x40000000, -0x40000000, 0x3fffffff,
-                                 -0x3fffffff, 0xffff, -0xffff, 0x10000, -0x10000};
+                                 -0x3fffffff, 0xffff, -0xffff, 0x10000, -0x10000, 0x7fff,
+                                 -0x8000, 0x8000, -0x7fff};
     static const int32_t ms[] = {0, 1, 2, 0x40000000, 0x40000001, 0x7fffffff, 0x7ffffffe,
                                  0x55555555, 0x60000000};
     for (int32_t rounding = 0; rounding <= 2; rounding++) {

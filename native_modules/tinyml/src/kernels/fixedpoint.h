@@ -222,6 +222,24 @@ TML_HOT_INLINE int32_t tml_requantize_hi(int32_t x, int32_t mult, int32_t chi, i
     return (int32_t)(((int64_t)x * mult + c) >> 32) >> e1;
 }
 
+/* tml_requantize_hi for an x that fits 16 bits (x == (int16_t)x), from two 32-bit products:
+ * Armv6-M's fast path (tml_m0_rq), e = -shift in [2, 31].
+ *
+ * Proof. With mult = mh * 2^16 + ml (0 <= mh < 2^15, 0 <= ml < 2^16), tml_requantize_hi's
+ * r = floor((x*mult + C) / 2^(31+e)) is floor(floor((x*mh*2^16 + x*ml + C) / 2^16) / 2^(15+e))
+ * (nested floors), and C = 2^30 + 2^(e+30) - [x < 0] 2^31 is a multiple of 2^16, so the inner
+ * floor is x*mh + floor(x*ml / 2^16) + 2^14 + 2^(e+14) - [x < 0] 2^15 = Y + 2^(e+14), with
+ * Y = x*mh + (x*ml >> 16) + (x < 0 ? -2^14 : 2^14). So r = floor((Y + 2^(e+14)) / 2^(e+15)) =
+ * ((Y >> (e+14)) + 1) >> 1. Everything fits int32: |x*mh| < 2^30, x*ml lies in [-2^15 (2^16 - 1),
+ * (2^15 - 1)(2^16 - 1)], |Y| < 2^30 + 2^15. For e >= 17, 0 <= Y + 2^(e+14) < 2^(e+15), so
+ * r = 0, which ((Y >> 31) + 1) >> 1 also gives (the shift capped at 31; Armv6-M's ASRS by 32
+ * or more gives Y >> 31 too). */
+TML_HOT_INLINE int32_t tml_requantize_hi16(int32_t x, int32_t mult, int32_t e) {
+    const int32_t y = x * (mult >> 16) + ((x * (mult & 0xffff)) >> 16) + (x < 0 ? -16384 : 16384);
+    const int32_t s = e + 14 < 31 ? e + 14 : 31;
+    return ((y >> s) + 1) >> 1;
+}
+
 /* tml_requantize's single roundings (TML_ROUND_SINGLE, TML_ROUND_AWAY) for shift <= -1, in
  * one 64-bit multiply-accumulate: e = -shift - 1 >= 0, c = 2^(31+e) (the reference's rounding
  * constant, half of 2^(32+e)), away = -1 for TML_ROUND_AWAY, else 0.

@@ -131,10 +131,11 @@ __attribute__((naked, noinline)) static void rv_rq_row_hi(
 #if TML_ARCH_V6M
 /* tml_requantize_hi's 64-bit sum x * mult + C from four 32-bit products (xh, xl: x's signed
  * high and unsigned low halfword; mh, ml: mult's, both nonnegative) with carries, as in
- * tml_requantize_split. Two loops: per channel (r7 = 4j indexes s and the constants; r8 = s,
- * r9 = bias, r10 = mult, r11 = 4n, r12 = shift), about 70 cycles an output; one channel (ml
- * and mh kept in r5 and r6; r8 = s, r9 = out, r10 = s's end, r11 = e - 1, r12 = 2^(e-2),
- * lr = the output offset), about 50. The stack: out, the output offset, lo, hi, the output
+ * tml_requantize_split, or for an x that fits 16 bits from two (tml_requantize_hi16). Two
+ * loops: per channel (r7 = 4j indexes s and the constants; r8 = s, r9 = bias, r10 = mult,
+ * r11 = 4n, r12 = shift), about 70 cycles an output (57 for 16 bits); one channel (ml and mh
+ * kept in r5 and r6; r8 = s, r9 = out, r10 = s's end, r11 = e - 1, r12 = 2^(e-2), lr = the
+ * output offset), about 50 (40). The stack: out, the output offset, lo, hi, the output
  * step. */
 #define TML_M0_RQ_SUM                                                                        \
     "lsls r7, r4, #16\n"                                                                     \
@@ -145,6 +146,13 @@ __attribute__((naked, noinline)) static void rv_rq_row_hi(
     "asrs r2, r2, #16\n"                                                                     \
     "adds r1, r1, r7\n"                                                                      \
     "adcs r3, r2\n"
+
+/* tml_requantize_hi16's rounding term into reg: 2^14, or -2^14 for x < 0 (x in r0). */
+#define TML_M0_RQ_HALF(reg)                                                                  \
+    "asrs " reg ", r0, #31\n"                                                                \
+    "lsls " reg ", " reg ", #1\n"                                                             \
+    "adds " reg ", " reg ", #1\n"                                                             \
+    "lsls " reg ", " reg ", #14\n"
 
 __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const int32_t *s,
                                                 __attribute__((unused)) int32_t n,
@@ -187,6 +195,24 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
         "mov r2, r12\n"
         "ldr r2, [r2, r7]\n"
         "mvns r2, r2\n"             /* e - 1 = -shift - 1 */
+        "sxth r3, r0\n"
+        "cmp r3, r0\n"
+        "bne 11f\n"
+        /* x fits 16 bits: tml_requantize_hi16 */
+        "uxth r5, r1\n"             /* ml */
+        "lsrs r6, r1, #16\n"        /* mh */
+        "muls r6, r0, r6\n"
+        "muls r5, r0, r5\n"
+        "asrs r5, r5, #16\n"
+        "adds r6, r6, r5\n"
+        TML_M0_RQ_HALF("r5")
+        "adds r6, r6, r5\n"         /* Y */
+        "adds r2, #15\n"            /* e + 14 */
+        "asrs r6, r2\n"
+        "adds r6, r6, #1\n"
+        "asrs r6, r6, #1\n"
+        "b 4f\n"
+        "11:\n"
         "asrs r3, r0, #16\n"        /* xh */
         "uxth r4, r0\n"             /* xl */
         "uxth r5, r1\n"             /* ml */
@@ -216,6 +242,7 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
         "adds r1, r1, r3\n"
         "adcs r6, r4\n"
         "asrs r6, r2\n"
+        "4:\n"
         "ldr r3, [sp, #4]\n"
         "adds r6, r6, r3\n"         /* |requantized| <= 2^29: no wrap */
         "ldr r3, [sp, #8]\n"
@@ -265,6 +292,25 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
         "mov r8, r4\n"
         "ldr r4, [sp, #0]\n"
         "adds r0, r0, r4\n"         /* x = s[j] + bias */
+        "sxth r3, r0\n"
+        "cmp r3, r0\n"
+        "bne 12f\n"
+        /* x fits 16 bits: tml_requantize_hi16 */
+        "movs r3, r6\n"
+        "muls r3, r0, r3\n"
+        "movs r4, r5\n"
+        "muls r4, r0, r4\n"
+        "asrs r4, r4, #16\n"
+        "adds r3, r3, r4\n"
+        TML_M0_RQ_HALF("r4")
+        "adds r3, r3, r4\n"         /* Y */
+        "mov r4, r11\n"
+        "adds r4, #15\n"            /* e + 14 */
+        "asrs r3, r4\n"
+        "adds r3, r3, #1\n"
+        "asrs r3, r3, #1\n"
+        "b 13f\n"
+        "12:\n"
         "asrs r3, r0, #16\n"        /* xh */
         "uxth r4, r0\n"             /* xl */
         "movs r1, r4\n"
@@ -285,6 +331,7 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
         "adcs r3, r4\n"
         "mov r4, r11\n"
         "asrs r3, r4\n"
+        "13:\n"
         "add r3, lr\n"              /* the output offset: no wrap */
         "ldr r4, [sp, #8]\n"
         "cmp r3, r4\n"
