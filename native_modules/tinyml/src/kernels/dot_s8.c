@@ -1111,12 +1111,11 @@ static void dot_pairs16(const tml_dot_params_t *p, int32_t k, const int8_t *x0,
         m0_pairs16(pk, k, w + (int64_t)o * k, rows, s);
 #if TML_ARCH_V6M
         if (p->hi_rows) {
-            const int32_t a[8] = {(int32_t)(intptr_t)(p->bias + o),
+            const int32_t a[7] = {(int32_t)(intptr_t)(p->bias + o),
                                   (int32_t)(intptr_t)(p->mult + o),
                                   (int32_t)(intptr_t)(p->shift + o), p->output_offset,
-                                  p->act_min, p->act_max, 1, 4};
-            tml_m0_rq(s, rows, out0 + o, a);
-            tml_m0_rq(s + TML_PAIRS16_ROWS, rows, out1 + o, a);
+                                  p->act_min, p->act_max, (int32_t)(out1 - out0)};
+            tml_m0_rq2(s, rows, out0 + o, a);
             continue;
         }
 #endif

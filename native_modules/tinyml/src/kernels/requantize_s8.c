@@ -355,6 +355,154 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
         "add sp, #20\n"
         TML_M0_LEAVE);
 }
+
+/* tml_m0_rq2's output x (r0 or r1) of a row whose two sums fit 16 bits: tml_requantize_hi16
+ * with mult in r2 and e + 14 in r3, the result in dst (r5 scratch). */
+#define TML_M0_RQ2_HI16(x, dst)                                                              \
+    "uxth r5, r2\n"                                                                          \
+    "muls r5, " x ", r5\n"                                                                   \
+    "asrs r5, r5, #16\n"                                                                     \
+    "lsrs " dst ", r2, #16\n"                                                                \
+    "muls " dst ", " x ", " dst "\n"                                                         \
+    "adds " dst ", " dst ", r5\n"                                                            \
+    "asrs r5, " x ", #31\n"                                                                  \
+    "lsls r5, r5, #1\n"                                                                      \
+    "adds r5, r5, #1\n"                                                                      \
+    "lsls r5, r5, #14\n"                                                                     \
+    "adds " dst ", " dst ", r5\n"                                                            \
+    "asrs " dst ", r3\n"                                                                     \
+    "adds " dst ", " dst ", #1\n"                                                            \
+    "asrs " dst ", " dst ", #1\n"
+/* The clamp of r4 and r6 to [lo, hi] in r5's turn. */
+#define TML_M0_RQ2_CLAMP(bound, cond, lbl)                                                   \
+    "ldr r5, [sp, #" bound "]\n"                                                             \
+    "cmp r4, r5\n"                                                                           \
+    cond " " lbl "1f\n"                                                                     \
+    "movs r4, r5\n"                                                                          \
+    lbl "1:\n"                                                                              \
+    "cmp r6, r5\n"                                                                           \
+    cond " " lbl "2f\n"                                                                     \
+    "movs r6, r5\n"                                                                          \
+    lbl "2:\n"
+
+__attribute__((naked, noinline)) void tml_m0_rq2(__attribute__((unused)) const int32_t *s,
+                                                 __attribute__((unused)) int32_t n,
+                                                 __attribute__((unused)) int8_t *out,
+                                                 __attribute__((unused)) const int32_t *a) {
+    __asm__ volatile(
+        TML_M0_ENTER
+        "sub sp, #28\n"
+        "str r2, [sp, #8]\n"        /* out0, row by row */
+        "ldr r4, [r3, #16]\n"
+        "str r4, [sp, #0]\n"        /* lo */
+        "ldr r4, [r3, #20]\n"
+        "str r4, [sp, #4]\n"        /* hi */
+        "ldr r4, [r3, #24]\n"
+        "str r4, [sp, #12]\n"       /* out1 - out0 */
+        "mov r8, r0\n"              /* s, row by row */
+        "lsls r1, r1, #2\n"
+        "adds r1, r0, r1\n"
+        "str r1, [sp, #16]\n"       /* s's end */
+        "ldr r4, [r3, #0]\n"
+        "mov r9, r4\n"              /* bias */
+        "ldr r4, [r3, #4]\n"
+        "mov r10, r4\n"             /* mult */
+        "ldr r4, [r3, #8]\n"
+        "mov r11, r4\n"             /* shift */
+        "ldr r4, [r3, #12]\n"
+        "mov r12, r4\n"             /* the output offset */
+        "1:\n"
+        "mov r4, r8\n"
+        "ldr r0, [r4, #0]\n"        /* a's sum */
+        "ldr r1, [r4, #64]\n"       /* b's */
+        "adds r4, r4, #4\n"
+        "mov r8, r4\n"
+        "mov r4, r9\n"
+        "ldmia r4!, {r5}\n"
+        "mov r9, r4\n"
+        "adds r0, r0, r5\n"         /* x = sum + bias, for a and b */
+        "adds r1, r1, r5\n"
+        "mov r4, r10\n"
+        "ldmia r4!, {r2}\n"         /* mult */
+        "mov r10, r4\n"
+        "mov r4, r11\n"
+        "ldmia r4!, {r3}\n"
+        "mov r11, r4\n"
+        "mvns r3, r3\n"             /* e - 1 = -shift - 1 */
+        "sxth r4, r0\n"
+        "cmp r4, r0\n"
+        "bne 5f\n"
+        "sxth r4, r1\n"
+        "cmp r4, r1\n"
+        "bne 5f\n"
+        "adds r3, #15\n"            /* e + 14 */
+        TML_M0_RQ2_HI16("r0", "r4")
+        TML_M0_RQ2_HI16("r1", "r6")
+        "2:\n"
+        "add r4, r12\n"             /* |requantized| <= 2^29: no wrap */
+        "add r6, r12\n"
+        TML_M0_RQ2_CLAMP("0", "bge", "3")
+        TML_M0_RQ2_CLAMP("4", "ble", "4")
+        "ldr r5, [sp, #8]\n"
+        "strb r4, [r5]\n"
+        "ldr r7, [sp, #12]\n"
+        "strb r6, [r5, r7]\n"
+        "adds r5, r5, #1\n"
+        "str r5, [sp, #8]\n"
+        "mov r4, r8\n"
+        "ldr r5, [sp, #16]\n"
+        "cmp r4, r5\n"
+        "bne 1b\n"
+        "b 8f\n"
+        /* a row with a sum past 16 bits: the four-product form for each, through 6 */
+        "5:\n"
+        "bl 6f\n"
+        "str r4, [sp, #20]\n"
+        "movs r0, r1\n"
+        "bl 6f\n"
+        "movs r6, r4\n"
+        "ldr r4, [sp, #20]\n"
+        "b 2b\n"
+        /* tml_requantize_hi of x (r0) with mult (r2) and e - 1 (r3) into r4, as tml_m0_rq
+         * (r1-r3 kept; r0, r5-r7 and [sp, #24] used; called from the frame above) */
+        "6:\n"
+        "asrs r7, r0, #31\n"
+        "str r7, [sp, #24]\n"       /* -[x < 0] */
+        "asrs r7, r0, #16\n"        /* xh */
+        "uxth r4, r0\n"             /* xl */
+        "uxth r5, r2\n"             /* ml */
+        "lsrs r6, r2, #16\n"        /* mh */
+        "movs r0, r4\n"
+        "muls r0, r5, r0\n"         /* low word: xl * ml */
+        "muls r4, r6, r4\n"         /* xl * mh */
+        "muls r5, r7, r5\n"         /* xh * ml */
+        "muls r6, r7, r6\n"         /* high word: xh * mh */
+        "lsls r7, r4, #16\n"
+        "lsrs r4, r4, #16\n"
+        "adds r0, r0, r7\n"
+        "adcs r6, r4\n"
+        "lsls r7, r5, #16\n"
+        "asrs r5, r5, #16\n"
+        "adds r0, r0, r7\n"
+        "adcs r6, r5\n"
+        "ldr r5, [sp, #24]\n"
+        "lsls r7, r5, #31\n"
+        "movs r4, #1\n"
+        "lsls r4, r4, #30\n"
+        "adds r7, r7, r4\n"         /* C's low word: 2^30 + [x < 0] 2^31 */
+        "movs r4, #1\n"
+        "lsls r4, r3\n"
+        "asrs r4, r4, #1\n"
+        "adds r4, r4, r5\n"         /* its high word: 2^(e-2) - [x < 0] */
+        "adds r0, r0, r7\n"
+        "adcs r6, r4\n"
+        "asrs r6, r3\n"
+        "movs r4, r6\n"
+        "bx lr\n"
+        "8:\n"
+        "add sp, #28\n"
+        TML_M0_LEAVE);
+}
 #endif
 
 #if TML_RQ_HI
