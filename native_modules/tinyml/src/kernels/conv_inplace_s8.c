@@ -476,9 +476,10 @@ __attribute__((noinline)) static void gather_planes(int8_t *dst, int32_t plane,
         }
         return;
     }
-    for (int32_t j = 0; j < g; j++) {
-        for (int32_t i = 0; i < n; i++) {
-            dst[j * plane + i] = src[(int64_t)i * src_step + j];
+    for (int32_t j = 0; j < g; j++) { /* a pointer that steps: no 64-bit index per byte */
+        const int8_t *x = src + j;
+        for (int8_t *d = dst + j * plane, *end = d + n; d < end; d++, x += src_step) {
+            *d = *x;
         }
     }
 }

@@ -154,6 +154,45 @@ __attribute__((naked, noinline)) static void rv_rq_row_hi(
     "adds " reg ", " reg ", #1\n"                                                             \
     "lsls " reg ", " reg ", #14\n"
 
+/* tml_requantize_hi of any x (r0) in Armv6-M's four-product form, for tml_m0_rq and
+ * tml_m0_rq2: ml in r5, mh in r6, e - 1 in r3; the result in r4, r0 clobbered, every other
+ * register kept. */
+__attribute__((naked, noinline, used)) void tml_m0_hi4(void) {
+    __asm__ volatile(
+        TML_SYNTAX_UNIFIED
+        "push {r1, r2, r3, r5, r6, r7, lr}\n"
+        "asrs r1, r0, #31\n"        /* -[x < 0] */
+        "asrs r7, r0, #16\n"        /* xh */
+        "uxth r4, r0\n"             /* xl */
+        "movs r0, r4\n"
+        "muls r0, r5, r0\n"         /* low word: xl * ml */
+        "muls r4, r6, r4\n"         /* xl * mh */
+        "muls r5, r7, r5\n"         /* xh * ml */
+        "muls r6, r7, r6\n"         /* high word: xh * mh */
+        "lsls r7, r4, #16\n"
+        "lsrs r4, r4, #16\n"
+        "adds r0, r0, r7\n"
+        "adcs r6, r4\n"
+        "lsls r7, r5, #16\n"
+        "asrs r5, r5, #16\n"
+        "adds r0, r0, r7\n"
+        "adcs r6, r5\n"
+        "lsls r7, r1, #31\n"
+        "movs r4, #1\n"
+        "lsls r4, r4, #30\n"
+        "adds r7, r7, r4\n"         /* C's low word: 2^30 + [x < 0] 2^31 */
+        "movs r4, #1\n"
+        "lsls r4, r3\n"
+        "asrs r4, r4, #1\n"
+        "adds r4, r4, r1\n"         /* its high word: 2^(e-2) - [x < 0] */
+        "adds r0, r0, r7\n"
+        "adcs r6, r4\n"
+        "asrs r6, r3\n"
+        "movs r4, r6\n"
+        "pop {r1, r2, r3, r5, r6, r7, pc}\n"
+        TML_SYNTAX_RESTORE);
+}
+
 __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const int32_t *s,
                                                 __attribute__((unused)) int32_t n,
                                                 __attribute__((unused)) int8_t *out,
@@ -264,34 +303,33 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
         "cmp r7, r11\n"
         "bne 1b\n"
         "b 9f\n"
-        /* one channel: its constants in registers */
+        /* one channel: every constant in a register */
         "5:\n"
         "adds r1, r0, r1\n"
-        "mov r10, r1\n"             /* s's end */
-        "mov r9, r2\n"              /* out */
-        "ldr r4, [r3, #4]\n"
-        "ldr r1, [r4]\n"            /* mult */
-        "ldr r4, [r3, #8]\n"
-        "ldr r2, [r4]\n"
-        "mvns r2, r2\n"             /* e - 1 */
-        "mov r11, r2\n"
-        "movs r4, #1\n"
-        "lsls r4, r2\n"
-        "asrs r4, r4, #1\n"
-        "mov r12, r4\n"             /* 2^(e-2) */
+        "str r1, [sp, #0]\n"        /* s's end (out is in r2 now) */
+        "mov r1, r0\n"              /* s */
         "ldr r4, [r3, #0]\n"
         "ldr r4, [r4]\n"
-        "str r4, [sp, #0]\n"        /* the bias (out is in r9 now) */
+        "mov r8, r4\n"              /* the bias */
+        "ldr r4, [r3, #8]\n"
+        "ldr r4, [r4]\n"
+        "mvns r4, r4\n"
+        "adds r4, #15\n"
+        "mov r9, r4\n"              /* e + 14 */
+        "ldr r4, [r3, #4]\n"
+        "ldr r4, [r4]\n"
+        "uxth r5, r4\n"             /* ml */
+        "lsrs r6, r4, #16\n"        /* mh */
         "ldr r4, [sp, #4]\n"
-        "mov lr, r4\n"              /* the output offset */
-        "uxth r5, r1\n"             /* ml */
-        "lsrs r6, r1, #16\n"        /* mh */
+        "mov r10, r4\n"             /* the output offset */
+        "ldr r4, [sp, #8]\n"
+        "mov r11, r4\n"             /* lo */
+        "ldr r4, [sp, #12]\n"
+        "mov r12, r4\n"             /* hi */
+        "ldr r7, [sp, #16]\n"       /* the output step */
         "6:\n"
-        "mov r4, r8\n"
-        "ldmia r4!, {r0}\n"
-        "mov r8, r4\n"
-        "ldr r4, [sp, #0]\n"
-        "adds r0, r0, r4\n"         /* x = s[j] + bias */
+        "ldmia r1!, {r0}\n"
+        "add r0, r8\n"              /* x = s[j] + bias */
         "sxth r3, r0\n"
         "cmp r3, r0\n"
         "bne 12f\n"
@@ -304,53 +342,32 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
         "adds r3, r3, r4\n"
         TML_M0_RQ_HALF("r4")
         "adds r3, r3, r4\n"         /* Y */
-        "mov r4, r11\n"
-        "adds r4, #15\n"            /* e + 14 */
+        "mov r4, r9\n"
         "asrs r3, r4\n"
         "adds r3, r3, #1\n"
         "asrs r3, r3, #1\n"
-        "b 13f\n"
-        "12:\n"
-        "asrs r3, r0, #16\n"        /* xh */
-        "uxth r4, r0\n"             /* xl */
-        "movs r1, r4\n"
-        "muls r1, r5\n"             /* low word: xl * ml */
-        "muls r4, r6\n"             /* xl * mh */
-        "movs r2, r3\n"
-        "muls r2, r5\n"             /* xh * ml */
-        "muls r3, r6\n"             /* high word: xh * mh */
-        TML_M0_RQ_SUM
-        "asrs r2, r0, #31\n"        /* -[x < 0] */
-        "lsls r7, r2, #31\n"
-        "movs r4, #1\n"
-        "lsls r4, r4, #30\n"
-        "adds r7, r7, r4\n"         /* C's low word */
-        "mov r4, r12\n"
-        "adds r4, r4, r2\n"         /* C's high word */
-        "adds r1, r1, r7\n"
-        "adcs r3, r4\n"
-        "mov r4, r11\n"
-        "asrs r3, r4\n"
         "13:\n"
-        "add r3, lr\n"              /* the output offset: no wrap */
-        "ldr r4, [sp, #8]\n"
-        "cmp r3, r4\n"
+        "add r3, r10\n"             /* the output offset: no wrap */
+        "cmp r3, r11\n"
         "bge 7f\n"
-        "movs r3, r4\n"
+        "mov r3, r11\n"
         "7:\n"
-        "ldr r4, [sp, #12]\n"
-        "cmp r3, r4\n"
+        "cmp r3, r12\n"
         "ble 8f\n"
-        "movs r3, r4\n"
+        "mov r3, r12\n"
         "8:\n"
-        "mov r4, r9\n"
-        "strb r3, [r4]\n"
-        "ldr r7, [sp, #16]\n"
-        "adds r4, r4, r7\n"
-        "mov r9, r4\n"
-        "mov r4, r8\n"
-        "cmp r4, r10\n"
+        "strb r3, [r2]\n"
+        "adds r2, r2, r7\n"
+        "ldr r4, [sp, #0]\n"
+        "cmp r1, r4\n"
         "bne 6b\n"
+        "b 9f\n"
+        "12:\n"
+        "mov r3, r9\n"
+        "subs r3, #15\n"            /* e - 1 */
+        "bl tml_m0_hi4\n"
+        "movs r3, r4\n"
+        "b 13b\n"
         "9:\n"
         "add sp, #20\n"
         TML_M0_LEAVE);
@@ -391,7 +408,7 @@ __attribute__((naked, noinline)) void tml_m0_rq2(__attribute__((unused)) const i
                                                  __attribute__((unused)) const int32_t *a) {
     __asm__ volatile(
         TML_M0_ENTER
-        "sub sp, #28\n"
+        "sub sp, #24\n"
         "str r2, [sp, #8]\n"        /* out0, row by row */
         "ldr r4, [r3, #16]\n"
         "str r4, [sp, #0]\n"        /* lo */
@@ -456,51 +473,17 @@ __attribute__((naked, noinline)) void tml_m0_rq2(__attribute__((unused)) const i
         "b 8f\n"
         /* a row with a sum past 16 bits: the four-product form for each, through 6 */
         "5:\n"
-        "bl 6f\n"
+        "uxth r5, r2\n"             /* ml */
+        "lsrs r6, r2, #16\n"        /* mh */
+        "bl tml_m0_hi4\n"
         "str r4, [sp, #20]\n"
         "movs r0, r1\n"
-        "bl 6f\n"
+        "bl tml_m0_hi4\n"
         "movs r6, r4\n"
         "ldr r4, [sp, #20]\n"
         "b 2b\n"
-        /* tml_requantize_hi of x (r0) with mult (r2) and e - 1 (r3) into r4, as tml_m0_rq
-         * (r1-r3 kept; r0, r5-r7 and [sp, #24] used; called from the frame above) */
-        "6:\n"
-        "asrs r7, r0, #31\n"
-        "str r7, [sp, #24]\n"       /* -[x < 0] */
-        "asrs r7, r0, #16\n"        /* xh */
-        "uxth r4, r0\n"             /* xl */
-        "uxth r5, r2\n"             /* ml */
-        "lsrs r6, r2, #16\n"        /* mh */
-        "movs r0, r4\n"
-        "muls r0, r5, r0\n"         /* low word: xl * ml */
-        "muls r4, r6, r4\n"         /* xl * mh */
-        "muls r5, r7, r5\n"         /* xh * ml */
-        "muls r6, r7, r6\n"         /* high word: xh * mh */
-        "lsls r7, r4, #16\n"
-        "lsrs r4, r4, #16\n"
-        "adds r0, r0, r7\n"
-        "adcs r6, r4\n"
-        "lsls r7, r5, #16\n"
-        "asrs r5, r5, #16\n"
-        "adds r0, r0, r7\n"
-        "adcs r6, r5\n"
-        "ldr r5, [sp, #24]\n"
-        "lsls r7, r5, #31\n"
-        "movs r4, #1\n"
-        "lsls r4, r4, #30\n"
-        "adds r7, r7, r4\n"         /* C's low word: 2^30 + [x < 0] 2^31 */
-        "movs r4, #1\n"
-        "lsls r4, r3\n"
-        "asrs r4, r4, #1\n"
-        "adds r4, r4, r5\n"         /* its high word: 2^(e-2) - [x < 0] */
-        "adds r0, r0, r7\n"
-        "adcs r6, r4\n"
-        "asrs r6, r3\n"
-        "movs r4, r6\n"
-        "bx lr\n"
         "8:\n"
-        "add sp, #28\n"
+        "add sp, #24\n"
         TML_M0_LEAVE);
 }
 #endif
