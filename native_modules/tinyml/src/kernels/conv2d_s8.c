@@ -118,18 +118,26 @@ TML_COLD int tml_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
                   const tml_dims_t *in_dims, const int8_t *in,
                   const tml_dims_t *f_dims, const int8_t *filter, const int32_t *bias,
                   const tml_dims_t *out_dims, int8_t *out) {
-    const int32_t in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
-    const int32_t out_w = out_dims->w, out_c = out_dims->c;
-    const int32_t pixels = out_dims->h * out_w;
-    const int32_t k = f_dims->h * f_dims->w * in_c;
     tml_dot_params_t d;
-    tml_dot_init(&d, bias, q, 1, out_c, p->input_offset, p->output_offset, p->act_min,
+    tml_dot_init(&d, bias, q, 1, out_dims->c, p->input_offset, p->output_offset, p->act_min,
                  p->act_max);
 #if TML_DOT_PAIRS16
     /* folded biases (k <= TML_DOT_PAIRS16_MAX: never conv_unbuffered, tml_pairs16_patch) */
     int32_t folded[TML_DOT_FOLD_MAX];
-    tml_dot_fold(&d, filter, k, out_c, folded);
+    tml_dot_fold(&d, filter, f_dims->h * f_dims->w * in_dims->c, out_dims->c, folded);
 #endif
+    return tml_conv2d_dot_s8(p, &d, in_dims, in, f_dims, filter, out_dims, out);
+}
+
+TML_COLD int tml_conv2d_dot_s8(const tml_conv_params_t *p, const tml_dot_params_t *dp,
+                               const tml_dims_t *in_dims, const int8_t *in,
+                               const tml_dims_t *f_dims, const int8_t *filter,
+                               const tml_dims_t *out_dims, int8_t *out) {
+    const int32_t in_h = in_dims->h, in_w = in_dims->w, in_c = in_dims->c;
+    const int32_t out_w = out_dims->w, out_c = out_dims->c;
+    const int32_t pixels = out_dims->h * out_w;
+    const int32_t k = f_dims->h * f_dims->w * in_c;
+    const tml_dot_params_t d = *dp;
     /* 1x1 without padding: output pixel (oy, ox) reads input pixel (oy, ox) * stride. */
     const int direct = f_dims->h == 1 && f_dims->w == 1 && p->pad_h == 0 && p->pad_w == 0 &&
                        (out_dims->h - 1) * p->stride_h < in_h &&

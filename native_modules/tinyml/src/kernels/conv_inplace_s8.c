@@ -135,9 +135,16 @@ int tml_conv2d_rows_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *
     const int32_t row = out_dims->w * out_dims->c;
     const tml_dims_t one_row = {1, 1, out_dims->w, out_dims->c};
     tml_conv_params_t pr = *p;
+    tml_dot_params_t d; /* once for every row */
+    tml_dot_init(&d, bias, q, 1, out_dims->c, p->input_offset, p->output_offset, p->act_min,
+                 p->act_max);
+#if TML_DOT_PAIRS16
+    int32_t folded[TML_DOT_FOLD_MAX];
+    tml_dot_fold(&d, filter, f_dims->h * f_dims->w * in_dims->c, out_dims->c, folded);
+#endif
     for (int32_t oy = 0; oy < out_dims->h; oy++) {
         pr.pad_h = p->pad_h - oy * p->stride_h; /* output row oy as the only row */
-        tml_conv2d_s8(&pr, q, in_dims, buf, f_dims, filter, bias, &one_row, scratch);
+        tml_conv2d_dot_s8(&pr, &d, in_dims, buf, f_dims, filter, &one_row, scratch);
         tml_copy(buf + (int64_t)oy * row, scratch, row);
     }
     return 0;

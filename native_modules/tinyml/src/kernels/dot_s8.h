@@ -92,6 +92,12 @@ void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t 
 #define TML_DOT_PAIRS16_MAX 160
 void tml_dot_fold(tml_dot_params_t *d, const int8_t *w, int32_t k, int32_t n, int32_t *folded);
 
+/* tml_conv2d_s8 with the layer's row parameters already made (tml_dot_init, then
+ * tml_dot_fold where it applies), for callers that run one layer in several calls. */
+int tml_conv2d_dot_s8(const tml_conv_params_t *p, const tml_dot_params_t *d,
+                      const tml_dims_t *in_dims, const int8_t *in, const tml_dims_t *f_dims,
+                      const int8_t *filter, const tml_dims_t *out_dims, int8_t *out);
+
 /* Row o's output stage for the sum acc (its bias not yet added), out of line (not on
  * Armv7E-M, whose kernels use the row functions below). */
 int8_t tml_dot_stage(const tml_dot_params_t *p, int32_t o, int32_t acc);
