@@ -49,7 +49,7 @@ MIN_FRACTION = 0.85
 DEVICE_SEED = 16
 DEVICES = {"unix": ("x64", 10000), "qemu-m3": ("armv7m", 10000),
            "qemu-m4": ("armv7emsp", 10000), "qemu-rv32": ("rv32imc", 10000),
-           "rp2040": ("armv6m", 300)}
+           "rp2040": ("armv6m", 1000)}
 DEVICE_RUN = ("import kernel_check\n"
               "ok, compared, message = kernel_check.run(%d, %d)\n"
               "print(ok, compared)\n"

@@ -231,87 +231,85 @@ static void dw_row(const tml_conv_params_t *p, const int8_t *rows, int32_t row_l
  * acc[n]), with the weights wk in the form dw_plane_3x3 makes once per plane. Each tap is
  * one load and one multiply-accumulate from `folded` (see dw_row). */
 #if TML_ARCH_V6M
-/* dw_sums_3x3 on Armv6-M (Thumb-1 assembly): per output nine LDRSB (three row pointers, the
- * column offsets 0, 1, 2 in registers), the weight from the stack, MULS and ADD into a high
- * register, about 66 cycles. a = {w0..w8, row_len, folded}; n > 0. */
+/* dw_sums_3x3 on Armv6-M (Thumb-1 assembly), two outputs a step: the plane holds x + 128 as
+ * unsigned bytes (TML_DW_FLIP: LDRB with an immediate offset, no index registers), and the
+ * step's four bytes of each row are loaded once for both outputs: per row four LDRB and six
+ * MULS + ADDS, each weight copied from a high register (w0..w5) or the stack (w6..w8), about
+ * 51 cycles an output. a = {w0..w8, row_len, folded - 128 * sum(w)}; n > 0 (an odd n also
+ * writes acc[n], reading one byte past the row: the plane's slack). */
+#define TML_M0_DW3_ROW(ptr, wa, wb, wc)                                                      \
+    "ldrb r3, [" ptr ", #0]\n"                                                               \
+    wa                                                                                       \
+    "muls r4, r3, r4\n"                                                                      \
+    "adds r5, r5, r4\n"                                                                      \
+    "ldrb r3, [" ptr ", #1]\n"                                                               \
+    wb                                                                                       \
+    "muls r4, r3, r4\n"                                                                      \
+    "adds r5, r5, r4\n"                                                                      \
+    wa                                                                                       \
+    "muls r4, r3, r4\n"                                                                      \
+    "adds r6, r6, r4\n"                                                                      \
+    "ldrb r3, [" ptr ", #2]\n"                                                               \
+    wc                                                                                       \
+    "muls r4, r3, r4\n"                                                                      \
+    "adds r5, r5, r4\n"                                                                      \
+    wb                                                                                       \
+    "muls r4, r3, r4\n"                                                                      \
+    "adds r6, r6, r4\n"                                                                      \
+    "ldrb r3, [" ptr ", #3]\n"                                                               \
+    wc                                                                                       \
+    "muls r4, r3, r4\n"                                                                      \
+    "adds r6, r6, r4\n"
 __attribute__((naked, noinline)) static void m0_dw3(__attribute__((unused)) const int8_t *r0,
                                                     __attribute__((unused)) int32_t n,
                                                     __attribute__((unused)) int32_t *acc,
                                                     __attribute__((unused)) const int32_t *a) {
     __asm__ volatile(
         TML_M0_ENTER
-        "sub sp, #36\n"
+        "sub sp, #24\n"
         "ldmia r3!, {r4-r7}\n"      /* w0..w3 */
-        "str r4, [sp, #0]\n"
-        "str r5, [sp, #4]\n"
-        "str r6, [sp, #8]\n"
-        "str r7, [sp, #12]\n"
+        "mov r8, r4\n"
+        "mov r9, r5\n"
+        "mov r10, r6\n"
+        "mov r11, r7\n"
         "ldmia r3!, {r4-r7}\n"      /* w4..w7 */
-        "str r4, [sp, #16]\n"
-        "str r5, [sp, #20]\n"
-        "str r6, [sp, #24]\n"
-        "str r7, [sp, #28]\n"
-        "ldmia r3!, {r4-r6}\n"      /* w8, row_len, folded */
-        "str r4, [sp, #32]\n"
-        "mov r11, r6\n"             /* folded */
-        "mov r9, r2\n"              /* acc */
-        "adds r4, r0, r1\n"
-        "mov r10, r4\n"             /* row 0's end */
+        "mov r12, r4\n"
+        "mov lr, r5\n"
+        "str r6, [sp, #0]\n"
+        "str r7, [sp, #4]\n"
+        "ldmia r3!, {r4-r6}\n"      /* w8, row_len, the folded bias */
+        "str r4, [sp, #8]\n"
+        "str r2, [sp, #12]\n"       /* acc */
+        "str r6, [sp, #20]\n"
+        "adds r1, r1, #1\n"
+        "lsrs r1, r1, #1\n"
+        "lsls r1, r1, #1\n"
+        "adds r1, r0, r1\n"
+        "str r1, [sp, #16]\n"       /* row 0's end, n rounded up to pairs */
         "adds r1, r0, r5\n"         /* row 1 */
         "adds r2, r1, r5\n"         /* row 2 */
-        "movs r3, #0\n"
-        "movs r4, #1\n"
-        "movs r5, #2\n"
         "1:\n"
-        "mov r8, r11\n"
-        "ldrsb r6, [r0, r3]\n"
-        "ldr r7, [sp, #0]\n"
-        "muls r6, r7\n"
-        "add r8, r6\n"
-        "ldrsb r6, [r0, r4]\n"
-        "ldr r7, [sp, #4]\n"
-        "muls r6, r7\n"
-        "add r8, r6\n"
-        "ldrsb r6, [r0, r5]\n"
-        "ldr r7, [sp, #8]\n"
-        "muls r6, r7\n"
-        "add r8, r6\n"
-        "ldrsb r6, [r1, r3]\n"
+        "ldr r5, [sp, #20]\n"
+        "movs r6, r5\n"
+        TML_M0_DW3_ROW("r0", "mov r4, r8\n", "mov r4, r9\n", "mov r4, r10\n")
+        TML_M0_DW3_ROW("r1", "mov r4, r11\n", "mov r4, r12\n", "mov r4, lr\n")
+        TML_M0_DW3_ROW("r2", "ldr r4, [sp, #0]\n", "ldr r4, [sp, #4]\n", "ldr r4, [sp, #8]\n")
         "ldr r7, [sp, #12]\n"
-        "muls r6, r7\n"
-        "add r8, r6\n"
-        "ldrsb r6, [r1, r4]\n"
+        "stmia r7!, {r5, r6}\n"
+        "str r7, [sp, #12]\n"
+        "adds r0, r0, #2\n"
+        "adds r1, r1, #2\n"
+        "adds r2, r2, #2\n"
         "ldr r7, [sp, #16]\n"
-        "muls r6, r7\n"
-        "add r8, r6\n"
-        "ldrsb r6, [r1, r5]\n"
-        "ldr r7, [sp, #20]\n"
-        "muls r6, r7\n"
-        "add r8, r6\n"
-        "ldrsb r6, [r2, r3]\n"
-        "ldr r7, [sp, #24]\n"
-        "muls r6, r7\n"
-        "add r8, r6\n"
-        "ldrsb r6, [r2, r4]\n"
-        "ldr r7, [sp, #28]\n"
-        "muls r6, r7\n"
-        "add r8, r6\n"
-        "ldrsb r6, [r2, r5]\n"
-        "ldr r7, [sp, #32]\n"
-        "muls r6, r7\n"
-        "add r8, r6\n"
-        "mov r6, r8\n"
-        "mov r7, r9\n"
-        "stmia r7!, {r6}\n"
-        "mov r9, r7\n"
-        "adds r0, r0, #1\n"
-        "adds r1, r1, #1\n"
-        "adds r2, r2, #1\n"
-        "cmp r0, r10\n"
+        "cmp r0, r7\n"
         "bne 1b\n"
-        "add sp, #36\n"
+        "add sp, #24\n"
         TML_M0_LEAVE);
 }
+/* The byte Armv6-M's planes for m0_dw3 hold for x: x + 128 as unsigned (x ^ 0x80). */
+#define TML_DW_FLIP 0x80
+#else
+#define TML_DW_FLIP 0
 #endif
 
 #if TML_ARCH_DSP
@@ -415,6 +413,7 @@ static void dw_plane_3x3(const int8_t *plane, int32_t row_len, int32_t out_h, in
 #else
     for (int32_t t = 0; t < 9; t++) {
         wk[t] = w[t];
+        wk[10] -= TML_DW_FLIP * w[t]; /* sum(w * x) = sum(w * (x + flip)) - flip * sum(w) */
     }
 #endif
     const int spans = o_row == out_w * o_step;
@@ -470,11 +469,11 @@ static int dw_transpose(int32_t out_h, int32_t out_w) {
 }
 
 /* n bytes of g <= 4 consecutive channels, src_step apart, into g planes (plane bytes apart,
- * channel j's at dst + j * plane): four channels from one word load. Out of line: one copy
- * for its three callers. */
+ * channel j's at dst + j * plane), each byte XORed with flip (TML_DW_FLIP or 0; always 0 where
+ * g is 4): four channels from one word load. Out of line: one copy for its three callers. */
 __attribute__((noinline)) static void gather_planes(int8_t *dst, int32_t plane,
                                                     const int8_t *src, int32_t src_step,
-                                                    int32_t n, int32_t g) {
+                                                    int32_t n, int32_t g, int32_t flip) {
     if (!TML_ARCH_V6M && g == 4) {
         for (int32_t i = 0; i < n; i++, src += src_step) {
             const uint32_t v = (uint32_t)tml_read4(src); /* little-endian: byte j, channel j */
@@ -486,7 +485,7 @@ __attribute__((noinline)) static void gather_planes(int8_t *dst, int32_t plane,
     for (int32_t j = 0; j < g; j++) { /* a pointer that steps: no 64-bit index per byte */
         const int8_t *x = src + j;
         for (int8_t *d = dst + j * plane, *end = d + n; d < end; d++, x += src_step) {
-            *d = *x;
+            *d = (int8_t)(*x ^ flip);
         }
     }
 }
@@ -521,6 +520,7 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
                         p->stride_w == 1 && p->dilation_h == 1 && p->dilation_w == 1;
     /* A narrow map's plane is stored transposed (plane33 only): row x holds column x. */
     const int transposed = plane33 && dw_transpose(out_h, out_w);
+    const int32_t flip = plane33 ? TML_DW_FLIP : 0; /* m0_dw3's unsigned plane */
 #if TML_ARCH_DSP
     /* Four channels at a time where the plane path is slower (measured on qemu-m4: strided
      * layers, whose rows dw_row computes one output at a time, and maps of at most 64 outputs,
@@ -545,7 +545,7 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
             return -1; /* batches would overlap: the loader allows batch 1 only then */
         }
         if (padded) { /* the padding, the same for every channel (the gathers below skip it) */
-            memset(rows, zp, (size_t)(group * plane));
+            memset(rows, zp ^ flip, (size_t)(group * plane));
         }
         for (int32_t c0 = 0; c0 < ch; c0 += group) {
             const int32_t g = ch - c0 < group ? ch - c0 : group;
@@ -554,18 +554,18 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
                 const int32_t m = in_h < plane_h - p->pad_h ? in_h : plane_h - p->pad_h;
                 for (int32_t x = 0; x < n; x++) {
                     gather_planes(rows + (x + p->pad_w) * plane_h + p->pad_h, plane,
-                                  in_b + (int64_t)x * ch + c0, in_w * ch, m, g);
+                                  in_b + (int64_t)x * ch + c0, in_w * ch, m, g, flip);
                 }
             } else if (padded && in_w == 1 && row_len == 1 && p->pad_w == 0) { /* one column */
                 const int32_t m = in_h < plane_h - p->pad_h ? in_h : plane_h - p->pad_h;
-                gather_planes(rows + p->pad_h, plane, in_b + c0, ch, m, g);
+                gather_planes(rows + p->pad_h, plane, in_b + c0, ch, m, g, 0);
             } else if (padded) {
                 /* input (y, x) at plane row y + pad_h, column x + pad_w */
                 const int32_t n = in_w < row_len - p->pad_w ? in_w : row_len - p->pad_w;
                 const int32_t m = in_h < plane_h - p->pad_h ? in_h : plane_h - p->pad_h;
                 for (int32_t y = 0; y < m; y++) {
                     gather_planes(rows + (y + p->pad_h) * row_len + p->pad_w, plane,
-                                  in_b + (int64_t)y * in_w * ch + c0, ch, n, g);
+                                  in_b + (int64_t)y * in_w * ch + c0, ch, n, g, flip);
                 }
             } else {
                 for (int32_t i = 0; i < in_h * in_w; i++) {
