@@ -129,7 +129,7 @@ TML_COLD int tml_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
     return tml_conv2d_dot_s8(p, &d, in_dims, in, f_dims, filter, out_dims, out);
 }
 
-TML_COLD int tml_conv2d_dot_s8(const tml_conv_params_t *p, const tml_dot_params_t *dp,
+TML_COLD int tml_conv2d_dot_s8(const tml_conv_params_t *p, const tml_dot_params_t *d,
                                const tml_dims_t *in_dims, const int8_t *in,
                                const tml_dims_t *f_dims, const int8_t *filter,
                                const tml_dims_t *out_dims, int8_t *out) {
@@ -137,7 +137,6 @@ TML_COLD int tml_conv2d_dot_s8(const tml_conv_params_t *p, const tml_dot_params_
     const int32_t out_w = out_dims->w, out_c = out_dims->c;
     const int32_t pixels = out_dims->h * out_w;
     const int32_t k = f_dims->h * f_dims->w * in_c;
-    const tml_dot_params_t d = *dp;
     /* 1x1 without padding: output pixel (oy, ox) reads input pixel (oy, ox) * stride. */
     const int direct = f_dims->h == 1 && f_dims->w == 1 && p->pad_h == 0 && p->pad_w == 0 &&
                        (out_dims->h - 1) * p->stride_h < in_h &&
@@ -189,7 +188,7 @@ TML_COLD int tml_conv2d_dot_s8(const tml_conv_params_t *p, const tml_dot_params_
                 if (ox == out_w) {
                     ox = 0, oy++;
                 }
-                tml_dot4_s8(&d, k, &x, filter, out_c, out_b + (int64_t)i * out_c, out_c);
+                tml_dot4_s8(d, k, &x, filter, out_c, out_b + (int64_t)i * out_c, out_c);
             }
         }
 #endif
@@ -202,7 +201,7 @@ TML_COLD int tml_conv2d_dot_s8(const tml_conv_params_t *p, const tml_dot_params_
                     gather(p, in_dims, in_b, f_dims, oy, ox, col[j]);
                     x[j] = col[j];
                 } else {
-                    conv_unbuffered(p, &d, in_dims, in_b, f_dims, filter, oy, ox, out_c,
+                    conv_unbuffered(p, d, in_dims, in_b, f_dims, filter, oy, ox, out_c,
                                     out_b + (int64_t)(i + j) * out_c);
                 }
                 if (++ox == out_w) {
@@ -211,7 +210,7 @@ TML_COLD int tml_conv2d_dot_s8(const tml_conv_params_t *p, const tml_dot_params_
             }
             if (x[0]) {
                 int8_t *o0 = out_b + (int64_t)i * out_c;
-                tml_dot_s8(&d, k, x[0], x[1], filter, out_c, o0, o0 + out_c);
+                tml_dot_s8(d, k, x[0], x[1], filter, out_c, o0, o0 + out_c);
             }
         }
     }

@@ -1127,8 +1127,8 @@ static void dot_pairs16(const tml_dot_params_t *p, int32_t k, const int8_t *x0,
 }
 #endif
 
-void tml_dot_fold(tml_dot_params_t *d, const int8_t *w, int32_t k, int32_t n, int32_t *folded) {
 #if TML_DOT_PAIRS16
+void tml_dot_fold(tml_dot_params_t *d, const int8_t *w, int32_t k, int32_t n, int32_t *folded) {
     if (n > TML_DOT_FOLD_MAX || k > TML_DOT_PAIRS16_MAX || (k & 3) || ((uintptr_t)w & 3)) {
         return;
     }
@@ -1150,10 +1150,8 @@ void tml_dot_fold(tml_dot_params_t *d, const int8_t *w, int32_t k, int32_t n, in
     tml_dot_init(d, folded, &q, d->per_channel, n, 0, d->output_offset, d->act_min,
                  d->act_max);
     d->pairs16 = 1;
-#else
-    (void)d, (void)w, (void)k, (void)n, (void)folded;
-#endif
 }
+#endif
 
 void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t *q,
                   int32_t per_channel, int32_t n, int32_t input_offset, int32_t output_offset,
@@ -1164,7 +1162,10 @@ void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t 
     /* Armv6-M's output stage (tml_m0_rq) clamps to any range, Armv7-M's saturates to int8 */
     d->hi_rows = per_channel && bias && q->rounding == TML_ROUND_DOUBLE &&
                  ((act_min <= -128 && act_max >= 127) || TML_ARCH_V6M);
-    d->hi_blocks = 0, d->pairs16 = 0;
+    d->hi_blocks = 0;
+#if TML_DOT_PAIRS16
+    d->pairs16 = 0;
+#endif
     if (d->hi_rows) {
         uint32_t bad = 0;
         for (int32_t o = 0; o < n; o++) {

@@ -62,7 +62,7 @@ typedef struct {
     int32_t output_offset, act_min, act_max;
     int32_t hi_rows;          /* set by tml_dot_init: see there */
     uint32_t hi_blocks;       /* bit b: rows 32b .. 32b + 31 would qualify (tml_dot_init) */
-    int32_t pairs16;          /* set by tml_dot_fold: see there */
+    int32_t pairs16;          /* set by tml_dot_fold (TML_DOT_PAIRS16 only): see there */
 } tml_dot_params_t;
 
 /* The parameters of one layer's rows (n of them): the fields above, and hi_rows = 1 when
