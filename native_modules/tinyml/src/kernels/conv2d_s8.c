@@ -109,8 +109,8 @@ TML_COLD static void conv_unbuffered(const tml_conv_params_t *p, const tml_dot_p
 }
 
 #if TML_DOT_PAIRS16
-/* conv_unbuffered adds d's biases to sums that hold the input offset: tml_dot_fold must not
- * fold the biases of a patch it takes. */
+/* conv_unbuffered adds d's biases to sums that hold the input offset: tml_conv_dot_init must
+ * not fold the biases of a patch it takes. */
 typedef char tml_pairs16_patch[TML_DOT_PAIRS16_MAX <= TML_CONV_PATCH_BYTES ? 1 : -1];
 #endif
 
@@ -118,15 +118,9 @@ TML_COLD int tml_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
                   const tml_dims_t *in_dims, const int8_t *in,
                   const tml_dims_t *f_dims, const int8_t *filter, const int32_t *bias,
                   const tml_dims_t *out_dims, int8_t *out) {
-    tml_dot_params_t d;
-    tml_dot_init(&d, bias, q, 1, out_dims->c, p->input_offset, p->output_offset, p->act_min,
-                 p->act_max);
-#if TML_DOT_PAIRS16
-    /* folded biases (k <= TML_DOT_PAIRS16_MAX: never conv_unbuffered, tml_pairs16_patch) */
-    int32_t folded[TML_DOT_FOLD_MAX];
-    tml_dot_fold(&d, filter, f_dims->h * f_dims->w * in_dims->c, out_dims->c, folded);
-#endif
-    return tml_conv2d_dot_s8(p, &d, in_dims, in, f_dims, filter, out_dims, out);
+    tml_conv_dot_t c;
+    tml_conv_dot_init(&c, p, q, bias, filter, f_dims->h * f_dims->w * in_dims->c, out_dims->c);
+    return tml_conv2d_dot_s8(p, &c.d, in_dims, in, f_dims, filter, out_dims, out);
 }
 
 TML_COLD int tml_conv2d_dot_s8(const tml_conv_params_t *p, const tml_dot_params_t *d,

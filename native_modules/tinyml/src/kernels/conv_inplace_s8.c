@@ -84,13 +84,8 @@ int tml_conv2d_1x1_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q
          * i + 1 store below (i + 2) * out_c <= (i + 2) * in_c, where the unread inputs start;
          * backward (out_c > in_c), pixels i - 2 and i - 1 store from (i - 2) * out_c >=
          * (i - 2) * in_c, where the unread inputs end. */
-        tml_dot_params_t d;
-        tml_dot_init(&d, bias, q, 1, out_c, p->input_offset, p->output_offset, p->act_min,
-                     p->act_max);
-#if TML_DOT_PAIRS16
-        int32_t folded[TML_DOT_FOLD_MAX];
-        tml_dot_fold(&d, filter, in_c, out_c, folded);
-#endif
+        tml_conv_dot_t c;
+        tml_conv_dot_init(&c, p, q, bias, filter, in_c, out_c);
         int8_t copy[2 * TML_CONV_PATCH_BYTES];
         int32_t done = 0;
 #if TML_HAS_DOT4
@@ -98,7 +93,7 @@ int tml_conv2d_1x1_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q
             for (; pixels - done >= 4; done += 4) {
                 const int32_t first = forward ? done : pixels - done - 4;
                 const tml_dot4_in_t x = {buf + (int64_t)first * in_c, in_c, in_c, 0};
-                tml_dot4_s8(&d, in_c, &x, filter, out_c, buf + (int64_t)first * out_c, out_c);
+                tml_dot4_s8(&c.d, in_c, &x, filter, out_c, buf + (int64_t)first * out_c, out_c);
             }
         }
 #endif
@@ -111,7 +106,7 @@ int tml_conv2d_1x1_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q
                 tml_copy(copy, x0, (1 + two) * in_c);
                 x0 = copy;
             }
-            tml_dot_s8(&d, in_c, x0, two ? x0 + in_c : NULL, filter, out_c, o0, o0 + out_c);
+            tml_dot_s8(&c.d, in_c, x0, two ? x0 + in_c : NULL, filter, out_c, o0, o0 + out_c);
         }
         return 0;
     }
@@ -135,16 +130,11 @@ int tml_conv2d_rows_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *
     const int32_t row = out_dims->w * out_dims->c;
     const tml_dims_t one_row = {1, 1, out_dims->w, out_dims->c};
     tml_conv_params_t pr = *p;
-    tml_dot_params_t d; /* once for every row */
-    tml_dot_init(&d, bias, q, 1, out_dims->c, p->input_offset, p->output_offset, p->act_min,
-                 p->act_max);
-#if TML_DOT_PAIRS16
-    int32_t folded[TML_DOT_FOLD_MAX];
-    tml_dot_fold(&d, filter, f_dims->h * f_dims->w * in_dims->c, out_dims->c, folded);
-#endif
+    tml_conv_dot_t c; /* once for every row */
+    tml_conv_dot_init(&c, p, q, bias, filter, f_dims->h * f_dims->w * in_dims->c, out_dims->c);
     for (int32_t oy = 0; oy < out_dims->h; oy++) {
         pr.pad_h = p->pad_h - oy * p->stride_h; /* output row oy as the only row */
-        tml_conv2d_dot_s8(&pr, &d, in_dims, buf, f_dims, filter, &one_row, scratch);
+        tml_conv2d_dot_s8(&pr, &c.d, in_dims, buf, f_dims, filter, &one_row, scratch);
         tml_copy(buf + (int64_t)oy * row, scratch, row);
     }
     return 0;

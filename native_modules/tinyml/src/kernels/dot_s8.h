@@ -76,13 +76,12 @@ void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t 
 
 /* Armv6-M's kernel for two inputs (m0_pairs16 in dot_s8.c) packs them into one register per
  * element, the first in the low 16 bits and the second in the high 16, so that one MULS
- * multiplies both by a weight. It needs raw inputs (input_offset 0), so each layer's caller
- * folds the offset into the biases once: folded[o] = bias[o] + input_offset * sum_i w[o * k +
- * i], the same int32 sums the reference makes (|folded[o]| <= |bias[o]| + k * 2^15, within
- * the loader's bias limit). tml_dot_fold does that, after tml_dot_init, into folded (n
- * entries), and sets pairs16 = 1, when the kernel applies: Armv6-M (or -DTML_DOT_PAIRS16_TEST
- * on the host), n <= TML_DOT_FOLD_MAX, k a multiple of 4 and at most TML_DOT_PAIRS16_MAX, the
- * weights word-aligned and none of them -128. Otherwise it leaves d as it was (pairs16 = 0). */
+ * multiplies both by a weight. It needs raw inputs (input_offset 0), so a convolution folds
+ * the offset into its biases once per layer: folded[o] = bias[o] + input_offset * sum_i
+ * w[o * k + i], the same int32 sums the reference makes (|folded[o]| <= |bias[o]| + k * 2^15,
+ * within the loader's bias limit), and sets pairs16 = 1, when the kernel applies: Armv6-M (or
+ * -DTML_DOT_PAIRS16_TEST on the host), n <= TML_DOT_FOLD_MAX, k a multiple of 4 and at most
+ * TML_DOT_PAIRS16_MAX, the weights word-aligned and none of them -128. */
 #if TML_ARCH_V6M || defined(TML_DOT_PAIRS16_TEST)
 #define TML_DOT_PAIRS16 1
 #else
@@ -90,10 +89,30 @@ void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t 
 #endif
 #define TML_DOT_FOLD_MAX 128
 #define TML_DOT_PAIRS16_MAX 160
-void tml_dot_fold(tml_dot_params_t *d, const int8_t *w, int32_t k, int32_t n, int32_t *folded);
 
-/* tml_conv2d_s8 with the layer's row parameters already made (tml_dot_init, then
- * tml_dot_fold where it applies), for callers that run one layer in several calls. */
+/* A convolution layer's row parameters, made once per layer in its caller's frame: d as
+ * tml_dot_init makes them for the layer (per channel, its offsets and activation range), on
+ * the folded biases where the two-input kernel applies (above). */
+typedef struct {
+    tml_dot_params_t d;
+    int32_t folded[TML_DOT_PAIRS16 ? TML_DOT_FOLD_MAX : 1];
+} tml_conv_dot_t;
+/* d's biases folded and pairs16 set, where the kernel applies; else d left as it was. */
+void tml_dot_fold(tml_dot_params_t *d, const int8_t *w, int32_t k, int32_t n, int32_t *folded);
+static inline void tml_conv_dot_init(tml_conv_dot_t *c, const tml_conv_params_t *p,
+                                     const tml_requant_t *q, const int32_t *bias,
+                                     const int8_t *filter, int32_t k, int32_t n) {
+    tml_dot_init(&c->d, bias, q, 1, n, p->input_offset, p->output_offset, p->act_min,
+                 p->act_max);
+#if TML_DOT_PAIRS16
+    tml_dot_fold(&c->d, filter, k, n, c->folded);
+#else
+    (void)filter, (void)k;
+#endif
+}
+
+/* tml_conv2d_s8 with the layer's row parameters already made (tml_conv_dot_init), for
+ * callers that run one layer in several calls. */
 int tml_conv2d_dot_s8(const tml_conv_params_t *p, const tml_dot_params_t *d,
                       const tml_dims_t *in_dims, const int8_t *in, const tml_dims_t *f_dims,
                       const int8_t *filter, const tml_dims_t *out_dims, int8_t *out);

@@ -129,23 +129,15 @@ __attribute__((naked, noinline)) static void rv_rq_row_hi(
 #endif
 
 #if TML_ARCH_V6M
-/* tml_requantize_hi's 64-bit sum x * mult + C from four 32-bit products (xh, xl: x's signed
- * high and unsigned low halfword; mh, ml: mult's, both nonnegative) with carries, as in
- * tml_requantize_split, or for an x that fits 16 bits from two (tml_requantize_hi16). Two
- * loops: per channel (r7 = 4j indexes s and the constants; r8 = s, r9 = bias, r10 = mult,
- * r11 = 4n, r12 = shift), about 70 cycles an output (57 for 16 bits); one channel (ml and mh
- * kept in r5 and r6; r8 = s, r9 = out, r10 = s's end, r11 = e - 1, r12 = 2^(e-2), lr = the
- * output offset), about 50 (40). The stack: out, the output offset, lo, hi, the output
- * step. */
-#define TML_M0_RQ_SUM                                                                        \
-    "lsls r7, r4, #16\n"                                                                     \
-    "lsrs r4, r4, #16\n"                                                                     \
-    "adds r1, r1, r7\n"                                                                      \
-    "adcs r3, r4\n"                                                                          \
-    "lsls r7, r2, #16\n"                                                                     \
-    "asrs r2, r2, #16\n"                                                                     \
-    "adds r1, r1, r7\n"                                                                      \
-    "adcs r3, r2\n"
+/* Armv6-M's output stages: tml_requantize_hi from four 32-bit products (tml_m0_hi4: xh, xl
+ * x's signed high and unsigned low halfword, mh, ml mult's, both nonnegative, summed with
+ * carries as in tml_requantize_split), or for an x that fits 16 bits from two
+ * (tml_requantize_hi16). tml_m0_rq has two loops: per channel (r7 = 4j indexes s and the
+ * constants; r8 = s, r9 = bias, r10 = mult, r11 = 4n, r12 = shift; the stack: out, the output
+ * offset, lo, hi, the output step), about 70 cycles an output (57 for 16 bits); one channel
+ * (every constant in a register: r1 = s, r2 = out, r5 = ml, r6 = mh, r7 = the output step,
+ * r8 = bias, r9 = e + 14, r10 = the output offset, r11 = lo, r12 = hi; s's end on the stack),
+ * about 45 (32 for 16 bits). */
 
 /* tml_requantize_hi16's rounding term into reg: 2^14, or -2^14 for x < 0 (x in r0). */
 #define TML_M0_RQ_HALF(reg)                                                                  \
@@ -251,36 +243,12 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
         "adds r6, r6, #1\n"
         "asrs r6, r6, #1\n"
         "b 4f\n"
-        "11:\n"
-        "asrs r3, r0, #16\n"        /* xh */
-        "uxth r4, r0\n"             /* xl */
+        "11:\n"                     /* past 16 bits: the four-product form */
         "uxth r5, r1\n"             /* ml */
         "lsrs r6, r1, #16\n"        /* mh */
-        "movs r1, r4\n"
-        "muls r1, r5\n"             /* low word: xl * ml */
-        "muls r4, r6\n"             /* xl * mh */
-        "muls r5, r3\n"             /* xh * ml */
-        "muls r6, r3\n"             /* high word: xh * mh */
-        "lsls r3, r4, #16\n"
-        "lsrs r4, r4, #16\n"
-        "adds r1, r1, r3\n"
-        "adcs r6, r4\n"
-        "lsls r3, r5, #16\n"
-        "asrs r5, r5, #16\n"
-        "adds r1, r1, r3\n"
-        "adcs r6, r5\n"
-        "asrs r5, r0, #31\n"        /* -[x < 0] */
-        "lsls r3, r5, #31\n"
-        "movs r4, #1\n"
-        "lsls r4, r4, #30\n"
-        "adds r3, r3, r4\n"         /* C's low word: 2^30 + [x < 0] 2^31 */
-        "movs r4, #1\n"
-        "lsls r4, r2\n"
-        "asrs r4, r4, #1\n"
-        "adds r4, r4, r5\n"         /* its high word: 2^(e-2) - [x < 0] */
-        "adds r1, r1, r3\n"
-        "adcs r6, r4\n"
-        "asrs r6, r2\n"
+        "movs r3, r2\n"
+        "bl tml_m0_hi4\n"
+        "movs r6, r4\n"
         "4:\n"
         "ldr r3, [sp, #4]\n"
         "adds r6, r6, r3\n"         /* |requantized| <= 2^29: no wrap */
