@@ -28,6 +28,25 @@ TML_COLD static void gather(const tml_conv_params_t *p, const tml_dims_t *in_dim
             continue;
         }
         const int8_t *row = in_b + (int64_t)iy * in_w * in_c;
+        if (TML_ARCH_V6M && p->dilation_w == 1 && k_w * in_c <= 16) {
+            /* A first layer's short rows, bytes by loops: library calls cost more there */
+            const int32_t lo = ix0 < 0 ? (-ix0 < k_w ? -ix0 : k_w) : 0;
+            const int32_t hi = in_w - ix0 < k_w ? (in_w - ix0 > lo ? in_w - ix0 : lo) : k_w;
+            const int32_t a = lo * in_c, b = hi * in_c, n = k_w * in_c;
+            const int8_t *src = row + (ix0 + lo) * in_c;
+            int32_t j = 0;
+            for (; j < a; j++) {
+                col[j] = (int8_t)tml_opaque(zp);
+            }
+            for (; j < b; j++) {
+                col[j] = (int8_t)tml_opaque(*src++);
+            }
+            for (; j < n; j++) {
+                col[j] = (int8_t)tml_opaque(zp);
+            }
+            col += n;
+            continue;
+        }
         if (TML_ARCH_V6M && p->dilation_w == 1 && ix0 >= 0 && ix0 + k_w <= in_w) {
             tml_copy(col, row + (int64_t)ix0 * in_c, k_w * in_c); /* flash first there */
             col += k_w * in_c;
