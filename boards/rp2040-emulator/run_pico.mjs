@@ -195,6 +195,15 @@ function onInput(chunk) {
 
 let instructions = 0;
 let written = -1;
+const PROF = process.env.TML_PROFILE;
+const prof = PROF ? new Float64Array(0x100000) : null; // (PC & 0x1fffff) / 2 -> cycles
+let profPcs = PROF ? new Uint32Array(0x100000) : null;
+function dumpProfile() {
+  if (!PROF) return;
+  const lines = [];
+  for (let i = 0; i < prof.length; i++) if (prof[i]) lines.push(`${profPcs[i].toString(16)} ${prof[i]}`);
+  writeFileSync(PROF, lines.join('\n') + '\n');
+}
 function writeCycles() {
   if (!opts['cycles-file'] || core.cycles === written) {
     return;
@@ -221,7 +230,15 @@ function run() {
   for (;;) {
     for (let i = 0; i < BATCH; i++) {
       if (!core.waiting) {
-        clock.tick(core.executeInstruction() * nanosPerCycle);
+        if (prof) {
+          const pc = core.registers[15] >>> 0;
+          const c = core.executeInstruction();
+          const i = ((pc >>> 28) & 1 ? 0x80000 : 0) + ((pc >>> 1) & 0x7ffff);
+          prof[i] += c; profPcs[i] = pc;
+          clock.tick(c * nanosPerCycle);
+        } else {
+          clock.tick(core.executeInstruction() * nanosPerCycle);
+        }
         instructions++;
         continue;
       }
@@ -258,6 +275,7 @@ function sleep(ms) {
 
 function quit() {
   writeCycles();
+  dumpProfile();
   saveFlash();
   process.exit(0);
 }

@@ -997,9 +997,10 @@ __attribute__((naked, noinline)) static void m0_1x4(TML_ARG const int8_t *x_end,
 /* m0_pairs16 (Thumb-1): rows > 0 rows of k weights (row r at w + r * k, word-aligned; 4 | k)
  * against P (k words), row r's sums to s[r] (a) and s[16 + r] (b). Per word of four weights:
  * LDM, three shifts or SXTB for the bytes, four MULS, two chunk sums (ADD, ADD 2^15, ASRS,
- * ADD), 31 cycles for 8 multiply-accumulates; two words per loop step, an odd count of words
- * entering at the second. r8 = sum(S), r11 = sum(B), r12 = 2^15, r10 = P's end, r9 = the
- * weights' end, lr = P. Stack: [sp] s of the current row, [sp, #4] k & 4. */
+ * ADD), 26 cycles for 8 multiply-accumulates; four words per loop step, a count of words
+ * that is not a multiple of 4 entering at the third (2 over) or after one word (1 or 3 over).
+ * r8 = sum(S), r11 = sum(B), r12 = 2^15, r10 = P's end, r9 = the weights' end, lr = P.
+ * Stack: [sp] s of the current row, [sp, #4] the count of words mod 4. */
 #define TML_M0_PAIRS16_WORD(wr)                                                              \
     "ldm r0!, {r4, r5}\n"                                                                    \
     "sxtb r3, " wr "\n"                                                                      \
@@ -1033,9 +1034,10 @@ __attribute__((naked, noinline)) static void m0_pairs16(TML_ARG const int32_t *p
         "sub sp, #8\n"
         "ldr r4, [sp, #44]\n"       /* s: the fifth argument, above 9 + 2 words */
         "str r4, [sp, #0]\n"
-        "movs r4, #4\n"
-        "ands r4, r4, r1\n"
-        "str r4, [sp, #4]\n"        /* k & 4: an odd count of words */
+        "lsrs r4, r1, #2\n"
+        "movs r5, #3\n"
+        "ands r4, r4, r5\n"
+        "str r4, [sp, #4]\n"        /* the count of words mod 4 */
         "mov lr, r0\n"              /* P */
         "lsls r4, r1, #2\n"
         "adds r4, r0, r4\n"
@@ -1047,19 +1049,30 @@ __attribute__((naked, noinline)) static void m0_pairs16(TML_ARG const int32_t *p
         "lsls r4, r4, #15\n"
         "mov r12, r4\n"             /* 2^15 */
         "mov r1, r2\n"              /* the weights */
+        "b 3f\n"
+        "4:\n"                      /* an odd count: one word, then pairs from 1 or 5 */
+        "ldm r1!, {r2}\n"
+        TML_M0_PAIRS16_WORD("r2")
+        "cmp r0, r10\n"
+        "beq 2f\n"
+        "ldr r4, [sp, #4]\n"
+        "cmp r4, #3\n"
+        "beq 5f\n"
+        "b 1f\n"
         "3:\n"
         "movs r4, #0\n"
         "mov r8, r4\n"
         "mov r11, r4\n"
         "mov r0, lr\n"
         "ldr r4, [sp, #4]\n"
-        "cmp r4, #0\n"
-        "beq 1f\n"
-        "ldm r1!, {r2}\n"
-        TML_M0_PAIRS16_WORD("r2")
-        "cmp r0, r10\n"
-        "beq 2f\n"
+        "lsrs r4, r4, #1\n"        /* C: an odd count of words; Z: none left over */
+        "bcs 4b\n"
+        "bne 5f\n"
         "1:\n"
+        "ldm r1!, {r2, r7}\n"
+        TML_M0_PAIRS16_WORD("r2")
+        TML_M0_PAIRS16_WORD("r7")
+        "5:\n"
         "ldm r1!, {r2, r7}\n"
         TML_M0_PAIRS16_WORD("r2")
         TML_M0_PAIRS16_WORD("r7")
