@@ -376,7 +376,9 @@ static int check_requant(rng_t *r, int32_t randoms, char *msg, uint32_t seed) {
 static int check_rq_row(char *msg, uint32_t seed) {
     static const int32_t xs[] = {0x7fffffff, -0x7fffffff - 1, -0x7fffffff, 0x7ffffffe, 1, -1,
                                  0, 0x40000000, -0x40000000, 0x3fffffff, -0x3fffffff, 0xffff,
-                                 -0xffff, 0x10000, -0x10000, 0x12345, -0x12345};
+                                 -0xffff, 0x10000, -0x10000, 0x12345, -0x12345,
+                                 /* 16 bits: Armv6-M's two-product form */
+                                 0x7fff, -0x8000, -0x7fff, 0x4000, -0x4001, 12345, -12345};
     static const int32_t ms[] = {0, 1, 0x40000000, 0x40000001, 0x7fffffff, 0x55555555};
     static const int32_t oos[] = {-128, -127, -1, 0, 5, 127};
     const int32_t n = (int32_t)(sizeof xs / sizeof xs[0]);

@@ -173,8 +173,8 @@ int32_t tml_requantize_split(int32_t x, int32_t mult, int32_t shift, int32_t rou
 /* The output stage in the one-multiply form (double rounding, every shift <= -2) on
  * Armv6-M, n > 0 outputs: out[j * a[6]] = clamp(tml_requantize_hi(s[j] + bias[c], mult[c],
  * 2^(-shift[c] - 2), -shift[c] - 1) + a[3], a[4], a[5]) with c = j * a[7] / 4 (a[7] = 4:
- * per channel, 0: one channel), a = {bias, mult, shift, output offset, lo, hi, output step,
- * a[7]} (the three pointers as int32). */
+ * per channel, 0: one channel, whose shift must be >= -15), a = {bias, mult, shift, output
+ * offset, lo, hi, output step, a[7]} (the three pointers as int32). */
 void tml_m0_rq(const int32_t *s, int32_t n, int8_t *out, const int32_t *a);
 /* The same output stage per channel for two inputs' sums of rows 0 .. n - 1 (n > 0): s[j]
  * for out[j], s[16 + j] for out[j + a[6]]; each row's constants loaded once, and a row whose

@@ -135,9 +135,12 @@ __attribute__((naked, noinline)) static void rv_rq_row_hi(
  * (tml_requantize_hi16). tml_m0_rq has two loops: per channel (r7 = 4j indexes s and the
  * constants; r8 = s, r9 = bias, r10 = mult, r11 = 4n, r12 = shift; the stack: out, the output
  * offset, lo, hi, the output step), about 70 cycles an output (57 for 16 bits); one channel
- * (every constant in a register: r1 = s, r2 = out, r5 = ml, r6 = mh, r7 = the output step,
- * r8 = bias, r9 = e + 14, r10 = the output offset, r11 = lo, r12 = hi; s's end on the stack),
- * about 45 (32 for 16 bits). */
+ * (every constant in a register: r1 = s, r2 = out, r5 = ml, r6 = mh, r7 = e + 15, r8 = bias,
+ * r9 = the output step, r10 = the output offset, r11 = lo, r12 = hi, lr = K; s's end on the
+ * stack), about 41 (28 for 16 bits). There tml_requantize_hi16's last steps, Y >> (e + 14),
+ * + 1, >> 1 (Y = x * mh + ((x * ml) >> 16) + 2^14 - [x < 0] 2^15), are one: (Y + 2^(e + 14))
+ * >> (e + 15) is the same floor (nested floors), with K = 2^14 + 2^(e + 14) added at once;
+ * |Y| <= 2^30 + 2^14, so Y + K stays below 2^31 for e <= 15, which tml_rq_row asks. */
 
 /* tml_requantize_hi16's rounding term into reg: 2^14, or -2^14 for x < 0 (x in r0). */
 #define TML_M0_RQ_HALF(reg)                                                                  \
@@ -271,7 +274,7 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
         "cmp r7, r11\n"
         "bne 1b\n"
         "b 9f\n"
-        /* one channel: every constant in a register */
+        /* one channel: every constant in a register; e <= 15 (tml_rq_row's rule) */
         "5:\n"
         "adds r1, r0, r1\n"
         "str r1, [sp, #0]\n"        /* s's end (out is in r2 now) */
@@ -282,8 +285,15 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
         "ldr r4, [r3, #8]\n"
         "ldr r4, [r4]\n"
         "mvns r4, r4\n"
-        "adds r4, #15\n"
-        "mov r9, r4\n"              /* e + 14 */
+        "adds r4, #16\n"
+        "movs r7, r4\n"             /* e + 15 */
+        "subs r4, #1\n"
+        "movs r0, #1\n"
+        "lsls r0, r4\n"
+        "movs r4, #1\n"
+        "lsls r4, r4, #14\n"
+        "adds r0, r0, r4\n"
+        "mov lr, r0\n"              /* K = 2^14 + 2^(e + 14) */
         "ldr r4, [r3, #4]\n"
         "ldr r4, [r4]\n"
         "uxth r5, r4\n"             /* ml */
@@ -294,26 +304,26 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
         "mov r11, r4\n"             /* lo */
         "ldr r4, [sp, #12]\n"
         "mov r12, r4\n"             /* hi */
-        "ldr r7, [sp, #16]\n"       /* the output step */
+        "ldr r4, [sp, #16]\n"
+        "mov r9, r4\n"              /* the output step */
         "6:\n"
         "ldmia r1!, {r0}\n"
         "add r0, r8\n"              /* x = s[j] + bias */
         "sxth r3, r0\n"
         "cmp r3, r0\n"
         "bne 12f\n"
-        /* x fits 16 bits: tml_requantize_hi16 */
+        /* x fits 16 bits: tml_requantize_hi16 with its two roundings as one (see above) */
         "movs r3, r6\n"
         "muls r3, r0, r3\n"
         "movs r4, r5\n"
         "muls r4, r0, r4\n"
         "asrs r4, r4, #16\n"
         "adds r3, r3, r4\n"
-        TML_M0_RQ_HALF("r4")
-        "adds r3, r3, r4\n"         /* Y */
-        "mov r4, r9\n"
-        "asrs r3, r4\n"
-        "adds r3, r3, #1\n"
-        "asrs r3, r3, #1\n"
+        "asrs r4, r0, #31\n"
+        "lsls r4, r4, #15\n"
+        "adds r3, r3, r4\n"         /* - [x < 0] 2^15 */
+        "add r3, lr\n"
+        "asrs r3, r7\n"
         "13:\n"
         "add r3, r10\n"             /* the output offset: no wrap */
         "cmp r3, r11\n"
@@ -325,16 +335,20 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
         "mov r3, r12\n"
         "8:\n"
         "strb r3, [r2]\n"
-        "adds r2, r2, r7\n"
+        "add r2, r9\n"
         "ldr r4, [sp, #0]\n"
         "cmp r1, r4\n"
         "bne 6b\n"
         "b 9f\n"
-        "12:\n"
-        "mov r3, r9\n"
-        "subs r3, #15\n"            /* e - 1 */
+        "12:\n"                     /* the four-product form: lr kept across the call */
+        "mov r4, lr\n"
+        "str r4, [sp, #4]\n"
+        "movs r3, r7\n"
+        "subs r3, #16\n"            /* e - 1 */
         "bl tml_m0_hi4\n"
         "movs r3, r4\n"
+        "ldr r4, [sp, #4]\n"
+        "mov lr, r4\n"
         "b 13b\n"
         "9:\n"
         "add sp, #20\n"
@@ -490,7 +504,7 @@ void tml_rq_row(const tml_rq_t *r, const int32_t *acc, int32_t n, int8_t *out, i
     }
 #endif
 #if TML_ARCH_V6M
-    if (r->rounding == TML_ROUND_DOUBLE && r->shift <= -2 && n > 0) {
+    if (r->rounding == TML_ROUND_DOUBLE && r->shift <= -2 && r->shift >= -15 && n > 0) {
         static const int32_t zero = 0;
         const int32_t a[8] = {(int32_t)(intptr_t)&zero, (int32_t)(intptr_t)&r->mult,
                               (int32_t)(intptr_t)&r->shift, r->output_offset, r->act_min,
