@@ -28,11 +28,12 @@ from tinyml_tools.boards.devices import EMULATED, emulated_pico, with_filesystem
 
 CORE = ROOT / "native_modules/tinyml"
 KERNELS = tuple((CORE / "src/kernels/hot_kernels.txt").read_text().split())
+V6M_ROW = "-DTML_DW_ROW_BYTES=TML_DW_ROW_BYTES_V6M"
 BUILDS = {"native": [], "generic": ["-DTML_ARCH_GENERIC"],
           "generic-2x4": ["-DTML_ARCH_GENERIC", "-DTML_DOT_2X4_TEST"],
           # Armv6-M's smaller depthwise plane buffer (tml_config.h), which also shapes the
           # checker's wide-row cases: the host build the RP2040 is compared with.
-          "generic-v6m": ["-DTML_ARCH_GENERIC", "-DTML_DW_ROW_BYTES=512"],
+          "generic-v6m": ["-DTML_ARCH_GENERIC", V6M_ROW],
           # Armv6-M's requantization from 32-bit products (tml_requantize_split) on the host.
           "generic-split": ["-DTML_ARCH_GENERIC", "-DTML_RQ_SPLIT_TEST"],
           # Armv6-M's two-input kernel on folded biases (m0_pairs16's C form) on the host.
@@ -89,7 +90,7 @@ def test_host_random_seeds(checkers: dict[str, Path], seed: int) -> None:
     # Builds with the same buffers draw the same cases: the same count.
     counts = {}
     for name, exe in checkers.items():
-        counts.setdefault("-DTML_DW_ROW_BYTES=512" in BUILDS[name], set()).add(
+        counts.setdefault(V6M_ROW in BUILDS[name], set()).add(
             _host(exe, seed, CASES))
     for same in counts.values():
         assert len(same) == 1 and same.pop() >= MIN_FRACTION * CASES, counts

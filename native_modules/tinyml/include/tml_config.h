@@ -31,10 +31,12 @@
 /* Stack bytes of DEPTHWISE_CONV_2D's plane buffer (in place): a channel's input padded with
  * the input zero point, when it fits (else the kernel-height rows each output row reads), so
  * that border outputs need no bounds checks. Wider rows take the checked loop. 2560 holds a
- * 48x48 plane (MobileNet at 96x96); Armv6-M (the RP2040's 8 KB stack) keeps 512. */
+ * 48x48 plane (MobileNet at 96x96); Armv6-M (the RP2040's 8 KB stack) keeps 800, four planes
+ * of KWS's 27 x 7 (gathered four channels at a time). */
+#define TML_DW_ROW_BYTES_V6M (800)
 #ifndef TML_DW_ROW_BYTES
 #if defined(__ARM_ARCH_6M__)
-#define TML_DW_ROW_BYTES (512)
+#define TML_DW_ROW_BYTES TML_DW_ROW_BYTES_V6M
 #else
 #define TML_DW_ROW_BYTES (2560)
 #endif

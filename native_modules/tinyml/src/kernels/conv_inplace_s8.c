@@ -458,12 +458,60 @@ static int dw_transpose(int32_t out_h, int32_t out_w) {
     return cols_first < rows_first;
 }
 
+#if TML_ARCH_V6M
+/* gather_planes of four channels on Armv6-M: n > 0 words from src, src_step apart (both
+ * word-aligned), each XORed with flip4 and its byte j stored to dst[j * plane + i]: 5 cycles
+ * a byte (the byte loop took 14). */
+__attribute__((naked, noinline)) static void m0_gather4(TML_ARG int8_t *dst,
+                                                        TML_ARG int32_t plane,
+                                                        TML_ARG const int8_t *src,
+                                                        TML_ARG int32_t src_step,
+                                                        TML_ARG int32_t n,
+                                                        TML_ARG uint32_t flip4) {
+    __asm__ volatile(
+        TML_SYNTAX_UNIFIED
+        "push {r4-r7, lr}\n"
+        "ldr r4, [sp, #20]\n"       /* n: the fifth argument */
+        "ldr r5, [sp, #24]\n"       /* flip4 */
+        "movs r7, r1\n"             /* plane */
+        "lsls r6, r1, #1\n"
+        "adds r6, r0, r6\n"         /* channel 2's plane */
+        "mov r1, r2\n"              /* src */
+        "mov r2, r3\n"              /* its step */
+        "adds r3, r0, r4\n"         /* channel 0's end */
+        "1:\n"
+        "ldr r4, [r1]\n"
+        "eors r4, r5\n"
+        "strb r4, [r0]\n"
+        "lsrs r4, r4, #8\n"
+        "strb r4, [r0, r7]\n"
+        "lsrs r4, r4, #8\n"
+        "strb r4, [r6]\n"
+        "lsrs r4, r4, #8\n"
+        "strb r4, [r6, r7]\n"
+        "adds r1, r1, r2\n"
+        "adds r0, r0, #1\n"
+        "adds r6, r6, #1\n"
+        "cmp r0, r3\n"
+        "bne 1b\n"
+        "pop {r4-r7, pc}\n"
+        TML_SYNTAX_RESTORE);
+}
+#endif
+
 /* n bytes of g <= 4 consecutive channels, src_step apart, into g planes (plane bytes apart,
  * channel j's at dst + j * plane), each byte XORed with flip (TML_DW_FLIP or 0; always 0 where
- * g is 4): four channels from one word load. Out of line: one copy for its three callers. */
+ * g is 4 but on Armv6-M): four channels from one word load. Out of line: one copy for its
+ * three callers. */
 __attribute__((noinline)) static void gather_planes(int8_t *dst, int32_t plane,
                                                     const int8_t *src, int32_t src_step,
                                                     int32_t n, int32_t g, int32_t flip) {
+#if TML_ARCH_V6M
+    if (g == 4 && n > 0 && (((uintptr_t)src | (uintptr_t)src_step) & 3) == 0) {
+        m0_gather4(dst, plane, src, src_step, n, (uint32_t)flip * 0x01010101u);
+        return;
+    }
+#endif
     if (!TML_ARCH_V6M && g == 4) {
         for (int32_t i = 0; i < n; i++, src += src_step) {
             const uint32_t v = (uint32_t)tml_read4(src); /* little-endian: byte j, channel j */
@@ -524,10 +572,9 @@ int tml_depthwise_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requan
         memset(rows + k_h * row_len, 0, 4); /* dw_row's word reads end up to 1 byte past */
     }
     /* Padded planes go group channels at a time: each input word then fills a byte of four
-     * planes, plane bytes apart (each plane with dw_plane_3x3's slack after it). Armv6-M: one
-     * (flash first). */
+     * planes, plane bytes apart (each plane with dw_plane_3x3's slack after it). */
     const int32_t plane = (plane_h * row_len + 4 + 3) & ~3;
-    const int32_t group = !TML_ARCH_V6M && padded && 4 * plane <= (int32_t)sizeof(rows_w) ? 4 : 1;
+    const int32_t group = padded && 4 * plane <= (int32_t)sizeof(rows_w) ? 4 : 1;
     for (int32_t b = 0; b < in_dims->n; b++) {
         int8_t *in_b = buf + (int64_t)b * in_h * in_w * ch;
         int8_t *out_b = buf + (int64_t)b * out_h * out_w * ch;
