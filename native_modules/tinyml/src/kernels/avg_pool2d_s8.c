@@ -9,6 +9,21 @@ static int8_t average(int32_t a, int32_t count, const tml_pool_params_t *p) {
     return (int8_t)tml_clamp(v, p->act_min, p->act_max);
 }
 
+/* One channel's sum over a window of rows x cols cells (depth apart in a row, row_step
+ * between rows). Out of line: its loop keeps every bound in a register (Armv6-M). */
+__attribute__((noinline)) static int32_t window_sum(const int8_t *row, int32_t rows,
+                                                    int32_t cols, int32_t row_step,
+                                                    int32_t depth) {
+    int32_t s = 0;
+    for (; rows > 0; rows--, row += row_step) {
+        const int8_t *px = row;
+        for (int32_t kx = 0; kx < cols; kx++, px += depth) {
+            s += *px;
+        }
+    }
+    return s;
+}
+
 /* Padding cells are not counted: the average is over the window's part inside the input, and
  * the division rounds half away from zero, as TFLite's reference does. */
 int tml_avg_pool2d_s8(const tml_pool_params_t *p, const tml_dims_t *in_dims, const int8_t *in,
@@ -45,14 +60,7 @@ int tml_avg_pool2d_s8(const tml_pool_params_t *p, const tml_dims_t *in_dims, con
                     out[c + 2] = average(s2, count, p), out[c + 3] = average(s3, count, p);
                 }
                 for (; c < depth; c++) {
-                    int32_t s0 = 0;
-                    for (int32_t ky = 0; ky < rows; ky++) {
-                        const int8_t *px = win + (int64_t)ky * row_step + c;
-                        for (int32_t kx = 0; kx < cols; kx++, px += depth) {
-                            s0 += *px;
-                        }
-                    }
-                    out[c] = average(s0, count, p);
+                    out[c] = average(window_sum(win + c, rows, cols, row_step, depth), count, p);
                 }
             }
         }
