@@ -149,41 +149,46 @@ __attribute__((naked, noinline)) static void rv_rq_row_hi(
     "adds " reg ", " reg ", #1\n"                                                             \
     "lsls " reg ", " reg ", #14\n"
 
-/* tml_requantize_hi of any x (r0) in Armv6-M's four-product form, for tml_m0_rq and
- * tml_m0_rq2: ml in r5, mh in r6, e - 1 in r3; the result in r4, r0 clobbered, every other
- * register kept. */
+/* tml_requantize_hi of any x (r0) in Armv6-M's four-product form: ml in r5, mh in r6, e - 1
+ * in r3; the result in r4, r0, r1, r5, r6 and r7 clobbered. tml_m0_rq2 runs it inline,
+ * tml_m0_rq through the subroutine tml_m0_hi4 below. */
+#define TML_M0_HI4_BODY                                                                      \
+    "asrs r1, r0, #31\n"        /* -[x < 0] */                                               \
+    "asrs r7, r0, #16\n"        /* xh */                                                     \
+    "uxth r4, r0\n"             /* xl */                                                     \
+    "movs r0, r4\n"                                                                          \
+    "muls r0, r5, r0\n"         /* low word: xl * ml */                                      \
+    "muls r4, r6, r4\n"         /* xl * mh */                                                \
+    "muls r5, r7, r5\n"         /* xh * ml */                                                \
+    "muls r6, r7, r6\n"         /* high word: xh * mh */                                     \
+    "lsls r7, r4, #16\n"                                                                     \
+    "lsrs r4, r4, #16\n"                                                                     \
+    "adds r0, r0, r7\n"                                                                      \
+    "adcs r6, r4\n"                                                                          \
+    "lsls r7, r5, #16\n"                                                                     \
+    "asrs r5, r5, #16\n"                                                                     \
+    "adds r0, r0, r7\n"                                                                      \
+    "adcs r6, r5\n"                                                                          \
+    "lsls r7, r1, #31\n"                                                                     \
+    "movs r4, #1\n"                                                                          \
+    "lsls r4, r4, #30\n"                                                                     \
+    "adds r7, r7, r4\n"         /* C's low word: 2^30 + [x < 0] 2^31 */                      \
+    "movs r4, #1\n"                                                                          \
+    "lsls r4, r3\n"                                                                          \
+    "asrs r4, r4, #1\n"                                                                      \
+    "adds r4, r4, r1\n"         /* its high word: 2^(e-2) - [x < 0] */                       \
+    "adds r0, r0, r7\n"                                                                      \
+    "adcs r6, r4\n"                                                                          \
+    "asrs r6, r3\n"                                                                          \
+    "movs r4, r6\n"
+
+/* The subroutine, for loops without registers to spare: r0 clobbered, every other register
+ * kept. */
 __attribute__((naked, noinline, used)) void tml_m0_hi4(void) {
     __asm__ volatile(
         TML_SYNTAX_UNIFIED
         "push {r1, r2, r3, r5, r6, r7, lr}\n"
-        "asrs r1, r0, #31\n"        /* -[x < 0] */
-        "asrs r7, r0, #16\n"        /* xh */
-        "uxth r4, r0\n"             /* xl */
-        "movs r0, r4\n"
-        "muls r0, r5, r0\n"         /* low word: xl * ml */
-        "muls r4, r6, r4\n"         /* xl * mh */
-        "muls r5, r7, r5\n"         /* xh * ml */
-        "muls r6, r7, r6\n"         /* high word: xh * mh */
-        "lsls r7, r4, #16\n"
-        "lsrs r4, r4, #16\n"
-        "adds r0, r0, r7\n"
-        "adcs r6, r4\n"
-        "lsls r7, r5, #16\n"
-        "asrs r5, r5, #16\n"
-        "adds r0, r0, r7\n"
-        "adcs r6, r5\n"
-        "lsls r7, r1, #31\n"
-        "movs r4, #1\n"
-        "lsls r4, r4, #30\n"
-        "adds r7, r7, r4\n"         /* C's low word: 2^30 + [x < 0] 2^31 */
-        "movs r4, #1\n"
-        "lsls r4, r3\n"
-        "asrs r4, r4, #1\n"
-        "adds r4, r4, r1\n"         /* its high word: 2^(e-2) - [x < 0] */
-        "adds r0, r0, r7\n"
-        "adcs r6, r4\n"
-        "asrs r6, r3\n"
-        "movs r4, r6\n"
+        TML_M0_HI4_BODY
         "pop {r1, r2, r3, r5, r6, r7, pc}\n"
         TML_SYNTAX_RESTORE);
 }
@@ -453,14 +458,18 @@ __attribute__((naked, noinline)) void tml_m0_rq2(__attribute__((unused)) const i
         "cmp r4, r5\n"
         "bne 1b\n"
         "b 8f\n"
-        /* a row with a sum past 16 bits: the four-product form for each, through 6 */
+        /* a row with a sum past 16 bits: the four-product form for each, inline (b's sum
+         * kept in lr meanwhile) */
         "5:\n"
+        "mov lr, r1\n"
         "uxth r5, r2\n"             /* ml */
         "lsrs r6, r2, #16\n"        /* mh */
-        "bl tml_m0_hi4\n"
+        TML_M0_HI4_BODY
         "str r4, [sp, #20]\n"
-        "movs r0, r1\n"
-        "bl tml_m0_hi4\n"
+        "mov r0, lr\n"
+        "uxth r5, r2\n"
+        "lsrs r6, r2, #16\n"
+        TML_M0_HI4_BODY
         "movs r6, r4\n"
         "ldr r4, [sp, #20]\n"
         "b 2b\n"
