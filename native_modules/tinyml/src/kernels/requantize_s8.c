@@ -361,7 +361,9 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
 }
 
 /* tml_m0_rq2's output x (r0 or r1) of a row whose two sums fit 16 bits: tml_requantize_hi16
- * with mult in r2 and e + 14 in r3, the result in dst (r5 scratch). */
+ * with mult in r2 and e + 14 in r3, the result in dst (r5 scratch), the output offset added
+ * by its last rounding step: (t + 1 + 2 * offset) >> 1 = ((t + 1) >> 1) + offset, with
+ * 1 + 2 * offset in r12. */
 #define TML_M0_RQ2_HI16(x, dst)                                                              \
     "uxth r5, r2\n"                                                                          \
     "muls r5, " x ", r5\n"                                                                   \
@@ -375,7 +377,7 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
     "lsls r5, r5, #14\n"                                                                     \
     "adds " dst ", " dst ", r5\n"                                                            \
     "asrs " dst ", r3\n"                                                                     \
-    "adds " dst ", " dst ", #1\n"                                                            \
+    "add " dst ", r12\n"                                                                     \
     "asrs " dst ", " dst ", #1\n"
 /* The clamp of r4 and r6 to [lo, hi] in r5's turn. */
 #define TML_M0_RQ2_CLAMP(bound, cond, lbl)                                                   \
@@ -389,24 +391,26 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
     "movs r6, r5\n"                                                                          \
     lbl "2:\n"
 
+/* Registers: r7 = 4j indexes the sums (s, s + 64) and the row constants (r8 = s, r9 = bias,
+ * r10 = mult, r11 = shift), r12 = 1 + 2 * the output offset, lr = out0 + j. The stack: lo,
+ * hi, out1 - out0, 4n, and three words for the rows past 16 bits. About 84 cycles a row. */
 __attribute__((naked, noinline)) void tml_m0_rq2(__attribute__((unused)) const int32_t *s,
                                                  __attribute__((unused)) int32_t n,
                                                  __attribute__((unused)) int8_t *out,
                                                  __attribute__((unused)) const int32_t *a) {
     __asm__ volatile(
         TML_M0_ENTER
-        "sub sp, #24\n"
-        "str r2, [sp, #8]\n"        /* out0, row by row */
+        "sub sp, #28\n"
+        "mov lr, r2\n"              /* out0, row by row */
         "ldr r4, [r3, #16]\n"
         "str r4, [sp, #0]\n"        /* lo */
         "ldr r4, [r3, #20]\n"
         "str r4, [sp, #4]\n"        /* hi */
         "ldr r4, [r3, #24]\n"
-        "str r4, [sp, #12]\n"       /* out1 - out0 */
-        "mov r8, r0\n"              /* s, row by row */
+        "str r4, [sp, #8]\n"        /* out1 - out0 */
         "lsls r1, r1, #2\n"
-        "adds r1, r0, r1\n"
-        "str r1, [sp, #16]\n"       /* s's end */
+        "str r1, [sp, #12]\n"       /* 4n */
+        "mov r8, r0\n"              /* s */
         "ldr r4, [r3, #0]\n"
         "mov r9, r4\n"              /* bias */
         "ldr r4, [r3, #4]\n"
@@ -414,24 +418,23 @@ __attribute__((naked, noinline)) void tml_m0_rq2(__attribute__((unused)) const i
         "ldr r4, [r3, #8]\n"
         "mov r11, r4\n"             /* shift */
         "ldr r4, [r3, #12]\n"
-        "mov r12, r4\n"             /* the output offset */
+        "lsls r4, r4, #1\n"
+        "adds r4, r4, #1\n"
+        "mov r12, r4\n"             /* 1 + 2 * the output offset */
+        "movs r7, #0\n"             /* 4j */
         "1:\n"
         "mov r4, r8\n"
-        "ldr r0, [r4, #0]\n"        /* a's sum */
-        "ldr r1, [r4, #64]\n"       /* b's */
-        "adds r4, r4, #4\n"
-        "mov r8, r4\n"
+        "ldr r0, [r4, r7]\n"        /* a's sum */
+        "adds r4, #64\n"
+        "ldr r1, [r4, r7]\n"        /* b's */
         "mov r4, r9\n"
-        "ldmia r4!, {r5}\n"
-        "mov r9, r4\n"
+        "ldr r5, [r4, r7]\n"
         "adds r0, r0, r5\n"         /* x = sum + bias, for a and b */
         "adds r1, r1, r5\n"
         "mov r4, r10\n"
-        "ldmia r4!, {r2}\n"         /* mult */
-        "mov r10, r4\n"
+        "ldr r2, [r4, r7]\n"        /* mult */
         "mov r4, r11\n"
-        "ldmia r4!, {r3}\n"
-        "mov r11, r4\n"
+        "ldr r3, [r4, r7]\n"
         "mvns r3, r3\n"             /* e - 1 = -shift - 1 */
         "sxth r4, r0\n"
         "cmp r4, r0\n"
@@ -442,39 +445,43 @@ __attribute__((naked, noinline)) void tml_m0_rq2(__attribute__((unused)) const i
         "adds r3, #15\n"            /* e + 14 */
         TML_M0_RQ2_HI16("r0", "r4")
         TML_M0_RQ2_HI16("r1", "r6")
-        "2:\n"
-        "add r4, r12\n"             /* |requantized| <= 2^29: no wrap */
-        "add r6, r12\n"
+        "2:\n"                      /* |requantized + offset| <= 2^29 + 128: no wrap */
         TML_M0_RQ2_CLAMP("0", "bge", "3")
         TML_M0_RQ2_CLAMP("4", "ble", "4")
-        "ldr r5, [sp, #8]\n"
+        "mov r5, lr\n"
         "strb r4, [r5]\n"
-        "ldr r7, [sp, #12]\n"
-        "strb r6, [r5, r7]\n"
+        "ldr r4, [sp, #8]\n"
+        "strb r6, [r5, r4]\n"
         "adds r5, r5, #1\n"
-        "str r5, [sp, #8]\n"
-        "mov r4, r8\n"
-        "ldr r5, [sp, #16]\n"
-        "cmp r4, r5\n"
+        "mov lr, r5\n"
+        "adds r7, r7, #4\n"
+        "ldr r4, [sp, #12]\n"
+        "cmp r7, r4\n"
         "bne 1b\n"
         "b 8f\n"
-        /* a row with a sum past 16 bits: the four-product form for each, inline (b's sum
-         * kept in lr meanwhile) */
+        /* a row with a sum past 16 bits: the four-product form for each, inline (b's sum on
+         * the stack meanwhile), then the output offset */
         "5:\n"
-        "mov lr, r1\n"
+        "str r1, [sp, #16]\n"
+        "str r7, [sp, #24]\n"      /* 4j: the form takes r7 */
         "uxth r5, r2\n"             /* ml */
         "lsrs r6, r2, #16\n"        /* mh */
         TML_M0_HI4_BODY
         "str r4, [sp, #20]\n"
-        "mov r0, lr\n"
+        "ldr r0, [sp, #16]\n"
         "uxth r5, r2\n"
         "lsrs r6, r2, #16\n"
         TML_M0_HI4_BODY
         "movs r6, r4\n"
         "ldr r4, [sp, #20]\n"
+        "mov r5, r12\n"
+        "asrs r5, r5, #1\n"         /* the output offset: (1 + 2 * offset) >> 1 */
+        "add r4, r5\n"
+        "add r6, r5\n"
+        "ldr r7, [sp, #24]\n"
         "b 2b\n"
         "8:\n"
-        "add sp, #24\n"
+        "add sp, #28\n"
         TML_M0_LEAVE);
 }
 #endif
