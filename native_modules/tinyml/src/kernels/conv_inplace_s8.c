@@ -102,7 +102,8 @@ int tml_conv2d_1x1_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q
             const int32_t first = forward ? done : pixels - done - 1 - two;
             const int8_t *x0 = buf + (int64_t)first * in_c;
             int8_t *o0 = buf + (int64_t)first * out_c;
-            if (!reads_first) {
+            /* Armv6-M's two-input kernel packs both inputs before its first output too */
+            if (!reads_first && !(TML_DOT_PAIRS16 && c.d.pairs16 && two)) {
                 tml_copy(copy, x0, (1 + two) * in_c);
                 x0 = copy;
             }
