@@ -8,6 +8,7 @@
  * tests/c/natmod/Makefile); a seed gives the same cases everywhere. */
 #include <stdint.h>
 #include <string.h>
+#include "dot_s8.h"
 #include "fixedpoint.h"
 #include "ref/ref.h"
 #include "tinyml.h"
@@ -411,11 +412,63 @@ static int check_rq_row(char *msg, uint32_t seed) {
     return 0;
 }
 
+#if TML_DOT_PAIRS16
+/* tml_dot_fold (on Armv6-M through m0_wsum) against sums taken byte by byte: four rows of
+ * every length it takes, every other length with a -128 in its last row, which must leave the
+ * layer unfolded. Its own random stream: the builds without it draw the same cases. */
+#define FOLD_WHAT "fold (case: the row length, index: the row)"
+uint32_t g_fold_words[TML_DOT_PAIRS16_MAX]; /* four rows of up to the longest, aligned (a
+                                             * native module's bss cannot be static) */
+static int check_fold(char *msg, uint32_t seed) {
+    int8_t *w = (int8_t *)g_fold_words;
+    rng_t r = {(seed ^ 0x9e3779b9u) | 1u};
+    int32_t bias[4], folded[4], mult[4] = {0, 0, 0, 0}, shift[4] = {0, 0, 0, 0};
+    for (int32_t k = 4; k <= TML_DOT_PAIRS16_MAX; k += 4) {
+        const int with = k % 8 == 4;
+        for (int32_t i = 0; i < 4 * k; i++) {
+            w[i] = (int8_t)range(&r, -127, 127);
+        }
+        if (with) {
+            w[3 * k + range(&r, 0, k - 1)] = -128;
+        }
+        for (int32_t o = 0; o < 4; o++) {
+            bias[o] = range(&r, -100000, 100000);
+        }
+        const tml_requant_t q = {mult, shift, TML_ROUND_DOUBLE};
+        const int32_t off = range(&r, -127, 128);
+        tml_dot_params_t d;
+        tml_dot_init(&d, bias, &q, 1, 4, off, 0, -128, 127);
+        tml_dot_fold(&d, w, k, 4, folded);
+        if (d.pairs16 != !with) {
+            tml_check_message(msg, FOLD_WHAT, seed, k, -1, !with, d.pairs16);
+            return 1;
+        }
+        for (int32_t o = 0; o < 4 && !with; o++) {
+            int32_t sum = 0;
+            for (int32_t i = 0; i < k; i++) {
+                sum += w[o * k + i];
+            }
+            if (folded[o] != bias[o] + off * sum) {
+                tml_check_message(msg, FOLD_WHAT, seed, k, o, bias[o] + off * sum, folded[o]);
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+#else
+static int check_fold(char *msg, uint32_t seed) {
+    (void)msg, (void)seed;
+    return 0;
+}
+#endif
+
 int tml_kernel_check(uint32_t seed, int32_t cases, char *msg) {
     g_checked = 0;
     rng_t r = {seed ? seed : 1u};
     msg[0] = 0;
-    if (check_requant(&r, cases, msg, seed) || check_rq_row(msg, seed)) {
+    if (check_requant(&r, cases, msg, seed) || check_rq_row(msg, seed) ||
+        check_fold(msg, seed)) {
         return 1;
     }
     for (int32_t i = 0; i < cases; i++) {
