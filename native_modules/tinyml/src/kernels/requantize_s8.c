@@ -187,9 +187,9 @@ __attribute__((naked, noinline)) static void rv_rq_row_hi(
 __attribute__((naked, noinline, used)) void tml_m0_hi4(void) {
     __asm__ volatile(
         TML_SYNTAX_UNIFIED
-        "push {r1, r2, r3, r5, r6, r7, lr}\n"
+        "push {r1, r5, r6, r7, lr}\n"  /* what the form clobbers (r2 and r3 it reads) */
         TML_M0_HI4_BODY
-        "pop {r1, r2, r3, r5, r6, r7, pc}\n"
+        "pop {r1, r5, r6, r7, pc}\n"
         TML_SYNTAX_RESTORE);
 }
 
