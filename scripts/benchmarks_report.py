@@ -555,6 +555,10 @@ def main() -> None:
         "rp2040js models the M0+ pipeline (single-cycle multiplier, bus wait states) but not",
         "the XIP flash cache: weights read from flash cost more on silicon after a cache miss,",
         "so take the cycles as a lower bound. `tinyml bench BLOB --board rp2040 --json`.",
+        "Where they go, function by function (for developers): `TML_PICO_PROFILE=F tinyml",
+        "bench BLOB --board rp2040`, then `python scripts/pico_profile.py F` (the emulator",
+        "charges each instruction's cycles to its address; the script sums them per function",
+        "of the firmware's ELF).",
         "",
         "| model | MACs | cycles per inference | ms at 125 MHz | instructions | "
         "cycles per instruction |",

@@ -13,6 +13,8 @@
 // --cycles-file keeps F up to date with the core's counters as JSON:
 // {"cycles": Cortex-M0+ cycles executed, "instructions": ..., "emulated_us": emulated time}.
 //
+// TML_PICO_PROFILE=F in the environment writes a profile on exit (see writeProfile).
+//
 // stdout carries only the serial data, so that
 //   socat PTY,link=/tmp/pico0,raw,echo=0 EXEC:"node run_pico.mjs firmware.uf2"
 // gives a serial port mpremote drives like a real Pico's. Diagnostics go to stderr. On a
@@ -195,14 +197,27 @@ function onInput(chunk) {
 
 let instructions = 0;
 let written = -1;
-const PROF = process.env.TML_PROFILE;
-const prof = PROF ? new Float64Array(0x100000) : null; // (PC & 0x1fffff) / 2 -> cycles
-let profPcs = PROF ? new Uint32Array(0x100000) : null;
-function dumpProfile() {
-  if (!PROF) return;
+// TML_PICO_PROFILE=F (for developers): the cycles the core spends at each instruction, written
+// to F on exit as "address cycles" lines; scripts/pico_profile.py sums them per function of the
+// firmware's ELF. One slot per halfword of the first 1 MB of flash (XIP) and of SRAM.
+const PROFILE = process.env.TML_PICO_PROFILE;
+const SLOTS = 0x80000;
+const profile = PROFILE ? new Float64Array(2 * SLOTS) : null;
+function profileSlot(pc) {
+  return ((pc >>> 28) & 1 ? SLOTS : 0) + ((pc >>> 1) & (SLOTS - 1));
+}
+function writeProfile() {
+  if (!profile) {
+    return;
+  }
   const lines = [];
-  for (let i = 0; i < prof.length; i++) if (prof[i]) lines.push(`${profPcs[i].toString(16)} ${prof[i]}`);
-  writeFileSync(PROF, lines.join('\n') + '\n');
+  for (let i = 0; i < profile.length; i++) {
+    if (profile[i]) {
+      const base = i >= SLOTS ? FLASH_BASE : 0x20000000;
+      lines.push(`${(base + 2 * (i % SLOTS)).toString(16)} ${profile[i]}`);
+    }
+  }
+  writeFileSync(PROFILE, lines.join('\n') + '\n');
 }
 function writeCycles() {
   if (!opts['cycles-file'] || core.cycles === written) {
@@ -230,12 +245,11 @@ function run() {
   for (;;) {
     for (let i = 0; i < BATCH; i++) {
       if (!core.waiting) {
-        if (prof) {
-          const pc = core.registers[15] >>> 0;
-          const c = core.executeInstruction();
-          const i = ((pc >>> 28) & 1 ? 0x80000 : 0) + ((pc >>> 1) & 0x7ffff);
-          prof[i] += c; profPcs[i] = pc;
-          clock.tick(c * nanosPerCycle);
+        if (profile) {
+          const slot = profileSlot(core.registers[15]);
+          const cycles = core.executeInstruction();
+          profile[slot] += cycles;
+          clock.tick(cycles * nanosPerCycle);
         } else {
           clock.tick(core.executeInstruction() * nanosPerCycle);
         }
@@ -275,7 +289,7 @@ function sleep(ms) {
 
 function quit() {
   writeCycles();
-  dumpProfile();
+  writeProfile();
   saveFlash();
   process.exit(0);
 }

@@ -11,12 +11,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tinyml_tools.boards.bench import instructions_per_inference, operator_counts, pico_counts
 from tinyml_tools.boards.devices import emulated_pico
 from tinyml_tools.report.inspect_blob import describe
 
 ROOT = Path(__file__).resolve().parents[2]
 KWS = ROOT / "models/kws/kws.bin"
+sys.path.insert(0, str(ROOT / "scripts"))
+import pico_profile  # noqa: E402  (scripts/, the developers' tools)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -53,6 +57,20 @@ def test_per_op_cycles_on_the_emulated_pico() -> None:
     assert prof.unit == "cycles" and len(prof.counts) == len(describe(blob)["ops"])
     total = pico_counts("rp2040", blob)["cycles"]
     assert 0 < total - sum(prof.counts) < 0.01 * total, (total, sum(prof.counts))
+
+
+def test_pico_profile_charges_the_sessions_cycles_to_functions(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """TML_PICO_PROFILE (run_pico.mjs) with scripts/pico_profile.py: the benchmark session's
+    cycles per function of the firmware. It holds at least the 12 inferences the benchmark runs,
+    and KWS spends most of them in the two-input GEMM kernel of its convolutions."""
+    prof = tmp_path / "kws.prof"
+    monkeypatch.setenv("TML_PICO_PROFILE", str(prof))
+    per_inference = pico_counts("rp2040", KWS.read_bytes())["cycles"]
+    cycles = pico_profile.per_function(prof, pico_profile.ELF)
+    assert 12 * per_inference < sum(cycles.values()) < 20 * per_inference
+    (top, count), = cycles.most_common(1)
+    assert top == "m0_pairs16" and count > 6 * per_inference, cycles.most_common(3)
 
 
 def test_per_op_on_a_serial_board_in_microseconds() -> None:
