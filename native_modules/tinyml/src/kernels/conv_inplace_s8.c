@@ -215,7 +215,7 @@ static void dw_row(const tml_conv_params_t *p, const int8_t *rows, int32_t row_l
 /* Sums per requantization pass of dw_plane_3x3: the multiply-accumulate loop stores them on
  * the stack (across rows when rows are short), then tml_rq_row requantizes them in one call,
  * so neither loop runs short of registers. Even: dw_plane_3x3 computes outputs in pairs. */
-#define TML_DW_CHUNK 64
+#define TML_DW_CHUNK (TML_ARCH_V6M ? 128 : 64) /* Armv6-M: KWS's five 25-output rows */
 
 /* The sums of n consecutive outputs of one row (3x3 stride 1 undilated) from its three padded
  * input rows r0, r0 + row_len, r0 + 2 * row_len, into acc[0..n - 1] (an odd n also writes
@@ -386,6 +386,20 @@ TML_HOT_INLINE void dw_sums_3x3(const int8_t *r0, int32_t row_len, int32_t n,
 #endif
 }
 
+/* The output stage of a chunk's n sums: one row at out, step apart, or (row > 0, Armv6-M)
+ * rows of `row` sums, row_step apart. */
+static inline void dw_flush(const tml_rq_t *rq, const int32_t *acc, int32_t n, int8_t *out,
+                            int32_t step, int32_t row, int32_t row_step) {
+#if TML_ARCH_V6M
+    if (row > 0) {
+        tml_rq_rows(rq, acc, n / row, row, out, step, row_step);
+        return;
+    }
+#endif
+    (void)row, (void)row_step;
+    tml_rq_row(rq, acc, n, out, step);
+}
+
 /* Every output of one channel, 3x3 stride 1 undilated, from its zero-point padded plane (row
  * r of the plane at plane + r * row_len, row_len = out_w + 2; the buffer holds 4 readable
  * bytes past the plane): output (r, x) at o + r * o_row + x * o_step. When o_row = out_w *
@@ -408,12 +422,15 @@ static void dw_plane_3x3(const int8_t *plane, int32_t row_len, int32_t out_h, in
     }
 #endif
     const int spans = o_row == out_w * o_step;
+    /* Armv6-M: rows that do not span (a transposed plane's) still share a chunk, whole, and
+     * one output-stage call (tml_rq_rows) */
+    const int whole_rows = TML_ARCH_V6M && !spans && out_w <= TML_DW_CHUNK;
     int8_t *o_acc = o; /* where acc[0]'s output goes */
     for (int32_t oy = 0; oy < out_h; oy++, plane += row_len) {
         for (int32_t x0 = 0, n; x0 < out_w; x0 += n) {
             n = out_w - x0 < TML_DW_CHUNK ? out_w - x0 : TML_DW_CHUNK;
-            if (fill + n > TML_DW_CHUNK || (fill > 0 && x0 == 0 && !spans)) {
-                tml_rq_row(rq, acc, fill, o_acc, o_step);
+            if (fill + n > TML_DW_CHUNK || (fill > 0 && x0 == 0 && !spans && !whole_rows)) {
+                dw_flush(rq, acc, fill, o_acc, o_step, whole_rows ? out_w : 0, o_row);
                 fill = 0;
             }
             if (fill == 0) {
@@ -423,7 +440,7 @@ static void dw_plane_3x3(const int8_t *plane, int32_t row_len, int32_t out_h, in
             fill += n;
         }
     }
-    tml_rq_row(rq, acc, fill, o_acc, o_step);
+    dw_flush(rq, acc, fill, o_acc, o_step, whole_rows ? out_w : 0, o_row);
 }
 
 /* Every output of one channel of a one-column map (the 1-D convolutions of audio models:

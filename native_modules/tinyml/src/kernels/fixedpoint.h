@@ -174,7 +174,9 @@ int32_t tml_requantize_split(int32_t x, int32_t mult, int32_t shift, int32_t rou
  * Armv6-M, n > 0 outputs: out[j * a[6]] = clamp(tml_requantize_hi(s[j] + bias[c], mult[c],
  * 2^(-shift[c] - 2), -shift[c] - 1) + a[3], a[4], a[5]) with c = j * a[7] / 4 (a[7] = 4:
  * per channel, 0: one channel, whose shift must be >= -15), a = {bias, mult, shift, output
- * offset, lo, hi, output step, a[7]} (the three pointers as int32). */
+ * offset, lo, hi, output step, a[7], then for one channel: a[8] = 4 * the outputs of a row,
+ * a[9] = from a row's last output + step to the next row's first} (the three pointers as
+ * int32; one channel's outputs in rows of a[8] / 4). */
 void tml_m0_rq(const int32_t *s, int32_t n, int8_t *out, const int32_t *a);
 /* The same output stage per channel for two inputs' sums of rows 0 .. n - 1 (n > 0): s[j]
  * for out[j], s[16 + j] for out[j + a[6]]; each row's constants loaded once, and a row whose
@@ -321,6 +323,12 @@ TML_HOT_INLINE int8_t tml_rq_apply(const tml_rq_t *r, int32_t acc) {
 /* tml_rq_apply over n accumulators, out[i * step] = stage(acc[i]) (requantize_s8.c: one
  * copy, its loop keeping every constant in a register). */
 void tml_rq_row(const tml_rq_t *r, const int32_t *acc, int32_t n, int8_t *out, int32_t step);
+#if TML_ARCH_V6M
+/* tml_rq_row over rows of n accumulators each (acc + i * n to out + i * row_step), in one
+ * call where Armv6-M's assembly takes them. */
+void tml_rq_rows(const tml_rq_t *r, const int32_t *acc, int32_t rows, int32_t n, int8_t *out,
+                 int32_t step, int32_t row_step);
+#endif
 
 /* The fast kernels' output stage: the reference's, with tml_requantize_fast. */
 TML_HOT_INLINE int8_t tml_output_stage(int32_t acc, int32_t mult, int32_t shift, int32_t rounding,

@@ -311,6 +311,14 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
         "mov r12, r4\n"             /* hi */
         "ldr r4, [sp, #16]\n"
         "mov r9, r4\n"              /* the output step */
+        "ldr r4, [sp, #0]\n"
+        "str r4, [sp, #12]\n"       /* s's end */
+        "ldr r4, [r3, #32]\n"
+        "str r4, [sp, #16]\n"       /* a row's sums, in bytes */
+        "adds r4, r1, r4\n"
+        "str r4, [sp, #0]\n"        /* the first row's end */
+        "ldr r4, [r3, #36]\n"
+        "str r4, [sp, #8]\n"        /* from a row's end to the next row's first output */
         "6:\n"
         "ldmia r1!, {r0}\n"
         "add r0, r8\n"              /* x = s[j] + bias */
@@ -344,7 +352,15 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
         "ldr r4, [sp, #0]\n"
         "cmp r1, r4\n"
         "bne 6b\n"
-        "b 9f\n"
+        "ldr r3, [sp, #12]\n"       /* a row done: the last? */
+        "cmp r1, r3\n"
+        "beq 9f\n"
+        "ldr r3, [sp, #8]\n"
+        "add r2, r3\n"
+        "ldr r3, [sp, #16]\n"
+        "adds r4, r4, r3\n"
+        "str r4, [sp, #0]\n"        /* the next row's end */
+        "b 6b\n"
         "12:\n"                     /* the four-product form: lr kept across the call */
         "mov r4, lr\n"
         "str r4, [sp, #4]\n"
@@ -503,6 +519,34 @@ TML_COLD __attribute__((noinline)) static void rq_row_1r(const tml_rq_t *r, cons
 }
 #endif
 
+#if TML_ARCH_V6M
+/* Armv6-M's one-channel output stage takes the one-multiply form for shifts in [-15, -2]. */
+static int tml_m0_rq_ok(const tml_rq_t *r) {
+    return r->rounding == TML_ROUND_DOUBLE && r->shift <= -2 && r->shift >= -15;
+}
+
+/* rows > 0 rows of n > 0 sums through tml_m0_rq's one-channel loop, in one call. */
+static void tml_m0_rq_rows(const tml_rq_t *r, const int32_t *acc, int32_t rows, int32_t n,
+                           int8_t *out, int32_t step, int32_t row_step) {
+    static const int32_t zero = 0;
+    const int32_t a[10] = {(int32_t)(intptr_t)&zero, (int32_t)(intptr_t)&r->mult,
+                           (int32_t)(intptr_t)&r->shift, r->output_offset, r->act_min,
+                           r->act_max, step, 0, 4 * n, row_step - n * step};
+    tml_m0_rq(acc, rows * n, out, a);
+}
+
+void tml_rq_rows(const tml_rq_t *r, const int32_t *acc, int32_t rows, int32_t n, int8_t *out,
+                 int32_t step, int32_t row_step) {
+    if (tml_m0_rq_ok(r) && rows > 0 && n > 0) {
+        tml_m0_rq_rows(r, acc, rows, n, out, step, row_step);
+        return;
+    }
+    for (; rows > 0; rows--, acc += n, out += row_step) {
+        tml_rq_row(r, acc, n, out, step);
+    }
+}
+#endif
+
 void tml_rq_row(const tml_rq_t *r, const int32_t *acc, int32_t n, int8_t *out, int32_t step) {
 #ifdef TML_RQ_ROW_ASM
     if (r->hi && r->act_min <= -128 && r->act_max >= 127 && n > 0 &&
@@ -520,12 +564,8 @@ void tml_rq_row(const tml_rq_t *r, const int32_t *acc, int32_t n, int8_t *out, i
     }
 #endif
 #if TML_ARCH_V6M
-    if (r->rounding == TML_ROUND_DOUBLE && r->shift <= -2 && r->shift >= -15 && n > 0) {
-        static const int32_t zero = 0;
-        const int32_t a[8] = {(int32_t)(intptr_t)&zero, (int32_t)(intptr_t)&r->mult,
-                              (int32_t)(intptr_t)&r->shift, r->output_offset, r->act_min,
-                              r->act_max, step, 0};
-        tml_m0_rq(acc, n, out, a);
+    if (tml_m0_rq_ok(r) && n > 0) {
+        tml_m0_rq_rows(r, acc, 1, n, out, step, 0);
         return;
     }
 #endif
