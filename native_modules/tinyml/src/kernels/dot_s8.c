@@ -992,10 +992,10 @@ __attribute__((naked, noinline)) static void m0_1x4(TML_ARG const int8_t *x_end,
  * (0 <= A + 2^15 < 2^16). Each chunk adds S to one sum and B to another; at the end the first
  * holds sum(A) + 2^16 * sum(B) modulo 2^32, so sum(A) is it minus 2^16 * sum(B), exact since
  * |sum(A)| <= k * 2^14 < 2^31. Two multiplies give four multiply-accumulates. */
-#define TML_PAIRS16_ROWS 16 /* rows per m0_pairs16 call: sums of b at s + 16 */
+#define TML_PAIRS16_ROWS 32 /* rows per m0_pairs16 call: row r's sums at s[2r], s[2r + 1] */
 #if TML_ARCH_V6M
 /* m0_pairs16 (Thumb-1): rows > 0 rows of k weights (row r at w + r * k, word-aligned; 4 | k)
- * against P (k words), row r's sums to s[r] (a) and s[16 + r] (b). Per word of four weights:
+ * against P (k words), row r's sums to s[2r] (a) and s[2r + 1] (b). Per word of four weights:
  * LDM, three shifts or SXTB for the bytes, four MULS, two chunk sums (ADD, ADD 2^15, ASRS,
  * ADD), 26 cycles for 8 multiply-accumulates; four words per loop step, a count of words
  * that is not a multiple of 4 entering at the third (2 over) or after one word (1 or 3 over).
@@ -1084,9 +1084,7 @@ __attribute__((naked, noinline)) static void m0_pairs16(TML_ARG const int32_t *p
         "lsls r5, r4, #16\n"
         "subs r3, r3, r5\n"         /* sum(A) = sum(S) - 2^16 * sum(B) */
         "ldr r5, [sp, #0]\n"
-        "str r3, [r5, #0]\n"
-        "str r4, [r5, #64]\n"
-        "adds r5, r5, #4\n"
+        "stmia r5!, {r3, r4}\n"
         "str r5, [sp, #0]\n"
         "cmp r1, r9\n"
         "bne 3b\n"
@@ -1131,8 +1129,8 @@ static void m0_pairs16(const int32_t *pk, int32_t k, const int8_t *w, int32_t ro
             sum_s += c;
             sum_b += (uint32_t)((int32_t)(c + 0x8000u) >> 16);
         }
-        s[r] = (int32_t)(sum_s - (sum_b << 16));
-        s[TML_PAIRS16_ROWS + r] = (int32_t)sum_b;
+        s[2 * r] = (int32_t)(sum_s - (sum_b << 16));
+        s[2 * r + 1] = (int32_t)sum_b;
     }
 }
 #endif
@@ -1164,8 +1162,8 @@ static void dot_pairs16(const tml_dot_params_t *p, int32_t k, const int8_t *x0,
         }
 #endif
         for (int32_t j = 0; j < rows; j++) {
-            out0[o + j] = stage(p, o + j, s[j]);
-            out1[o + j] = stage(p, o + j, s[TML_PAIRS16_ROWS + j]);
+            out0[o + j] = stage(p, o + j, s[2 * j]);
+            out1[o + j] = stage(p, o + j, s[2 * j + 1]);
         }
     }
 }

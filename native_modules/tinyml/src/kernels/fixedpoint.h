@@ -178,8 +178,8 @@ int32_t tml_requantize_split(int32_t x, int32_t mult, int32_t shift, int32_t rou
  * a[9] = from a row's last output + step to the next row's first} (the three pointers as
  * int32; one channel's outputs in rows of a[8] / 4). */
 void tml_m0_rq(const int32_t *s, int32_t n, int8_t *out, const int32_t *a);
-/* The same output stage per channel for two inputs' sums of rows 0 .. n - 1 (n > 0): s[j]
- * for out[j], s[16 + j] for out[j + a[6]]; each row's constants loaded once, and a row whose
+/* The same output stage per channel for two inputs' sums of rows 0 .. n - 1 (n > 0): s[2j]
+ * for out[j], s[2j + 1] for out[j + a[6]]; each row's constants loaded once, and a row whose
  * two biased sums fit 16 bits in tml_requantize_hi16's form. a = {bias, mult, shift, output
  * offset, lo, hi, out1 - out0}. */
 void tml_m0_rq2(const int32_t *s, int32_t n, int8_t *out, const int32_t *a);

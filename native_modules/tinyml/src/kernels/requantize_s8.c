@@ -407,8 +407,8 @@ __attribute__((naked, noinline)) void tml_m0_rq(__attribute__((unused)) const in
     "movs r6, r5\n"                                                                          \
     lbl "2:\n"
 
-/* Registers: r7 = 4j indexes the sums (s, s + 64) and the row constants (r8 = s, r9 = bias,
- * r10 = mult, r11 = shift), r12 = 1 + 2 * the output offset, lr = out0 + j. The stack: lo,
+/* Registers: r8 = s (the sums of row j at s[2j], s[2j + 1]), r7 = 4j indexes the row
+ * constants (r9 = bias, r10 = mult, r11 = shift), r12 = 1 + 2 * the output offset, lr = out0 + j. The stack: lo,
  * hi, out1 - out0, 4n, and three words for the rows past 16 bits. About 84 cycles a row. */
 __attribute__((naked, noinline)) void tml_m0_rq2(__attribute__((unused)) const int32_t *s,
                                                  __attribute__((unused)) int32_t n,
@@ -440,9 +440,8 @@ __attribute__((naked, noinline)) void tml_m0_rq2(__attribute__((unused)) const i
         "movs r7, #0\n"             /* 4j */
         "1:\n"
         "mov r4, r8\n"
-        "ldr r0, [r4, r7]\n"        /* a's sum */
-        "adds r4, #64\n"
-        "ldr r1, [r4, r7]\n"        /* b's */
+        "ldmia r4!, {r0, r1}\n"     /* a's sum, b's */
+        "mov r8, r4\n"
         "mov r4, r9\n"
         "ldr r5, [r4, r7]\n"
         "adds r0, r0, r5\n"         /* x = sum + bias, for a and b */
