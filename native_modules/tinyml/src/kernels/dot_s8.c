@@ -988,7 +988,7 @@ __attribute__((naked, noinline)) static void m0_1x4(TML_ARG const int8_t *x_end,
 /* Two inputs a and b packed per element: P[i] = a[i] + 2^16 * b[i] (raw int8 values). For a
  * weight w, w * P[i] = w * a[i] + 2^16 * w * b[i], and over a chunk of two elements the sum
  * S = A + 2^16 * B holds both dot products: |A|, |B| <= 2 * 127 * 128 = 32512 < 2^15 (no
- * weight is -128, dot_fold's rule), so |S| < 2^31, and B = (S + 2^15) >> 16 exactly
+ * weight is -128, tml_dot_fold's rule), so |S| < 2^31, and B = (S + 2^15) >> 16 exactly
  * (0 <= A + 2^15 < 2^16). Each chunk adds S to one sum and B to another; at the end the first
  * holds sum(A) + 2^16 * sum(B) modulo 2^32, so sum(A) is it minus 2^16 * sum(B), exact since
  * |sum(A)| <= k * 2^14 < 2^31. Two multiplies give four multiply-accumulates. */
@@ -1135,7 +1135,7 @@ static void m0_pairs16(const int32_t *pk, int32_t k, const int8_t *w, int32_t ro
 }
 #endif
 
-/* tml_dot_s8 for two inputs on folded biases (dot_fold): the inputs packed once, then
+/* tml_dot_s8 for two inputs on folded biases (tml_dot_fold): the inputs packed once, then
  * blocks of TML_PAIRS16_ROWS rows through m0_pairs16 and their output stages. */
 static void dot_pairs16(const tml_dot_params_t *p, int32_t k, const int8_t *x0,
                         const int8_t *x1, const int8_t *w, int32_t n, int8_t *out0,
