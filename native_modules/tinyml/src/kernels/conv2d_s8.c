@@ -13,15 +13,6 @@
  * exactly the reference's skipped taps. The int32 sums are the reference's, in another order;
  * src/kernels/ref/conv2d_ref_s8.c is the reference, and the kernel tests compare the two. */
 
-/* The taps lo .. hi - 1 of an undilated kernel row of k_w taps from input column ix0 that lie
- * inside a row of in_w columns (lo <= hi). */
-static inline int32_t taps_from(int32_t ix0, int32_t k_w) {
-    return ix0 < 0 ? (-ix0 < k_w ? -ix0 : k_w) : 0;
-}
-static inline int32_t taps_to(int32_t ix0, int32_t k_w, int32_t in_w, int32_t lo) {
-    return in_w - ix0 < k_w ? (in_w - ix0 > lo ? in_w - ix0 : lo) : k_w;
-}
-
 /* Patch of output pixel (oy, ox) into col: K bytes. */
 TML_COLD static void gather(const tml_conv_params_t *p, const tml_dims_t *in_dims,
                             const int8_t *in_b, const tml_dims_t *f_dims, int32_t oy,
@@ -39,7 +30,8 @@ TML_COLD static void gather(const tml_conv_params_t *p, const tml_dims_t *in_dim
         const int8_t *row = in_b + (int64_t)iy * in_w * in_c;
         if (TML_ARCH_V6M && p->dilation_w == 1 && k_w * in_c <= 16) {
             /* A first layer's short rows, bytes by loops: library calls cost more there */
-            const int32_t lo = taps_from(ix0, k_w), hi = taps_to(ix0, k_w, in_w, lo);
+            const int32_t lo = ix0 < 0 ? (-ix0 < k_w ? -ix0 : k_w) : 0;
+            const int32_t hi = in_w - ix0 < k_w ? (in_w - ix0 > lo ? in_w - ix0 : lo) : k_w;
             const int32_t a = lo * in_c, b = hi * in_c, n = k_w * in_c;
             const int8_t *src = row + (ix0 + lo) * in_c;
             int32_t j = 0;
@@ -61,7 +53,8 @@ TML_COLD static void gather(const tml_conv_params_t *p, const tml_dims_t *in_dim
             continue;
         }
         if (!TML_ARCH_V6M && p->dilation_w == 1) { /* taps lo .. hi - 1 inside: one copy */
-            const int32_t lo = taps_from(ix0, k_w), hi = taps_to(ix0, k_w, in_w, lo);
+            const int32_t lo = ix0 < 0 ? (-ix0 < k_w ? -ix0 : k_w) : 0;
+            const int32_t hi = in_w - ix0 < k_w ? (in_w - ix0 > lo ? in_w - ix0 : lo) : k_w;
             if (lo > 0) {
                 memset(col, zp, (size_t)(lo * in_c));
             }
