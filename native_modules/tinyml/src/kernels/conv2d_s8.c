@@ -169,13 +169,42 @@ TML_COLD int tml_conv2d_dot_s8(const tml_conv_params_t *p, const tml_dot_params_
         if (tml_dot4_ok(k) && 4 * k <= (int32_t)sizeof(col)) {
             /* Else: their patches gathered (or copied) side by side into col. */
             int8_t *four = &col[0][0];
+#if TML_ARCH_DSP
+            /* Kernel rows of a length that is not a multiple of 4 (a first layer's 3x3 over 3
+             * channels: 9 bytes): the filter copied once into col after the four patches with
+             * each kernel row zero-padded to run4 bytes, so that four pixels inside the input
+             * are read in place, runs of run4 bytes (the bytes past a kernel row meet zero
+             * weights), instead of gathered; k4 = kp / 4 then has no partial group. */
+            const int32_t run4 = (run + 3) & ~3, kp = f_dims->h * run4;
+            int8_t *wpad = four + ((4 * k + 3) & ~3);
+            const int padded = undilated && run != run4 && tml_dot4_ok(kp) &&
+                               (int64_t)out_c * kp <= (int8_t *)col + sizeof(col) - wpad;
+            for (int32_t r = 0; padded && r < out_c * f_dims->h; r++) {
+                tml_copy(wpad + r * run4, filter + r * run, run);
+                memset(wpad + r * run4 + run, 0, (size_t)(run4 - run));
+            }
+#else
+            const int padded = 0;
+            const int32_t run4 = run, kp = k;
+            const int8_t *wpad = filter;
+#endif
             for (; i + 4 <= pixels; i += 4) {
                 tml_dot4_in_t x = {four, k, k, 0};
                 const int32_t iy0 = oy * p->stride_h - p->pad_h;
                 const int32_t ix0 = ox * p->stride_w - p->pad_w;
-                if ((direct || runs) && ox + 4 <= out_w && iy0 >= 0 &&
-                    iy0 + f_dims->h <= in_h && ix0 >= 0 &&
-                    ix0 + 3 * p->stride_w + f_dims->w <= in_w) {
+                const int inside = ox + 4 <= out_w && iy0 >= 0 && iy0 + f_dims->h <= in_h &&
+                                   ix0 >= 0 && ix0 + 3 * p->stride_w + f_dims->w <= in_w;
+                if (inside && padded && (ix0 + 3 * p->stride_w) * in_c + run4 <= in_w * in_c) {
+                    x.x = in_b + ((int64_t)iy0 * in_w + ix0) * in_c;
+                    x.x_stride = p->stride_w * in_c, x.seg = run4, x.seg_stride = in_w * in_c;
+                    ox += 4;
+                    if (ox == out_w) {
+                        ox = 0, oy++;
+                    }
+                    tml_dot4_s8(d, kp, &x, wpad, out_c, out_b + (int64_t)i * out_c, out_c);
+                    continue;
+                }
+                if ((direct || runs) && inside) {
                     x.x = in_b + ((int64_t)iy0 * in_w + ix0) * in_c;
                     x.x_stride = p->stride_w * in_c, x.seg = run, x.seg_stride = in_w * in_c;
                     ox += 4;

@@ -48,6 +48,16 @@ TML_HOT_INLINE void stage2(const tml_dot_params_t *p, int32_t o, int32_t sa, int
     }
 }
 
+#if TML_ARCH_DSP
+/* Row o's output stage for two inputs (or one: ob NULL), out of line: the one copy of the
+ * general output stage that Armv7E-M's rare cases share (flash: its module's .text budget). */
+TML_COLD __attribute__((noinline)) static void stage2_rare(const tml_dot_params_t *p, int32_t o,
+                                                  int32_t sa, int32_t sb, int8_t *oa,
+                                                  int8_t *ob) {
+    stage2(p, o, sa, sb, oa, ob);
+}
+#endif
+
 #if !TML_ARCH_VEC && !TML_ARCH_V6M
 #if !TML_ARCH_DSP /* its kernels there have their own output stages (rq_rows and the like) */
 /* The common case of a 2x2 block in straight-line code: double rounding, right shifts.
@@ -214,12 +224,6 @@ TML_HOT_INLINE void rq_rows4(const tml_dot_params_t *p, int32_t o, int32_t rows,
 #endif
 
 #if TML_ARCH_DSP
-/* Row o's output stage for two inputs, out of line: rq_rows' rare case. */
-TML_COLD __attribute__((noinline)) static void stage2_rare(const tml_dot_params_t *p, int32_t o,
-                                                  int32_t sa, int32_t sb, int8_t *oa,
-                                                  int8_t *ob) {
-    stage2(p, o, sa, sb, oa, ob);
-}
 
 /* rq_rows for a layer with hi_rows (tml_dot_init): per row 3 loads and the constants of
  * tml_requantize_hi (h = 2^(e-2), e - 1), per output one SMLAL, a shift, the offset and SSAT
@@ -591,15 +595,28 @@ TML_HOT_INLINE void widen4(int32_t *qi, const int8_t *x, int32_t groups, int32_t
     }
 }
 
-/* tml_dot4_s8's inputs in runs (in->seg a multiple of 4 dividing k): input i's group g at
- * q[8g + 2i], q[8g + 2i + 1]. Out of line: the one-run loop stays as lean as it was. */
+/* tml_dot4_s8's inputs in runs (in->seg a multiple of 4 dividing k): group g of input i at
+ * q[8g + 2i], q[8g + 2i + 1], the four inputs' words of a group widened together (their
+ * loads a stride apart from one pointer, one loop step a group). Out of line: the one-run
+ * loop stays as lean as it was. */
 __attribute__((noinline)) static void widen_runs(int32_t *q, const tml_dot4_in_t *in, int32_t k,
                                                  int32_t off2) {
-    const int32_t runs = k / in->seg, per_run = in->seg >> 2;
-    for (int32_t i = 0; i < 4; i++) {
-        const int8_t *xi = in->x + (int64_t)i * in->x_stride;
-        for (int32_t r = 0; r < runs; r++, xi += in->seg_stride) {
-            widen4(q + 8 * per_run * r + 2 * i, xi, per_run, off2);
+    const int32_t s1 = in->x_stride, s2 = 2 * s1, s3 = 3 * s1, seg = in->seg;
+    const int8_t *xr = in->x;
+    for (int32_t r = k / seg; r > 0; r--, xr += in->seg_stride) {
+        for (const int8_t *x = xr, *end = xr + seg; x != end; x += 4, q += 8) {
+            const int32_t v0 = tml_read4(x), v1 = tml_read4(x + s1);
+            const int32_t v2 = tml_read4(x + s2), v3 = tml_read4(x + s3);
+            const int32_t a0 = tml_sxtab16(off2, v0), b0 = tml_sxtab16_ror8(off2, v0);
+            const int32_t a1 = tml_sxtab16(off2, v1), b1 = tml_sxtab16_ror8(off2, v1);
+            __asm__("strd %1, %2, [%0]\n"
+                    "strd %3, %4, [%0, #8]" : : "r"(q), "r"(a0), "r"(b0), "r"(a1), "r"(b1)
+                    : "memory");
+            const int32_t a2 = tml_sxtab16(off2, v2), b2 = tml_sxtab16_ror8(off2, v2);
+            const int32_t a3 = tml_sxtab16(off2, v3), b3 = tml_sxtab16_ror8(off2, v3);
+            __asm__("strd %1, %2, [%0, #16]\n"
+                    "strd %3, %4, [%0, #24]" : : "r"(q), "r"(a2), "r"(b2), "r"(a3), "r"(b3)
+                    : "memory");
         }
     }
 }
@@ -708,9 +725,9 @@ TML_COLD static void dot_widened(const tml_dot_params_t *p, int32_t k, const int
             s[0] += dot_tail(tail, ta, wa + head), s[2] += dot_tail(tail, tb, wa + head);
             s[1] += dot_tail(tail, ta, wb + head), s[3] += dot_tail(tail, tb, wb + head);
         }
-        stage2(p, o, s[0], s[2], out0 + o, x1 ? out1 + o : NULL);
+        stage2_rare(p, o, s[0], s[2], out0 + o, x1 ? out1 + o : NULL);
         if (o + 1 < n) {
-            stage2(p, o + 1, s[1], s[3], out0 + o + 1, x1 ? out1 + o + 1 : NULL);
+            stage2_rare(p, o + 1, s[1], s[3], out0 + o + 1, x1 ? out1 + o + 1 : NULL);
         }
     }
 }
@@ -766,7 +783,7 @@ TML_COLD static void dot_long(const tml_dot_params_t *p, int32_t k, const int8_t
             continue;
         }
         for (int32_t r = 0; r < rows; r++) {
-            out0[o + r] = stage(p, o + r, sums[2 * r]);
+            stage2_rare(p, o + r, sums[2 * r], 0, out0 + o + r, NULL);
         }
     }
 }
