@@ -7,7 +7,8 @@ has to run. TensorFlow is not a tinyml dependency, so run this from a separate v
 
     /path/to/venv-with-tensorflow/bin/python tests/models/keras/make_models.py
 
-It writes ``<name>.tflite`` next to this script and prints the operators of each model.
+It writes ``<name>.tflite`` next to this script and prints the operators of each model (only
+the models named on the command line, if any: ``make_models.py wide_conv``).
 The checked-in files were made with tensorflow-cpu 2.21.0 (Keras 3.15.1) on Python 3.11;
 README.md has the op table. Reruns with the same versions give byte-identical files.
 """
@@ -15,6 +16,7 @@ README.md has the op table. Reruns with the same versions give byte-identical fi
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -215,6 +217,16 @@ def recurrent() -> keras.Model:
     return keras.Model(inp, x, name="recurrent")
 
 
+def wide_conv() -> keras.Model:
+    """Convolutions whose patches are longer than the four-pixel kernels take at once (3x3 over
+    36 channels: 324 bytes; over 72 channels: 648, past the im2col buffer), with more output
+    channels than one pass of partial sums holds (72 > 64)."""
+    x = inp = _input((6, 9, 36), "features")
+    x = layers.Conv2D(72, 3, padding="same", activation="relu")(x)  # 6x9x72
+    x = layers.Conv2D(8, 3, padding="valid")(x)  # 4x7x8
+    return keras.Model(inp, x, name="wide_conv")
+
+
 UNSUPPORTED = HERE.parent / "unsupported"
 # (builder, int8 input and output, folder)
 MODELS: list[tuple[Callable[[], keras.Model], bool, Path]] = [
@@ -228,6 +240,7 @@ MODELS: list[tuple[Callable[[], keras.Model], bool, Path]] = [
     (dilated_dynamic, True, HERE),
     (decoder, True, HERE),
     (recurrent, True, HERE),
+    (wide_conv, True, HERE),
 ]
 
 
@@ -237,8 +250,10 @@ def op_names(tflite: bytes) -> list[str]:
     return sorted({d["op_name"] for d in interp._get_ops_details()})
 
 
-def main() -> None:
+def main(names: list[str]) -> None:
     for build, int8_io, folder in MODELS:
+        if names and build.__name__ not in names:
+            continue
         keras.utils.set_random_seed(SEED)
         model = build()
         _randomize_small_weights(model, np.random.default_rng(SEED))
@@ -249,4 +264,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -233,6 +233,41 @@ TML_COLD int tml_conv2d_dot_s8(const tml_conv_params_t *p, const tml_dot_params_
                 tml_dot4_s8(d, k, &x, filter, out_c, out_b + (int64_t)i * out_c, out_c);
             }
         }
+#if TML_ARCH_DSP
+        /* Patches longer than tml_dot4_s8 takes (a 3x3 over 64 channels: 576 bytes) whose
+         * kernel rows are a multiple of 4 bytes: four pixels a kernel row at a time
+         * (tml_dot4_sums), the four rows gathered side by side into col; TML_DOT4_PART_ROWS
+         * output channels a pass, their sums on the stack. */
+        if (!tml_dot4_ok(k) && undilated && run % 4 == 0 && tml_dot4_ok(run) &&
+            4 * run <= (int32_t)sizeof(col)) {
+            /* gather's view of kernel row ky: a 1-row kernel, padding pad_h - ky */
+            const tml_dims_t row_dims = {1, 1, f_dims->w, in_c};
+            tml_conv_params_t pr = *p;
+            int32_t acc[4 * TML_DOT4_PART_ROWS], py[4], px[4];
+            for (; i + 4 <= pixels; i += 4) {
+                for (int32_t j = 0; j < 4; j++) { /* the four output pixels */
+                    py[j] = oy, px[j] = ox;
+                    if (++ox == out_w) {
+                        ox = 0, oy++;
+                    }
+                }
+                for (int32_t o = 0, rows; o < out_c; o += rows) {
+                    rows = out_c - o < TML_DOT4_PART_ROWS ? out_c - o : TML_DOT4_PART_ROWS;
+                    for (int32_t ky = 0; ky < f_dims->h; ky++) {
+                        const tml_dot4_in_t x = {&col[0][0], run, run, 0};
+                        pr.pad_h = p->pad_h - ky;
+                        for (int32_t j = 0; j < 4; j++) {
+                            gather(&pr, in_dims, in_b, &row_dims, py[j], px[j],
+                                   &col[0][0] + j * run);
+                        }
+                        tml_dot4_sums(d, run, &x, filter + (int64_t)o * k + ky * run, k, o, rows,
+                                      acc, ky == 0);
+                    }
+                    tml_dot4_put(d, o, rows, acc, out_b + (int64_t)i * out_c, out_c);
+                }
+            }
+        }
+#endif
 #endif
         for (; i < pixels; i += 2) {
             const int8_t *x[2] = {NULL, NULL};

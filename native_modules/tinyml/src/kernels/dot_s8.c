@@ -259,8 +259,9 @@ __attribute__((naked, noinline)) static void rq_rows_hi(TML_ARG const int32_t *s
 
 /* The output stage of rows o .. o + rows - 1 for two inputs a and b, from sums s = {a.o,
  * b.o, a.o+1, b.o+1, ...}, outputs to out0[o..] and out1[o..]: each row's constants loaded
- * once for its two outputs, the common case (per-channel, biased, double rounding, shift
- * <= -2) in one SMLAL per output (tml_requantize_hi). */
+ * once for its two outputs, a chunk of hi rows (tml_dot_init) in one SMLAL per output
+ * (rq_rows_hi), any other through the general stage (stage2_rare: flash first, as these are
+ * the tails of layers with a narrower activation range). */
 __attribute__((noinline)) static void rq_rows(const tml_dot_params_t *p, int32_t o,
                                               int32_t rows, const int32_t *s, int8_t *out0,
                                               int8_t *out1) {
@@ -270,24 +271,8 @@ __attribute__((noinline)) static void rq_rows(const tml_dot_params_t *p, int32_t
                    p->output_offset);
         return;
     }
-    if (!p->per_channel || !p->bias || p->rounding != TML_ROUND_DOUBLE) {
-        for (int32_t j = 0; j < rows; j++, s += 2) {
-            stage2_rare(p, o + j, s[0], s[1], out0 + j, out1 + j);
-        }
-        return;
-    }
-    const int32_t *mult = p->mult + o, *shift = p->shift + o, *bias = p->bias + o;
-    const int32_t oo = p->output_offset, lo = p->act_min, hi = p->act_max;
-    for (int32_t j = 0; j < rows; j++, s += 2) {
-        const int32_t e = -shift[j], b = bias[j];
-        if (e >= 2) {
-            const int32_t m = mult[j], h = (int32_t)((uint32_t)1 << (e - 2));
-            /* |requantized| <= 2^29 for e >= 2: adding the offset cannot wrap */
-            out0[j] = (int8_t)tml_clamp(tml_requantize_hi(s[0] + b, m, h, e - 1) + oo, lo, hi);
-            out1[j] = (int8_t)tml_clamp(tml_requantize_hi(s[1] + b, m, h, e - 1) + oo, lo, hi);
-        } else {
-            stage2_rare(p, o + j, s[0], s[1], out0 + j, out1 + j);
-        }
+    for (int32_t j = 0; j < rows; j++, s += 2) { /* the general output stage */
+        stage2_rare(p, o + j, s[0], s[1], out0 + j, out1 + j);
     }
 }
 #endif
@@ -505,7 +490,8 @@ void tml_dot_rows1(const tml_dot_params_t *p, int32_t o, int32_t rows, int32_t *
 
 /* dsp_4xn: four widened inputs against `rows` consecutive rows of 4 * k4 > 0 weights each,
  * row r at w + r * (4 * k4 - pad) (pad < 4: the rows of a k that is not a multiple of 4 read
- * pad bytes of the next row, which meet zero inputs). q holds k4 groups [a02, a13, b02, b13,
+ * pad bytes of the next row, which meet zero inputs; pad < 0: rows further apart, a part of
+ * longer rows, tml_dot4_sums). q holds k4 groups [a02, a13, b02, b13,
  * c02, c13, d02, d13]; the sums of row r go to s[4r..4r+3] = {a.r, b.r, c.r, d.r}. Each weight
  * word is extended once for four inputs, and the inputs come two at a time by LDM: 16
  * multiply-accumulates in 13 instructions. Four groups per loop step; a row whose k4 is not a
@@ -663,6 +649,41 @@ void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const tml_dot4_in_t *in, 
             dsp_4xn(q, k4, row, 1, sums + 4 * (rows - 1), 0, start + rows - 1);
         }
         rq_rows4(p, o, rows, sums, out, out_stride, hi);
+    }
+}
+
+void tml_dot4_sums(const tml_dot_params_t *p, int32_t k, const tml_dot4_in_t *in,
+                   const int8_t *w, int32_t w_stride, int32_t o, int32_t rows, int32_t *acc,
+                   int first) {
+    int32_t q[2 * TML_DOT4_MAX + 8], sums[4 * TML_DOT_PAIRS], zeros[TML_DOT_PAIRS];
+    const int32_t k4 = k >> 2, off2 = tml_lanes2(p->input_offset);
+    for (int32_t i = 0; i < 4; i++) { /* group g at q[8g + 2i], q[8g + 2i + 1] */
+        widen4(q + 2 * i, in->x + (int64_t)i * in->x_stride, k4, off2);
+    }
+    memset(zeros, 0, sizeof zeros);
+    for (int32_t r = 0, n; r < rows; r += n, w += (int64_t)n * w_stride, acc += 4 * n) {
+        n = rows - r < TML_DOT_PAIRS ? rows - r : TML_DOT_PAIRS;
+        const int hi = first && chunk_hi(p, o + r, n); /* the sums start from the biases */
+        dsp_4xn(q, k4, w, n, first ? acc : sums, 4 * k4 - w_stride, hi ? p->bias + o + r : zeros);
+        for (int32_t j = 0; !first && j < 4 * n; j++) {
+            acc[j] += sums[j];
+        }
+    }
+}
+
+void tml_dot4_put(const tml_dot_params_t *p, int32_t o, int32_t rows, const int32_t *acc,
+                  int8_t *out, int32_t out_stride) {
+    for (int32_t r = 0, n; r < rows; r += n, acc += 4 * n) {
+        n = rows - r < TML_DOT_PAIRS ? rows - r : TML_DOT_PAIRS;
+        if (chunk_hi(p, o + r, n)) { /* the sums hold their biases (tml_dot4_sums) */
+            rq_rows4_hi(acc, p->shift + o + r, NULL, p->mult + o + r, out + o + r, out_stride,
+                        out + o + r + n, p->output_offset);
+            continue;
+        }
+        for (int32_t j = 0; j < 4 * n; j++) { /* rows outside the one-multiply form */
+            stage2_rare(p, o + r + j / 4, acc[j], 0, out + (j & 3) * out_stride + o + r + j / 4,
+                        NULL);
+        }
     }
 }
 

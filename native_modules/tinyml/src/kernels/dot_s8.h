@@ -158,6 +158,19 @@ int tml_dot4_ok(int32_t k);
 void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const tml_dot4_in_t *in, const int8_t *w,
                  int32_t n, int8_t *out, int32_t out_stride);
 
+/* Armv7E-M: tml_dot4_s8 in parts, for patches longer than TML_DOT4_MAX (a convolution's kernel
+ * rows one at a time): the sums of four inputs of k elements (k a multiple of 4, at most
+ * TML_DOT4_MAX, one run each) against rows o .. o + rows - 1 (rows <= TML_DOT4_PART_ROWS) of the
+ * weights at w, w_stride bytes apart, to acc[4r + i] (first: the first part, whose sums start
+ * from where tml_dot4_put expects them) or added to it; then tml_dot4_put gives the outputs
+ * (output r of input i at out + i * out_stride + o + r). */
+#define TML_DOT4_PART_ROWS (2 * TML_DOT_PAIRS)
+void tml_dot4_sums(const tml_dot_params_t *p, int32_t k, const tml_dot4_in_t *in,
+                   const int8_t *w, int32_t w_stride, int32_t o, int32_t rows, int32_t *acc,
+                   int first);
+void tml_dot4_put(const tml_dot_params_t *p, int32_t o, int32_t rows, const int32_t *acc,
+                  int8_t *out, int32_t out_stride);
+
 /* 1 if tml_dot_s8 over k-element inputs reads every input byte before it writes the first
  * output (this core widens the inputs first), so that outputs may overlap the inputs. */
 int tml_dot_reads_first(int32_t k);
