@@ -489,9 +489,9 @@ void tml_dot_rows1(const tml_dot_params_t *p, int32_t o, int32_t rows, int32_t *
 }
 
 /* dsp_4xn: four widened inputs against `rows` consecutive rows of 4 * k4 > 0 weights each,
- * row r at w + r * (4 * k4 - pad) (pad < 4: the rows of a k that is not a multiple of 4 read
- * pad bytes of the next row, which meet zero inputs; pad < 0: rows further apart, a part of
- * longer rows, tml_dot4_sums). q holds k4 groups [a02, a13, b02, b13,
+ * row r at w + r * (4 * k4 - pad) (0 < pad < 4: the rows of a k that is not a multiple of 4
+ * read pad bytes of the next row, which meet zero inputs; pad < 0: rows further apart, each a
+ * part of a longer row, as tml_dot4_sums passes them). q holds k4 groups [a02, a13, b02, b13,
  * c02, c13, d02, d13]; the sums of row r go to s[4r..4r+3] = {a.r, b.r, c.r, d.r}. Each weight
  * word is extended once for four inputs, and the inputs come two at a time by LDM: 16
  * multiply-accumulates in 13 instructions. Four groups per loop step; a row whose k4 is not a
