@@ -26,6 +26,7 @@ from tinyml_tools.boards.bench import (
     pico_counts,
 )
 from tinyml_tools.boards.devices import EMULATED, PICOS, BoardError
+from tinyml_tools.boards.profile import function_counts
 from tinyml_tools.convert import convert_model
 from tinyml_tools.report.inspect_blob import describe
 
@@ -224,6 +225,31 @@ def per_op_rows(names: list[str]) -> list[str]:
     macs = sum(op["macs"] for op in ops)
     rows.append(f"| | total | {macs:,} | "
                 + " | ".join(f"{t:,.0f} ({t / macs:.2f}/MAC)" for t in totals) + " |")
+    return rows
+
+
+PER_FUNCTION_MODELS = ["vww_mobilenet", "ic_resnet8"]  # issue 16's targets not met yet
+PER_FUNCTION_TOP = 12
+
+
+def per_function_rows(names: list[str]) -> list[str]:
+    """The costliest functions of tinyml's C code in one inference of each of
+    PER_FUNCTION_MODELS on qemu-m4 (`tinyml bench --per-function`), side by side."""
+    have = [m for m in PER_FUNCTION_MODELS if m in names]
+    if not have:
+        return [f"| — | {_absent(PER_FUNCTION_MODELS[0])} |" + " |" * 3]
+    rows = []
+    for m in have:
+        blob, _ = convert_model(MODELS[m].read_bytes(), m)
+        counts = function_counts("qemu-m4", blob)
+        total = sum(c.instructions for c in counts)
+        for c in counts[:PER_FUNCTION_TOP]:
+            rows.append(f"| {m} | `{c.name}` ({c.source}) | {c.instructions:,} | "
+                        f"{100 * c.instructions / total:.1f} % | {c.calls:,} |")
+        rest = sum(c.instructions for c in counts[PER_FUNCTION_TOP:])
+        rows.append(f"| {m} | {len(counts) - PER_FUNCTION_TOP} other functions | {rest:,} | "
+                    f"{100 * rest / total:.1f} % | |")
+        rows.append(f"| {m} | **total, tinyml's code** | {total:,} | 100 % | |")
     return rows
 
 
@@ -507,6 +533,18 @@ def main() -> None:
             f"{b} {'cycles' if b in PICOS else 'instructions'}" for b in PER_OP_BOARDS) + " |",
         "|---|---|---|" + "---|" * len(PER_OP_BOARDS),
         *per_op_rows(names),
+        "",
+        "### Where VWW and IC spend them, function by function",
+        "",
+        "One inference on qemu-m4, per function of tinyml's C code (`tinyml bench BLOB",
+        "--board qemu-m4 --per-function`: QEMU logs each translated block's instructions and",
+        "each execution of a block inside tinyml's code, the link map names the function;",
+        "MicroPython's own work is not counted). Calls: entries at a function's first",
+        f"instruction. The {PER_FUNCTION_TOP} costliest functions of each model.",
+        "",
+        "| model | function (source) | instructions | share | calls |",
+        "|---|---|---|---|---|",
+        *per_function_rows(names),
         "",
         "## Trustworthy counters",
         "",

@@ -378,8 +378,13 @@ def verify(blob: Path, board: str, count: int, inputs: Path | None) -> None:
 @click.option("--per-op", is_flag=True,
               help="Each operator's instructions (QEMU boards), cycles (emulated Pico) or "
                    "microseconds (a serial board's clock), with its MACs and share.")
+@click.option("--per-function", is_flag=True,
+              help="QEMU boards: one inference's instructions in each function of tinyml's C "
+                   "code (from QEMU's execution log), with its calls.")
+@click.option("--top", type=click.IntRange(min=1), default=25, show_default=True,
+              help="With --per-function: the costliest functions shown (--json gives all).")
 def bench(blob: Path | None, board: str, as_json: bool, mpy: bool, calibrate: bool,
-          per_op: bool) -> None:
+          per_op: bool, per_function: bool, top: int) -> None:
     """Instructions per inference (deterministic: callgrind on unix, QEMU icount on the emulated
     boards; the emulated Pico's cycles too), arena bytes and tinyml's code bytes on that board,
     and milliseconds at a real chip's clock (on QEMU boards: labelled as assuming one instruction
@@ -405,6 +410,11 @@ def bench(blob: Path | None, board: str, as_json: bool, mpy: bool, calibrate: bo
         check_blob(blob)
         if per_op:
             _bench_per_op(board, blob, data, as_json, mpy)
+            return
+        if per_function:
+            if mpy:
+                raise click.UsageError("--per-function profiles tinyml's firmware, not --mpy")
+            _bench_per_function(board, blob, data, as_json, top)
             return
         if board not in (*LOCAL, *EMULATED, *PICOS):  # a real board: its own clock
             _bench_serial(board, blob, data, as_json)
@@ -463,6 +473,40 @@ def _bench_per_op(board: str, blob: Path, data: bytes, as_json: bool, mpy: bool)
     Console().print(table)
     click.echo(f"each operator timed alone (net.invoke(k, k + 1)); the call's own "
                f"{prof.overhead:,.0f} {prof.unit} taken out")
+
+
+def _bench_per_function(board: str, blob: Path, data: bytes, as_json: bool, top: int) -> None:
+    """bench --per-function: a table of tinyml's functions, the costliest first."""
+    from .boards.profile import function_counts
+
+    rows = function_counts(board, data)
+    total = sum(r.instructions for r in rows) or 1
+    if as_json:
+        json.dump({"board": board, "model": blob.name, "instructions": total,
+                   "functions": [{"name": r.name, "source": r.source,
+                                  "instructions": r.instructions, "calls": r.calls,
+                                  "share": round(100 * r.instructions / total, 2)}
+                                 for r in rows]}, sys.stdout)
+        sys.stdout.write("\n")
+        return
+    table = Table(title=f"{blob.name} on {board}: instructions per function, one inference")
+    for col in ("function", "source"):  # names fold in a narrow terminal, figures never
+        table.add_column(col, overflow="fold")
+    for col in ("instructions", "share", "calls", "per call"):
+        table.add_column(col, justify="right", no_wrap=True, min_width=len(col))
+    for r in rows[:top]:
+        table.add_row(r.name, r.source, f"{r.instructions:,}",
+                      f"{100 * r.instructions / total:.1f} %", f"{r.calls:,}",
+                      f"{r.instructions / r.calls:,.0f}" if r.calls else "")
+    rest = rows[top:]
+    if rest:
+        n = sum(r.instructions for r in rest)
+        table.add_row(f"{len(rest)} more", "", f"{n:,}", f"{100 * n / total:.1f} %", "", "")
+    table.add_row("total", "", f"{total:,}", "100 %", "", "")
+    Console().print(table)
+    click.echo("tinyml's C code only (QEMU's execution log); MicroPython's own work is not "
+               "counted here. Calls: entries at the function's first instruction (a function "
+               "inlined into its caller has none).")
 
 
 def _bench_serial(board: str, blob: Path, data: bytes, as_json: bool) -> None:

@@ -88,3 +88,38 @@ def test_per_op_needs_a_board_timer() -> None:
     assert p.stderr == ("Error: bench --per-op times operators with a board's timer: use an "
                         "emulated board (qemu-m3, qemu-m4, qemu-m7, qemu-rv32, rp2040) or a "
                         "serial one, not unix\n")
+
+
+def test_per_function_charges_one_inference_to_tinymls_functions() -> None:
+    """`bench --per-function` (QEMU's execution log over tinyml's code): one inference, so the
+    binding's model_invoke runs once and KWS's convolutions call the four-pixel GEMM once per
+    block of four output pixels; its functions hold nearly all that `bench` counts (the rest is
+    MicroPython's)."""
+    p = _cli("bench", str(KWS), "--board", "qemu-m4", "--per-function", "--json")
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    assert (r["board"], r["model"]) == ("qemu-m4", "kws.bin")
+    fns = {f["name"]: f for f in r["functions"]}
+    assert fns["model_invoke"]["calls"] == 1
+    assert fns["model_invoke"]["source"] == "tinyml_mp"
+    assert fns["dsp_4xn"]["source"] == "kernels/dot_s8"
+    # tml_dot4_s8 once per four output pixels of each CONV_2D (KWS: 25 x 5 pixels each)
+    d = describe(KWS.read_bytes())
+    blocks = 0
+    for o in d["ops"]:
+        if o["kind"] == "CONV_2D":
+            n, h, w, _ = d["tensors"][o["outputs"][0]]["shape"]
+            blocks += n * h * w // 4
+    assert fns["tml_dot4_s8"]["calls"] == blocks == 155
+    assert r["instructions"] == sum(f["instructions"] for f in r["functions"])
+    total = instructions_per_inference("qemu-m4", KWS.read_bytes())
+    assert 0.98 * total < r["instructions"] < total, (r["instructions"], total)
+    again = _cli("bench", str(KWS), "--board", "qemu-m4", "--per-function", "--json")
+    assert json.loads(again.stdout) == r  # deterministic
+
+
+def test_per_function_needs_a_qemu_board() -> None:
+    p = _cli("bench", str(KWS), "--board", "rp2040", "--per-function")
+    assert p.returncode != 0
+    assert "bench --per-function reads QEMU's execution log: use a QEMU board (qemu-m3, " \
+        "qemu-m4, qemu-m7, qemu-rv32), not rp2040" in p.stderr

@@ -174,10 +174,13 @@ TML_COLD int tml_conv2d_dot_s8(const tml_conv_params_t *p, const tml_dot_params_
              * channels: 9 bytes): the filter copied once into col after the four patches with
              * each kernel row zero-padded to run4 bytes, so that four pixels inside the input
              * are read in place, runs of run4 bytes (the bytes past a kernel row meet zero
-             * weights), instead of gathered; k4 = kp / 4 then has no partial group. */
+             * weights), instead of gathered; k4 = kp / 4 then has no partial group. Only
+             * where the copy pays: kernels of more than one row (one row is read in place
+             * anyway) and at least as many four-pixel blocks as output channels. */
             const int32_t run4 = (run + 3) & ~3, kp = f_dims->h * run4;
             int8_t *wpad = four + ((4 * k + 3) & ~3);
-            const int padded = undilated && run != run4 && tml_dot4_ok(kp) &&
+            const int padded = undilated && run != run4 && f_dims->h > 1 &&
+                               pixels >= 4 * out_c && tml_dot4_ok(kp) &&
                                (int64_t)out_c * kp <= (int8_t *)col + sizeof(col) - wpad;
             for (int32_t r = 0; padded && r < out_c * f_dims->h; r++) {
                 tml_copy(wpad + r * run4, filter + r * run, run);
