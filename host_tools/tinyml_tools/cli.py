@@ -146,9 +146,9 @@ def quantize_cmd(model: Path, data: Path, output: Path, verbose: bool) -> None:
                    "(trainer mode 'sparse'), chosen from --data within BUDGET bytes of RAM.")
 @click.option("--weights", type=click.Choice(WEIGHT_PACKINGS), default="int8",
               show_default=True,
-              help="dual16: store FULLY_CONNECTED weights as 16-bit pairs for the dual "
-                   "multiply-accumulate of Cortex-M4/M7/M33 (faster there, twice their flash, "
-                   "no gain on other cores; Armv6-M builds refuse them).")
+              help="dual16: store FULLY_CONNECTED and CONV_2D weights as 16-bit pairs for the "
+                   "dual multiply-accumulate of Cortex-M4/M7/M33 (faster there, twice their "
+                   "flash, no gain on other cores; Armv6-M builds refuse them).")
 @_VERBOSE
 def convert(model: Path, output: Path, labels: list[str] | None, name: str | None,
             rounding: str, data: Path | None, budget: int | None, weights: str,

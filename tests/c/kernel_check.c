@@ -102,6 +102,7 @@ static void conv_params(rng_t *r, tml_conv_params_t *p) {
     p->output_offset = range(r, -128, 127);
     p->act_min = range(r, 0, 3) ? -128 : range(r, -128, 0);
     p->act_max = range(r, 0, 3) ? 127 : range(r, p->act_min, 127);
+    p->filter_dual16 = 0;
 }
 
 /* An int in [lo, hi], at most cap (lo when cap < lo: such a case is skipped). */
@@ -182,8 +183,33 @@ static int check_conv(rng_t *r, char *msg, uint32_t seed, int32_t case_no) {
         memcpy(g_kc.buf, g_kc.in, (size_t)n_in);
         tml_conv2d_inplace_s8(&p, &q, &in, g_kc.buf, &f, g_kc.filter, bias, &out, g_kc.scratch);
         memcpy(g_kc.out_fast, g_kc.buf, (size_t)n_out);
-        return compare("conv2d in place", n_out, msg, seed, case_no);
+        if (compare("conv2d in place", n_out, msg, seed, case_no)) {
+            return 1;
+        }
     }
+#if TML_HAS_DUAL16
+    /* the filter stored DUAL16 where the loader allows it (Ci a multiple of 4, rows of at most
+     * TML_DUAL16_MAX_ROW): each group of four w0 w1 w2 w3 as w0 w2 w1 w3 */
+    if (in.c % 4 == 0 && k <= TML_DUAL16_MAX_ROW) {
+        for (int32_t i = 0; i < n_f; i++) {
+            g_kc.filter16[i] = g_kc.filter[(i & ~3) | (i & 1) << 1 | (i >> 1 & 1)];
+        }
+        const int8_t *f16 = (const int8_t *)(const void *)g_kc.filter16;
+        p.filter_dual16 = 1;
+        memset(g_kc.out_fast, 0x55, (size_t)n_out);
+        tml_conv2d_s8(&p, &q, &in, g_kc.in, &f, f16, bias, &out, g_kc.out_fast);
+        if (compare("conv2d dual16", n_out, msg, seed, case_no)) {
+            return 1;
+        }
+        if (scratch) {
+            memset(g_kc.buf, 0x55, sizeof g_kc.buf);
+            memcpy(g_kc.buf, g_kc.in, (size_t)n_in);
+            tml_conv2d_inplace_s8(&p, &q, &in, g_kc.buf, &f, f16, bias, &out, g_kc.scratch);
+            memcpy(g_kc.out_fast, g_kc.buf, (size_t)n_out);
+            return compare("conv2d dual16 in place", n_out, msg, seed, case_no);
+        }
+    }
+#endif
     return 0;
 }
 

@@ -21,8 +21,10 @@ from tinyml_tools.convert import convert_model
 
 
 def _case(name: str) -> tuple[bytes, np.ndarray, list[str]]:
-    """(blob, inputs [k, n], host outputs in hex) for the shipped KWS or AD model; "ad-dual16":
-    AD converted with --weights dual16, against the outputs of the shipped int8 blob."""
+    """(blob, inputs [k, n], host outputs in hex) for the shipped KWS or AD model; "ad-dual16",
+    "kws-dual16": converted with --weights dual16 (AD's FULLY_CONNECTED layers, KWS's
+    pointwise CONV_2D layers, which run in place), against the outputs of the shipped int8
+    blob."""
     name, _, packing = name.partition("-")
     blob = (ROOT / f"models/{name}/{name}.bin").read_bytes()
     host = tinyml.load(blob)
@@ -37,7 +39,7 @@ def _case(name: str) -> tuple[bytes, np.ndarray, list[str]]:
     return blob, xs, [host.predict_raw(x.tobytes()).hex() for x in xs]
 
 
-@pytest.mark.parametrize("model", ["kws", "ad", "ad-dual16"])
+@pytest.mark.parametrize("model", ["kws", "ad", "ad-dual16", "kws-dual16"])
 @pytest.mark.parametrize("name", sorted(BOARDS))
 def test_firmware_bit_exact(name: str, model: str) -> None:
     blob, xs, want = _case(model)

@@ -9,6 +9,7 @@ import struct
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -25,8 +26,10 @@ from tinyml_tools.format.blob import (
     unpack_dual16,
     write_blob,
 )
-from tinyml_tools.format.layout import TENSOR
+from tinyml_tools.format.layout import OP_FLAG_IN_PLACE, TENSOR
 from tinyml_tools.format.schema import DUAL16_MAX_ROW
+
+MODELS = Path(__file__).resolve().parents[1] / "models/keras"
 
 
 def _packed(tfl: bytes) -> Blob:
@@ -145,20 +148,70 @@ def test_loader_refuses_bad_packing_records() -> None:
         assert str(e.value).startswith("invalid tensor record"), what
 
 
-def test_loader_refuses_dual16_where_no_kernel_reads_it() -> None:
-    """A packed CONV_2D filter (only FULLY_CONNECTED reads DUAL16)."""
+def _conv(cin: int, k: int = 1, depthwise: bool = False) -> bytes:
+    """One CONV_2D (or DEPTHWISE_CONV_2D) k x k over 3 x 3 x cin to 4 channels (cin: depthwise)."""
     rng = np.random.default_rng(1)
     m = ModelBuilder()
-    x = m.tensor((1, 3, 3, 6), scale=0.05, zero_point=1)
-    y = m.tensor((1, 3, 3, 4), scale=0.1, zero_point=0)
-    w = m.const(rng.integers(-127, 128, (4, 1, 1, 6)), "int8", scale=[0.01] * 4,
-                zero_point=0, quantized_dim=0)
-    b = m.const(rng.integers(-100, 100, 4), "int32", scale=[0.0005] * 4, zero_point=0)
-    m.op("CONV_2D", [x, w, b], [y], ("Conv2DOptions", {"StrideH": 1, "StrideW": 1}))
-    _, blob = convert_model(m.build([x], [y]), "conv")
+    cout = cin if depthwise else 4
+    x = m.tensor((1, 3, 3, cin), scale=0.05, zero_point=1)
+    y = m.tensor((1, 3, 3, cout), scale=0.1, zero_point=0)
+    shape = (1, k, k, cout) if depthwise else (cout, k, k, cin)
+    w = m.const(rng.integers(-127, 128, shape), "int8", scale=[0.01] * cout,
+                zero_point=0, quantized_dim=3 if depthwise else 0)
+    b = m.const(rng.integers(-100, 100, cout), "int32", scale=[0.0005] * cout, zero_point=0)
+    if depthwise:
+        m.op("DEPTHWISE_CONV_2D", [x, w, b], [y], ("DepthwiseConv2DOptions", {
+            "Padding": 0, "StrideH": 1, "StrideW": 1, "DepthMultiplier": 1}))
+    else:
+        m.op("CONV_2D", [x, w, b], [y], ("Conv2DOptions", {"Padding": 0, "StrideH": 1,
+                                                           "StrideW": 1}))
+    return m.build([x], [y])
+
+
+@pytest.mark.parametrize(("what", "tfl"), [
+    ("Ci not a multiple of 4", lambda: _conv(6)),
+    ("a row of 3 x 3 x 72 = 648 > 640 weights", lambda: _conv(72, 3)),
+    ("a depthwise filter", lambda: _conv(8, 3, depthwise=True)),
+])
+def test_loader_refuses_dual16_where_no_kernel_reads_it(what: str, tfl: Any) -> None:
+    """CONV_2D filters only where each output channel's row is whole groups of four and at
+    most 640 long; never DEPTHWISE_CONV_2D's. The converter does not choose them."""
+    model = tfl()
+    _, blob = convert_model(model, "conv")
+    assert dual16_layers(blob) == [], what
     f = blob.tensors[blob.ops[0].inputs[1]]
     f.const, f.packing = pack_dual16(f.values()), "dual16"
-    assert _loader_error(blob) == "invalid operator parameters (operator 0)"
+    assert _loader_error(blob) == "invalid operator parameters (operator 0)", what
+
+
+@pytest.mark.parametrize(("name", "packed"), [
+    ("conv_zoo", [1, 2, 4]), ("decoder", [6, 7, 18]), ("wide_conv", [0]),
+])
+def test_dual16_convolutions_keep_tflite_bytes(name: str, packed: list[int]) -> None:
+    """The conformance models' CONV_2D layers whose filters qualify are stored DUAL16 (wide_conv's
+    3 x 3 x 72 = 648-weight rows stay int8; its 324-weight ones take the long patches' path);
+    every output byte stays TFLite's, in place or not."""
+    tfl = (MODELS / f"{name}.tflite").read_bytes()
+    plain, _ = convert_model(tfl, name)
+    data, blob = convert_model(tfl, name, weights="dual16")
+    convs = [k for k, op in enumerate(blob.ops)
+             if op.kind == "CONV_2D" and blob.tensors[op.inputs[1]].packing == "dual16"]
+    assert convs == packed
+    for k in convs:
+        w = blob.tensors[blob.ops[k].inputs[1]]
+        assert w.shape[-1] % 4 == 0 and w.nbytes == 2 * int(np.prod(w.shape))
+    for xs in random_inputs(tfl, np.random.default_rng(7), 3):
+        assert tinyml(data, xs) == reference(tfl, xs) == tinyml(plain, xs), name
+
+
+def test_dual16_convolution_in_place() -> None:
+    """A 1x1 convolution the planner runs in place over its input keeps its bytes DUAL16."""
+    tfl = _conv(8)
+    data, blob = convert_model(tfl, "conv", weights="dual16")
+    assert blob.ops[0].flags & OP_FLAG_IN_PLACE
+    assert blob.tensors[blob.ops[0].inputs[1]].packing == "dual16"
+    for xs in random_inputs(tfl, np.random.default_rng(2), 3):
+        assert tinyml(data, xs) == reference(tfl, xs)
 
 
 def test_pack_weights_rejects_unknown_modes() -> None:

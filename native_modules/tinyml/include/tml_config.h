@@ -42,7 +42,8 @@
 #endif
 #endif
 
-/* FULLY_CONNECTED weights stored DUAL16 (blob 1.2, `tinyml convert --weights dual16`): rows of
+/* FULLY_CONNECTED weights and CONV_2D filters stored DUAL16 (blob 1.2, `tinyml convert
+ * --weights dual16`): rows of
  * int16 pairs that Armv7E-M's dual multiply-accumulate takes as they are. Without it the
  * loader refuses such weights ("invalid operator parameters"). Armv6-M leaves it out: flash
  * first, and DUAL16 gains nothing there. */

@@ -42,9 +42,15 @@ typedef struct {
     int32_t output_offset;             /* output_zero_point, in [-128, 127] */
     int32_t act_min, act_max;          /* fused activation clamp, -128 <= min <= max <= 127 */
     int32_t depth_multiplier;          /* depthwise only */
+    int32_t filter_dual16;             /* CONV_2D only, 1: the filter is stored DUAL16 (below) */
 } tml_conv_params_t;
 
-/* CONV_2D. input [N,H,W,Ci]; filter [Co,KH,KW,Ci]; bias [Co] or NULL; output [N,OH,OW,Co]. */
+/* CONV_2D. input [N,H,W,Ci]; filter [Co,KH,KW,Ci]; bias [Co] or NULL; output [N,OH,OW,Co].
+ * p->filter_dual16 = 1 (where TML_HAS_DUAL16): the filter is stored DUAL16 (docs/blob-format.md)
+ * and read through `filter` as bytes: Co rows of KH * KW * Ci int16, each group of four weights
+ * w0 w1 w2 w3 as w0 w2 w1 w3, with Ci a multiple of 4 and KH * KW * Ci <= TML_DUAL16_MAX_ROW
+ * (the loader's rules); the output is the same as over the weights stored plain. The in-place
+ * variants (tml_conv2d_inplace_s8) take it too. */
 int tml_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
                   const tml_dims_t *in_dims, const int8_t *in,
                   const tml_dims_t *f_dims, const int8_t *filter, const int32_t *bias,

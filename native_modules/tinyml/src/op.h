@@ -101,6 +101,11 @@ int32_t tml_bias_limit(int64_t terms, int64_t max_term);
 /* A constant int32 [n] bias whose values lie in [-limit, limit]. Reads b->data: the blob's
  * values, or a constant override's. */
 int tml_check_bias(const tml_tensor_t *b, int32_t n, int32_t limit);
+
+/* Weights stored DUAL16 (the tensor record's size already checked): every stored value an
+ * int8, so that the accumulator bounds hold; the padding (written 0) meets zero inputs or is
+ * never read, so its value cannot reach an output. */
+int tml_dual16_values_ok(const tml_tensor_t *f);
 /* tml_op_info_t's requantization: n pairs at data offsets the check accepted. */
 void tml_info_requant(const tml_op_ctx_t *c, tml_op_info_t *info, int32_t mult_off,
                       int32_t shift_off, uint32_t n);

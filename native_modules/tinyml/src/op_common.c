@@ -113,3 +113,15 @@ int tml_check_bcast(const int32_t *w, uint32_t n_inputs, const tml_tensor_t *con
     }
     return 1;
 }
+
+#if TML_HAS_DUAL16
+int tml_dual16_values_ok(const tml_tensor_t *f) {
+    const int16_t *v = (const int16_t *)f->data;
+    for (uint32_t i = 0; i < f->size / 2; i++) {
+        if ((uint32_t)(v[i] + 128) > 255u) {
+            return 0;
+        }
+    }
+    return 1;
+}
+#endif

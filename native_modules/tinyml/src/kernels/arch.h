@@ -33,6 +33,9 @@
 #ifndef TML_ARCH_V6M
 #define TML_ARCH_V6M (0)
 #endif
+#ifndef TML_ARCH_DSP
+#define TML_ARCH_DSP (0)
+#endif
 
 /* Setup and border code inside the hot kernels' files (which the ports compile for speed):
  * compiled for size, as the rest of a port is (GCC; the Armv7E-M native module's .text

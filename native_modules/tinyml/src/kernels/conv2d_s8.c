@@ -166,7 +166,8 @@ TML_COLD int tml_conv2d_dot_s8(const tml_conv_params_t *p, const tml_dot_params_
         const int undilated = p->dilation_h == 1 && p->dilation_w == 1;
         const int32_t run = f_dims->w * in_c;
         const int runs = undilated && (run % 4 == 0 || f_dims->h == 1);
-        if (tml_dot4_ok(k) && 4 * k <= (int32_t)sizeof(col)) {
+        /* DUAL16 weights: Armv7E-M's four-pixel kernel reads them, the other cores' do not */
+        if (tml_dot4_ok(k) && 4 * k <= (int32_t)sizeof(col) && (TML_ARCH_DSP || !d->w16)) {
             /* Else: their patches gathered (or copied) side by side into col. */
             int8_t *four = &col[0][0];
 #if TML_ARCH_DSP
@@ -263,8 +264,9 @@ TML_COLD int tml_conv2d_dot_s8(const tml_conv_params_t *p, const tml_dot_params_
                             gather(&pr, in_dims, in_b, &row_dims, py[j], px[j],
                                    &col[0][0] + j * run);
                         }
-                        tml_dot4_sums(d, run, &x, filter + (int64_t)o * k + ky * run, k, o, rows,
-                                      acc, ky == 0);
+                        tml_dot4_sums(d, run, &x,
+                                      filter + ((int64_t)o * k + ky * run) * (1 + d->w16), k,
+                                      o, rows, acc, ky == 0);
                     }
                     tml_dot4_put(d, o, rows, acc, out_b + (int64_t)i * out_c, out_c);
                 }
@@ -290,6 +292,13 @@ TML_COLD int tml_conv2d_dot_s8(const tml_conv_params_t *p, const tml_dot_params_
             }
             if (x[0]) {
                 int8_t *o0 = out_b + (int64_t)i * out_c;
+#if TML_HAS_DUAL16
+                if (d->w16) { /* k <= TML_CONV_PATCH_BYTES: the loader's rule for DUAL16 */
+                    tml_dot16_s8(d, k, x[0], x[1], (const int16_t *)(const void *)filter, out_c,
+                                 o0, o0 + out_c);
+                    continue;
+                }
+#endif
                 tml_dot_s8(d, k, x[0], x[1], filter, out_c, o0, o0 + out_c);
             }
         }

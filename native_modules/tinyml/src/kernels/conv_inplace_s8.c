@@ -69,7 +69,7 @@ int tml_conv2d_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q,
 /* 1x1, stride 1, no padding: each output pixel depends only on the same input pixel. Pixel p
  * is computed into scratch (out_c bytes) and then stored at p * out_c. Walking forward when
  * out_c <= in_c (or backward otherwise), a store only covers input pixels already consumed. */
-int tml_conv2d_1x1_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q,
+TML_COLD int tml_conv2d_1x1_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q,
                               const tml_dims_t *in_dims, int8_t *buf, const tml_dims_t *f_dims,
                               const int8_t *filter, const int32_t *bias,
                               const tml_dims_t *out_dims, int8_t *scratch) {
@@ -77,7 +77,9 @@ int tml_conv2d_1x1_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q
     const int32_t pixels = in_dims->n * in_dims->h * in_dims->w;
     const tml_dims_t px_in = {1, 1, 1, in_c}, px_out = {1, 1, 1, out_c};
     const int forward = out_c <= in_c;
-    const int reads_first = tml_dot_reads_first(in_c);
+    /* a DUAL16 filter's kernels (tml_dot16_s8) may write the first input's outputs before
+     * they read the second input: always from a copy */
+    const int reads_first = tml_dot_reads_first(in_c) && !p->filter_dual16;
     if (reads_first || in_c <= TML_CONV_PATCH_BYTES) {
         /* Two pixels at a time, written straight over their own inputs, which are read whole
          * first: by this core's GEMM itself, or copied to the stack. Forward, pixels i and
@@ -89,7 +91,8 @@ int tml_conv2d_1x1_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q
         int8_t copy[2 * TML_CONV_PATCH_BYTES];
         int32_t done = 0;
 #if TML_HAS_DOT4
-        if (tml_dot4_ok(in_c)) { /* four at a time, by the same argument */
+        /* four at a time, by the same argument (DUAL16: Armv7E-M's kernel only) */
+        if (tml_dot4_ok(in_c) && (TML_ARCH_DSP || !c.d.w16)) {
             for (; pixels - done >= 4; done += 4) {
                 const int32_t first = forward ? done : pixels - done - 4;
                 const tml_dot4_in_t x = {buf + (int64_t)first * in_c, in_c, in_c, 0};
@@ -107,6 +110,13 @@ int tml_conv2d_1x1_inplace_s8(const tml_conv_params_t *p, const tml_requant_t *q
                 tml_copy(copy, x0, (1 + two) * in_c);
                 x0 = copy;
             }
+#if TML_HAS_DUAL16
+            if (c.d.w16) {
+                tml_dot16_s8(&c.d, in_c, x0, two ? x0 + in_c : NULL,
+                             (const int16_t *)(const void *)filter, out_c, o0, o0 + out_c);
+                continue;
+            }
+#endif
             tml_dot_s8(&c.d, in_c, x0, two ? x0 + in_c : NULL, filter, out_c, o0, o0 + out_c);
         }
         return 0;

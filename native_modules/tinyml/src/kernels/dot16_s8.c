@@ -1,5 +1,5 @@
 #include "tml_config.h"
-#if TML_HAS_FULLY_CONNECTED && TML_HAS_DUAL16
+#if (TML_HAS_FULLY_CONNECTED || TML_HAS_CONV_2D) && TML_HAS_DUAL16
 #include "arch.h"
 #include "dot_s8.h"
 #include "tinyml.h"

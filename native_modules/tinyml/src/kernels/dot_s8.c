@@ -496,11 +496,26 @@ void tml_dot_rows1(const tml_dot_params_t *p, int32_t o, int32_t rows, int32_t *
  * word is extended once for four inputs, and the inputs come two at a time by LDM: 16
  * multiply-accumulates in 13 instructions. Four groups per loop step; a row whose k4 is not a
  * multiple of 4 enters the loop at its group (-k4) & 3 (TBB, the index kept on the stack).
- * Row r's four sums start from start[r] (its bias, or 0). */
+ * Row r's four sums start from start[r] (its bias, or 0). w16: the weights are stored DUAL16
+ * (each group of four as int16 w0 w2 w1 w3, 8 bytes), the pairs SMLAD takes as they are: 16
+ * multiply-accumulates in 11 instructions (its own loop, entered through the same table);
+ * a row then advances 8 * k4 - pad bytes. */
 #define TML_DSP_4X1_GROUP                                                                    \
     "ldr r8, [r2], #4\n"                                                                     \
     "sxtb16 r9, r8\n"                                                                        \
     "sxtb16 r8, r8, ror #8\n"                                                                \
+    "ldm r0!, {r10, r11, r12, lr}\n"                                                         \
+    "smlad r4, r9, r10, r4\n"                                                                \
+    "smlad r4, r8, r11, r4\n"                                                                \
+    "smlad r5, r9, r12, r5\n"                                                                \
+    "smlad r5, r8, lr, r5\n"                                                                 \
+    "ldm r0!, {r10, r11, r12, lr}\n"                                                         \
+    "smlad r6, r9, r10, r6\n"                                                                \
+    "smlad r6, r8, r11, r6\n"                                                                \
+    "smlad r7, r9, r12, r7\n"                                                                \
+    "smlad r7, r8, lr, r7\n"
+#define TML_DSP16_4X1_GROUP                                                                  \
+    "ldrd r9, r8, [r2], #8\n"                                                                \
     "ldm r0!, {r10, r11, r12, lr}\n"                                                         \
     "smlad r4, r9, r10, r4\n"                                                                \
     "smlad r4, r8, r11, r4\n"                                                                \
@@ -517,11 +532,14 @@ __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
                                                      TML_ARG const int8_t *w,
                                                      TML_ARG int32_t rows, TML_ARG int32_t *s,
                                                      TML_ARG int32_t pad,
-                                                     TML_ARG const int32_t *start) {
+                                                     TML_ARG const int32_t *start,
+                                                     TML_ARG int32_t w16) {
     __asm__ volatile(
         TML_DSP_FRAME
         "rsb r8, r1, #0\n"
         "and r8, r8, #3\n"
+        "ldr r9, [sp, #64]\n"       /* w16 (the eighth argument): the second half of the table */
+        "add r8, r8, r9, lsl #2\n"
         "str r8, [sp, #12]\n"       /* the group each row enters at */
         "add r1, r0, r1, lsl #5\n"  /* q's end */
         "ldr r3, [sp, #60]\n"      /* the rows' starts (the seventh argument), in r3 */
@@ -540,6 +558,10 @@ __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
         ".byte (5f - 9b) / 2\n"
         ".byte (6f - 9b) / 2\n"
         ".byte (7f - 9b) / 2\n"
+        ".byte (11f - 9b) / 2\n"
+        ".byte (15f - 9b) / 2\n"
+        ".byte (16f - 9b) / 2\n"
+        ".byte (17f - 9b) / 2\n"
         "1:\n"
         TML_DSP_4X1_GROUP
         "5:\n"
@@ -550,6 +572,7 @@ __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
         TML_DSP_4X1_GROUP
         "cmp r0, r1\n"
         "bne 1b\n"
+        "4:\n"
         "ldr r8, [sp, #8]\n"
         "stmia r8!, {r4-r7}\n"
         "str r8, [sp, #8]\n"
@@ -560,7 +583,18 @@ __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
         "cmp r3, r8\n"
         "bne 3b\n"
         "add sp, sp, #16\n"
-        "pop {r4-r11, pc}\n");
+        "pop {r4-r11, pc}\n"
+        "11:\n"
+        TML_DSP16_4X1_GROUP
+        "15:\n"
+        TML_DSP16_4X1_GROUP
+        "16:\n"
+        TML_DSP16_4X1_GROUP
+        "17:\n"
+        TML_DSP16_4X1_GROUP
+        "cmp r0, r1\n"
+        "bne 11b\n"
+        "b 4b\n");
 }
 
 
@@ -639,14 +673,15 @@ void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const tml_dot4_in_t *in, 
         }
         const int32_t *start = hi ? p->bias + o : zeros;
         const int last = pad && o + rows == n; /* its last row must not read past the weights */
-        if (rows - last > 0) {
-            dsp_4xn(q, k4, w + (int64_t)o * k, rows - last, sums, pad, start);
+        if (rows - last > 0) { /* DUAL16 rows (k a multiple of 4): 2k bytes apart */
+            dsp_4xn(q, k4, w + (int64_t)o * k * (1 + p->w16), rows - last, sums, pad, start,
+                    p->w16);
         }
         if (last) { /* from a copy with pad zero bytes after it */
             int8_t row[TML_DOT4_MAX + 4];
             tml_copy(row, w + (int64_t)(n - 1) * k, k);
             memset(row + k, 0, (size_t)pad);
-            dsp_4xn(q, k4, row, 1, sums + 4 * (rows - 1), 0, start + rows - 1);
+            dsp_4xn(q, k4, row, 1, sums + 4 * (rows - 1), 0, start + rows - 1, 0);
         }
         rq_rows4(p, o, rows, sums, out, out_stride, hi);
     }
@@ -661,10 +696,12 @@ void tml_dot4_sums(const tml_dot_params_t *p, int32_t k, const tml_dot4_in_t *in
         widen4(q + 2 * i, in->x + (int64_t)i * in->x_stride, k4, off2);
     }
     memset(zeros, 0, sizeof zeros);
-    for (int32_t r = 0, n; r < rows; r += n, w += (int64_t)n * w_stride, acc += 4 * n) {
+    for (int32_t r = 0, n; r < rows; r += n, w += (int64_t)n * w_stride * (1 + p->w16),
+                                 acc += 4 * n) {
         n = rows - r < TML_DOT_PAIRS ? rows - r : TML_DOT_PAIRS;
         const int hi = first && chunk_hi(p, o + r, n); /* the sums start from the biases */
-        dsp_4xn(q, k4, w, n, first ? acc : sums, 4 * k4 - w_stride, hi ? p->bias + o + r : zeros);
+        dsp_4xn(q, k4, w, n, first ? acc : sums, (4 * k4 - w_stride) * (1 + p->w16),
+                hi ? p->bias + o + r : zeros, p->w16);
         for (int32_t j = 0; !first && j < 4 * n; j++) {
             acc[j] += sums[j];
         }
@@ -753,59 +790,28 @@ TML_COLD static void dot_widened(const tml_dot_params_t *p, int32_t k, const int
     }
 }
 
-/* tml_dot_s8 for inputs longer than TML_DOT_WIDE_MAX: blocks of rows, their sums on the stack
- * while the inputs are widened a chunk of TML_DOT_WIDE_MAX elements at a time (dsp_2x2 or
- * dsp_1x2 per pair of rows and chunk), then the output stage. The inputs are read again for
- * each block of rows: outputs must not overlap them (tml_dot_reads_first). */
+/* tml_dot_s8 for inputs longer than TML_DOT_WIDE_MAX (a flattened feature map into a
+ * classifier: few rows, so few passes over the inputs): row by row, each word of inputs and of
+ * weights extended as it is read, two SMLAD a word. Compact rather than fast (the .mpy's flash
+ * budget); the outputs must not overlap the inputs (tml_dot_reads_first). */
 TML_COLD static void dot_long(const tml_dot_params_t *p, int32_t k, const int8_t *x0,
                               const int8_t *x1, const int8_t *w, int32_t n, int8_t *out0,
                               int8_t *out1) {
-    /* sums: {a.r, b.r} per row r, and an odd block's last pair's second row after them */
-    int32_t q[TML_DOT_WIDE_MAX], s[4], sums[4 * TML_DOT_PAIRS + 2];
-    const int32_t off = p->input_offset, off2 = tml_lanes2(off), step = x1 ? 4 : 2;
-    for (int32_t o = 0, rows; o < n; o += rows) {
-        rows = n - o < 2 * TML_DOT_PAIRS ? n - o : 2 * TML_DOT_PAIRS;
-        memset(sums, 0, sizeof sums);
-        for (int32_t k0 = 0, kc; k0 < k; k0 += kc) {
-            kc = k - k0 < TML_DOT_WIDE_MAX ? k - k0 : TML_DOT_WIDE_MAX; /* 4 | kc but last */
-            const int32_t k4 = kc >> 2;
-            for (int32_t g = 0; g < k4; g++) {
-                int32_t v = tml_read4(x0 + k0 + 4 * g);
-                q[step * g] = tml_sxtab16(off2, v), q[step * g + 1] = tml_sxtab16_ror8(off2, v);
-                if (x1) {
-                    v = tml_read4(x1 + k0 + 4 * g);
-                    q[step * g + 2] = tml_sxtab16(off2, v);
-                    q[step * g + 3] = tml_sxtab16_ror8(off2, v);
-                }
+    const int32_t off = p->input_offset, off2 = tml_lanes2(off), head = k & ~3;
+    for (int32_t o = 0; o < n; o++, w += k) {
+        int32_t s[2] = {0, 0};
+        for (int32_t i = 0; i < 2; i++) {
+            const int8_t *x = i ? x1 : x0;
+            for (int32_t e = 0; x && e < head; e += 4) {
+                const int32_t v = tml_read4(x + e), u = tml_read4(w + e);
+                s[i] = tml_smlad(tml_sxtab16(off2, v), tml_sxtb16(u), s[i]);
+                s[i] = tml_smlad(tml_sxtab16_ror8(off2, v), tml_sxtb16_ror8(u), s[i]);
             }
-            for (int32_t r = 0; r < rows; r += 2) {
-                const int8_t *wa = w + (int64_t)(o + r) * k + k0;
-                const int8_t *wb = r + 1 < rows ? wa + k : wa;
-                int32_t t[4]; /* {a.wa, b.wa, a.wb, b.wb}: the order of sums */
-                if (x1) {
-                    dsp_2x2(q, k4, wa, wb, s);
-                    t[0] = s[0], t[1] = s[2], t[2] = s[1], t[3] = s[3];
-                } else {
-                    dsp_1x2(q, k4, wa, wb, s);
-                    t[0] = s[0], t[1] = 0, t[2] = s[1], t[3] = 0;
-                }
-                for (int32_t i = 4 * k4; i < kc; i++) { /* the last chunk's k & 3 elements */
-                    const int32_t xa = x0[k0 + i] + off, xb = x1 ? x1[k0 + i] + off : 0;
-                    t[0] += xa * wa[i], t[1] += xb * wa[i], t[2] += xa * wb[i];
-                    t[3] += xb * wb[i];
-                }
-                for (int32_t j = 0; j < 4; j++) {
-                    sums[2 * r + j] += t[j];
-                }
+            for (int32_t e = head; x && e < k; e++) {
+                s[i] += (x[e] + off) * w[e];
             }
         }
-        if (x1) {
-            rq_rows(p, o, rows, sums, out0, out1);
-            continue;
-        }
-        for (int32_t r = 0; r < rows; r++) {
-            stage2_rare(p, o + r, sums[2 * r], 0, out0 + o + r, NULL);
-        }
+        stage2_rare(p, o, s[0], s[1], out0 + o, x1 ? out1 + o : NULL);
     }
 }
 #elif TML_ARCH_VEC
@@ -1303,7 +1309,7 @@ void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t 
     /* Armv6-M's output stage (tml_m0_rq) clamps to any range, Armv7-M's saturates to int8 */
     d->hi_rows = per_channel && bias && q->rounding == TML_ROUND_DOUBLE &&
                  ((act_min <= -128 && act_max >= 127) || TML_ARCH_V6M);
-    d->hi_blocks = 0;
+    d->hi_blocks = 0, d->w16 = 0;
 #if TML_DOT_PAIRS16
     d->pairs16 = 0;
 #endif

@@ -63,6 +63,8 @@ typedef struct {
     int32_t hi_rows;          /* set by tml_dot_init: see there */
     uint32_t hi_blocks;       /* bit b: rows 32b .. 32b + 31 would qualify (tml_dot_init) */
     int32_t pairs16;          /* set by tml_dot_fold (TML_DOT_PAIRS16 only): see there */
+    int32_t w16;              /* 1: the weights are stored DUAL16 (a convolution's filter:
+                               * tml_conv_dot_init); 0 (tml_dot_init): int8 */
 } tml_dot_params_t;
 
 /* The parameters of one layer's rows (n of them): the fields above, and hi_rows = 1 when
@@ -104,6 +106,13 @@ static inline void tml_conv_dot_init(tml_conv_dot_t *c, const tml_conv_params_t 
                                      const int8_t *filter, int32_t k, int32_t n) {
     tml_dot_init(&c->d, bias, q, 1, n, p->input_offset, p->output_offset, p->act_min,
                  p->act_max);
+#if TML_HAS_DUAL16
+    /* a DUAL16 filter: no folded biases (every DUAL16 path adds the offset to the inputs) */
+    c->d.w16 = p->filter_dual16;
+    if (c->d.w16) {
+        return;
+    }
+#endif
 #if TML_DOT_PAIRS16
     tml_dot_fold(&c->d, filter, k, n, c->folded);
 #else
@@ -112,7 +121,8 @@ static inline void tml_conv_dot_init(tml_conv_dot_t *c, const tml_conv_params_t 
 }
 
 /* tml_conv2d_s8 with the layer's row parameters already made (tml_conv_dot_init), for
- * callers that run one layer in several calls. */
+ * callers that run one layer in several calls. d->w16: filter holds the weights stored DUAL16
+ * (tml_conv2d_s8's conditions), read through its pointer as bytes. */
 int tml_conv2d_dot_s8(const tml_conv_params_t *p, const tml_dot_params_t *d,
                       const tml_dims_t *in_dims, const int8_t *in, const tml_dims_t *f_dims,
                       const int8_t *filter, const tml_dims_t *out_dims, int8_t *out);
@@ -161,7 +171,8 @@ void tml_dot4_s8(const tml_dot_params_t *p, int32_t k, const tml_dot4_in_t *in, 
 /* Armv7E-M: tml_dot4_s8 in parts, for patches longer than TML_DOT4_MAX (a convolution's kernel
  * rows one at a time): the sums of four inputs of k elements (k a multiple of 4, at most
  * TML_DOT4_MAX, one run each) against rows o .. o + rows - 1 (rows <= TML_DOT4_PART_ROWS) of the
- * weights at w, w_stride bytes apart, to acc[4r + i] (first: the first part, whose sums start
+ * weights at w, w_stride weights apart (bytes, or with p->w16 DUAL16 pairs: 2 * w_stride
+ * bytes), to acc[4r + i] (first: the first part, whose sums start
  * from where tml_dot4_put expects them) or added to it; then tml_dot4_put gives the outputs
  * (output r of input i at out + i * out_stride + o + r). */
 #define TML_DOT4_PART_ROWS (2 * TML_DOT_PAIRS)

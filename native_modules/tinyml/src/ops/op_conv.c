@@ -44,6 +44,17 @@ static tml_status_t check(const tml_op_ctx_t *c) {
         !tml_check_requant(c->m, w[P_CONV_MULT_OFF], w[P_CONV_SHIFT_OFF], (uint32_t)out_c)) {
         return TML_E_PARAMS;
     }
+#if TML_HAS_DUAL16
+    /* A filter stored DUAL16 (CONV_2D only: packed_inputs): whole groups of four along Ci, so
+     * that each output channel's row of KH * KW * Ci weights is a run of groups; that row at
+     * most TML_DUAL16_MAX_ROW long (a patch the kernels gather whole). */
+    if (tml_tensor_packing(c->m, c->idx[1]) == TML_PACKING_DUAL16 &&
+        (f->dims[3] % 4 != 0 ||
+         (int64_t)f->dims[1] * f->dims[2] * f->dims[3] > TML_DUAL16_MAX_ROW ||
+         !tml_dual16_values_ok(f))) {
+        return TML_E_PARAMS;
+    }
+#endif
     return TML_OK;
 }
 
@@ -67,6 +78,7 @@ static void conv_params(const tml_op_ctx_t *c, tml_conv_params_t *p) {
     p->act_min = w[P_CONV_ACT_MIN];
     p->act_max = w[P_CONV_ACT_MAX];
     p->depth_multiplier = c->kind == TML_OP_DEPTHWISE_CONV_2D ? w[P_DW_DEPTH_MULT] : 1;
+    p->filter_dual16 = tml_tensor_packing(c->m, c->idx[1]) == TML_PACKING_DUAL16;
 }
 
 /* The in-place variants (conv_inplace_s8.c) and their scratch: the kernels' own rule. */
@@ -145,6 +157,7 @@ const tml_op_def_t tml_op_conv_2d = {
     .max_in = 3,
     .words = TML_OP_WORDS_CONV_2D,
     .const_inputs = TML_IN(1) | TML_IN(2),
+    .packed_inputs = TML_HAS_DUAL16 ? TML_IN(1) : 0,
     .check = check,
     .eval = eval,
     .in_place_scratch = in_place_scratch,

@@ -8,21 +8,6 @@ static int32_t bias_limit(const tml_op_ctx_t *c) {
     return tml_bias_limit(c->in[1].dims[1], 256 * 256);
 }
 
-#if TML_HAS_DUAL16
-/* Weights stored DUAL16 (the tensor record's size already checked): every stored value an
- * int8, so that the accumulator bound holds; the padding (written 0) meets zero inputs or is
- * never read, so its value cannot reach an output. */
-static int check_dual16(const tml_tensor_t *f) {
-    const int16_t *v = (const int16_t *)f->data;
-    for (uint32_t i = 0; i < f->size / 2; i++) {
-        if ((uint32_t)(v[i] + 128) > 255u) {
-            return 0;
-        }
-    }
-    return 1;
-}
-#endif
-
 static tml_status_t check(const tml_op_ctx_t *c) {
     const tml_tensor_t *in = &c->in[0], *f = &c->in[1], *out = &c->out;
     const int32_t *w = c->w;
@@ -32,7 +17,7 @@ static tml_status_t check(const tml_op_ctx_t *c) {
     }
 #if TML_HAS_DUAL16
     if (tml_tensor_packing(c->m, c->idx[1]) == TML_PACKING_DUAL16 &&
-        (w[P_FC_FILTER_OFFSET] != 0 || !check_dual16(f))) {
+        (w[P_FC_FILTER_OFFSET] != 0 || !tml_dual16_values_ok(f))) {
         return TML_E_PARAMS;
     }
 #endif
