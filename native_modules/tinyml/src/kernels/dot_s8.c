@@ -59,7 +59,7 @@ TML_COLD __attribute__((noinline)) static void stage2_rare(const tml_dot_params_
 #endif
 
 #if !TML_ARCH_VEC && !TML_ARCH_V6M
-#if !TML_ARCH_DSP /* its kernels there have their own output stages (rq_rows and the like) */
+#if !TML_ARCH_DSP /* its kernels there have their own output stages (rq_rows4 and the like) */
 /* The common case of a 2x2 block in straight-line code: double rounding, right shifts.
  * s = {a.o, a.o+1, b.o, b.o+1}; outputs to oa[0..1], ob[0..1]. Returns 0 (nothing stored) in
  * other cases. */
@@ -223,60 +223,6 @@ TML_HOT_INLINE void rq_rows4(const tml_dot_params_t *p, int32_t o, int32_t rows,
 
 #endif
 
-#if TML_ARCH_DSP
-
-/* rq_rows for a layer with hi_rows (tml_dot_init): per row 3 loads and the constants of
- * tml_requantize_hi (h = 2^(e-2), e - 1), per output one SMLAL, a shift, the offset and SSAT
- * (the activation range is all of int8). Arguments past the fourth on the stack: out1, end
- * (out0 + rows), output offset. */
-__attribute__((naked, noinline)) static void rq_rows_hi(TML_ARG const int32_t *s,
-                                                        TML_ARG const int32_t *shift,
-                                                        TML_ARG const int32_t *bias,
-                                                        TML_ARG const int32_t *mult,
-                                                        TML_ARG int8_t *out0,
-                                                        TML_ARG int8_t *out1,
-                                                        TML_ARG const int8_t *end,
-                                                        TML_ARG int32_t oo) {
-    __asm__ volatile(
-        "push {r4-r11, lr}\n"
-        "ldr r4, [sp, #36]\n"       /* out0 */
-        "ldr r5, [sp, #40]\n"       /* out1 */
-        "ldr r6, [sp, #48]\n"       /* the output offset */
-        "1:\n"
-        TML_RQ_HI_ROW
-        "ldrd r11, r12, [r0], #8\n" /* a.r, b.r */
-        "add r11, r11, r10\n"
-        "add r12, r12, r10\n"
-        TML_RQ_HI_OUT("r11", "r10")
-        "strb lr, [r4], #1\n"
-        TML_RQ_HI_OUT("r12", "r10")
-        "strb lr, [r5], #1\n"
-        "ldr r11, [sp, #44]\n"      /* end */
-        "cmp r4, r11\n"
-        "bne 1b\n"
-        "pop {r4-r11, pc}\n");
-}
-
-/* The output stage of rows o .. o + rows - 1 for two inputs a and b, from sums s = {a.o,
- * b.o, a.o+1, b.o+1, ...}, outputs to out0[o..] and out1[o..]: each row's constants loaded
- * once for its two outputs, a chunk of hi rows (tml_dot_init) in one SMLAL per output
- * (rq_rows_hi), any other through the general stage (stage2_rare: flash first, as these are
- * the tails of layers with a narrower activation range). */
-__attribute__((noinline)) static void rq_rows(const tml_dot_params_t *p, int32_t o,
-                                              int32_t rows, const int32_t *s, int8_t *out0,
-                                              int8_t *out1) {
-    out0 += o, out1 += o;
-    if (chunk_hi(p, o, rows)) {
-        rq_rows_hi(s, p->shift + o, p->bias + o, p->mult + o, out0, out1, out0 + rows,
-                   p->output_offset);
-        return;
-    }
-    for (int32_t j = 0; j < rows; j++, s += 2) { /* the general output stage */
-        stage2_rare(p, o + j, s[0], s[1], out0 + j, out1 + j);
-    }
-}
-#endif
-
 #endif
 
 #if TML_ARCH_DSP
@@ -356,7 +302,7 @@ __attribute__((naked, noinline)) static void dsp_1x2(TML_ARG const int32_t *q, T
         "pop {r4-r9, pc}\n");
 }
 
-/* One group (four elements) of dsp_2xn: two inputs (r10..lr, widened) against the rows at r2
+/* One group (four elements) of dsp_2x2: two inputs (r10..lr, widened) against the rows at r2
  * (wa) and r3 (wb), into the sums r4, r5 (wa) and r6, r7 (wb). */
 #define TML_DSP_2X2_GROUP                                                                    \
     "ldr r8, [r2], #4\n"                                                                     \
@@ -374,46 +320,6 @@ __attribute__((naked, noinline)) static void dsp_1x2(TML_ARG const int32_t *q, T
     "sxtb16 r9, r8, ror #8\n"                                                                \
     "smlad r6, r9, r11, r6\n"                                                                \
     "smlad r7, r9, lr, r7\n"
-
-/* dsp_2xn: dsp_2x2 over `pairs` consecutive pairs of rows (w: row 2i at w + 2ik, k = 4 *
- * k4 > 0), the sums of pair i to s[4i..4i+3] = {a.wa, b.wa, a.wb, b.wb} (row by row: the
- * output stage steps 2 words a row): one call per chunk of rows. The loop state
- * that the inner loop has no register for (q's start, pairs left, s) lives on the stack; after
- * a pair's inner loop wa has reached wb's start and wb the next pair's, so wa = wb, wb += k. */
-__attribute__((naked, noinline)) static void dsp_2xn(TML_ARG const int32_t *q,
-                                                     TML_ARG int32_t k4,
-                                                     TML_ARG const int8_t *w,
-                                                     TML_ARG int32_t pairs, TML_ARG int32_t *s) {
-    __asm__ volatile(
-        "push {r4-r11, lr}\n"
-        "sub sp, sp, #16\n"
-        "and r8, r1, #1\n"
-        "str r8, [sp, #12]\n"       /* an odd k4 enters at the second group */
-        "add r1, r0, r1, lsl #4\n"  /* q's end */
-        "str r0, [sp, #0]\n"        /* q's start */
-        "str r3, [sp, #4]\n"        /* pairs left */
-        "ldr r8, [sp, #52]\n"       /* s: the fifth argument, above 9 + 4 words */
-        "str r8, [sp, #8]\n"
-        "sub r9, r1, r0\n"          /* 16 * k4 = 4k */
-        "add r3, r2, r9, lsr #2\n"  /* wb = wa + k */
-        "3:\n"
-        "movs r4, #0\n"
-        "movs r6, #0\n"
-        "movs r5, #0\n"
-        "movs r7, #0\n"
-        "ldr r8, [sp, #12]\n"
-        "cmp r8, #0\n"
-        "bne 2f\n"
-        "1:\n"
-        TML_DSP_2X2_GROUP
-        "2:\n"
-        TML_DSP_2X2_GROUP
-        "cmp r0, r1\n"
-        "bne 1b\n"
-        TML_DSP_NEXT_ROWS("stmia r8!, {r4-r7}\n", "r9, lsr #2"));
-}
-
-
 
 /* dsp_1xn: one widened input (q: k4 > 0 groups [a02, a13]) against 2 * pairs consecutive
  * rows of k = 4 * k4 weights (row 2i at w + 2ik), the sums of row r to s[r]. Eight elements of
@@ -499,7 +405,8 @@ void tml_dot_rows1(const tml_dot_params_t *p, int32_t o, int32_t rows, int32_t *
  * Row r's four sums start from start[r] (its bias, or 0). w16: the weights are stored DUAL16
  * (each group of four as int16 w0 w2 w1 w3, 8 bytes), the pairs SMLAD takes as they are: 16
  * multiply-accumulates in 11 instructions (its own loop, entered through the same table);
- * a row then advances 8 * k4 - pad bytes. */
+ * a row then advances 8 * k4 - pad bytes. Eight groups a loop step there, entered at group
+ * (-k4) & 7 (the table's second half: TBH, halfword offsets). */
 #define TML_DSP_4X1_GROUP                                                                    \
     "ldr r8, [r2], #4\n"                                                                     \
     "sxtb16 r9, r8\n"                                                                        \
@@ -536,10 +443,12 @@ __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
                                                      TML_ARG int32_t w16) {
     __asm__ volatile(
         TML_DSP_FRAME
-        "rsb r8, r1, #0\n"
-        "and r8, r8, #3\n"
-        "ldr r9, [sp, #64]\n"       /* w16 (the eighth argument): the second half of the table */
-        "add r8, r8, r9, lsl #2\n"
+        "ldr r9, [sp, #64]\n"       /* w16 (the eighth argument) */
+        "lsl r8, r9, #2\n"
+        "add r8, r8, #3\n"         /* int8: 3, w16: 7 (the groups of a loop step, less 1) */
+        "rsb r10, r1, #0\n"
+        "and r8, r8, r10\n"
+        "add r8, r8, r9, lsl #2\n"  /* the table's int8 half, then its w16 half */
         "str r8, [sp, #12]\n"       /* the group each row enters at */
         "add r1, r0, r1, lsl #5\n"  /* q's end */
         "ldr r3, [sp, #60]\n"      /* the rows' starts (the seventh argument), in r3 */
@@ -552,16 +461,20 @@ __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
         "mov r6, r4\n"
         "mov r7, r4\n"
         "ldr r8, [sp, #12]\n"
-        "tbb [pc, r8]\n"
+        "tbh [pc, r8, lsl #1]\n"
         "9:\n"
-        ".byte (1f - 9b) / 2\n"
-        ".byte (5f - 9b) / 2\n"
-        ".byte (6f - 9b) / 2\n"
-        ".byte (7f - 9b) / 2\n"
-        ".byte (11f - 9b) / 2\n"
-        ".byte (15f - 9b) / 2\n"
-        ".byte (16f - 9b) / 2\n"
-        ".byte (17f - 9b) / 2\n"
+        ".hword (1f - 9b) / 2\n"
+        ".hword (5f - 9b) / 2\n"
+        ".hword (6f - 9b) / 2\n"
+        ".hword (7f - 9b) / 2\n"
+        ".hword (10f - 9b) / 2\n"
+        ".hword (11f - 9b) / 2\n"
+        ".hword (12f - 9b) / 2\n"
+        ".hword (13f - 9b) / 2\n"
+        ".hword (14f - 9b) / 2\n"
+        ".hword (15f - 9b) / 2\n"
+        ".hword (16f - 9b) / 2\n"
+        ".hword (17f - 9b) / 2\n"
         "1:\n"
         TML_DSP_4X1_GROUP
         "5:\n"
@@ -584,7 +497,15 @@ __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
         "bne 3b\n"
         "add sp, sp, #16\n"
         "pop {r4-r11, pc}\n"
+        "10:\n"
+        TML_DSP16_4X1_GROUP
         "11:\n"
+        TML_DSP16_4X1_GROUP
+        "12:\n"
+        TML_DSP16_4X1_GROUP
+        "13:\n"
+        TML_DSP16_4X1_GROUP
+        "14:\n"
         TML_DSP16_4X1_GROUP
         "15:\n"
         TML_DSP16_4X1_GROUP
@@ -593,7 +514,7 @@ __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
         "17:\n"
         TML_DSP16_4X1_GROUP
         "cmp r0, r1\n"
-        "bne 11b\n"
+        "bne 10b\n"
         "b 4b\n");
 }
 
@@ -762,14 +683,6 @@ TML_COLD static void dot_widened(const tml_dot_params_t *p, int32_t k, const int
             pairs = (n - o) / 2 < TML_DOT_PAIRS ? (n - o) / 2 : TML_DOT_PAIRS;
             dsp_1xn(q, k4, w + (int64_t)o * k, pairs, sums);
             tml_dot_rows1(p, o, 2 * pairs, sums, out0);
-        }
-    }
-    if (x1 && k4 > 0 && tail == 0) { /* the common case: chunks of row pairs */
-        int32_t sums[4 * TML_DOT_PAIRS];
-        for (int32_t pairs; o + 2 <= n; o += 2 * pairs) {
-            pairs = (n - o) / 2 < TML_DOT_PAIRS ? (n - o) / 2 : TML_DOT_PAIRS;
-            dsp_2xn(q, k4, w + (int64_t)o * k, pairs, sums);
-            rq_rows(p, o, 2 * pairs, sums, out0, out1);
         }
     }
     for (; o < n; o += 2) {
