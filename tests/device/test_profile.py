@@ -111,7 +111,6 @@ def test_per_function_charges_one_inference_to_tinymls_functions() -> None:
             n, h, w, _ = d["tensors"][o["outputs"][0]]["shape"]
             blocks += n * h * w // 4
     assert fns["tml_dot4_s8"]["calls"] == blocks == 155
-    assert r["instructions"] == sum(f["instructions"] for f in r["functions"])
     total = instructions_per_inference("qemu-m4", KWS.read_bytes())
     assert 0.98 * total < r["instructions"] < total, (r["instructions"], total)
     again = _cli("bench", str(KWS), "--board", "qemu-m4", "--per-function", "--json")

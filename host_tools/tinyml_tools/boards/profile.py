@@ -23,25 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..feedback import progress, step
+from .bench import _PREPARE
 from .devices import EMULATED, BoardError, Device, firmware_path
 
 # The binding's entry that runs operators: the inference starts at its last call.
 ENTRY = "model_invoke"
 
-# Runs on the board with `blob` bound: one inference through predict_into first (as `bench`
-# warms up), then the one that is profiled, by invoke.
-_SCRIPT = """
-import tinyml
-net = tinyml.load(blob)
-def _n(shape):
-    n = 1
-    for d in shape:
-        n *= d
-    return n
-ins = tuple(bytes(_n(s)) for s in net.input_shapes)
-outs = tuple(bytearray(_n(s)) for s in net.output_shapes)
-x = ins[0] if len(ins) == 1 else ins
-net.predict_into(x, outs[0] if len(outs) == 1 else outs)
+# Runs on the board with `blob` bound: bench's own preparation (zero inputs, one inference
+# through predict_into, as `bench` warms up), then the inference that is profiled, by invoke.
+_SCRIPT = "import tinyml\nnet = tinyml.load(blob)\n" + _PREPARE + """
 net.set_inputs(x)
 net.invoke(0, net.ops)
 print("profiled")

@@ -407,32 +407,29 @@ void tml_dot_rows1(const tml_dot_params_t *p, int32_t o, int32_t rows, int32_t *
  * multiply-accumulates in 11 instructions (its own loop, entered through the same table);
  * a row then advances 8 * k4 - pad bytes. Eight groups a loop step there, entered at group
  * (-k4) & 7 (the table's second half: TBH, halfword offsets). */
+/* A group's 16 multiply-accumulates once its weight pairs are in r9 = (w0, w2) and r8 = (w1,
+ * w3): the four inputs' widened words two inputs an LDM. */
+#define TML_DSP_4X1_MACS                                                                     \
+    "ldm r0!, {r10, r11, r12, lr}\n"                                                         \
+    "smlad r4, r9, r10, r4\n"                                                                \
+    "smlad r4, r8, r11, r4\n"                                                                \
+    "smlad r5, r9, r12, r5\n"                                                                \
+    "smlad r5, r8, lr, r5\n"                                                                 \
+    "ldm r0!, {r10, r11, r12, lr}\n"                                                         \
+    "smlad r6, r9, r10, r6\n"                                                                \
+    "smlad r6, r8, r11, r6\n"                                                                \
+    "smlad r7, r9, r12, r7\n"                                                                \
+    "smlad r7, r8, lr, r7\n"
+/* int8 weights: one word, extended into its two pairs */
 #define TML_DSP_4X1_GROUP                                                                    \
     "ldr r8, [r2], #4\n"                                                                     \
     "sxtb16 r9, r8\n"                                                                        \
     "sxtb16 r8, r8, ror #8\n"                                                                \
-    "ldm r0!, {r10, r11, r12, lr}\n"                                                         \
-    "smlad r4, r9, r10, r4\n"                                                                \
-    "smlad r4, r8, r11, r4\n"                                                                \
-    "smlad r5, r9, r12, r5\n"                                                                \
-    "smlad r5, r8, lr, r5\n"                                                                 \
-    "ldm r0!, {r10, r11, r12, lr}\n"                                                         \
-    "smlad r6, r9, r10, r6\n"                                                                \
-    "smlad r6, r8, r11, r6\n"                                                                \
-    "smlad r7, r9, r12, r7\n"                                                                \
-    "smlad r7, r8, lr, r7\n"
+    TML_DSP_4X1_MACS
+/* DUAL16 weights: the two pairs as stored */
 #define TML_DSP16_4X1_GROUP                                                                  \
     "ldrd r9, r8, [r2], #8\n"                                                                \
-    "ldm r0!, {r10, r11, r12, lr}\n"                                                         \
-    "smlad r4, r9, r10, r4\n"                                                                \
-    "smlad r4, r8, r11, r4\n"                                                                \
-    "smlad r5, r9, r12, r5\n"                                                                \
-    "smlad r5, r8, lr, r5\n"                                                                 \
-    "ldm r0!, {r10, r11, r12, lr}\n"                                                         \
-    "smlad r6, r9, r10, r6\n"                                                                \
-    "smlad r6, r8, r11, r6\n"                                                                \
-    "smlad r7, r9, r12, r7\n"                                                                \
-    "smlad r7, r8, lr, r7\n"
+    TML_DSP_4X1_MACS
 
 __attribute__((naked, noinline)) static void dsp_4xn(TML_ARG const int32_t *q,
                                                      TML_ARG int32_t k4,
