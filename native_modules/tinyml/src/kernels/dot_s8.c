@@ -110,33 +110,43 @@ static int rq_down2(const tml_dot_params_t *p, int32_t o, const int32_t *s, int8
 #endif
 
 #if TML_ARCH_DSP || TML_DOT4_V7M
-/* The one-multiply output stage in the Armv7-M assembly below (tml_requantize_hi, then the
- * output offset and SSAT to int8), with one register convention: the row's constants loaded
- * by TML_RQ_HI_ROW (r1, r2, r3: shift, bias and mult pointers; r7 = e - 1, r8 = h = 2^(e-2),
- * r9 = mult, r10 = bias), r6 the output offset, and for each output TML_RQ_HI_OUT(x, lo):
- * x the biased sum, lo a scratch register; the int8 result in lr. */
-#define TML_RQ_HI_ROW                                                                        \
-    "ldr r10, [r2], #4\n"       /* bias */                                                   \
-    TML_RQ_HI_SCALE
-#define TML_RQ_HI_SCALE                                                                      \
+/* The one-multiply output stage in the Armv7-M assembly below (tml_requantize_hi, the
+ * output offset, SSAT to int8) for a row of four outputs, x the biased sums (r10, r11, then
+ * again), r12 a scratch register: r1, r3 the shift and mult pointers, r6 = 2 * offset + 1;
+ * r7 = e - 1, r9 = mult and r8 the high word's constant (`scale`): 2^(e-2), or with the
+ * output offset folded in (tml_rq_fold, where tml_rq_fold_ok) then `post` adds nothing;
+ * outputs at r4 + {0, 1, 2, 3} * r5 (r2 = 3 * r5). */
+#define TML_RQ4_OUT(x, post)                                                                 \
+    TML_RQ_HI_ASM(x, "r12", "lr", "r8", "r9", "r7")                                          \
+    post                                                                                     \
+    "ssat lr, #8, lr\n"
+#define TML_RQ4_ROWS(scale, post)                                                            \
     "ldr r7, [r1], #4\n"        /* shift = -e */                                             \
     "ldr r9, [r3], #4\n"        /* mult */                                                   \
     "mvn r7, r7\n"              /* e - 1 = -shift - 1 */                                     \
-    "movs r8, #1\n"                                                                          \
-    "lsl r8, r8, r7\n"                                                                       \
-    "asr r8, r8, #1\n"          /* h */
-#define TML_RQ_HI_OUT(x, lo)                                                                 \
-    TML_RQ_HI_ASM(x, lo, "lr", "r8", "r9", "r7")                                             \
-    "add lr, lr, r6\n"                                                                       \
-    "ssat lr, #8, lr\n"
+    scale                                                                                    \
+    "ldrd r10, r11, [r0], #8\n" /* inputs a and b */                                         \
+    TML_RQ4_OUT("r10", post)                                                                 \
+    "strb lr, [r4]\n"                                                                        \
+    TML_RQ4_OUT("r11", post)                                                                 \
+    "strb lr, [r4, r5]\n"                                                                    \
+    "ldrd r10, r11, [r0], #8\n" /* inputs c and d */                                         \
+    TML_RQ4_OUT("r10", post)                                                                 \
+    "strb lr, [r4, r5, lsl #1]\n"                                                            \
+    TML_RQ4_OUT("r11", post)                                                                 \
+    "strb lr, [r4, r2]\n"                                                                    \
+    "add r4, r4, #1\n"                                                                       \
+    "ldr r11, [sp, #44]\n"      /* end */                                                    \
+    "cmp r4, r11\n"
 
-/* rq_rows_hi for four inputs whose sums s = {a.r, b.r, c.r, d.r, ...} hold their biases
- * already (dsp_4xn, m3_4x2's callers): output r of input i at out + i * stride + r. The
- * arguments: r2 unused (a scratch register here), then out, stride, end (out + rows), output
- * offset. */
+/* The output stage for four inputs whose sums s = {a.r, b.r, c.r, d.r, ...} hold their
+ * biases already (dsp_4xn, m3_4x2's callers), rows of shift <= -2: output r of input i at
+ * out + i * stride + r. The arguments: fold (the rows' shifts all in [-22, -2]: the output
+ * offset folds into the constant, one instruction less per output; chunk_fold), then out,
+ * stride, end (out + rows), output offset. */
 __attribute__((naked, noinline)) static void rq_rows4_hi(TML_ARG const int32_t *s,
                                                          TML_ARG const int32_t *shift,
-                                                         TML_ARG const int32_t *unused,
+                                                         TML_ARG int32_t fold,
                                                          TML_ARG const int32_t *mult,
                                                          TML_ARG int8_t *out,
                                                          TML_ARG int32_t stride,
@@ -147,39 +157,47 @@ __attribute__((naked, noinline)) static void rq_rows4_hi(TML_ARG const int32_t *
         "ldr r4, [sp, #36]\n"       /* out */
         "ldr r5, [sp, #40]\n"       /* stride */
         "ldr r6, [sp, #48]\n"       /* the output offset */
+        "lsl r6, r6, #1\n"
+        "add r6, r6, #1\n"          /* 2 * offset + 1 */
+        "cmp r2, #0\n"
+        "add r2, r5, r5, lsl #1\n"  /* 3 * stride */
+        "beq 2f\n"
         "1:\n"
-        TML_RQ_HI_SCALE
-        "ldrd r10, r11, [r0], #8\n" /* inputs a and b */
-        TML_RQ_HI_OUT("r10", "r12")
-        "strb lr, [r4]\n"
-        TML_RQ_HI_OUT("r11", "r12")
-        "strb lr, [r4, r5]\n"
-        "ldrd r10, r11, [r0], #8\n" /* inputs c and d */
-        "add r2, r4, r5, lsl #1\n"
-        TML_RQ_HI_OUT("r10", "r12")
-        "strb lr, [r2]\n"
-        TML_RQ_HI_OUT("r11", "r12")
-        "strb lr, [r2, r5]\n"
-        "add r4, r4, #1\n"
-        "ldr r11, [sp, #44]\n"      /* end */
-        "cmp r4, r11\n"
+        TML_RQ4_ROWS("lsl r8, r6, r7\n"
+                     "asr r8, r8, #1\n", "") /* (2 * offset + 1) * 2^(e-2) */
         "bne 1b\n"
+        "pop {r4-r11, pc}\n"
+        "2:\n"
+        TML_RQ4_ROWS("movs r8, #1\n"
+                     "lsl r8, r8, r7\n"
+                     "asr r8, r8, #1\n", "add lr, lr, r6, asr #1\n") /* 2^(e-2); + offset */
+        "bne 2b\n"
         "pop {r4-r11, pc}\n");
 }
 
-/* Whether rows o .. o + rows - 1 all take the assembly output stage: hi_rows (the whole
- * layer does), or every block of 32 rows they touch does (hi_blocks: a layer with a few rows
- * of shift > -2 still runs its other blocks there). */
-static int chunk_hi(const tml_dot_params_t *p, int32_t o, int32_t rows) {
-    if (p->hi_rows) {
+/* Whether rows o .. o + rows - 1 all qualify: every row of the layer does (all), or every
+ * block of 32 rows they touch does (a bit of `blocks`: a layer with a few rows that do not
+ * still runs its other blocks there). */
+static int chunk_in(int32_t all, uint32_t blocks, int32_t o, int32_t rows) {
+    if (all) {
         return 1;
     }
     for (int32_t b = o >> 5; b <= (o + rows - 1) >> 5; b++) {
-        if (b >= 32 || !((p->hi_blocks >> b) & 1)) {
+        if (b >= 32 || !((blocks >> b) & 1)) {
             return 0;
         }
     }
     return 1;
+}
+
+/* Whether rows o .. o + rows - 1 all take the assembly output stage (hi_rows, hi_blocks). */
+static int chunk_hi(const tml_dot_params_t *p, int32_t o, int32_t rows) {
+    return chunk_in(p->hi_rows, p->hi_blocks, o, rows);
+}
+
+/* Whether they also fold the output offset (fold_rows, fold_blocks). */
+static int chunk_fold(const tml_dot_params_t *p, int32_t o, int32_t rows) {
+    return chunk_in(p->fold_rows, p->fold_blocks, o, rows);
 }
 
 #endif
@@ -192,8 +210,8 @@ TML_HOT_INLINE void rq_rows4(const tml_dot_params_t *p, int32_t o, int32_t rows,
                             int8_t *out, int32_t out_stride, int biased) {
 #if !TML_DOT4_RV32
     if (biased) { /* chunk_hi: the sums hold their biases */
-        rq_rows4_hi(s, p->shift + o, NULL, p->mult + o, out + o, out_stride, out + o + rows,
-                    p->output_offset);
+        rq_rows4_hi(s, p->shift + o, chunk_fold(p, o, rows), p->mult + o, out + o, out_stride,
+                    out + o + rows, p->output_offset);
         return;
     }
 #else
@@ -631,8 +649,8 @@ void tml_dot4_put(const tml_dot_params_t *p, int32_t o, int32_t rows, const int3
     for (int32_t r = 0, n; r < rows; r += n, acc += 4 * n) {
         n = rows - r < TML_DOT_PAIRS ? rows - r : TML_DOT_PAIRS;
         if (chunk_hi(p, o + r, n)) { /* the sums hold their biases (tml_dot4_sums) */
-            rq_rows4_hi(acc, p->shift + o + r, NULL, p->mult + o + r, out + o + r, out_stride,
-                        out + o + r + n, p->output_offset);
+            rq_rows4_hi(acc, p->shift + o + r, chunk_fold(p, o + r, n), p->mult + o + r,
+                        out + o + r, out_stride, out + o + r + n, p->output_offset);
             continue;
         }
         for (int32_t j = 0; j < 4 * n; j++) { /* rows outside the one-multiply form */
@@ -1223,15 +1241,18 @@ void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t 
 #if TML_DOT_PAIRS16
     d->pairs16 = 0;
 #endif
+    d->fold_rows = d->hi_rows, d->fold_blocks = 0;
     if (d->hi_rows) {
-        uint32_t bad = 0;
+        uint32_t bad = 0, nofold = 0;
         for (int32_t o = 0; o < n; o++) {
+            const uint32_t bit = o < 1024 ? (uint32_t)1 << (o >> 5) : 0;
             if (q->shift[o] > -2) {
-                bad |= o < 1024 ? (uint32_t)1 << (o >> 5) : 0;
-                d->hi_rows = 0;
+                bad |= bit, d->hi_rows = 0, d->fold_rows = 0;
+            } else if (!tml_rq_fold_ok(q->shift[o], output_offset)) {
+                nofold |= bit, d->fold_rows = 0;
             }
         }
-        d->hi_blocks = ~bad;
+        d->hi_blocks = ~bad, d->fold_blocks = ~(bad | nofold);
     }
 }
 
