@@ -212,6 +212,23 @@ TML_COLD int tml_conv2d_dot_s8(const tml_conv_params_t *p, const tml_dot_params_
                     x.x = in_b + ((int64_t)iy0 * in_w + ix0) * in_c;
                     x.x_stride = p->stride_w * in_c, x.seg = run, x.seg_stride = in_w * in_c;
                     ox += 4;
+                } else if ((runs || padded) && ox + 4 <= out_w && p->stride_w <= f_dims->w) {
+                    /* Four pixels of one row at a border: the input band their windows
+                     * cover (kernel rows x 3 strides + a kernel width, padding taps the zero
+                     * point) gathered once into col, then read in place as above (at most 4k
+                     * bytes: stride <= kernel width) */
+                    const tml_dims_t band = {1, f_dims->h, 3 * p->stride_w + f_dims->w, in_c};
+                    gather(p, in_dims, in_b, &band, oy, ox, four);
+                    x.x_stride = p->stride_w * in_c, x.seg = padded ? run4 : run;
+                    x.seg_stride = band.w * in_c;
+                    ox += 4;
+                    if (padded) { /* the bytes past a kernel row meet zero weights */
+                        if (ox == out_w) {
+                            ox = 0, oy++;
+                        }
+                        tml_dot4_s8(d, kp, &x, wpad, out_c, out_b + (int64_t)i * out_c, out_c);
+                        continue;
+                    }
                 } else {
                     for (int32_t j = 0; j < 4; j++) {
                         const int32_t jy0 = oy * p->stride_h - p->pad_h;

@@ -560,20 +560,34 @@ __attribute__((noinline)) static void widen_runs(int32_t *q, const tml_dot4_in_t
     const int32_t s1 = in->x_stride, s2 = 2 * s1, s3 = 3 * s1, seg = in->seg;
     const int8_t *xr = in->x;
     for (int32_t r = k / seg; r > 0; r--, xr += in->seg_stride) {
-        for (const int8_t *x = xr, *end = xr + seg; x != end; x += 4, q += 8) {
-            const int32_t v0 = tml_read4(x), v1 = tml_read4(x + s1);
-            const int32_t v2 = tml_read4(x + s2), v3 = tml_read4(x + s3);
-            const int32_t a0 = tml_sxtab16(off2, v0), b0 = tml_sxtab16_ror8(off2, v0);
-            const int32_t a1 = tml_sxtab16(off2, v1), b1 = tml_sxtab16_ror8(off2, v1);
-            __asm__("strd %1, %2, [%0]\n"
-                    "strd %3, %4, [%0, #8]" : : "r"(q), "r"(a0), "r"(b0), "r"(a1), "r"(b1)
-                    : "memory");
-            const int32_t a2 = tml_sxtab16(off2, v2), b2 = tml_sxtab16_ror8(off2, v2);
-            const int32_t a3 = tml_sxtab16(off2, v3), b3 = tml_sxtab16_ror8(off2, v3);
-            __asm__("strd %1, %2, [%0, #16]\n"
-                    "strd %3, %4, [%0, #24]" : : "r"(q), "r"(a2), "r"(b2), "r"(a3), "r"(b3)
-                    : "memory");
-        }
+        /* A group a step (seg > 0 bytes, a multiple of 4): inputs 1, 2, 3, then 0, whose
+         * loads and stores step x and q. */
+        const int8_t *x = xr, *end = xr + seg;
+        int32_t t0, t1, t2, t3;
+        __asm__ volatile("1:\n"
+                         "ldr %[t0], [%[x], %[s1]]\n"
+                         "ldr %[t2], [%[x], %[s2]]\n"
+                         "sxtab16 %[t1], %[o], %[t0]\n"
+                         "sxtab16 %[t0], %[o], %[t0], ror #8\n"
+                         "sxtab16 %[t3], %[o], %[t2]\n"
+                         "sxtab16 %[t2], %[o], %[t2], ror #8\n"
+                         "strd %[t1], %[t0], [%[q], #8]\n"
+                         "strd %[t3], %[t2], [%[q], #16]\n"
+                         "ldr %[t0], [%[x], %[s3]]\n"
+                         "ldr %[t2], [%[x]], #4\n"
+                         "sxtab16 %[t1], %[o], %[t0]\n"
+                         "sxtab16 %[t0], %[o], %[t0], ror #8\n"
+                         "sxtab16 %[t3], %[o], %[t2]\n"
+                         "sxtab16 %[t2], %[o], %[t2], ror #8\n"
+                         "strd %[t1], %[t0], [%[q], #24]\n"
+                         "strd %[t3], %[t2], [%[q]], #32\n"
+                         "cmp %[x], %[end]\n"
+                         "bne 1b\n"
+                         : [q] "+r"(q), [x] "+r"(x), [t0] "=&r"(t0), [t1] "=&r"(t1),
+                           [t2] "=&r"(t2), [t3] "=&r"(t3)
+                         : [s1] "r"(s1), [s2] "r"(s2), [s3] "r"(s3), [o] "r"(off2),
+                           [end] "r"(end)
+                         : "cc", "memory");
     }
 }
 
