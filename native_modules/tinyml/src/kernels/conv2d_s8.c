@@ -4,6 +4,7 @@
 #include "arch.h"
 #include "dot_s8.h"
 #include "fixedpoint.h"
+#include "tinyml.h"
 
 /* CONV_2D as a GEMM over NHWC: each output pixel's input patch (kernel rows x kernel columns x
  * input channels, the filter's own order) is a vector of K bytes, and the output channels are
@@ -131,6 +132,12 @@ TML_COLD static void conv_unbuffered(const tml_conv_params_t *p, const tml_dot_p
 /* conv_unbuffered adds d's biases to sums that hold the input offset: tml_conv_dot_init must
  * not fold the biases of a patch it takes. */
 typedef char tml_pairs16_patch[TML_DOT_PAIRS16_MAX <= TML_CONV_PATCH_BYTES ? 1 : -1];
+#endif
+
+#if TML_HAS_DUAL16
+/* A DUAL16 filter (the loader's row limit) is always gathered whole into a patch, never left
+ * to conv_unbuffered, which reads int8 filters only. */
+typedef char tml_dual16_patch[TML_DUAL16_MAX_ROW <= TML_CONV_PATCH_BYTES ? 1 : -1];
 #endif
 
 TML_COLD int tml_conv2d_s8(const tml_conv_params_t *p, const tml_requant_t *q,
