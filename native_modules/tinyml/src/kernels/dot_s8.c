@@ -12,6 +12,9 @@
 #else
 #define TML_DOT4_V7M 0
 #endif
+/* The four-input output stage that folds the output offset (rq_rows4_hi, fold_blocks): the
+ * other cores do not look at fold_rows and fold_blocks. */
+#define TML_RQ4_FOLD (TML_ARCH_DSP || TML_DOT4_V7M)
 /* RISC-V (rv32) has its own four-input kernel (rv_4x4: 16 sums in registers). */
 #if defined(__riscv) && __riscv_xlen == 32 && !defined(TML_ARCH_GENERIC)
 #define TML_DOT4_RV32 1
@@ -1262,7 +1265,7 @@ void tml_dot_init(tml_dot_params_t *d, const int32_t *bias, const tml_requant_t 
             const uint32_t bit = o < 1024 ? (uint32_t)1 << (o >> 5) : 0;
             if (q->shift[o] > -2) {
                 bad |= bit, d->hi_rows = 0, d->fold_rows = 0;
-            } else if (!tml_rq_fold_ok(q->shift[o], output_offset)) {
+            } else if (TML_RQ4_FOLD && !tml_rq_fold_ok(q->shift[o], output_offset)) {
                 nofold |= bit, d->fold_rows = 0;
             }
         }

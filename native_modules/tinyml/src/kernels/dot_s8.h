@@ -62,7 +62,7 @@ typedef struct {
     int32_t output_offset, act_min, act_max;
     int32_t hi_rows;          /* set by tml_dot_init: see there */
     uint32_t hi_blocks;       /* bit b: rows 32b .. 32b + 31 would qualify (tml_dot_init) */
-    int32_t fold_rows;        /* hi_rows, and every shift >= -22 (tml_rq_fold_ok) */
+    int32_t fold_rows;        /* hi_rows, and every shift >= -22 (tml_rq_fold_ok; Armv7-M) */
     uint32_t fold_blocks;     /* the same per block of 32 rows, as hi_blocks */
     int32_t pairs16;          /* set by tml_dot_fold (TML_DOT_PAIRS16 only): see there */
     int32_t w16;              /* 1: the weights are stored DUAL16 (a convolution's filter:
