@@ -201,6 +201,8 @@ TML_COLD int tml_conv2d_dot_s8(const tml_conv_params_t *p, const tml_dot_params_
 #endif
             for (; i + 4 <= pixels; i += 4) {
                 tml_dot4_in_t x = {four, k, k, 0};
+                int32_t kk = k; /* kernel length and filter read: kp and wpad where padded */
+                const int8_t *ww = filter;
                 const int32_t iy0 = oy * p->stride_h - p->pad_h;
                 const int32_t ix0 = ox * p->stride_w - p->pad_w;
                 const int inside = ox + 4 <= out_w && iy0 >= 0 && iy0 + f_dims->h <= in_h &&
@@ -208,14 +210,8 @@ TML_COLD int tml_conv2d_dot_s8(const tml_conv_params_t *p, const tml_dot_params_
                 if (inside && padded && (ix0 + 3 * p->stride_w) * in_c + run4 <= in_w * in_c) {
                     x.x = in_b + ((int64_t)iy0 * in_w + ix0) * in_c;
                     x.x_stride = p->stride_w * in_c, x.seg = run4, x.seg_stride = in_w * in_c;
-                    ox += 4;
-                    if (ox == out_w) {
-                        ox = 0, oy++;
-                    }
-                    tml_dot4_s8(d, kp, &x, wpad, out_c, out_b + (int64_t)i * out_c, out_c);
-                    continue;
-                }
-                if ((direct || runs) && inside) {
+                    ox += 4, kk = kp, ww = wpad;
+                } else if ((direct || runs) && inside) {
                     x.x = in_b + ((int64_t)iy0 * in_w + ix0) * in_c;
                     x.x_stride = p->stride_w * in_c, x.seg = run, x.seg_stride = in_w * in_c;
                     ox += 4;
@@ -230,11 +226,7 @@ TML_COLD int tml_conv2d_dot_s8(const tml_conv_params_t *p, const tml_dot_params_
                     x.seg_stride = band.w * in_c;
                     ox += 4;
                     if (padded) { /* the bytes past a kernel row meet zero weights */
-                        if (ox == out_w) {
-                            ox = 0, oy++;
-                        }
-                        tml_dot4_s8(d, kp, &x, wpad, out_c, out_b + (int64_t)i * out_c, out_c);
-                        continue;
+                        kk = kp, ww = wpad;
                     }
                 } else {
                     for (int32_t j = 0; j < 4; j++) {
@@ -258,7 +250,7 @@ TML_COLD int tml_conv2d_dot_s8(const tml_conv_params_t *p, const tml_dot_params_
                 if (ox == out_w) {
                     ox = 0, oy++;
                 }
-                tml_dot4_s8(d, k, &x, filter, out_c, out_b + (int64_t)i * out_c, out_c);
+                tml_dot4_s8(d, kk, &x, ww, out_c, out_b + (int64_t)i * out_c, out_c);
             }
         }
 #if TML_ARCH_DSP
