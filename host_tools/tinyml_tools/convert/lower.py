@@ -72,10 +72,7 @@ def conv(lw: Lowering, k: int, op: Op) -> list[BOp]:
     in_s, in_zp = scalar_q(x)
     out_s, out_zp = scalar_q(y)
     w_scales = w.scale if len(w.scale) == out_c else np.repeat(w.scale, out_c)
-    mults, shifts = zip(*(
-        qm.quantize_multiplier(qm.effective_scale(in_s, float(ws), out_s), lw.rounding)
-        for ws in w_scales
-    ), strict=True)
+    mults, shifts = qm.per_channel_requant(in_s, w_scales, out_s, lw.rounding)
     act_min, act_max = lw.activation_range(k, op, y)
     extra = {}
     if dw:
@@ -88,7 +85,7 @@ def conv(lw: Lowering, k: int, op: Op) -> list[BOp]:
         [lw.tensor(op.outputs[0])],
         stride_h=sh, stride_w=sw, dil_h=dh, dil_w=dwl, pad_h=pad_h, pad_w=pad_w,
         in_offset=-in_zp, out_offset=out_zp, act_min=act_min, act_max=act_max,
-        mult=np.array(mults, np.int32), shift=np.array(shifts, np.int32), **extra,
+        mult=mults, shift=shifts, **extra,
     )]
 
 
@@ -104,10 +101,7 @@ def fully_connected(lw: Lowering, k: int, op: Op) -> list[BOp]:
     out_s, out_zp = scalar_q(y)
     per_channel = len(w.scale) > 1
     w_zp = int(w.zero_point[0]) if len(w.zero_point) else 0
-    mults, shifts = zip(*(
-        qm.quantize_multiplier(qm.effective_scale(in_s, float(ws), out_s), lw.rounding)
-        for ws in w.scale
-    ), strict=True)
+    mults, shifts = qm.per_channel_requant(in_s, w.scale, out_s, lw.rounding)
     act_min, act_max = lw.activation_range(k, op, y)
     return [BOp.build(
         op.kind, [lw.tensor(op.inputs[0]), lw.tensor(op.inputs[1]),
@@ -115,7 +109,7 @@ def fully_connected(lw: Lowering, k: int, op: Op) -> list[BOp]:
         [lw.tensor(op.outputs[0])],
         weight_scales=tuple(float(np.float32(s)) for s in w.scale) if w_zp == 0 else (),
         in_offset=-in_zp, filter_offset=-w_zp, out_offset=out_zp, act_min=act_min,
-        act_max=act_max, mult=np.array(mults, np.int32), shift=np.array(shifts, np.int32),
+        act_max=act_max, mult=mults, shift=shifts,
         per_channel=1 if per_channel else 0,
     )]
 

@@ -32,6 +32,31 @@ def quantize_multiplier(m: float, rounding: str = SINGLE) -> tuple[int, int]:
     return q, shift
 
 
+# The shift stored for a channel whose multiplier is 0: the largest the C core's one-multiply
+# output stage takes (its shift <= -2 rule, tml_dot_init's hi_rows).
+DEAD_ROW_SHIFT = -2
+
+
+def per_channel_requant(input_scale: float, filter_scales: np.ndarray, output_scale: float,
+                        rounding: str) -> tuple[np.ndarray, np.ndarray]:
+    """A weighted layer's (mult, shift) per output channel, as TFLite prepares them, with one
+    change that no output can see: a channel whose multiplier is 0 (its scale underflows
+    2**-31, as near-dead channels of trained models do; TFLite stores (0, 0)) gets the shift
+    DEAD_ROW_SHIFT instead of 0. Every rounding requantizes any sum to exactly 0 with a zero
+    multiplier, whatever the shift: the doubling high multiply of x * 0 is 0 (the nudge alone
+    is below 2**31 in magnitude and the quotient truncates to 0) and 0 divided by any power of
+    two is 0; the single roundings add 2**(30 - shift) < 2**(31 - shift) to 0 before their right
+    shift by 31 - shift, which gives 0 too. A zero channel then no longer takes its whole block
+    of rows out of the device's fast output stage (shift 0 is outside it)."""
+    mults, shifts = [], []
+    for ws in filter_scales:
+        q, shift = quantize_multiplier(effective_scale(input_scale, float(ws), output_scale),
+                                       rounding)
+        mults.append(q)
+        shifts.append(DEAD_ROW_SHIFT if q == 0 else shift)
+    return np.array(mults, np.int32), np.array(shifts, np.int32)
+
+
 def round_half_away(x: float) -> int:
     return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
 
